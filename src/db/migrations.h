@@ -1,0 +1,16 @@
+/* The schema migrations compiled into the binary from sql/NNN_name.sql. */
+#ifndef DB_MIGRATIONS_H
+#define DB_MIGRATIONS_H
+
+#include <stddef.h>
+
+struct db_migration {
+	int version;		/* NNN of the file name; strictly increasing */
+	const char *name;	/* the file name, for logs */
+	const char *sql;	/* the whole script */
+};
+
+extern const struct db_migration db_migrations[];
+extern const size_t db_migrations_count;
+
+#endif

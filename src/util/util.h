@@ -1,0 +1,44 @@
+/* Small helpers shared by every program: numbers, times, files. */
+#ifndef UTIL_UTIL_H
+#define UTIL_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Parses a whole decimal integer in [min, max]; 0, or -1 on any junk. */
+int util_parse_int(const char *s, int64_t min, int64_t max, int64_t *out);
+/* Parses a byte size: "4096", "64K", "8M", "8G", "1T" (powers of 1024). */
+int util_parse_size(const char *s, uint64_t *out);
+/* Parses a duration in seconds: "90", "90s", "15m", "2h", "30d", "1w". */
+int util_parse_duration(const char *s, int64_t *out);
+
+/* Seconds since the epoch (wall clock). */
+int64_t util_now(void);
+/* Monotonic microseconds, for measuring. */
+int64_t util_mono_us(void);
+/* Formats t as RFC 3339 UTC ("2026-11-22T10:00:00Z"); buf >= 21 bytes. */
+void util_time_fmt(int64_t t, char buf[static 21]);
+/* Parses exactly "YYYY-MM-DDTHH:MM:SSZ"; 0, or -1. */
+int util_time_parse(const char *s, int64_t *out);
+
+/* Creates dir with 'mode' if missing; refuses a symlink or a non-dir. */
+int util_mkdir(const char *path, unsigned mode);
+/* Writes len bytes to path atomically: temp file, fsync, rename, fsync of
+ * the directory. The file gets 'mode'. 0, or -1 with errno set. */
+int util_write_atomic(const char *path, const void *buf, size_t len,
+    unsigned mode);
+/* Reads a whole regular file of at most cap bytes (O_NOFOLLOW when
+ * nofollow). Returns a malloc'd buffer NUL-terminated at *len, or NULL
+ * (errno EFBIG past the cap). Caller frees. */
+uint8_t *util_read_file(const char *path, size_t cap, int nofollow,
+    size_t *len);
+/* fsyncs the directory that holds path; 0/-1. */
+int util_fsync_dir(const char *path);
+/* snprintf that fails (-1) on truncation instead of cutting. */
+int util_fmt(char *buf, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+#endif
