@@ -61,9 +61,13 @@ deps:
 	@pkg-config --exists $(PKGS) $(TEST_PKGS) && command -v jq >/dev/null \
 	  && command -v curl >/dev/null || scripts/install-deps
 
+# V=1 shows the whole command lines.
+Q := $(if $(filter 1,$(V)),,@)
+
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
 # The migrations are compiled in, so the daemon needs no file at run time.
 $(BUILD)/gen/migrations.c: $(SQL) scripts/embed-sql
@@ -71,25 +75,29 @@ $(BUILD)/gen/migrations.c: $(SQL) scripts/embed-sql
 	scripts/embed-sql $(SQL) > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/gen/migrations.o: $(BUILD)/gen/migrations.c
-	$(CC) $(ALL_CFLAGS) -Isrc -c $< -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -Isrc -c $< -o $@
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
-	$(AR) rcs $@ $^
+	$(Q)$(AR) rcs $@ $^
 
 $(BIN)/otad: $(BUILD)/src/server/main.o $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) $^ $(PKG_LIBS) -lpthread -o $@
+	@echo "  LD      $@"
+	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(PKG_LIBS) -lpthread -o $@
 $(BIN)/otactl: $(BUILD)/src/otactl/main.o $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) $^ $(PKG_LIBS) -lpthread -o $@
+	@echo "  LD      $@"
+	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(PKG_LIBS) -lpthread -o $@
 $(BIN)/otasim: $(BUILD)/device-sim/main.o $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) $^ $(PKG_LIBS) -lpthread -o $@
+	@echo "  LD      $@"
+	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(PKG_LIBS) -lpthread -o $@
 
 $(BUILD)/tests/%: tests/%.c tests/check_util.h $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -Itests -MMD -MP $< $(LIB) \
+	@echo "  TEST    $@"
+	$(Q)$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -Itests -MMD -MP $< $(LIB) \
 	  $(ALL_LDFLAGS) $(PKG_LIBS) $(TEST_LIBS) -lpthread -o $@
 
 check: $(PROGS) $(TESTS)

@@ -1,0 +1,476 @@
+/* The store's core: open and migrate, the reader pool, and the single
+ * writer thread that groups queued jobs into one transaction per batch. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "db/internal.h"
+#include "db/migrations.h"
+
+#define BATCH_MAX 1024
+#define TICKS_MAX 8
+
+struct job {
+	db_write_fn fn;
+	void *arg;
+	db_done_fn done;
+	void *done_arg;
+	int rc;
+	struct job *next;
+};
+
+struct tick {
+	int interval_ms;
+	int64_t due_ms;
+	db_write_fn fn;
+	void *arg;
+};
+
+struct db {
+	char *path;
+	int version;
+	struct db_conn *wr;
+	pthread_t writer;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct job *head, *tail;
+	uint64_t depth;
+	int stopping;
+	struct tick ticks[TICKS_MAX];
+	int nticks;
+	struct db_stats st;
+
+	pthread_mutex_t pool_mu;
+	pthread_cond_t pool_cv;
+	struct db_conn **pool;
+	int npool, nfree;
+};
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- migrations ---- */
+
+static int
+current_version(struct db_conn *c, int *out)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (db_exec(c, "CREATE TABLE IF NOT EXISTS schema_migrations ("
+	    "version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+	    "applied_at INTEGER NOT NULL)") != DB_OK)
+		return -1;
+	if (sqlite3_prepare_v2(c->h, "SELECT COALESCE(MAX(version), 0) "
+	    "FROM schema_migrations", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	rc = sqlite3_step(st);
+	*out = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+static int
+apply_one(struct db_conn *c, const struct db_migration *m, char *err,
+    size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	char *msg = NULL;
+
+	if (sqlite3_exec(c->h, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK)
+		goto fail;
+	if (sqlite3_exec(c->h, m->sql, NULL, NULL, &msg) != SQLITE_OK)
+		goto fail;
+	if (sqlite3_prepare_v2(c->h, "INSERT INTO schema_migrations "
+	    "(version, name, applied_at) VALUES (?, ?, strftime('%s','now'))",
+	    -1, &st, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_int(st, 1, m->version);
+	sqlite3_bind_text(st, 2, m->name, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(st);
+	st = NULL;
+	if (sqlite3_exec(c->h, "COMMIT", NULL, NULL, &msg) != SQLITE_OK)
+		goto fail;
+	return 0;
+fail:
+	snprintf(err, errlen, "migration %s failed: %s", m->name,
+	    msg ? msg : sqlite3_errmsg(c->h));
+	sqlite3_free(msg);
+	sqlite3_finalize(st);
+	sqlite3_exec(c->h, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+static int
+migrate(struct db *db, char *err, size_t errlen)
+{
+	int have, newest = 0;
+
+	for (size_t i = 0; i < db_migrations_count; i++)
+		newest = db_migrations[i].version;
+	if (current_version(db->wr, &have) != 0) {
+		snprintf(err, errlen, "%s: cannot read the schema version: %s",
+		    db->path, sqlite3_errmsg(db->wr->h));
+		return -1;
+	}
+	if (have > newest) {
+		snprintf(err, errlen, "%s: schema version %d is newer than this "
+		    "otad knows (%d); refusing to start: run a newer otad or "
+		    "restore a backup", db->path, have, newest);
+		return -1;
+	}
+	for (size_t i = 0; i < db_migrations_count; i++) {
+		if (db_migrations[i].version <= have)
+			continue;
+		if (apply_one(db->wr, &db_migrations[i], err, errlen) != 0)
+			return -1;
+	}
+	db->version = newest > have ? newest : have;
+	return 0;
+}
+
+/* ---- reader pool ---- */
+
+struct db_conn *
+db_rd_get(struct db *db)
+{
+	struct db_conn *c;
+
+	pthread_mutex_lock(&db->pool_mu);
+	while (db->nfree == 0)
+		pthread_cond_wait(&db->pool_cv, &db->pool_mu);
+	c = db->pool[--db->nfree];
+	pthread_mutex_unlock(&db->pool_mu);
+	return c;
+}
+
+void
+db_rd_put(struct db *db, struct db_conn *c)
+{
+	sqlite3_stmt *st = NULL;
+
+	/* A statement left mid-step would pin an old WAL snapshot. */
+	while ((st = sqlite3_next_stmt(c->h, st)) != NULL)
+		if (sqlite3_stmt_busy(st))
+			sqlite3_reset(st);
+	pthread_mutex_lock(&db->pool_mu);
+	db->pool[db->nfree++] = c;
+	pthread_cond_signal(&db->pool_cv);
+	pthread_mutex_unlock(&db->pool_mu);
+}
+
+/* ---- writer ---- */
+
+static int
+run_job(struct db_tx *tx, db_write_fn fn, void *arg)
+{
+	int rc;
+
+	if (db_exec(tx->c, "SAVEPOINT job") != DB_OK)
+		return DB_ERR;
+	rc = fn(tx, arg);
+	if (rc != DB_OK)
+		db_exec(tx->c, "ROLLBACK TO job");
+	db_exec(tx->c, "RELEASE job");
+	return rc;
+}
+
+static void
+run_batch(struct db *db, struct job *jobs, struct tick **due, int ndue)
+{
+	struct db_tx tx = { db->wr, db };
+	int64_t t0 = now_ms();
+	uint64_t n = 0;
+	int ok;
+	struct job *j, *next;
+
+	ok = db_exec(db->wr, "BEGIN IMMEDIATE") == DB_OK;
+	for (j = jobs; j != NULL; j = j->next, n++)
+		j->rc = ok ? run_job(&tx, j->fn, j->arg) : DB_ERR;
+	for (int i = 0; i < ndue && ok; i++)
+		run_job(&tx, due[i]->fn, due[i]->arg);
+	if (ok && db_exec(db->wr, "COMMIT") != DB_OK) {
+		db_exec(db->wr, "ROLLBACK");
+		ok = 0;
+	}
+	pthread_mutex_lock(&db->mu);
+	db->st.commits++;
+	db->st.jobs += n;
+	db->st.commit_failures += !ok;
+	db->st.commit_us_total += (uint64_t)(now_ms() - t0) * 1000;
+	pthread_mutex_unlock(&db->mu);
+	for (j = jobs; j != NULL; j = next) {
+		next = j->next;
+		if (j->done != NULL)
+			j->done(j->done_arg, ok ? j->rc : DB_ERR);
+		free(j);
+	}
+}
+
+static void *
+writer_main(void *p)
+{
+	struct db *db = p;
+
+	for (;;) {
+		struct tick *due[TICKS_MAX];
+		struct job *jobs, *last;
+		int ndue = 0, n = 0;
+		int64_t t = now_ms(), wake = t + 1000;
+
+		pthread_mutex_lock(&db->mu);
+		for (int i = 0; i < db->nticks; i++)
+			if (db->ticks[i].due_ms < wake)
+				wake = db->ticks[i].due_ms;
+		while (db->head == NULL && !db->stopping && t < wake) {
+			struct timespec ts;
+			clock_gettime(CLOCK_REALTIME, &ts);
+			int64_t ns = ts.tv_nsec + (wake - t) * 1000000;
+			ts.tv_sec += ns / 1000000000;
+			ts.tv_nsec = ns % 1000000000;
+			pthread_cond_timedwait(&db->cv, &db->mu, &ts);
+			t = now_ms();
+		}
+		if (db->head == NULL && db->stopping) {
+			pthread_mutex_unlock(&db->mu);
+			break;
+		}
+		/* Take up to BATCH_MAX jobs; the rest wait for the next commit. */
+		jobs = last = db->head;
+		while (last != NULL && ++n < BATCH_MAX && last->next != NULL)
+			last = last->next;
+		if (last != NULL) {
+			db->head = last->next;
+			last->next = NULL;
+			if (db->head == NULL)
+				db->tail = NULL;
+			db->depth -= (uint64_t)n;
+		}
+		for (int i = 0; i < db->nticks; i++) {
+			if (db->ticks[i].due_ms <= t && !db->stopping) {
+				due[ndue++] = &db->ticks[i];
+				db->ticks[i].due_ms = t + db->ticks[i].interval_ms;
+			}
+		}
+		pthread_mutex_unlock(&db->mu);
+		if (jobs != NULL || ndue > 0)
+			run_batch(db, jobs, due, ndue);
+	}
+	return NULL;
+}
+
+int
+db_submit(struct db *db, db_write_fn fn, void *arg, db_done_fn done,
+    void *done_arg)
+{
+	struct job *j = calloc(1, sizeof(*j));
+
+	if (j == NULL)
+		return -1;
+	j->fn = fn;
+	j->arg = arg;
+	j->done = done;
+	j->done_arg = done_arg;
+	pthread_mutex_lock(&db->mu);
+	if (db->stopping) {
+		pthread_mutex_unlock(&db->mu);
+		free(j);
+		return -1;
+	}
+	if (db->tail != NULL)
+		db->tail->next = j;
+	else
+		db->head = j;
+	db->tail = j;
+	db->depth++;
+	pthread_cond_signal(&db->cv);
+	pthread_mutex_unlock(&db->mu);
+	return 0;
+}
+
+struct waiter {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int finished, rc;
+};
+
+static void
+wake_waiter(void *p, int rc)
+{
+	struct waiter *w = p;
+
+	pthread_mutex_lock(&w->mu);
+	w->rc = rc;
+	w->finished = 1;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+}
+
+int
+db_write(struct db *db, db_write_fn fn, void *arg)
+{
+	struct waiter w = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
+	    0, DB_ERR };
+
+	if (db_submit(db, fn, arg, wake_waiter, &w) != 0)
+		return DB_ERR;
+	pthread_mutex_lock(&w.mu);
+	while (!w.finished)
+		pthread_cond_wait(&w.cv, &w.mu);
+	pthread_mutex_unlock(&w.mu);
+	pthread_mutex_destroy(&w.mu);
+	pthread_cond_destroy(&w.cv);
+	return w.rc;
+}
+
+int
+db_every(struct db *db, int interval_ms, db_write_fn fn, void *arg)
+{
+	int rc = -1;
+
+	pthread_mutex_lock(&db->mu);
+	if (db->nticks < TICKS_MAX && interval_ms > 0) {
+		db->ticks[db->nticks++] = (struct tick){ interval_ms,
+		    now_ms() + interval_ms, fn, arg };
+		pthread_cond_signal(&db->cv);
+		rc = 0;
+	}
+	pthread_mutex_unlock(&db->mu);
+	return rc;
+}
+
+void
+db_stats(struct db *db, struct db_stats *out)
+{
+	pthread_mutex_lock(&db->mu);
+	*out = db->st;
+	out->queue_depth = db->depth;
+	pthread_mutex_unlock(&db->mu);
+}
+
+int
+db_schema_version(struct db *db)
+{
+	return db->version;
+}
+
+/* ---- open / close ---- */
+
+struct db *
+db_open(const char *path, int readers, char *err, size_t errlen)
+{
+	struct db *db = calloc(1, sizeof(*db));
+
+	if (db == NULL || (db->path = strdup(path)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		free(db);
+		return NULL;
+	}
+	pthread_mutex_init(&db->mu, NULL);
+	pthread_cond_init(&db->cv, NULL);
+	pthread_mutex_init(&db->pool_mu, NULL);
+	pthread_cond_init(&db->pool_cv, NULL);
+	db->wr = db_conn_open(path, 0, err, errlen);
+	if (db->wr == NULL || migrate(db, err, errlen) != 0)
+		goto fail;
+	if (readers < 1)
+		readers = 1;
+	db->pool = calloc((size_t)readers, sizeof(*db->pool));
+	if (db->pool == NULL)
+		goto fail;
+	for (; db->npool < readers; db->npool++) {
+		db->pool[db->npool] = db_conn_open(path, 1, err, errlen);
+		if (db->pool[db->npool] == NULL)
+			goto fail;
+	}
+	db->nfree = db->npool;
+	if (pthread_create(&db->writer, NULL, writer_main, db) != 0) {
+		snprintf(err, errlen, "cannot start the writer thread");
+		goto fail;
+	}
+	return db;
+fail:
+	for (int i = 0; i < db->npool; i++)
+		db_conn_close(db->pool[i]);
+	free(db->pool);
+	db_conn_close(db->wr);
+	free(db->path);
+	free(db);
+	return NULL;
+}
+
+void
+db_close(struct db *db)
+{
+	if (db == NULL)
+		return;
+	pthread_mutex_lock(&db->mu);
+	db->stopping = 1;
+	pthread_cond_signal(&db->cv);
+	pthread_mutex_unlock(&db->mu);
+	pthread_join(db->writer, NULL);
+	for (int i = 0; i < db->npool; i++)
+		db_conn_close(db->pool[i]);
+	free(db->pool);
+	/* A clean close checkpoints the WAL into the main file. */
+	db_conn_close(db->wr);
+	pthread_mutex_destroy(&db->mu);
+	pthread_cond_destroy(&db->cv);
+	pthread_mutex_destroy(&db->pool_mu);
+	pthread_cond_destroy(&db->pool_cv);
+	free(db->path);
+	free(db);
+}
+
+int
+db_backup(struct db *db, const char *path, char *err, size_t errlen)
+{
+	struct db_conn *src = db_rd_get(db);
+	sqlite3 *dst = NULL;
+	sqlite3_backup *b;
+	int rc = -1;
+
+	if (access(path, F_OK) == 0) {
+		snprintf(err, errlen, "%s exists; refusing to overwrite it", path);
+		goto out;
+	}
+	if (sqlite3_open_v2(path, &dst, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(dst));
+		goto out;
+	}
+	b = sqlite3_backup_init(dst, "main", src->h, "main");
+	if (b == NULL) {
+		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(dst));
+		goto out;
+	}
+	/* Whole copy in one step: readers never block the writer in WAL. */
+	if (sqlite3_backup_step(b, -1) != SQLITE_DONE) {
+		snprintf(err, errlen, "backup to %s: %s", path,
+		    sqlite3_errmsg(dst));
+		sqlite3_backup_finish(b);
+		goto out;
+	}
+	if (sqlite3_backup_finish(b) != SQLITE_OK) {
+		snprintf(err, errlen, "backup to %s: %s", path,
+		    sqlite3_errmsg(dst));
+		goto out;
+	}
+	rc = 0;
+out:
+	sqlite3_close(dst);
+	db_rd_put(db, src);
+	return rc;
+}

@@ -1,0 +1,52 @@
+/* Internals shared by the files of src/db: connections and statements. */
+#ifndef DB_INTERNAL_H
+#define DB_INTERNAL_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "db/db.h"
+
+#define DB_STMT_SLOTS 128
+
+/* One SQLite connection with its prepared statements, keyed by the address
+ * of their SQL text (each text is a static string next to its function). */
+struct db_conn {
+	sqlite3 *h;
+	struct {
+		const char *sql;
+		sqlite3_stmt *st;
+	} slots[DB_STMT_SLOTS];
+};
+
+struct db_tx {
+	struct db_conn *c;
+	struct db *db;
+};
+
+/* Opens a connection with our pragmas; NULL with err filled. */
+struct db_conn *db_conn_open(const char *path, int readonly, char *err,
+    size_t errlen);
+void db_conn_close(struct db_conn *c);
+/* The prepared statement for sql (static text), reset and unbound; NULL
+ * on a prepare error (reported). */
+sqlite3_stmt *db_stmt(struct db_conn *c, const char *sql);
+/* Reports the connection's last error through the hook, with context. */
+void db_report(struct db_conn *c, const char *what);
+/* Runs sql (no results) once; 0, or DB_ERR (reported). */
+int db_exec(struct db_conn *c, const char *sql);
+
+/* Reader pool: a connection for one read, returned with db_rd_put. */
+struct db_conn *db_rd_get(struct db *db);
+void db_rd_put(struct db *db, struct db_conn *c);
+
+/* Steps a statement expected to change rows; maps constraint failures to
+ * DB_CONFLICT. Resets it. */
+int db_step_done(struct db_conn *c, sqlite3_stmt *st, const char *what);
+/* Binds text that may be NULL. */
+int db_bind_text(sqlite3_stmt *st, int i, const char *s);
+/* A copy of column i as text ("" for NULL) into buf; -1 if it does not
+ * fit. */
+int db_col_text(sqlite3_stmt *st, int i, char *buf, size_t size);
+
+#endif

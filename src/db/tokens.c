@@ -1,0 +1,125 @@
+/* Admin API tokens: stored as SHA-256 hashes, never in clear. */
+#include <string.h>
+
+#include "db/internal.h"
+#include "db/tokens.h"
+#include "sign/crypto.h"
+
+int
+db_token_add(struct db_tx *tx, void *arg)
+{
+	static const char sql[] = "INSERT INTO tokens (name, role, hash, "
+	    "created_at) VALUES (?, ?, ?, ?)";
+	struct db_token_add *a = arg;
+	sqlite3_stmt *st = db_stmt(tx->c, sql);
+
+	if (st == NULL)
+		return DB_ERR;
+	db_bind_text(st, 1, a->name);
+	db_bind_text(st, 2, a->role);
+	sqlite3_bind_blob(st, 3, a->hash, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, a->now);
+	return db_step_done(tx->c, st, "token add");
+}
+
+int
+db_token_revoke(struct db_tx *tx, void *arg)
+{
+	static const char sql[] = "DELETE FROM tokens WHERE name = ?";
+	sqlite3_stmt *st = db_stmt(tx->c, sql);
+	int rc;
+
+	if (st == NULL)
+		return DB_ERR;
+	db_bind_text(st, 1, arg);
+	rc = db_step_done(tx->c, st, "token revoke");
+	if (rc == DB_OK && sqlite3_changes(tx->c->h) == 0)
+		return DB_NOTFOUND;
+	return rc;
+}
+
+static void
+row_to_token(sqlite3_stmt *st, struct db_token *t)
+{
+	t->id = sqlite3_column_int64(st, 0);
+	db_col_text(st, 1, t->name, sizeof(t->name));
+	db_col_text(st, 2, t->role, sizeof(t->role));
+	t->created_at = sqlite3_column_int64(st, 3);
+}
+
+int
+db_token_find(struct db *db, const uint8_t hash[32], struct db_token *out)
+{
+	static const char sql[] = "SELECT id, name, role, created_at, hash "
+	    "FROM tokens WHERE hash = ?";
+	struct db_conn *c = db_rd_get(db);
+	sqlite3_stmt *st = db_stmt(c, sql);
+	int rc = DB_ERR;
+
+	if (st == NULL)
+		goto out;
+	sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
+	switch (sqlite3_step(st)) {
+	case SQLITE_ROW:
+		rc = DB_NOTFOUND;
+		if (sqlite3_column_bytes(st, 4) == 32 &&
+		    sign_memeq(sqlite3_column_blob(st, 4), hash, 32)) {
+			row_to_token(st, out);
+			rc = DB_OK;
+		}
+		break;
+	case SQLITE_DONE:
+		rc = DB_NOTFOUND;
+		break;
+	default:
+		db_report(c, "token find");
+	}
+out:
+	db_rd_put(db, c);
+	return rc;
+}
+
+int
+db_token_list(struct db *db, void (*fn)(const struct db_token *, void *),
+    void *arg)
+{
+	static const char sql[] = "SELECT id, name, role, created_at "
+	    "FROM tokens ORDER BY name";
+	struct db_conn *c = db_rd_get(db);
+	sqlite3_stmt *st = db_stmt(c, sql);
+	struct db_token t;
+	int rc = DB_ERR, s;
+
+	if (st == NULL)
+		goto out;
+	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+		row_to_token(st, &t);
+		fn(&t, arg);
+	}
+	if (s == SQLITE_DONE)
+		rc = DB_OK;
+	else
+		db_report(c, "token list");
+out:
+	db_rd_put(db, c);
+	return rc;
+}
+
+int
+db_token_count_admin(struct db *db, int64_t *out)
+{
+	static const char sql[] = "SELECT COUNT(*) FROM tokens "
+	    "WHERE role = 'admin'";
+	struct db_conn *c = db_rd_get(db);
+	sqlite3_stmt *st = db_stmt(c, sql);
+	int rc = DB_ERR;
+
+	if (st != NULL && sqlite3_step(st) == SQLITE_ROW) {
+		*out = sqlite3_column_int64(st, 0);
+		rc = DB_OK;
+	} else {
+		db_report(c, "token count");
+	}
+	db_rd_put(db, c);
+	return rc;
+}

@@ -1,0 +1,19 @@
+/* Making tokens and naming roles. */
+#ifndef SERVER_AUTH_H
+#define SERVER_AUTH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "server/api.h"
+
+#define AUTH_TOKEN_MAX 64
+
+/* Makes a new random token "<prefix><43 base64url chars>" into out and
+ * its SHA-256 into hash. 0/-1. */
+int auth_token_new(const char *prefix, char *out, size_t size,
+    uint8_t hash[32]);
+/* "admin" / "release" / "viewer" → role, else ROLE_NONE. */
+enum api_role auth_role_parse(const char *s);
+
+#endif

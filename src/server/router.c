@@ -1,0 +1,176 @@
+/* The routing table and the request cycle around every handler: match,
+ * authenticate, receive and parse the body, dispatch, clean up. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "server/api.h"
+#include "server/handlers.h"
+#include "server/metrics.h"
+#include "util/log.h"
+#include "util/util.h"
+
+static const struct api_route routes[] = {
+	{ HTTP_GET, "/healthz", NEED_PUBLIC, BODY_NO, h_healthz, NULL },
+	{ HTTP_GET, "/metrics", NEED_PUBLIC, BODY_NO, h_metrics, NULL },
+	{ HTTP_GET, "/v1/tokens", NEED_ADMIN, BODY_NO, h_tokens_list, NULL },
+	{ HTTP_POST, "/v1/tokens", NEED_ADMIN, BODY_JSON, h_tokens_add, NULL },
+	{ HTTP_DELETE, "/v1/tokens/{}", NEED_ADMIN, BODY_NO, h_tokens_revoke,
+	    NULL },
+};
+
+/* Matches path against pattern, copying {} segments into args. */
+static int
+match(const char *pattern, const char *path, struct api_req *a)
+{
+	int nargs = 0;
+
+	while (*pattern != '\0' && *path != '\0') {
+		if (pattern[0] == '{' && pattern[1] == '}') {
+			size_t n = strcspn(path, "/");
+			if (n == 0 || n >= sizeof(a->args[0]) ||
+			    nargs >= API_ARGS_MAX)
+				return 0;
+			if (a != NULL) {
+				memcpy(a->args[nargs], path, n);
+				a->args[nargs][n] = '\0';
+			}
+			nargs++;
+			path += n;
+			pattern += 2;
+			continue;
+		}
+		if (*pattern != *path)
+			return 0;
+		pattern++;
+		path++;
+	}
+	return *pattern == '\0' && *path == '\0';
+}
+
+static const struct api_route *
+find_route(struct api_req *a, enum http_method m, const char *path,
+    char *allow, size_t allow_size)
+{
+	static const char *const names[] = { "GET", "HEAD", "POST", "PUT",
+	    "DELETE" };
+	int methods = 0;
+
+	/* HEAD is answered wherever GET is; the HTTP layer drops the body. */
+	if (m == HTTP_HEAD)
+		m = HTTP_GET;
+	for (size_t i = 0; i < ARRAY_LEN(routes); i++) {
+		if (!match(routes[i].pattern, path, NULL))
+			continue;
+		if (routes[i].method == m) {
+			match(routes[i].pattern, path, a);
+			return &routes[i];
+		}
+		methods |= routes[i].method;
+	}
+	if (methods & HTTP_GET)
+		methods |= HTTP_HEAD;
+	allow[0] = '\0';
+	for (size_t i = 0; i < ARRAY_LEN(names); i++) {
+		if (!(methods & (1 << i)))
+			continue;
+		if (allow[0] != '\0')
+			strncat(allow, ", ", allow_size - strlen(allow) - 1);
+		strncat(allow, names[i], allow_size - strlen(allow) - 1);
+	}
+	return NULL;
+}
+
+static void
+on_begin(struct http_req *r, void *app)
+{
+	struct api_req *a = calloc(1, sizeof(*a));
+	char allow[64];
+
+	if (a == NULL) {
+		http_reply_error(r, 503, "out_of_memory", "try again later");
+		return;
+	}
+	a->srv = app;
+	a->http = r;
+	http_set_data(r, a);
+	a->route = find_route(a, http_method(r), http_path(r), allow,
+	    sizeof(allow));
+	if (a->route == NULL) {
+		if (allow[0] == '\0') {
+			api_err(a, 404, "not_found", "no such path: %s",
+			    http_path(r));
+			return;
+		}
+		http_add_header(r, "Allow", allow);
+		api_err(a, 405, "method_not_allowed", "%s is not allowed on "
+		    "%s; allowed: %s", http_method_name(r), http_path(r), allow);
+		return;
+	}
+	if (api_auth(a, a->route->need) != 0)
+		return;
+	switch (a->route->body) {
+	case BODY_JSON:
+		http_expect_body(r, a->srv->cfg.max_json_body);
+		break;
+	case BODY_BULK:
+		http_expect_body(r, a->srv->cfg.max_bulk_body);
+		break;
+	case BODY_RAW:
+		a->route->stream(a);
+		break;
+	case BODY_NO:
+		break;
+	}
+}
+
+static int
+parse_body(struct api_req *a)
+{
+	const uint8_t *body;
+	size_t len;
+	json_error_t e;
+
+	body = http_body(a->http, &len);
+	if (len == 0) {
+		api_err(a, 400, "bad_json", "this call needs a JSON body");
+		return -1;
+	}
+	a->json = json_loadb((const char *)body, len, JSON_REJECT_DUPLICATES,
+	    &e);
+	if (a->json == NULL) {
+		api_err(a, 400, "bad_json", "malformed JSON at line %d column "
+		    "%d: %s", e.line, e.column, e.text);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+on_handle(struct http_req *r, void *app)
+{
+	struct api_req *a = http_data(r);
+
+	(void)app;
+	if (a->route->body == BODY_JSON || a->route->body == BODY_BULK)
+		if (parse_body(a) != 0)
+			return;
+	a->route->fn(a);
+}
+
+static void
+on_done(struct http_req *r, void *app, int ok)
+{
+	struct api_req *a = http_data(r);
+
+	(void)app;
+	metrics_request(http_status(r));
+	if (a == NULL)
+		return;
+	if (a->cleanup != NULL)
+		a->cleanup(a, ok);
+	json_decref(a->json);
+	free(a);
+}
+
+const struct http_app api_app_template = { on_begin, on_handle, on_done,
+    NULL };

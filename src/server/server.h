@@ -1,0 +1,26 @@
+/* The daemon's shared state, built by main and read by every handler. */
+#ifndef SERVER_SERVER_H
+#define SERVER_SERVER_H
+
+#include <stdint.h>
+
+#include "server/config.h"
+
+struct db;
+struct http_server;
+struct trust;
+struct seen;
+struct offers;
+
+struct srv {
+	struct cfg cfg;
+	struct db *db;
+	struct http_server *http;
+	struct trust *trust;		/* online key and current root */
+	struct seen *seen;		/* coalesced last-seen updates */
+	struct offers *offers;		/* campaign and release caches */
+	char artifacts_dir[CFG_PATH_MAX];
+	char tmp_dir[CFG_PATH_MAX];
+};
+
+#endif

@@ -1,0 +1,14 @@
+/* Talking to systemd (Type=notify): ready, watchdog, stopping. No-ops
+ * when not started by systemd. */
+#ifndef SERVER_SYSTEMD_H
+#define SERVER_SYSTEMD_H
+
+#include <stdint.h>
+
+void sysd_ready(const char *status);
+void sysd_stopping(void);
+/* The watchdog interval in microseconds, or 0 when not enabled. */
+uint64_t sysd_watchdog_usec(void);
+void sysd_watchdog_ping(void);
+
+#endif
