@@ -117,7 +117,7 @@ install: $(PROGS)
 	  $(DESTDIR)/etc/otad $(DESTDIR)/lib/systemd/system
 	install -m 0755 $(PROGS) $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 $(SQL) $(DESTDIR)$(PREFIX)/share/otad/sql/
-	install -m 0640 conf/otad.conf $(DESTDIR)/etc/otad/otad.conf
+	install -m 0644 conf/otad.conf $(DESTDIR)/etc/otad/otad.conf
 	sed 's|@BINDIR@|$(PREFIX)/bin|g' systemd/otad.service \
 	  > $(DESTDIR)/lib/systemd/system/otad.service
 	chmod 0644 $(DESTDIR)/lib/systemd/system/otad.service

@@ -9,9 +9,11 @@
 
 #include "db/db.h"
 #include "server/http.h"
+#include "server/jsonv.h"
 #include "server/server.h"
 
 #define API_ARGS_MAX 4
+#define API_ARG_MAX 129
 #define API_ID_MAX 64
 
 enum api_role { ROLE_NONE = 0, ROLE_VIEWER = 1, ROLE_RELEASE = 2,
@@ -31,10 +33,11 @@ struct api_req {
 	struct srv *srv;
 	struct http_req *http;
 	const struct api_route *route;
-	char args[API_ARGS_MAX][129];	/* path parameters, in order */
+	char args[API_ARGS_MAX][API_ARG_MAX];	/* path parameters, in order */
 	struct api_who who;
 	json_t *json;			/* parsed body, or NULL */
 	int rc;				/* result of a deferred write */
+	char err[256];			/* what a jv_* check found wrong */
 	void *state;			/* a handler's own, freed by cleanup */
 	void (*cleanup)(struct api_req *a, int ok);
 	void (*then)(struct api_req *a, int rc);
@@ -54,22 +57,10 @@ void api_err_db(struct api_req *a, int rc, const char *what);
 void api_write(struct api_req *a, db_write_fn fn, void *arg,
     void (*then)(struct api_req *a, int rc));
 
-/* ---- input: each returns 0, or -1 having replied 422 naming the field */
-/* A string field of min..max bytes; optional fields leave *out NULL. */
-int api_str(struct api_req *a, json_t *obj, const char *field, int required,
-    size_t min, size_t max, const char **out);
-/* An identifier: 1..64 of [A-Za-z0-9._:-], starting alphanumeric. */
-int api_ident(struct api_req *a, json_t *obj, const char *field, int required,
-    const char **out);
-/* An integer in [min, max]; optional fields keep *out unchanged. */
-int api_int(struct api_req *a, json_t *obj, const char *field, int required,
-    int64_t min, int64_t max, int64_t *out);
-/* A boolean; optional fields keep *out unchanged. */
-int api_bool(struct api_req *a, json_t *obj, const char *field, int *out);
-/* Refuses fields other than the NULL-terminated list allowed. */
-int api_only(struct api_req *a, json_t *obj, const char *const *allowed);
-/* 1 if s is a valid identifier (see api_ident). */
-int api_valid_ident(const char *s);
+/* ---- input: the jv_* checks fill a->err; api_invalid replies 422 ---- */
+#define AE(a) (a)->err, sizeof((a)->err)
+/* Replies 422 invalid_field with the message in a->err. */
+void api_invalid(struct api_req *a);
 
 /* ---- pagination: ?limit=N (1..1000, default 100) & after=CURSOR ---- */
 int api_page(struct api_req *a, int64_t *limit, const char **after);
@@ -102,6 +93,12 @@ struct api_route {
 	 * having replied. */
 	int (*stream)(struct api_req *a);
 };
+
+/* The route for method and path, with its {} segments copied into args;
+ * NULL when none, with the methods the path allows in allow ("" when the
+ * path is unknown: 404). */
+const struct api_route *api_route_find(enum http_method m, const char *path,
+    char (*args)[API_ARG_MAX], char *allow, size_t allow_size);
 
 /* The application callbacks for the HTTP layer; app is a struct srv *. */
 extern const struct http_app api_app_template;

@@ -47,11 +47,14 @@ h_tokens_add(struct api_req *a)
 {
 	static const char *const fields[] = { "name", "role", NULL };
 	struct add_state *s;
-	const char *name, *role;
+	const char *name = NULL, *role = NULL;
 
-	if (api_only(a, a->json, fields) || api_ident(a, a->json, "name", 1,
-	    &name) || api_str(a, a->json, "role", 1, 1, 15, &role))
+	if (jv_only(a->json, fields, AE(a)) ||
+	    jv_ident(a->json, "name", 1, &name, AE(a)) ||
+	    jv_str(a->json, "role", 1, 1, 15, &role, AE(a))) {
+		api_invalid(a);
 		return;
+	}
 	if (auth_role_parse(role) == ROLE_NONE) {
 		api_err(a, 422, "invalid_field", "role: must be admin, release "
 		    "or viewer");

@@ -1,5 +1,6 @@
 /* The routing table and the request cycle around every handler: match,
  * authenticate, receive and parse the body, dispatch, clean up. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,21 +19,21 @@ static const struct api_route routes[] = {
 	    NULL },
 };
 
-/* Matches path against pattern, copying {} segments into args. */
+/* Matches path against pattern, copying {} segments into args (if not
+ * NULL). */
 static int
-match(const char *pattern, const char *path, struct api_req *a)
+match(const char *pattern, const char *path, char (*args)[API_ARG_MAX])
 {
 	int nargs = 0;
 
 	while (*pattern != '\0' && *path != '\0') {
 		if (pattern[0] == '{' && pattern[1] == '}') {
 			size_t n = strcspn(path, "/");
-			if (n == 0 || n >= sizeof(a->args[0]) ||
-			    nargs >= API_ARGS_MAX)
+			if (n == 0 || n >= API_ARG_MAX || nargs >= API_ARGS_MAX)
 				return 0;
-			if (a != NULL) {
-				memcpy(a->args[nargs], path, n);
-				a->args[nargs][n] = '\0';
+			if (args != NULL) {
+				memcpy(args[nargs], path, n);
+				args[nargs][n] = '\0';
 			}
 			nargs++;
 			path += n;
@@ -47,9 +48,9 @@ match(const char *pattern, const char *path, struct api_req *a)
 	return *pattern == '\0' && *path == '\0';
 }
 
-static const struct api_route *
-find_route(struct api_req *a, enum http_method m, const char *path,
-    char *allow, size_t allow_size)
+const struct api_route *
+api_route_find(enum http_method m, const char *path,
+    char (*args)[API_ARG_MAX], char *allow, size_t allow_size)
 {
 	static const char *const names[] = { "GET", "HEAD", "POST", "PUT",
 	    "DELETE" };
@@ -62,7 +63,7 @@ find_route(struct api_req *a, enum http_method m, const char *path,
 		if (!match(routes[i].pattern, path, NULL))
 			continue;
 		if (routes[i].method == m) {
-			match(routes[i].pattern, path, a);
+			match(routes[i].pattern, path, args);
 			return &routes[i];
 		}
 		methods |= routes[i].method;
@@ -93,7 +94,7 @@ on_begin(struct http_req *r, void *app)
 	a->srv = app;
 	a->http = r;
 	http_set_data(r, a);
-	a->route = find_route(a, http_method(r), http_path(r), allow,
+	a->route = api_route_find(http_method(r), http_path(r), a->args, allow,
 	    sizeof(allow));
 	if (a->route == NULL) {
 		if (allow[0] == '\0') {
@@ -128,18 +129,11 @@ parse_body(struct api_req *a)
 {
 	const uint8_t *body;
 	size_t len;
-	json_error_t e;
 
 	body = http_body(a->http, &len);
-	if (len == 0) {
-		api_err(a, 400, "bad_json", "this call needs a JSON body");
-		return -1;
-	}
-	a->json = json_loadb((const char *)body, len, JSON_REJECT_DUPLICATES,
-	    &e);
+	a->json = jv_parse(body, len, SIZE_MAX, AE(a));
 	if (a->json == NULL) {
-		api_err(a, 400, "bad_json", "malformed JSON at line %d column "
-		    "%d: %s", e.line, e.column, e.text);
+		api_err(a, 400, "bad_json", "%s", a->err);
 		return -1;
 	}
 	return 0;

@@ -183,7 +183,9 @@ util_mkdir(const char *path, unsigned mode)
 		return 0;
 	if (errno != EEXIST)
 		return -1;
-	if (lstat(path, &st) != 0)
+	/* stat, not lstat: under systemd's DynamicUser the state dir is a
+	 * symlink into /var/lib/private. */
+	if (stat(path, &st) != 0)
 		return -1;
 	if (!S_ISDIR(st.st_mode)) {
 		errno = ENOTDIR;

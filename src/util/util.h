@@ -24,7 +24,7 @@ void util_time_fmt(int64_t t, char buf[static 21]);
 /* Parses exactly "YYYY-MM-DDTHH:MM:SSZ"; 0, or -1. */
 int util_time_parse(const char *s, int64_t *out);
 
-/* Creates dir with 'mode' if missing; refuses a symlink or a non-dir. */
+/* Creates dir with 'mode' if missing; an existing path must be a dir. */
 int util_mkdir(const char *path, unsigned mode);
 /* Writes len bytes to path atomically: temp file, fsync, rename, fsync of
  * the directory. The file gets 'mode'. 0, or -1 with errno set. */

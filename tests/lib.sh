@@ -1,0 +1,100 @@
+# Helpers for the end-to-end scripts in tests/e2e/ (source this file).
+# Each check prints "ok - NAME" or "not ok - NAME: why"; tests/run counts
+# them. The real otad runs on 127.0.0.1 with a free port and a temporary
+# data dir; everything is removed on exit.
+set -u
+BIN=$(cd "${BIN:-bin}" && pwd)
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/otad-e2e.XXXXXX")
+T_FAILS=0
+OTAD_PID=
+OTAD_LOG=
+DATA=
+URL=
+STATUS=
+BODY=
+export OTACTL_KDF=interactive
+
+_cleanup() {
+	[ -n "$OTAD_PID" ] && kill -9 "$OTAD_PID" 2>/dev/null
+	rm -rf "$TMP"
+}
+trap _cleanup EXIT
+
+ok() { echo "ok - $1"; }
+fail() {
+	echo "not ok - $1${2:+: $2}"
+	T_FAILS=$((T_FAILS + 1))
+}
+# check NAME COMMAND...: ok if the command succeeds.
+check() {
+	local name=$1
+	shift
+	if "$@"; then ok "$name"; else fail "$name"; fi
+}
+# expect NAME GOT WANT
+expect() {
+	if [ "$2" = "$3" ]; then ok "$1"; else fail "$1" "got '$2', want '$3'"; fi
+}
+# expect_status NAME WANT: checks the last api call's status.
+expect_status() {
+	if [ "$STATUS" = "$2" ]; then ok "$1"
+	else fail "$1" "status $STATUS, want $2; body: $(head -c 300 <<<"$BODY")"; fi
+}
+# jqb FILTER: runs jq on the last body.
+jqb() { jq -r "$@" <<<"$BODY"; }
+
+# start_otad [otad args...]: starts the daemon on a free port with the data
+# dir $DATA (default $TMP/data), waits for /healthz. Sets URL, ADMIN.
+start_otad() {
+	DATA=${DATA:-$TMP/data}
+	OTAD_LOG=$TMP/otad.$RANDOM.log
+	"$BIN/otad" --listen 127.0.0.1:0 --data-dir "$DATA" "$@" 2>"$OTAD_LOG" &
+	OTAD_PID=$!
+	local port="" i
+	for i in $(seq 1 200); do
+		port=$(grep -o 'listening on 127.0.0.1:[0-9]*' "$OTAD_LOG" 2>/dev/null \
+			| head -1 | cut -d: -f2)
+		[ -n "$port" ] && break
+		kill -0 "$OTAD_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	if [ -z "$port" ]; then
+		echo "otad did not start:"; cat "$OTAD_LOG"
+		OTAD_PID=
+		return 1
+	fi
+	URL=http://127.0.0.1:$port
+	for i in $(seq 1 100); do
+		curl -sf "$URL/healthz" >/dev/null && break
+		sleep 0.05
+	done
+	ADMIN=$(cat "$DATA/admin.token" 2>/dev/null)
+	return 0
+}
+
+# stop_otad [SIGNAL]: stops it and waits; sets OTAD_RC.
+stop_otad() {
+	local sig=${1:-TERM}
+	[ -z "$OTAD_PID" ] && return 0
+	kill -"$sig" "$OTAD_PID" 2>/dev/null
+	wait "$OTAD_PID"
+	OTAD_RC=$?
+	OTAD_PID=
+}
+
+# api METHOD PATH [TOKEN] [curl args...]: sets STATUS and BODY.
+api() {
+	local method=$1 path=$2 token=${3:-}
+	shift 3 2>/dev/null || shift $#
+	local auth=()
+	[ -n "$token" ] && auth=(-H "Authorization: Bearer $token")
+	STATUS=$(curl -s -o "$TMP/body" -w '%{http_code}' -X "$method" \
+		"${auth[@]}" "$@" "$URL$path")
+	BODY=$(cat "$TMP/body")
+}
+
+# finish: the script's exit status.
+finish() {
+	[ "$T_FAILS" -eq 0 ]
+	exit $?
+}

@@ -1,0 +1,123 @@
+/* util: number, size, duration and time parsing; atomic writes. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+#include "check_util.h"
+#include "util/util.h"
+
+START_TEST(parse_int_accepts_only_whole_numbers)
+{
+	int64_t v;
+
+	ck_assert_int_eq(util_parse_int("42", 0, 100, &v), 0);
+	ck_assert_int_eq(v, 42);
+	ck_assert_int_eq(util_parse_int("-5", -10, 10, &v), 0);
+	ck_assert_int_eq(v, -5);
+	ck_assert_int_eq(util_parse_int("101", 0, 100, &v), -1);
+	ck_assert_int_eq(util_parse_int("4x", 0, 100, &v), -1);
+	ck_assert_int_eq(util_parse_int("", 0, 100, &v), -1);
+	ck_assert_int_eq(util_parse_int(" 4", 0, 100, &v), -1);
+	ck_assert_int_eq(util_parse_int("+4", 0, 100, &v), -1);
+	ck_assert_int_eq(util_parse_int("99999999999999999999", 0, INT64_MAX,
+	    &v), -1);
+}
+END_TEST
+
+START_TEST(parse_size_units)
+{
+	uint64_t v;
+
+	ck_assert_int_eq(util_parse_size("4096", &v), 0);
+	ck_assert_uint_eq(v, 4096);
+	ck_assert_int_eq(util_parse_size("64K", &v), 0);
+	ck_assert_uint_eq(v, 65536);
+	ck_assert_int_eq(util_parse_size("8G", &v), 0);
+	ck_assert_uint_eq(v, 8ULL << 30);
+	ck_assert_int_eq(util_parse_size("8Q", &v), -1);
+	ck_assert_int_eq(util_parse_size("G", &v), -1);
+	ck_assert_int_eq(util_parse_size("99999999999T", &v), -1);
+}
+END_TEST
+
+START_TEST(parse_duration_units)
+{
+	int64_t v;
+
+	ck_assert_int_eq(util_parse_duration("90", &v), 0);
+	ck_assert_int_eq(v, 90);
+	ck_assert_int_eq(util_parse_duration("15m", &v), 0);
+	ck_assert_int_eq(v, 900);
+	ck_assert_int_eq(util_parse_duration("2h", &v), 0);
+	ck_assert_int_eq(v, 7200);
+	ck_assert_int_eq(util_parse_duration("365d", &v), 0);
+	ck_assert_int_eq(v, 365 * 86400);
+	ck_assert_int_eq(util_parse_duration("1y", &v), -1);
+	ck_assert_int_eq(util_parse_duration("-1s", &v), -1);
+	ck_assert_int_eq(util_parse_duration("100000w", &v), -1);
+}
+END_TEST
+
+START_TEST(time_round_trip)
+{
+	char buf[21];
+	int64_t t;
+
+	util_time_fmt(0, buf);
+	ck_assert_str_eq(buf, "1970-01-01T00:00:00Z");
+	ck_assert_int_eq(util_time_parse("2026-11-22T10:20:30Z", &t), 0);
+	util_time_fmt(t, buf);
+	ck_assert_str_eq(buf, "2026-11-22T10:20:30Z");
+	ck_assert_int_eq(t, 1795342830); /* date -u -d 2026-11-22T10:20:30Z +%s */
+	ck_assert_int_eq(util_time_parse("2024-02-29T00:00:00Z", &t), 0);
+	ck_assert_int_eq(util_time_parse("2023-02-29T00:00:00Z", &t), -1);
+	ck_assert_int_eq(util_time_parse("2026-11-22 10:20:30Z", &t), -1);
+	ck_assert_int_eq(util_time_parse("2026-11-22T10:20:30+01:00", &t), -1);
+	ck_assert_int_eq(util_time_parse("2026-13-01T00:00:00Z", &t), -1);
+}
+END_TEST
+
+START_TEST(atomic_write_replaces_whole_file)
+{
+	char dir[256], path[300];
+	uint8_t *data;
+	size_t len;
+	struct stat st;
+
+	tu_tmpdir(dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/f", dir);
+	ck_assert_int_eq(util_write_atomic(path, "first", 5, 0600), 0);
+	ck_assert_int_eq(util_write_atomic(path, "second", 6, 0640), 0);
+	data = util_read_file(path, 100, 1, &len);
+	ck_assert_ptr_nonnull(data);
+	ck_assert_uint_eq(len, 6);
+	ck_assert_str_eq((char *)data, "second");
+	free(data);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0640);
+	/* Over the cap: refused, not truncated. */
+	ck_assert_ptr_null(util_read_file(path, 5, 1, &len));
+	ck_assert_int_eq(errno, EFBIG);
+	/* A symlink is refused when nofollow is asked. */
+	snprintf(path, sizeof(path), "%s/link", dir);
+	ck_assert_int_eq(symlink("f", path), 0);
+	ck_assert_ptr_null(util_read_file(path, 100, 1, &len));
+	tu_rmtree(dir);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("util");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, parse_int_accepts_only_whole_numbers);
+	tcase_add_test(tc, parse_size_units);
+	tcase_add_test(tc, parse_duration_units);
+	tcase_add_test(tc, time_round_trip);
+	tcase_add_test(tc, atomic_write_replaces_whole_file);
+	suite_add_tcase(s, tc);
+	return tu_run(s);
+}
