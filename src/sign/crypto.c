@@ -1,6 +1,7 @@
 /* Cryptographic primitives over libsodium (the only place besides the
  * rest of src/sign that includes <sodium.h>). */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -91,6 +92,21 @@ sign_sha256_fd(int fd, uint64_t *len, uint8_t out[SIGN_SHA256_LEN])
 	crypto_hash_sha256_final(&st, out);
 	*len = total;
 	return 0;
+}
+
+int
+sign_sha256_file(const char *path, uint64_t *len, uint8_t out[SIGN_SHA256_LEN])
+{
+	int fd, rc, saved;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	rc = sign_sha256_fd(fd, len, out);
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return rc;
 }
 
 int

@@ -29,6 +29,10 @@ void sign_sha256_free(struct sign_sha256 *h);
 /* Hashes an open file from its current offset to the end; stores the
  * number of bytes read (64-bit) in *len. 0, or -1 with errno set. */
 int sign_sha256_fd(int fd, uint64_t *len, uint8_t out[SIGN_SHA256_LEN]);
+/* Hashes the whole file at path; stores its length (64-bit) in *len.
+ * 0, or -1 with errno set. */
+int sign_sha256_file(const char *path, uint64_t *len,
+    uint8_t out[SIGN_SHA256_LEN]);
 
 /* 1 when the len bytes at a and b are equal, else 0, in constant time. */
 int sign_memeq(const void *a, const void *b, size_t len)
