@@ -69,39 +69,45 @@ at_least_pct(int64_t part, double pct, int64_t whole)
 	return part * 100000000 >= pct_micro(pct) * whole;
 }
 
-/* A percentage for people: one decimal, more only where one would lie. */
-static void
-fmt_pct(double v, double other, char *out, size_t size)
+/* Decimals needed to show a threshold as written: 1 for "5.0", 2 for "2.25". */
+static int
+threshold_prec(double v)
 {
-	char o[32];
+	int64_t scale = 10;
 	int prec;
 
-	for (prec = 1; prec < 6; prec++) {
-		(void)snprintf(out, size, "%.*f", prec, v);
-		(void)snprintf(o, sizeof(o), "%.*f", prec, other);
-		/* Equal text for unequal values would read as a wrong verdict. */
-		if (strcmp(out, o) != 0 || pct_micro(v) == pct_micro(other))
+	for (prec = 1; prec < 6; prec++, scale *= 10)
+		if ((int64_t)(v * (double)scale + 0.5) * (1000000 / scale) ==
+		    pct_micro(v))
 			break;
-	}
+	return prec;
 }
 
-/* A threshold as written: "5.0", "2.25". */
+/* A threshold for people: "5.0", "2.25". */
 static void
 fmt_threshold(double v, char *out, size_t size)
 {
-	int prec;
+	(void)snprintf(out, size, "%.*f", threshold_prec(v), v);
+}
 
-	for (prec = 1; prec < 6; prec++) {
-		int64_t scale = 1, r;
-		int i;
+/* A measured percentage next to threshold t: one decimal, more where one
+ * would show "90.0% < 90.0%" for 89.96. */
+static void
+fmt_pct(double v, double t, char *out, size_t size)
+{
+	char o[32];
+	int prec = 1;
 
-		for (i = 0; i < prec; i++)
-			scale *= 10;
-		r = (int64_t)(v * (double)scale + 0.5);
-		if (r * 1000000 / scale == pct_micro(v))
+	(void)snprintf(out, size, "%.1f", v);
+	(void)snprintf(o, sizeof(o), "%.1f", t);
+	if (strcmp(out, o) != 0)
+		return;
+	for (prec = threshold_prec(t); prec <= 6; prec++) {
+		(void)snprintf(out, size, "%.*f", prec, v);
+		(void)snprintf(o, sizeof(o), "%.*f", prec, t);
+		if (strcmp(out, o) != 0 || pct_micro(v) == pct_micro(t))
 			break;
 	}
-	(void)snprintf(out, size, "%.*f", prec, v);
 }
 
 /* A duration for people: "45s", "20m", "1h05m", "3d4h" (rounded up). */
@@ -112,7 +118,7 @@ fmt_dur(int64_t s, char *out, size_t size)
 
 	if (s < 120) {
 		(void)snprintf(out, size, "%llds", (long long)s);
-	} else if (s < 7200) {
+	} else if (s < 3600) {
 		(void)snprintf(out, size, "%lldm", (long long)((s + 59) / 60));
 	} else if (s < 172800) {
 		m = (long long)((s + 59) / 60);

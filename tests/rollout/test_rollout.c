@@ -1359,7 +1359,7 @@ sim_step(struct sim *s, int i, enum rollout_device_event ev, int64_t now)
 static void
 sim_init(struct sim *s)
 {
-	static const uint8_t salt[] = "fleet-salt";
+	static const uint8_t salt[] = "fleet-9";
 	char id[16];
 	int i;
 
