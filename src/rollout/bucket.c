@@ -62,7 +62,7 @@ rollout_stages_validate(const int *stages, int n, const char **why)
 	else {
 		for (i = 0; i < n && msg == NULL; i++) {
 			if (stages[i] < 1 || stages[i] > 100)
-				msg = "each stage is a percentage from 1 to 100";
+				msg = "each stage is a percentage, 1 to 100";
 			else if (i > 0 && stages[i] <= stages[i - 1])
 				msg = "stages must be strictly increasing";
 		}

@@ -101,15 +101,17 @@ rollout_campaign_action(enum rollout_campaign_state from,
 		next = ROLLOUT_CAMP_RUNNING;
 		break;
 	case ROLLOUT_ACT_ADVANCE:
-		if ((from != ROLLOUT_CAMP_RUNNING && from != ROLLOUT_CAMP_PAUSED) ||
-		    stage_index + 1 >= nstages)
+		if ((from != ROLLOUT_CAMP_RUNNING &&
+		    from != ROLLOUT_CAMP_PAUSED) || stage_index + 1 >= nstages)
 			return -1;
 		next = from;
 		idx = stage_index + 1;
 		break;
 	case ROLLOUT_ACT_ABORT:
-		if (from != ROLLOUT_CAMP_DRAFT && from != ROLLOUT_CAMP_RUNNING &&
-		    from != ROLLOUT_CAMP_PAUSED && from != ROLLOUT_CAMP_HALTED)
+		if (from != ROLLOUT_CAMP_DRAFT &&
+		    from != ROLLOUT_CAMP_RUNNING &&
+		    from != ROLLOUT_CAMP_PAUSED &&
+		    from != ROLLOUT_CAMP_HALTED)
 			return -1;
 		next = ROLLOUT_CAMP_ABORTED;
 		break;

@@ -159,7 +159,8 @@ step_failure(enum rollout_device_state from, enum rollout_device_state fail,
 		return 0;
 	}
 	if (rollout_state_is_failure(from)) {
-		*to = from == ROLLOUT_DEV_TIMED_OUT && device_word ? fail : from;
+		*to = from == ROLLOUT_DEV_TIMED_OUT && device_word ? fail :
+		    from;
 		return 0;
 	}
 	return -1;
@@ -198,8 +199,9 @@ rollout_device_step(enum rollout_device_state from,
 	case ROLLOUT_EV_ROLLED_BACK:
 		return step_failure(from, ROLLOUT_DEV_ROLLED_BACK, 1, to);
 	case ROLLOUT_EV_FALLBACK:
-		/* Before an install the old version is expected, not a fallback. */
-		if (from == ROLLOUT_DEV_OFFERED || from == ROLLOUT_DEV_DOWNLOADING)
+		/* Before an install the old version is expected. */
+		if (from == ROLLOUT_DEV_OFFERED ||
+		    from == ROLLOUT_DEV_DOWNLOADING)
 			return -1;
 		return step_failure(from, ROLLOUT_DEV_ROLLED_BACK, 0, to);
 	case ROLLOUT_EV_UNHEALTHY:
@@ -217,7 +219,8 @@ rollout_device_step(enum rollout_device_state from,
 		}
 		return -1;
 	case ROLLOUT_EV_BAKED:
-		if (from == ROLLOUT_DEV_CONFIRMED || from == ROLLOUT_DEV_HEALTHY) {
+		if (from == ROLLOUT_DEV_CONFIRMED ||
+		    from == ROLLOUT_DEV_HEALTHY) {
 			*to = ROLLOUT_DEV_HEALTHY;
 			return 0;
 		}

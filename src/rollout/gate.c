@@ -62,7 +62,8 @@ pct_micro(double p)
 	return (int64_t)(p * 1e6 + 0.5);
 }
 
-/* part * 100 >= pct * whole, exactly (counts are capped so nothing overflows). */
+/* part * 100 >= pct * whole, exactly; the caps on counts (1e10) and pct
+ * (1e8 millionths) keep both products below 2^63. */
 static int
 at_least_pct(int64_t part, double pct, int64_t whole)
 {
@@ -137,7 +138,10 @@ check_input(const struct rollout_policy *p, const int *stages, int nstages,
 	int64_t sum = 0;
 	int i;
 
-	if (p == NULL || rollout_policy_validate(p, detail) != 0)
+	*detail = "missing";
+	if (p == NULL)
+		return "policy";
+	if (rollout_policy_validate(p, detail) != 0)
 		return "policy field";
 	if (rollout_stages_validate(stages, nstages, detail) != 0)
 		return "stages:";
@@ -145,8 +149,11 @@ check_input(const struct rollout_policy *p, const int *stages, int nstages,
 		*detail = "out of range";
 		return "stage index";
 	}
+	*detail = "missing";
+	if (c == NULL)
+		return "counts";
 	*detail = "do not add up to members";
-	if (c == NULL || c->members < 0 || c->members > ROLLOUT_MAX_MEMBERS)
+	if (c->members < 0 || c->members > ROLLOUT_MAX_MEMBERS)
 		return "counts";
 	for (i = 0; i < ROLLOUT_DEV_STATES; i++) {
 		if (c->by_state[i] < 0 || c->by_state[i] > ROLLOUT_MAX_MEMBERS)
@@ -188,8 +195,10 @@ tally(const struct rollout_policy *p, const struct rollout_counts *c,
 	d->present = d->members - d->absent;
 	d->needed = p->min_sample < d->present ? p->min_sample : d->present;
 	if (d->started > 0) {
-		d->failure_pct = (double)d->failures * 100.0 / (double)d->started;
-		d->healthy_pct = (double)d->healthy * 100.0 / (double)d->started;
+		d->failure_pct = (double)d->failures * 100.0 /
+		    (double)d->started;
+		d->healthy_pct = (double)d->healthy * 100.0 /
+		    (double)d->started;
 	}
 }
 
@@ -207,8 +216,9 @@ passed(const struct rollout_policy *p, const int *stages, int nstages,
 		    stages[stage_index + 1]);
 	} else {
 		d->verdict = ROLLOUT_AWAIT_APPROVAL;
-		text_add(t, ": waiting for approval to advance to stage %d (%d%%)",
-		    stage_index + 2, stages[stage_index + 1]);
+		text_add(t, ": waiting for approval to advance to "
+		    "stage %d (%d%%)", stage_index + 2,
+		    stages[stage_index + 1]);
 	}
 }
 
@@ -271,7 +281,8 @@ rollout_gate(const struct rollout_policy *p, const int *stages, int nstages,
 			text_add(&t, "none of its %lld devices showed up in %s",
 			    (long long)d->members, dur);
 		} else {
-			fmt_pct(d->healthy_pct, p->min_healthy_pct, a, sizeof(a));
+			fmt_pct(d->healthy_pct, p->min_healthy_pct, a,
+			    sizeof(a));
 			fmt_threshold(p->min_healthy_pct, b, sizeof(b));
 			text_add(&t, "%lld of %lld started devices healthy "
 			    "(%s%% \u2265 %s%%, %lld needed)",

@@ -1038,7 +1038,7 @@ START_TEST(test_gate_halt_wins)
 	p.auto_advance = false;
 	d = gate_at(&p, 1, 10 * 86400, counts(0, 0, 0, 0, 0, 38, 2, 0, 0));
 	ck_verdict(d, ROLLOUT_HALT);
-	/* All absent (would pass) but two of the few that came failed. */
+	/* Absent devices do not dilute the rate: 2 failed of 2 started. */
 	p = policy();
 	d = gate_at(&p, 0, 86400, counts(10, 0, 0, 0, 0, 0, 2, 0, 0));
 	ck_verdict(d, ROLLOUT_HALT);
@@ -1283,8 +1283,13 @@ START_TEST(test_gate_invalid)
 	ck_assert_ptr_nonnull(strstr(d.reason, "stage index"));
 	rollout_gate(NULL, default_stages, 4, 0, T0, &c, T0, &d);
 	ck_verdict(d, ROLLOUT_CONTINUE);
+	ck_assert_str_eq(d.reason, "invalid input: policy missing; no decision");
 	rollout_gate(&p, default_stages, 4, 0, T0, NULL, T0, &d);
 	ck_verdict(d, ROLLOUT_CONTINUE);
+	ck_assert_str_eq(d.reason, "invalid input: counts missing; no decision");
+	rollout_gate(&p, NULL, 4, 0, T0, &c, T0, &d);
+	ck_verdict(d, ROLLOUT_CONTINUE);
+	ck_assert_ptr_nonnull(strstr(d.reason, "invalid input: stages:"));
 }
 END_TEST
 
