@@ -229,6 +229,8 @@ rollout_gate(const struct rollout_policy *p, const int *stages, int nstages,
 {
 	struct text t;
 	const char *what, *sep, *detail = "";
+	/* Big enough for any percentage in [0, 100] with 6 decimals and any
+	 * int64 duration, so the snprintf calls into them cannot truncate. */
 	char a[32], b[32], dur[32];
 	int enough, rate_ok, baked;
 
