@@ -1,0 +1,330 @@
+/* The stage gate: halt, advance, wait for approval, complete or continue. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "rollout/rollout.h"
+
+static const char *const verdict_names[ROLLOUT_VERDICTS] = {
+	[ROLLOUT_CONTINUE] = "continue",
+	[ROLLOUT_ADVANCE] = "advance",
+	[ROLLOUT_AWAIT_APPROVAL] = "await_approval",
+	[ROLLOUT_HALT] = "halt",
+	[ROLLOUT_COMPLETE] = "complete",
+};
+
+const char *
+rollout_verdict_name(enum rollout_verdict v)
+{
+	if ((unsigned)v >= ROLLOUT_VERDICTS)
+		return NULL;
+	return verdict_names[v];
+}
+
+/* The reason being written; a sentence that does not fit ends in "...". */
+struct text {
+	char *buf;
+	size_t size;
+	size_t len;
+};
+
+static void text_add(struct text *t, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void
+text_add(struct text *t, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (t->len + 1 >= t->size)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(t->buf + t->len, t->size - t->len, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		t->buf[t->len] = '\0';
+		return;
+	}
+	if ((size_t)n >= t->size - t->len) {
+		t->len = t->size - 1;
+		memcpy(t->buf + t->len - 3, "...", 3);
+		return;
+	}
+	t->len += (size_t)n;
+}
+
+/* A percentage in millionths of a percent, so boundaries compare exactly
+ * as the decimal the fleet owner wrote (p is validated to [0, 100]). */
+static int64_t
+pct_micro(double p)
+{
+	return (int64_t)(p * 1e6 + 0.5);
+}
+
+/* part * 100 >= pct * whole, exactly; the caps on counts (1e10) and pct
+ * (1e8 millionths) keep both products below 2^63. */
+static int
+at_least_pct(int64_t part, double pct, int64_t whole)
+{
+	return part * 100000000 >= pct_micro(pct) * whole;
+}
+
+/* Decimals needed to show a threshold as written: 1 for "5.0", 2 for "2.25". */
+static int
+threshold_prec(double v)
+{
+	int64_t scale = 10;
+	int prec;
+
+	for (prec = 1; prec < 6; prec++, scale *= 10)
+		if ((int64_t)(v * (double)scale + 0.5) * (1000000 / scale) ==
+		    pct_micro(v))
+			break;
+	return prec;
+}
+
+/* A threshold for people: "5.0", "2.25". */
+static void
+fmt_threshold(double v, char *out, size_t size)
+{
+	(void)snprintf(out, size, "%.*f", threshold_prec(v), v);
+}
+
+/* A measured percentage next to threshold t: one decimal, more where one
+ * would show "90.0% < 90.0%" for 89.96. */
+static void
+fmt_pct(double v, double t, char *out, size_t size)
+{
+	char o[32];
+	int prec = 1;
+
+	(void)snprintf(out, size, "%.1f", v);
+	(void)snprintf(o, sizeof(o), "%.1f", t);
+	if (strcmp(out, o) != 0)
+		return;
+	for (prec = threshold_prec(t); prec <= 6; prec++) {
+		(void)snprintf(out, size, "%.*f", prec, v);
+		(void)snprintf(o, sizeof(o), "%.*f", prec, t);
+		if (strcmp(out, o) != 0 || pct_micro(v) == pct_micro(t))
+			break;
+	}
+}
+
+/* A duration for people: "45s", "20m", "1h05m", "3d4h" (rounded up). */
+static void
+fmt_dur(int64_t s, char *out, size_t size)
+{
+	long long m, h;
+
+	if (s < 120) {
+		(void)snprintf(out, size, "%llds", (long long)s);
+	} else if (s < 3600) {
+		(void)snprintf(out, size, "%lldm", (long long)((s + 59) / 60));
+	} else if (s < 172800) {
+		m = (long long)((s + 59) / 60);
+		(void)snprintf(out, size, "%lldh%02lldm", m / 60, m % 60);
+	} else {
+		h = (long long)(s / 3600 + (s % 3600 != 0));
+		(void)snprintf(out, size, "%lldd%lldh", h / 24, h % 24);
+	}
+}
+
+/* Checks everything the gate reads; NULL if fine, else what is wrong. */
+static const char *
+check_input(const struct rollout_policy *p, const int *stages, int nstages,
+    int stage_index, const struct rollout_counts *c, const char **detail)
+{
+	int64_t sum = 0;
+	int i;
+
+	*detail = "missing";
+	if (p == NULL)
+		return "policy";
+	if (rollout_policy_validate(p, detail) != 0)
+		return "policy field";
+	if (rollout_stages_validate(stages, nstages, detail) != 0)
+		return "stages:";
+	if (stage_index < 0 || stage_index >= nstages) {
+		*detail = "out of range";
+		return "stage index";
+	}
+	*detail = "missing";
+	if (c == NULL)
+		return "counts";
+	*detail = "do not add up to members";
+	if (c->members < 0 || c->members > ROLLOUT_MAX_MEMBERS)
+		return "counts";
+	for (i = 0; i < ROLLOUT_DEV_STATES; i++) {
+		if (c->by_state[i] < 0 || c->by_state[i] > ROLLOUT_MAX_MEMBERS)
+			return "counts";
+		sum += c->by_state[i];
+	}
+	if (sum != c->members)
+		return "counts";
+	return NULL;
+}
+
+/* Fills the numbers behind the decision. */
+static void
+tally(const struct rollout_policy *p, const struct rollout_counts *c,
+    int64_t stage_opened_at, int64_t now, struct rollout_decision *d)
+{
+	const int64_t *n = c->by_state;
+	uint64_t age;
+
+	d->members = c->members;
+	d->pending = n[ROLLOUT_DEV_PENDING];
+	d->started = d->members - d->pending;
+	d->in_flight = n[ROLLOUT_DEV_OFFERED] + n[ROLLOUT_DEV_DOWNLOADING] +
+	    n[ROLLOUT_DEV_INSTALLED] + n[ROLLOUT_DEV_CONFIRMED];
+	d->healthy = n[ROLLOUT_DEV_HEALTHY];
+	d->failures = n[ROLLOUT_DEV_FAILED] + n[ROLLOUT_DEV_ROLLED_BACK] +
+	    n[ROLLOUT_DEV_TIMED_OUT];
+	/* A clock that went back makes the stage younger, never older. */
+	if (now <= stage_opened_at) {
+		d->stage_age = 0;
+	} else {
+		age = (uint64_t)now - (uint64_t)stage_opened_at;
+		d->stage_age = age > (uint64_t)INT64_MAX ? INT64_MAX :
+		    (int64_t)age;
+	}
+	d->bake_left = d->stage_age >= p->bake_time ? 0 :
+	    p->bake_time - d->stage_age;
+	d->absent = d->stage_age >= p->absent_timeout ? d->pending : 0;
+	d->present = d->members - d->absent;
+	d->needed = p->min_sample < d->present ? p->min_sample : d->present;
+	if (d->started > 0) {
+		d->failure_pct = (double)d->failures * 100.0 /
+		    (double)d->started;
+		d->healthy_pct = (double)d->healthy * 100.0 /
+		    (double)d->started;
+	}
+}
+
+/* The verdict of a stage that passed, with the end of its reason. */
+static void
+passed(const struct rollout_policy *p, const int *stages, int nstages,
+    int stage_index, struct rollout_decision *d, struct text *t)
+{
+	if (stage_index == nstages - 1) {
+		d->verdict = ROLLOUT_COMPLETE;
+		text_add(t, ": last stage passed, completing");
+	} else if (p->auto_advance) {
+		d->verdict = ROLLOUT_ADVANCE;
+		text_add(t, ": advancing to stage %d (%d%%)", stage_index + 2,
+		    stages[stage_index + 1]);
+	} else {
+		d->verdict = ROLLOUT_AWAIT_APPROVAL;
+		text_add(t, ": waiting for approval to advance to "
+		    "stage %d (%d%%)", stage_index + 2,
+		    stages[stage_index + 1]);
+	}
+}
+
+void
+rollout_gate(const struct rollout_policy *p, const int *stages, int nstages,
+    int stage_index, int64_t stage_opened_at, const struct rollout_counts *c,
+    int64_t now, struct rollout_decision *d)
+{
+	struct text t;
+	const char *what, *sep, *detail = "";
+	/* Big enough for any percentage in [0, 100] with 6 decimals and any
+	 * int64 duration, so the snprintf calls into them cannot truncate. */
+	char a[32], b[32], dur[32];
+	int enough, rate_ok, baked;
+
+	memset(d, 0, sizeof(*d));
+	d->verdict = ROLLOUT_CONTINUE;
+	t.buf = d->reason;
+	t.size = sizeof(d->reason);
+	t.len = 0;
+
+	what = check_input(p, stages, nstages, stage_index, c, &detail);
+	if (what != NULL) {
+		text_add(&t, "invalid input: %s %s; no decision", what, detail);
+		return;
+	}
+	tally(p, c, stage_opened_at, now, d);
+
+	/* 1. Halt first: nothing may outvote failing devices. */
+	if (d->failures >= p->max_failures &&
+	    at_least_pct(d->failures, p->max_failure_pct, d->started)) {
+		d->verdict = ROLLOUT_HALT;
+		fmt_pct(d->failure_pct, p->max_failure_pct, a, sizeof(a));
+		fmt_threshold(p->max_failure_pct, b, sizeof(b));
+		text_add(&t, "%lld of %lld started devices failed "
+		    "(%s%% \u2265 %s%%, %lld \u2265 %d): halting",
+		    (long long)d->failures, (long long)d->started, a, b,
+		    (long long)d->failures, p->max_failures);
+		return;
+	}
+
+	/* 2. Nothing to wait for in an empty stage. */
+	if (d->members == 0) {
+		text_add(&t, "stage %d (%d%%) has no devices, no bake needed",
+		    stage_index + 1, stages[stage_index]);
+		passed(p, stages, nstages, stage_index, d, &t);
+		return;
+	}
+
+	/* 3. Enough healthy devices, a high enough share, and time. */
+	enough = d->healthy >= d->needed;
+	rate_ok = d->started == 0 ? d->needed == 0 :
+	    at_least_pct(d->healthy, p->min_healthy_pct, d->started);
+	baked = d->stage_age >= p->bake_time;
+	fmt_dur(d->stage_age, dur, sizeof(dur));
+
+	if (enough && rate_ok && baked) {
+		text_add(&t, "stage %d (%d%%) passed after %s: ",
+		    stage_index + 1, stages[stage_index], dur);
+		if (d->started == 0) {
+			fmt_dur(p->absent_timeout, dur, sizeof(dur));
+			text_add(&t, "none of its %lld devices showed up in %s",
+			    (long long)d->members, dur);
+		} else {
+			fmt_pct(d->healthy_pct, p->min_healthy_pct, a,
+			    sizeof(a));
+			fmt_threshold(p->min_healthy_pct, b, sizeof(b));
+			text_add(&t, "%lld of %lld started devices healthy "
+			    "(%s%% \u2265 %s%%, %lld needed)",
+			    (long long)d->healthy, (long long)d->started, a, b,
+			    (long long)d->needed);
+			if (d->absent > 0)
+				text_add(&t, ", %lld absent",
+				    (long long)d->absent);
+		}
+		passed(p, stages, nstages, stage_index, d, &t);
+		return;
+	}
+
+	/* 4. Say what the stage is waiting for. */
+	text_add(&t, "waiting:");
+	sep = " ";
+	if (!enough) {
+		text_add(&t, "%s%lld of %lld healthy devices needed", sep,
+		    (long long)d->healthy, (long long)d->needed);
+		sep = "; ";
+	}
+	if (d->started == 0) {
+		text_add(&t, "%snone of %lld devices started yet", sep,
+		    (long long)d->members);
+		sep = "; ";
+	} else if (!rate_ok) {
+		fmt_pct(d->healthy_pct, p->min_healthy_pct, a, sizeof(a));
+		fmt_threshold(p->min_healthy_pct, b, sizeof(b));
+		text_add(&t, "%shealthy %s%% < %s%% of %lld started", sep, a, b,
+		    (long long)d->started);
+		sep = "; ";
+	}
+	if (!enough && d->absent == 0 && d->pending > 0) {
+		fmt_dur(p->absent_timeout - d->stage_age, dur, sizeof(dur));
+		text_add(&t, "%s%lld not seen yet (absent in %s)", sep,
+		    (long long)d->pending, dur);
+		sep = "; ";
+	}
+	if (!baked) {
+		fmt_dur(d->bake_left, dur, sizeof(dur));
+		text_add(&t, "%sbake %s left", sep, dur);
+	}
+}

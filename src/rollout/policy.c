@@ -1,0 +1,49 @@
+/* Gate policy: the safe defaults and their validation. */
+#include "rollout/rollout.h"
+
+void
+rollout_policy_default(struct rollout_policy *p)
+{
+	p->min_sample = 5;
+	p->max_failures = 2;
+	p->max_failure_pct = 5.0;
+	p->min_healthy_pct = 90.0;
+	p->bake_time = 3600;
+	p->report_timeout = 3600;
+	p->absent_timeout = 86400;
+	p->auto_advance = true;
+	p->max_attempts = 1;
+}
+
+static int
+time_ok(int64_t t)
+{
+	return t >= 0 && t <= ROLLOUT_MAX_TIME;
+}
+
+int
+rollout_policy_validate(const struct rollout_policy *p, const char **bad_field)
+{
+	const char *bad = NULL;
+
+	/* Written so that NaN fails every range test. */
+	if (p->min_sample < 1 || p->min_sample > 1000000)
+		bad = "min_sample";
+	else if (p->max_failures < 1 || p->max_failures > 1000000)
+		bad = "max_failures";
+	else if (!(p->max_failure_pct > 0.0 && p->max_failure_pct <= 100.0))
+		bad = "max_failure_pct";
+	else if (!(p->min_healthy_pct >= 0.0 && p->min_healthy_pct <= 100.0))
+		bad = "min_healthy_pct";
+	else if (!time_ok(p->bake_time))
+		bad = "bake_time";
+	else if (!time_ok(p->report_timeout))
+		bad = "report_timeout";
+	else if (!time_ok(p->absent_timeout))
+		bad = "absent_timeout";
+	else if (p->max_attempts < 1 || p->max_attempts > 100)
+		bad = "max_attempts";
+	if (bad != NULL && bad_field != NULL)
+		*bad_field = bad;
+	return bad == NULL ? 0 : -1;
+}

@@ -1,0 +1,302 @@
+/* Pure decision logic of staged rollouts: buckets, device states, gates.
+ *
+ * Nothing here does I/O, SQL, clock reads, allocation or printing: the
+ * caller passes plain structs and `now` (seconds since the epoch) and gets
+ * a decision back. Every function is thread-safe. Pointers are borrowed for
+ * the call only and must be non-NULL unless a comment says otherwise;
+ * returned names are static strings. The rules, with the reasons behind
+ * them, are in docs/rollouts.md, section "Rules". */
+#ifndef ROLLOUT_ROLLOUT_H
+#define ROLLOUT_ROLLOUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- Buckets and stages --------------------------------------------------
+ * bucket = uint64(first 8 bytes of SHA-256(salt || device_id), big-endian)
+ * mod 10000. A device is in a stage of pct percent iff bucket < pct * 100,
+ * so stages nest (1 within 10 within 50 within 100) and the same devices
+ * are picked every time. A stage list holds 1..16 integer percentages in
+ * 1..100, strictly increasing, the last one 100; the default is
+ * [1, 10, 50, 100].
+ * A NULL id, a salt over ROLLOUT_SALT_MAX bytes or an id over
+ * ROLLOUT_DEVICE_ID_MAX bytes gets ROLLOUT_NO_BUCKET, which is in no stage:
+ * such a device is never offered anything.
+ * rollout_plan writes nstages entries into each non-NULL output: how many
+ * buckets first join at stage i, and how many are reached once stage i is
+ * open. Buckets in no stage are not counted; an invalid list gives zeros. */
+
+#define ROLLOUT_BUCKETS		10000
+#define ROLLOUT_NO_BUCKET	ROLLOUT_BUCKETS
+#define ROLLOUT_SALT_MAX	64	/* bytes of salt at most */
+#define ROLLOUT_DEVICE_ID_MAX	256	/* bytes of device id at most */
+#define ROLLOUT_MAX_STAGES	16
+
+/* Bucket 0..9999 of device_id, or ROLLOUT_NO_BUCKET for refused input. */
+uint32_t rollout_bucket(const uint8_t *salt, size_t salt_len,
+    const char *device_id);
+/* 1 iff pct is in 1..100 and bucket < pct * 100, else 0. */
+int rollout_in_stage(uint32_t bucket, int pct);
+/* Index of the first of the n stages that holds bucket, or -1. */
+int rollout_stage_index(uint32_t bucket, const int *stages, int n);
+/* 0 if the stage list is valid, else -1 and *why (if non-NULL) says why. */
+int rollout_stages_validate(const int *stages, int n, const char **why);
+/* Writes the default stages [1, 10, 50, 100] and *n = 4. */
+void rollout_stages_default(int stages[ROLLOUT_MAX_STAGES], int *n);
+/* Counts the buckets per stage: new at each stage and cumulative. */
+void rollout_plan(const uint32_t *buckets, size_t n, const int *stages,
+    int nstages, uint64_t *per_stage_new, uint64_t *per_stage_cumulative);
+
+/* ---- Gate policy ---------------------------------------------------------
+ * Per campaign. Times are seconds, percentages are percent (5.0 is 5 %),
+ * compared exactly to a millionth of a percent. Defaults in brackets; the
+ * reason each one is safe is in docs/rollouts.md. A time of 0 is allowed
+ * and means "at once" (report_timeout 0 times every device out). */
+
+struct rollout_policy {
+	/* healthy devices a stage needs, capped at those present [5] */
+	int min_sample;			/* 1..1e6 */
+	/* a stage halts when failures >= max_failures [2] ... */
+	int max_failures;		/* 1..1e6 */
+	/* ... and failures * 100 >= max_failure_pct * started [5.0] */
+	double max_failure_pct;		/* (0, 100] */
+	/* a stage passes only if healthy * 100 >= this * started [90.0] */
+	double min_healthy_pct;		/* [0, 100] */
+	/* confirmed -> healthy after this; also a stage's minimum age [3600] */
+	int64_t bake_time;		/* 0..ROLLOUT_MAX_TIME */
+	/* offered/downloading/installed silent this long: timed out [3600] */
+	int64_t report_timeout;		/* 0..ROLLOUT_MAX_TIME */
+	/* stage age after which pending devices count as absent [86400] */
+	int64_t absent_timeout;		/* 0..ROLLOUT_MAX_TIME */
+	/* false: a stage that passes waits for a human advance [true] */
+	bool auto_advance;
+	/* offers per device, first included: retry while attempts < this [1] */
+	int max_attempts;		/* 1..100 */
+};
+
+#define ROLLOUT_MAX_TIME	(365 * 86400)	/* one year */
+
+/* Fills p with the defaults: 5, 2, 5.0, 90.0, 3600, 3600, 86400, true, 1. */
+void rollout_policy_default(struct rollout_policy *p);
+/* 0 if p is valid, else -1 and *bad_field (if non-NULL) names the member. */
+int rollout_policy_validate(const struct rollout_policy *p,
+    const char **bad_field);
+
+/* ---- Device states -------------------------------------------------------
+ * pending: member, never offered. offered, downloading, installed,
+ * confirmed: in flight. healthy: confirmed, then bake_time without a
+ * failure (success). failed, rolled_back, timed_out: failures.
+ * rollout_device_step (the full table is in docs/rollouts.md):
+ * - downloading, installed, confirmed move forward from an in-flight state,
+ *   jumps allowed (a device may skip reports); the current state again is
+ *   a no-op (0, *to == from); backwards, or from any other state, is -1.
+ *   A repeated `downloading` is a progress refresh.
+ * - offer: pending -> offered is the first attempt; offered and downloading
+ *   stay as they are (a re-offer of the same attempt, no new attempt);
+ *   failed/rolled_back/timed_out -> offered is a retry, only while
+ *   attempts < max_attempts. `attempts` counts attempts already started;
+ *   the caller adds one for a first offer or a retry (rollout_offer_kind).
+ * - failed, rolled_back: from offered..healthy to that state. unhealthy (a
+ *   health report ON THE CAMPAIGN'S RELEASE: boot_ok false, self-test
+ *   failed, crashes) -> failed from offered..healthy. fallback (polls on
+ *   its old version) -> rolled_back from installed/confirmed/healthy only;
+ *   before an install the old version is expected (-1). A regression after
+ *   healthy still counts. In a failure state a failure event is a no-op
+ *   (the first cause stands), except that the device's own failed or
+ *   rolled_back replaces our timed_out guess.
+ * - timeout: offered/downloading/installed -> timed_out. A confirmed device
+ *   never times out: it waits on us (the bake), not we on it.
+ * - baked: confirmed -> healthy (healthy again: no-op); the caller asks
+ *   rollout_device_baked first.
+ * The caller sets last_change = now when rollout_device_touches says so: a
+ * state change or a progress refresh, never a re-offer, so a device that
+ * keeps polling without progress still times out. A clock that went back
+ * times nothing out and bakes nothing. */
+
+enum rollout_device_state {
+	ROLLOUT_DEV_PENDING,
+	ROLLOUT_DEV_OFFERED,
+	ROLLOUT_DEV_DOWNLOADING,
+	ROLLOUT_DEV_INSTALLED,
+	ROLLOUT_DEV_CONFIRMED,
+	ROLLOUT_DEV_HEALTHY,
+	ROLLOUT_DEV_FAILED,
+	ROLLOUT_DEV_ROLLED_BACK,
+	ROLLOUT_DEV_TIMED_OUT,
+};
+#define ROLLOUT_DEV_STATES	(ROLLOUT_DEV_TIMED_OUT + 1)
+
+enum rollout_device_event {
+	ROLLOUT_EV_OFFER,
+	ROLLOUT_EV_DOWNLOADING,
+	ROLLOUT_EV_INSTALLED,
+	ROLLOUT_EV_CONFIRMED,
+	ROLLOUT_EV_FAILED,
+	ROLLOUT_EV_ROLLED_BACK,
+	ROLLOUT_EV_FALLBACK,
+	ROLLOUT_EV_UNHEALTHY,
+	ROLLOUT_EV_TIMEOUT,
+	ROLLOUT_EV_BAKED,
+};
+#define ROLLOUT_EVENTS		(ROLLOUT_EV_BAKED + 1)
+
+enum rollout_offer_kind {
+	ROLLOUT_OFFER_NONE,	/* not offerable in this state */
+	ROLLOUT_OFFER_FIRST,	/* first attempt: the caller adds one */
+	ROLLOUT_OFFER_AGAIN,	/* the attempt in flight again: no change */
+	ROLLOUT_OFFER_RETRY,	/* new attempt after a failure: adds one */
+};
+
+/* "pending", "offered", ... "timed_out", or NULL if out of range. */
+const char *rollout_device_state_name(enum rollout_device_state s);
+/* Exact, case-sensitive name to state: 0, or -1 for any other text. */
+int rollout_device_state_parse(const char *name,
+    enum rollout_device_state *out);
+/* "offer", "downloading", ... "baked", or NULL if out of range. */
+const char *rollout_device_event_name(enum rollout_device_event ev);
+/* Exact, case-sensitive name to event: 0, or -1 for any other text. */
+int rollout_device_event_parse(const char *name,
+    enum rollout_device_event *out);
+
+/* 1 for failed, rolled_back and timed_out, else 0. */
+int rollout_state_is_failure(enum rollout_device_state s);
+/* 1 for offered, downloading, installed and confirmed, else 0. */
+int rollout_state_is_in_flight(enum rollout_device_state s);
+/* What an offer would be to a device in s with attempts started. */
+enum rollout_offer_kind rollout_offer_kind(enum rollout_device_state s,
+    int attempts, const struct rollout_policy *p);
+/* Applies ev: 0 and *to (maybe == from), or -1 if impossible (*to kept). */
+int rollout_device_step(enum rollout_device_state from,
+    enum rollout_device_event ev, int attempts,
+    const struct rollout_policy *p, enum rollout_device_state *to);
+/* 1 if the step from -ev-> to restarts the report timer, else 0. */
+int rollout_device_touches(enum rollout_device_state from,
+    enum rollout_device_event ev, enum rollout_device_state to);
+/* 1 if s times out: in flight before confirmed, silent report_timeout. */
+int rollout_device_timed_out(enum rollout_device_state s, int64_t last_change,
+    int64_t now, const struct rollout_policy *p);
+/* 1 if s is confirmed and now - confirmed_at >= bake_time, else 0. */
+int rollout_device_baked(enum rollout_device_state s, int64_t confirmed_at,
+    int64_t now, const struct rollout_policy *p);
+
+/* ---- Campaigns -----------------------------------------------------------
+ * start: draft -> running, at stage 0. pause: running -> paused. resume:
+ * paused -> running. advance: running or paused -> the same, next stage
+ * (-1 at the last stage). abort: draft/running/paused/halted -> aborted.
+ * Gate outcomes: halt: running or paused -> halted (a pause must neither
+ * hide a bad release nor keep re-offering it); complete: running ->
+ * completed, at the last stage only. Anything else, and a stage index
+ * outside 0..nstages-1 or nstages outside 1..16, is -1: the caller answers
+ * 409 with the current state.
+ * rollout_should_offer, always for members of the current stage only:
+ * running and completed: pending (first attempt), offered/downloading
+ * (re-offer), failed/rolled_back/timed_out while attempts < max_attempts
+ * (retry). completed keeps offering so that stragglers coming online late
+ * get the fleet's target release. paused: re-offers to offered/downloading
+ * only, no new device. draft, halted, aborted: nothing, not even a
+ * re-offer. */
+
+enum rollout_campaign_state {
+	ROLLOUT_CAMP_DRAFT,
+	ROLLOUT_CAMP_RUNNING,
+	ROLLOUT_CAMP_PAUSED,
+	ROLLOUT_CAMP_HALTED,
+	ROLLOUT_CAMP_COMPLETED,
+	ROLLOUT_CAMP_ABORTED,
+};
+#define ROLLOUT_CAMP_STATES	(ROLLOUT_CAMP_ABORTED + 1)
+
+enum rollout_action {
+	ROLLOUT_ACT_START,
+	ROLLOUT_ACT_PAUSE,
+	ROLLOUT_ACT_RESUME,
+	ROLLOUT_ACT_ADVANCE,
+	ROLLOUT_ACT_ABORT,
+	ROLLOUT_ACT_HALT,
+	ROLLOUT_ACT_COMPLETE,
+};
+#define ROLLOUT_ACTIONS		(ROLLOUT_ACT_COMPLETE + 1)
+
+/* "draft", "running", ... "aborted", or NULL if out of range. */
+const char *rollout_campaign_state_name(enum rollout_campaign_state s);
+/* Exact, case-sensitive name to campaign state: 0, or -1. */
+int rollout_campaign_state_parse(const char *name,
+    enum rollout_campaign_state *out);
+/* "start", "pause", ... "complete", or NULL if out of range. */
+const char *rollout_action_name(enum rollout_action a);
+/* Exact, case-sensitive name to action: 0, or -1. */
+int rollout_action_parse(const char *name, enum rollout_action *out);
+/* Applies a: 0 with *to and *new_stage_index, or -1 (outputs kept). */
+int rollout_campaign_action(enum rollout_campaign_state from,
+    enum rollout_action a, int stage_index, int nstages,
+    enum rollout_campaign_state *to, int *new_stage_index);
+/* 1 if the device gets the release on this poll, else 0. */
+int rollout_should_offer(enum rollout_campaign_state cs, int stage_pct,
+    uint32_t bucket, enum rollout_device_state ds, int attempts,
+    const struct rollout_policy *p);
+
+/* ---- Gate ----------------------------------------------------------------
+ * Counts are over the members of the current stage: every device whose
+ * bucket is below pct * 100, earlier stages' devices included (stages
+ * nest). started = members - pending; failures = failed + rolled_back +
+ * timed_out; age = now - stage_opened_at (0 if the clock went back).
+ * 1. HALT when failures >= max_failures and failures * 100 >=
+ *    max_failure_pct * started. Checked first: it beats everything.
+ * 2. A stage with no members passes at once (no bake; the reason says so).
+ * 3. absent = (age >= absent_timeout ? pending : 0), present = members -
+ *    absent, needed = min(min_sample, present). The stage passes when
+ *    age >= bake_time and healthy >= needed and (started == 0 ?
+ *    needed == 0 : healthy * 100 >= min_healthy_pct * started).
+ * 4. A passed stage gives ADVANCE, AWAIT_APPROVAL when !auto_advance, or
+ *    COMPLETE at the last stage (completing offers nothing new, so it
+ *    needs no approval). Otherwise CONTINUE, the reason saying what the
+ *    stage waits for.
+ * Input the gate cannot trust (policy, stages, stage index, NULL, counts
+ * that are negative, do not add up to members or exceed
+ * ROLLOUT_MAX_MEMBERS) gives CONTINUE with a reason starting
+ * "invalid input": a caller's bug changes nothing. */
+
+#define ROLLOUT_MAX_MEMBERS	10000000000LL	/* devices in a stage */
+#define ROLLOUT_REASON_MAX	256
+
+struct rollout_counts {
+	int64_t members;			/* devices in the stage */
+	int64_t by_state[ROLLOUT_DEV_STATES];	/* of them, per state */
+};
+
+enum rollout_verdict {
+	ROLLOUT_CONTINUE,	/* nothing to do yet */
+	ROLLOUT_ADVANCE,	/* apply ROLLOUT_ACT_ADVANCE */
+	ROLLOUT_AWAIT_APPROVAL,	/* passed; a human must advance */
+	ROLLOUT_HALT,		/* apply ROLLOUT_ACT_HALT */
+	ROLLOUT_COMPLETE,	/* apply ROLLOUT_ACT_COMPLETE */
+};
+#define ROLLOUT_VERDICTS	(ROLLOUT_COMPLETE + 1)
+
+struct rollout_decision {
+	enum rollout_verdict verdict;
+	char reason[ROLLOUT_REASON_MAX];	/* one sentence, UTF-8 */
+	int64_t members;
+	int64_t pending;
+	int64_t started;	/* members - pending */
+	int64_t in_flight;	/* offered+downloading+installed+confirmed */
+	int64_t healthy;
+	int64_t failures;	/* failed + rolled_back + timed_out */
+	int64_t present;	/* members - absent */
+	int64_t absent;		/* pending, once age >= absent_timeout */
+	int64_t needed;		/* min(min_sample, present) */
+	double failure_pct;	/* failures * 100 / started (0 if none) */
+	double healthy_pct;	/* healthy * 100 / started (0 if none) */
+	int64_t stage_age;	/* now - stage_opened_at, at least 0 */
+	int64_t bake_left;	/* seconds until age >= bake_time, or 0 */
+};
+
+/* "continue", "advance", "await_approval", ..., or NULL if out of range. */
+const char *rollout_verdict_name(enum rollout_verdict v);
+/* Decides the current stage's fate; always writes all of *d. */
+void rollout_gate(const struct rollout_policy *p, const int *stages,
+    int nstages, int stage_index, int64_t stage_opened_at,
+    const struct rollout_counts *c, int64_t now, struct rollout_decision *d);
+
+#endif
