@@ -78,31 +78,6 @@ device_reply_offer(struct api_req *a, const struct rel_snap *rel,
 	return 0;
 }
 
-static void
-free_job(void *p, int rc)
-{
-	(void)rc;
-	free(p);
-}
-
-static void
-fallback_submit(struct api_req *a, const char *fw, int64_t campaign,
-    int64_t now)
-{
-	struct report_fallback *f = calloc(1, sizeof(*f));
-
-	if (f == NULL)
-		return;
-	f->device = a->who.device;
-	f->campaign = campaign;
-	f->now = now;
-	snprintf(f->fw_version, sizeof(f->fw_version), "%s", fw);
-	/* Derived from the poll, so the poll needs no wait: a lost job is
-	 * found again at the next poll. */
-	if (db_submit(a->srv->db, reports_fallback, f, free_job, f) != 0)
-		free(f);
-}
-
 /* The direct offer, if the device has one it should act on; 1 replied. */
 static int
 direct_offer(struct api_req *a, const char *fw, const char *nonce,
@@ -125,7 +100,7 @@ direct_offer(struct api_req *a, const char *fw, const char *nonce,
 	if (st == ROLLOUT_DEV_INSTALLED || st == ROLLOUT_DEV_CONFIRMED ||
 	    st == ROLLOUT_DEV_HEALTHY) {
 		/* Installed, yet it runs something else: a silent fallback. */
-		fallback_submit(a, fw, 0, now);
+		reports_fallback_submit(a->srv, a->who.device, 0, fw, now);
 	} else {
 		replied = device_reply_offer(a, &rel, "direct", nonce, now) == 0;
 	}
@@ -285,6 +260,7 @@ h_device_status(struct api_req *a)
 	a->cleanup = report_cleanup;
 	if (read_status(a, r) != 0)
 		return;
+	r->srv = a->srv;
 	r->device = a->who.device;
 	r->now = util_now();
 	api_write(a, reports_status, r, status_then);
@@ -340,6 +316,7 @@ h_device_health(struct api_req *a)
 	h->selftest_ok = strcmp(selftest, "pass") == 0;
 	h->unhealthy = !h->boot_ok || !h->selftest_ok || h->crash_count > 0;
 	snprintf(h->fw_version, sizeof(h->fw_version), "%s", fw);
+	h->srv = a->srv;
 	h->device = a->who.device;
 	h->now = util_now();
 	api_write(a, reports_health, h, health_then);

@@ -41,5 +41,14 @@ void h_device_status(struct api_req *a);
 void h_device_health(struct api_req *a);
 void h_device_assign(struct api_req *a);
 void h_device_unassign(struct api_req *a);
+/* h_campaigns.c */
+void h_campaigns_add(struct api_req *a);
+void h_campaigns_list(struct api_req *a);
+void h_campaigns_get(struct api_req *a);
+void h_campaigns_plan(struct api_req *a);
+void h_campaigns_events(struct api_req *a);
+void h_campaigns_act(struct api_req *a);
+/* Replies with campaign id's view and this status. */
+void h_campaigns_get_id(struct api_req *a, int64_t id, int status);
 
 #endif

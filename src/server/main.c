@@ -14,7 +14,9 @@
 #include "db/tokens.h"
 #include "server/api.h"
 #include "server/auth.h"
+#include "server/campaigns.h"
 #include "server/config.h"
+#include "server/gate.h"
 #include "server/offers.h"
 #include "server/seen.h"
 #include "server/server.h"
@@ -285,9 +287,11 @@ serve(struct srv *s)
 	    trust_online_keyid(s->trust));
 	s->seen = seen_new();
 	s->offers = offers_new(s->db);
-	if (s->seen == NULL || s->offers == NULL ||
+	s->campaigns = campaigns_new(s->db);
+	if (s->seen == NULL || s->offers == NULL || s->campaigns == NULL ||
 	    db_every(s->db, s->cfg.seen_flush_interval * 1000, seen_flush,
-	    s->seen) != 0)
+	    s->seen) != 0 ||
+	    db_every(s->db, s->cfg.gate_interval * 1000, gate_tick, s) != 0)
 		fatal(1, "out of memory");
 
 	/* Signals go to this thread only, through sigtimedwait. */
@@ -327,6 +331,7 @@ serve(struct srv *s)
 	s->db = NULL;
 	seen_free(s->seen);
 	offers_free(s->offers);
+	campaigns_free(s->campaigns);
 	trust_free(s->trust);
 	log_info("stopped");
 	return 0;
