@@ -174,7 +174,7 @@ otactl_pass_load(const char *cmd, const struct otactl_flag *pf, size_t nkeys,
 {
 	const char *env;
 	size_t len;
-	int rc, stdin_used = 0;
+	int stdin_used = 0;
 
 	memset(out, 0, sizeof(*out));
 	if (pf->n > 1 && pf->n != nkeys)
@@ -184,7 +184,9 @@ otactl_pass_load(const char *cmd, const struct otactl_flag *pf, size_t nkeys,
 		if (strcmp(pf->val[i], "-") == 0 && stdin_used++)
 			return otactl_usage(cmd, "--passphrase-file: stdin "
 			    "(\"-\") can be read only once");
-		rc = read_pass(cmd, pf->val[i], &out->buf[i], &out->len[i]);
+		int rc = read_pass(cmd, pf->val[i], &out->buf[i],
+		    &out->len[i]);
+
 		if (rc != OTACTL_OK)
 			return rc;
 		out->n++;
