@@ -135,4 +135,29 @@ fx_patch(uint8_t *buf, size_t len, const char *from, const char *to)
 	ck_abort_msg("pattern %s not found", from);
 }
 
+/* A copy of buf with the first occurrence of from replaced by to (any
+ * lengths); the caller frees. */
+static inline uint8_t *
+fx_replace(const uint8_t *buf, size_t len, const char *from, const char *to,
+    size_t *outlen)
+{
+	size_t fn = strlen(from), tn = strlen(to);
+
+	for (size_t i = 0; i + fn <= len; i++) {
+		if (memcmp(buf + i, from, fn) == 0) {
+			uint8_t *out = malloc(len - fn + tn + 1);
+
+			ck_assert_ptr_nonnull(out);
+			memcpy(out, buf, i);
+			memcpy(out + i, to, tn);
+			memcpy(out + i + tn, buf + i + fn, len - i - fn);
+			*outlen = len - fn + tn;
+			out[*outlen] = '\0';
+			return out;
+		}
+	}
+	ck_abort_msg("pattern %s not found", from);
+	return NULL;
+}
+
 #endif
