@@ -488,11 +488,12 @@ db_member_in_flight_tx(struct db_tx *tx, int64_t campaign,
 }
 
 int
-db_member_counts_tx(struct db_tx *tx, int64_t campaign, uint32_t below,
-    void (*fn)(const char *state, int64_t n, void *), void *arg)
+db_member_counts_tx(struct db_tx *tx, int64_t campaign, uint32_t from,
+    uint32_t below, void (*fn)(const char *state, int64_t n, void *),
+    void *arg)
 {
 	static const char sql[] = "SELECT state, COUNT(*) FROM campaign_devices "
-	    "WHERE campaign = ? AND bucket < ? GROUP BY state";
+	    "WHERE campaign = ? AND bucket < ? AND bucket >= ? GROUP BY state";
 	sqlite3_stmt *st = db_stmt(tx->c, sql);
 	int s;
 
@@ -500,6 +501,7 @@ db_member_counts_tx(struct db_tx *tx, int64_t campaign, uint32_t below,
 		return DB_ERR;
 	sqlite3_bind_int64(st, 1, campaign);
 	sqlite3_bind_int64(st, 2, below);
+	sqlite3_bind_int64(st, 3, from);
 	while ((s = sqlite3_step(st)) == SQLITE_ROW)
 		fn((const char *)sqlite3_column_text(st, 0),
 		    sqlite3_column_int64(st, 1), arg);

@@ -99,8 +99,9 @@ int db_member_update(struct db_tx *tx, const struct db_member *m);
 /* Members in flight (offered, downloading, installed, confirmed). */
 int db_member_in_flight_tx(struct db_tx *tx, int64_t campaign,
     void (*fn)(const struct db_member *, void *), void *arg);
-/* Counts members with bucket < below per state (fn per state). */
-int db_member_counts_tx(struct db_tx *tx, int64_t campaign, uint32_t below,
+/* Counts members with from <= bucket < below per state (fn per state). */
+int db_member_counts_tx(struct db_tx *tx, int64_t campaign, uint32_t from,
+    uint32_t below,
     void (*fn)(const char *state, int64_t n, void *), void *arg);
 /* Members per (bucket / 100, state), for per-stage views. */
 int db_member_histogram(struct db *db, int64_t campaign,

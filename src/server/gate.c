@@ -101,10 +101,12 @@ count_one(const char *state, int64_t n, void *arg)
 
 /* The numbers behind a decision, as JSON text (malloc'd). */
 static char *
-decision_json(const struct eval *e, const struct rollout_decision *d)
+decision_json(const struct eval *e, const struct rollout_decision *d,
+    const char *scope)
 {
-	json_t *o = json_pack("{s:s,s:i,s:i,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,"
+	json_t *o = json_pack("{s:s,s:s,s:i,s:i,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,"
 	    "s:f,s:f,s:I,s:I,s:s}", "verdict", rollout_verdict_name(d->verdict),
+	    "counted", scope,
 	    "stage", e->c->stage, "percent", e->stages[e->c->stage],
 	    "members", (json_int_t)d->members, "pending", (json_int_t)d->pending,
 	    "started", (json_int_t)d->started, "in_flight",
@@ -173,12 +175,48 @@ apply(struct eval *e, const struct rollout_decision *d, const char *detail)
 	return DB_OK;
 }
 
+/* Counts the members with lo <= bucket < hi into e->counts. */
+static int
+count(struct eval *e, uint32_t lo, uint32_t hi)
+{
+	memset(&e->counts, 0, sizeof(e->counts));
+	return db_member_counts_tx(e->tx, e->c->id, lo, hi, count_one, e);
+}
+
+/* Decides for the open stage. Failures anywhere in it halt (a device of
+ * an earlier stage that regresses still counts); passing needs evidence
+ * from the devices this stage added, so a stage cannot pass on its
+ * predecessors' healthy devices alone. */
+static int
+decide(struct eval *e, struct rollout_decision *d, const char **scope)
+{
+	const struct db_campaign *c = e->c;
+	uint32_t hi = (uint32_t)e->stages[c->stage] * 100;
+	uint32_t lo = c->stage > 0 ? (uint32_t)e->stages[c->stage - 1] * 100 : 0;
+	int rc;
+
+	if ((rc = count(e, 0, hi)) != DB_OK)
+		return rc;
+	rollout_gate(&e->p, e->stages, e->nstages, c->stage, c->stage_opened_at,
+	    &e->counts, e->now, d);
+	*scope = "stage";
+	if (d->verdict == ROLLOUT_HALT || lo == 0)
+		return DB_OK;
+	if ((rc = count(e, lo, hi)) != DB_OK)
+		return rc;
+	rollout_gate(&e->p, e->stages, e->nstages, c->stage, c->stage_opened_at,
+	    &e->counts, e->now, d);
+	*scope = "new_devices";
+	return DB_OK;
+}
+
 /* Evaluates one campaign inside the writer's transaction. */
 static int
 evaluate(struct db_tx *tx, struct srv *s, struct db_campaign *c, int64_t now)
 {
 	struct eval e;
 	struct rollout_decision d;
+	const char *scope;
 	char *detail;
 	int rc;
 	char before[16];
@@ -191,14 +229,10 @@ evaluate(struct db_tx *tx, struct srv *s, struct db_campaign *c, int64_t now)
 	if ((rc = db_member_in_flight_tx(tx, c->id, sweep_one, &e)) != DB_OK ||
 	    e.rc != DB_OK)
 		return rc != DB_OK ? rc : e.rc;
-	rc = db_member_counts_tx(tx, c->id, (uint32_t)e.stages[c->stage] * 100,
-	    count_one, &e);
-	if (rc != DB_OK)
+	if ((rc = decide(&e, &d, &scope)) != DB_OK)
 		return rc;
-	rollout_gate(&e.p, e.stages, e.nstages, c->stage, c->stage_opened_at,
-	    &e.counts, now, &d);
 	metrics_add(M_GATE_RUNS, 1);
-	detail = decision_json(&e, &d);
+	detail = decision_json(&e, &d, scope);
 	snprintf(before, sizeof(before), "%s", c->state);
 	rc = apply(&e, &d, detail);
 	free(detail);
