@@ -270,6 +270,24 @@ START_TEST(artifact_streams)
 }
 END_TEST
 
+START_TEST(sha256_file)
+{
+	uint8_t d[SIGN_SHA256_LEN], want[SIGN_SHA256_LEN];
+	uint64_t len = 0;
+
+	ck_assert_int_eq(sign_sha256_file(artifact("f", "hello world", 11),
+	    &len, d), 0);
+	ck_assert_uint_eq(len, 11);
+	/* sha256("hello world"), as sha256sum prints it. */
+	ck_assert_int_eq(sign_unhex("b94d27b9934d3e08a52e52d7da7dabfac484efe3"
+	    "7a5380ee9088f7ace2efcde9", want, sizeof(want)), 0);
+	ck_assert_mem_eq(d, want, sizeof(d));
+	ck_assert_int_eq(sign_sha256_file(artifact("e", "", 0), &len, d), 0);
+	ck_assert_uint_eq(len, 0);
+	ck_assert_int_eq(sign_sha256_file("/nonexistent/x", &len, d), -1);
+}
+END_TEST
+
 START_TEST(semver_valid)
 {
 	static const char *const good[] = { "0.0.0", "1.2.3", "10.20.30",
@@ -331,6 +349,7 @@ suite(void)
 	tcase_add_test(tc, update_incomplete_device);
 	tcase_add_test(tc, artifact_checks);
 	tcase_add_test(tc, artifact_streams);
+	tcase_add_test(tc, sha256_file);
 	suite_add_tcase(s, tc);
 	tcase_add_test(ts, semver_valid);
 	tcase_add_test(ts, semver_order);

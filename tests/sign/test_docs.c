@@ -479,6 +479,19 @@ START_TEST(release_ok)
 	ck_assert_str_eq(rel->notes, "multi\nline \"notes\"");
 	sign_sha256(buf, len, h);
 	ck_assert_mem_eq(rel->envelope_sha256, h, SIGN_SHA256_LEN);
+	/* The envelope is already in its one canonical spelling, so a device
+	 * that gets it inside a JSON response can re-encode it to the exact
+	 * bytes an assignment names. */
+	{
+		uint8_t *canon;
+		size_t clen;
+
+		ck_assert_int_eq(sign_cjson_canonicalize(buf, len, &canon,
+		    &clen, err, sizeof(err)), SIGN_OK);
+		ck_assert_uint_eq(clen, len);
+		ck_assert_mem_eq(canon, buf, len);
+		free(canon);
+	}
 	ck_assert_uint_eq(rel->signers.n, 1);
 	ck_assert_str_eq(rel->signers.id[0], sign_key_id(k1));
 	sign_release_free(rel);
