@@ -319,6 +319,8 @@ h_device_health(struct api_req *a)
 	h->srv = a->srv;
 	h->device = a->who.device;
 	h->now = util_now();
+	/* A health report declares what runs, like a poll. */
+	seen_note(a->srv->seen, a->who.device, h->now, h->fw_version);
 	api_write(a, reports_health, h, health_then);
 }
 
