@@ -12,17 +12,20 @@ ROUTER=$PWD/src/server/router.c
 
 # Every route is documented as "METHOD /path", with a {name} for each {}.
 n=0
+missing=0
 while read -r method pattern; do
 	re=$(sed -e 's/[.[\*^$]/\\&/g' -e 's/{}/\\{[a-z0-9_]+\\}/g' <<<"$pattern")
 	if grep -Eq "(^|[^A-Z])$method $re([^a-z/{]|$)" "$DOC"; then
 		n=$((n + 1))
 	else
 		fail "docs/api.md documents $method $pattern"
+		missing=$((missing + 1))
 	fi
 done < <(grep -o '{ HTTP_[A-Z]*, "[^"]*"' "$ROUTER" |
 	sed -E 's/\{ HTTP_([A-Z]+), "([^"]*)"/\1 \2/')
-[ "$n" -ge 30 ] && ok "docs/api.md documents all $n routes of router.c" ||
-	fail "routes found in router.c" "only $n"
+if [ "$n" -lt 30 ]; then fail "routes found in router.c" "only $n"
+elif [ "$missing" -eq 0 ]; then ok "docs/api.md documents all $n routes of router.c"
+fi
 
 # The server, and what the introduction promises.
 start_otad || { fail "otad starts"; finish; }
