@@ -134,6 +134,12 @@ check "resumed download is exactly fw.bin" cmp -s part.bin fw.bin
 code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $A" \
     -H "If-None-Match: \"$(sha fw.bin)\"" "$ART")
 expect "If-None-Match with the ETag is 304" "$code" 304
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $A" \
+    -H "If-None-Match: \"$(sha fw2.bin)\", W/\"$(sha fw.bin)\"" "$ART")
+expect "If-None-Match with a list holding the weak ETag is 304" "$code" 304
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $A" \
+    -H "If-None-Match: \"$(sha fw2.bin)\"" "$ART")
+expect "If-None-Match with another ETag is 200" "$code" 200
 code=$(curl -s -o /dev/null -w '%{http_code}' -r 300000- -H "Authorization: Bearer $A" "$ART")
 expect "range past the end is 416" "$code" 416
 code=$(curl -s -o /dev/null -w '%{http_code}' "$ART")
