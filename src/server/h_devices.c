@@ -80,8 +80,13 @@ provision_then(struct api_req *a, int rc)
 	json_t *out;
 
 	if (rc == DB_CONFLICT) {
+		char prefix[32] = "";
+
+		if (!p->single)
+			snprintf(prefix, sizeof(prefix), "devices[%zu].",
+			    p->add.failed);
 		api_err(a, 409, "exists", "%sdevice_id %s exists or repeats; "
-		    "nothing was provisioned", p->single ? "" : "devices[",
+		    "nothing was provisioned", prefix,
 		    p->add.items[p->add.failed].device_id);
 		return;
 	}
