@@ -84,6 +84,7 @@ load(struct offers *o, int64_t id, struct rel_snap *out)
 	memcpy(out->artifact_sha256, r->artifact_sha256,
 	    sizeof(out->artifact_sha256));
 	out->revoked = r->revoked_at != 0;
+	out->expires = r->expires;
 	rc = 0;
 out:
 	free(r);
