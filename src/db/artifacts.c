@@ -30,21 +30,12 @@ db_artifact_size(struct db *db, const char *sha256, uint64_t *size)
 	sqlite3_stmt *st = db_stmt(c, sql);
 	int rc = DB_ERR;
 
-	if (st == NULL)
-		goto out;
-	db_bind_text(st, 1, sha256);
-	switch (sqlite3_step(st)) {
-	case SQLITE_ROW:
-		*size = (uint64_t)sqlite3_column_int64(st, 0);
-		rc = DB_OK;
-		break;
-	case SQLITE_DONE:
-		rc = DB_NOTFOUND;
-		break;
-	default:
-		db_report(c, "artifact size");
+	if (st != NULL) {
+		db_bind_text(st, 1, sha256);
+		rc = db_row(c, st, "artifact size");
 	}
-out:
+	if (rc == DB_OK)
+		*size = (uint64_t)sqlite3_column_int64(st, 0);
 	db_rd_put(db, c);
 	return rc;
 }

@@ -82,21 +82,14 @@ campaign_get(struct db_conn *c, int64_t id, struct db_campaign *out)
 {
 	static const char sql[] = "SELECT " CAMPAIGN_COLS "WHERE c.id = ?";
 	sqlite3_stmt *st = db_stmt(c, sql);
-	int s;
+	int rc;
 
 	if (st == NULL)
 		return DB_ERR;
 	sqlite3_bind_int64(st, 1, id);
-	s = sqlite3_step(st);
-	if (s == SQLITE_ROW)
+	if ((rc = db_row(c, st, "campaign get")) == DB_OK)
 		row_to_campaign(st, out);
-	sqlite3_reset(st);
-	if (s == SQLITE_ROW)
-		return DB_OK;
-	if (s == SQLITE_DONE)
-		return DB_NOTFOUND;
-	db_report(c, "campaign get");
-	return DB_ERR;
+	return rc;
 }
 
 int
@@ -406,22 +399,15 @@ member_get(struct db_conn *c, int64_t campaign, int64_t device,
 	static const char sql[] = "SELECT " MEMBER_COLS " FROM campaign_devices "
 	    "cd WHERE cd.campaign = ? AND cd.device = ?";
 	sqlite3_stmt *st = db_stmt(c, sql);
-	int s;
+	int rc;
 
 	if (st == NULL)
 		return DB_ERR;
 	sqlite3_bind_int64(st, 1, campaign);
 	sqlite3_bind_int64(st, 2, device);
-	s = sqlite3_step(st);
-	if (s == SQLITE_ROW)
+	if ((rc = db_row(c, st, "member get")) == DB_OK)
 		row_to_member(st, out);
-	sqlite3_reset(st);
-	if (s == SQLITE_ROW)
-		return DB_OK;
-	if (s == SQLITE_DONE)
-		return DB_NOTFOUND;
-	db_report(c, "member get");
-	return DB_ERR;
+	return rc;
 }
 
 int

@@ -9,21 +9,14 @@ cohort_id(struct db_conn *c, const char *name, int64_t *id)
 {
 	static const char sql[] = "SELECT id FROM cohorts WHERE name = ?";
 	sqlite3_stmt *st = db_stmt(c, sql);
-	int s;
+	int rc;
 
 	if (st == NULL)
 		return DB_ERR;
 	db_bind_text(st, 1, name);
-	s = sqlite3_step(st);
-	if (s == SQLITE_ROW)
+	if ((rc = db_row(c, st, "cohort id")) == DB_OK)
 		*id = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	if (s == SQLITE_ROW)
-		return DB_OK;
-	if (s == SQLITE_DONE)
-		return DB_NOTFOUND;
-	db_report(c, "cohort id");
-	return DB_ERR;
+	return rc;
 }
 
 static int
@@ -70,18 +63,14 @@ member_count(struct db_conn *c, int64_t cohort, int64_t *n)
 	static const char sql[] = "SELECT COUNT(*) FROM cohort_devices "
 	    "WHERE cohort = ?";
 	sqlite3_stmt *st = db_stmt(c, sql);
-	int s;
 
 	if (st == NULL)
 		return DB_ERR;
 	sqlite3_bind_int64(st, 1, cohort);
-	s = sqlite3_step(st);
-	*n = s == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_reset(st);
-	if (s == SQLITE_ROW)
-		return DB_OK;
-	db_report(c, "cohort count");
-	return DB_ERR;
+	if (db_row(c, st, "cohort count") != DB_OK)
+		return DB_ERR;
+	*n = sqlite3_column_int64(st, 0);
+	return DB_OK;
 }
 
 int
@@ -169,21 +158,12 @@ db_cohort_get(struct db *db, const char *name, struct db_cohort *out)
 	sqlite3_stmt *st = db_stmt(c, sql);
 	int rc = DB_ERR;
 
-	if (st == NULL)
-		goto out;
-	db_bind_text(st, 1, name);
-	switch (sqlite3_step(st)) {
-	case SQLITE_ROW:
-		row_to_cohort(st, out);
-		rc = DB_OK;
-		break;
-	case SQLITE_DONE:
-		rc = DB_NOTFOUND;
-		break;
-	default:
-		db_report(c, "cohort get");
+	if (st != NULL) {
+		db_bind_text(st, 1, name);
+		rc = db_row(c, st, "cohort get");
 	}
-out:
+	if (rc == DB_OK)
+		row_to_cohort(st, out);
 	db_rd_put(db, c);
 	return rc;
 }

@@ -127,6 +127,48 @@ db_step_done(struct db_conn *c, sqlite3_stmt *st, const char *what)
 	return DB_ERR;
 }
 
+void
+db_conn_settle(struct db_conn *c)
+{
+	sqlite3_stmt *st = NULL;
+
+	while ((st = sqlite3_next_stmt(c->h, st)) != NULL)
+		if (sqlite3_stmt_busy(st))
+			sqlite3_reset(st);
+}
+
+int
+db_row(struct db_conn *c, sqlite3_stmt *st, const char *what)
+{
+	int s = sqlite3_step(st);
+
+	if (s == SQLITE_ROW)
+		return DB_OK;
+	sqlite3_reset(st);
+	if (s == SQLITE_DONE)
+		return DB_NOTFOUND;
+	db_report(c, what);
+	return DB_ERR;
+}
+
+int
+db_rows(struct db_conn *c, sqlite3_stmt *st, const char *what,
+    int (*fn)(sqlite3_stmt *st, void *arg), void *arg)
+{
+	int s = SQLITE_DONE, rc = DB_OK;
+
+	while (rc == DB_OK && (s = sqlite3_step(st)) == SQLITE_ROW)
+		rc = fn(st, arg);
+	sqlite3_reset(st);
+	if (rc != DB_OK)
+		return rc;
+	if (s != SQLITE_DONE) {
+		db_report(c, what);
+		return DB_ERR;
+	}
+	return DB_OK;
+}
+
 int
 db_bind_text(sqlite3_stmt *st, int i, const char *s)
 {

@@ -159,12 +159,7 @@ db_rd_get(struct db *db)
 void
 db_rd_put(struct db *db, struct db_conn *c)
 {
-	sqlite3_stmt *st = NULL;
-
-	/* A statement left mid-step would pin an old WAL snapshot. */
-	while ((st = sqlite3_next_stmt(c->h, st)) != NULL)
-		if (sqlite3_stmt_busy(st))
-			sqlite3_reset(st);
+	db_conn_settle(c);
 	pthread_mutex_lock(&db->pool_mu);
 	db->pool[db->nfree++] = c;
 	pthread_cond_signal(&db->pool_cv);
@@ -192,6 +187,7 @@ run_job(struct db_tx *tx, db_write_fn fn, void *arg)
 	if (db_exec(tx->c, "SAVEPOINT job") != DB_OK)
 		return DB_ERR;
 	rc = fn(tx, arg);
+	db_conn_settle(tx->c);
 	if (rc != DB_OK) {
 		db_exec(tx->c, "ROLLBACK TO job");
 		tx->nafter = nafter;	/* its after-commit hooks go with it */

@@ -20,30 +20,22 @@ db_device_by_token(struct db *db, const uint8_t hash[32],
 	sqlite3_stmt *st = db_stmt(c, sql);
 	int rc = DB_ERR;
 
-	if (st == NULL)
-		goto out;
-	sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
-	switch (sqlite3_step(st)) {
-	case SQLITE_ROW:
+	if (st != NULL) {
+		sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
+		rc = db_row(c, st, "device by token");
+	}
+	/* Found by index; compared again without a timing leak. */
+	if (rc == DB_OK && (sqlite3_column_bytes(st, 4) != 32 ||
+	    !sign_memeq(sqlite3_column_blob(st, 4), hash, 32)))
 		rc = DB_NOTFOUND;
-		if (sqlite3_column_bytes(st, 4) != 32 ||
-		    !sign_memeq(sqlite3_column_blob(st, 4), hash, 32))
-			break;
+	if (rc == DB_OK) {
 		out->id = sqlite3_column_int64(st, 0);
 		db_col_text(st, 1, out->device_id, sizeof(out->device_id));
 		db_col_text(st, 2, out->hw_class, sizeof(out->hw_class));
 		db_col_text(st, 3, out->fw_version, sizeof(out->fw_version));
 		out->offer_release = sqlite3_column_int64(st, 5);
 		db_col_text(st, 6, out->offer_state, sizeof(out->offer_state));
-		rc = DB_OK;
-		break;
-	case SQLITE_DONE:
-		rc = DB_NOTFOUND;
-		break;
-	default:
-		db_report(c, "device by token");
 	}
-out:
 	db_rd_put(db, c);
 	return rc;
 }
@@ -114,24 +106,26 @@ row_to_device(sqlite3_stmt *st, struct db_device *d)
 }
 
 static int
+tag_row(sqlite3_stmt *st, void *arg)
+{
+	struct db_device *d = arg;
+
+	if (d->ntags < DB_TAGS_MAX)
+		db_col_text(st, 0, d->tags[d->ntags++], sizeof(d->tags[0]));
+	return DB_OK;
+}
+
+static int
 load_tags(struct db_conn *c, struct db_device *d)
 {
 	static const char sql[] = "SELECT tag FROM device_tags WHERE device = ? "
 	    "ORDER BY tag";
 	sqlite3_stmt *st = db_stmt(c, sql);
-	int s;
 
 	if (st == NULL)
 		return DB_ERR;
 	sqlite3_bind_int64(st, 1, d->id);
-	while ((s = sqlite3_step(st)) == SQLITE_ROW && d->ntags < DB_TAGS_MAX)
-		db_col_text(st, 0, d->tags[d->ntags++], sizeof(d->tags[0]));
-	sqlite3_reset(st);
-	if (s != SQLITE_ROW && s != SQLITE_DONE) {
-		db_report(c, "device tags");
-		return DB_ERR;
-	}
-	return DB_OK;
+	return db_rows(c, st, "device tags", tag_row, d);
 }
 
 int
@@ -192,24 +186,39 @@ db_device_get(struct db *db, const char *device_id, struct db_device *out)
 	sqlite3_stmt *st = db_stmt(c, sql);
 	int rc = DB_ERR;
 
-	if (st == NULL)
-		goto out;
-	db_bind_text(st, 1, device_id);
-	switch (sqlite3_step(st)) {
-	case SQLITE_ROW:
-		row_to_device(st, out);
-		sqlite3_reset(st);
-		rc = load_tags(c, out);
-		break;
-	case SQLITE_DONE:
-		rc = DB_NOTFOUND;
-		break;
-	default:
-		db_report(c, "device get");
+	if (st != NULL) {
+		db_bind_text(st, 1, device_id);
+		rc = db_row(c, st, "device get");
 	}
-out:
+	if (rc == DB_OK) {
+		row_to_device(st, out);
+		rc = load_tags(c, out);
+	}
 	db_rd_put(db, c);
 	return rc;
+}
+
+struct each_event {
+	void (*fn)(const struct db_event *, void *);
+	void *arg;
+};
+
+static int
+event_row(sqlite3_stmt *st, void *arg)
+{
+	struct each_event *ee = arg;
+	struct db_event e;
+
+	e.id = sqlite3_column_int64(st, 0);
+	e.at = sqlite3_column_int64(st, 1);
+	db_col_text(st, 2, e.kind, sizeof(e.kind));
+	e.release_id = sqlite3_column_int64(st, 3);
+	e.campaign_id = sqlite3_column_int64(st, 4);
+	db_col_text(st, 5, e.state, sizeof(e.state));
+	db_col_text(st, 6, e.reason, sizeof(e.reason));
+	db_col_text(st, 7, e.detail, sizeof(e.detail));
+	ee->fn(&e, ee->arg);
+	return DB_OK;
 }
 
 int
@@ -221,29 +230,14 @@ db_device_events(struct db *db, int64_t device, int64_t limit,
 	    "WHERE device = ? ORDER BY id DESC LIMIT ?";
 	struct db_conn *c = db_rd_get(db);
 	sqlite3_stmt *st = db_stmt(c, sql);
-	struct db_event e;
-	int rc = DB_ERR, s;
+	struct each_event e = { fn, arg };
+	int rc = DB_ERR;
 
-	if (st == NULL)
-		goto out;
-	sqlite3_bind_int64(st, 1, device);
-	sqlite3_bind_int64(st, 2, limit);
-	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-		e.id = sqlite3_column_int64(st, 0);
-		e.at = sqlite3_column_int64(st, 1);
-		db_col_text(st, 2, e.kind, sizeof(e.kind));
-		e.release_id = sqlite3_column_int64(st, 3);
-		e.campaign_id = sqlite3_column_int64(st, 4);
-		db_col_text(st, 5, e.state, sizeof(e.state));
-		db_col_text(st, 6, e.reason, sizeof(e.reason));
-		db_col_text(st, 7, e.detail, sizeof(e.detail));
-		fn(&e, arg);
+	if (st != NULL) {
+		sqlite3_bind_int64(st, 1, device);
+		sqlite3_bind_int64(st, 2, limit);
+		rc = db_rows(c, st, "device events", event_row, &e);
 	}
-	if (s == SQLITE_DONE)
-		rc = DB_OK;
-	else
-		db_report(c, "device events");
-out:
 	db_rd_put(db, c);
 	return rc;
 }
@@ -286,9 +280,10 @@ db_device_seen(struct db_tx *tx, int64_t device, int64_t at,
 	if (st == NULL)
 		return DB_ERR;
 	sqlite3_bind_int64(st, 1, device);
-	if (sqlite3_step(st) == SQLITE_ROW)
+	if ((rc = db_row(tx->c, st, "device version")) == DB_OK)
 		db_col_text(st, 0, old, sizeof(old));
-	sqlite3_reset(st);
+	else if (rc != DB_NOTFOUND)
+		return rc;
 	if ((st = db_stmt(tx->c, upd)) == NULL)
 		return DB_ERR;
 	sqlite3_bind_int64(st, 1, at);

@@ -38,6 +38,9 @@ void db_conn_close(struct db_conn *c);
 /* The prepared statement for sql (static text), reset and unbound; NULL
  * on a prepare error (reported). */
 sqlite3_stmt *db_stmt(struct db_conn *c, const char *sql);
+/* Resets every statement of c left on a row: one left mid-step would pin
+ * an old snapshot (readers) or hold up a commit (the writer). */
+void db_conn_settle(struct db_conn *c);
 /* Reports the connection's last error through the hook, with context. */
 void db_report(struct db_conn *c, const char *what);
 /* Runs sql (no results) once; 0, or DB_ERR (reported). */
@@ -50,6 +53,14 @@ void db_rd_put(struct db *db, struct db_conn *c);
 /* Steps a statement expected to change rows; maps constraint failures to
  * DB_CONFLICT. Resets it. */
 int db_step_done(struct db_conn *c, sqlite3_stmt *st, const char *what);
+/* Steps st once: DB_OK on a row (the caller reads it; the next db_stmt
+ * or db_rd_put resets st), DB_NOTFOUND at the end, DB_ERR reported with
+ * what. */
+int db_row(struct db_conn *c, sqlite3_stmt *st, const char *what);
+/* Calls fn(st, arg) on each row, then resets st. DB_OK, the first nonzero
+ * return of fn, or DB_ERR reported with what. */
+int db_rows(struct db_conn *c, sqlite3_stmt *st, const char *what,
+    int (*fn)(sqlite3_stmt *st, void *arg), void *arg);
 /* Binds text that may be NULL. */
 int db_bind_text(sqlite3_stmt *st, int i, const char *s);
 /* A copy of column i as text ("" for NULL) into buf; -1 if it does not

@@ -12,28 +12,22 @@ check_artifact(struct db_tx *tx, struct db_release_add *a)
 {
 	static const char sql[] = "SELECT size FROM artifacts WHERE sha256 = ?";
 	sqlite3_stmt *st = db_stmt(tx->c, sql);
-	int s;
+	int rc;
 
 	if (st == NULL)
 		return DB_ERR;
 	db_bind_text(st, 1, a->r->artifact_sha256);
-	s = sqlite3_step(st);
-	if (s == SQLITE_DONE) {
+	rc = db_row(tx->c, st, "release artifact");
+	if (rc == DB_NOTFOUND) {
 		a->why = "artifact_missing";
-		sqlite3_reset(st);
 		return DB_INVALID;
 	}
-	if (s != SQLITE_ROW) {
-		db_report(tx->c, "release artifact");
-		return DB_ERR;
-	}
-	if ((uint64_t)sqlite3_column_int64(st, 0) != a->r->length) {
+	if (rc == DB_OK && (uint64_t)sqlite3_column_int64(st, 0) !=
+	    a->r->length) {
 		a->why = "artifact_mismatch";
-		sqlite3_reset(st);
 		return DB_INVALID;
 	}
-	sqlite3_reset(st);
-	return DB_OK;
+	return rc;
 }
 
 static int
@@ -42,18 +36,17 @@ find_existing(struct db_tx *tx, struct db_release_add *a)
 	static const char sql[] = "SELECT id FROM releases "
 	    "WHERE envelope_sha256 = ?";
 	sqlite3_stmt *st = db_stmt(tx->c, sql);
-	int s;
+	int rc;
 
 	if (st == NULL)
 		return DB_ERR;
 	db_bind_text(st, 1, a->r->sha256);
-	s = sqlite3_step(st);
-	if (s == SQLITE_ROW) {
+	rc = db_row(tx->c, st, "release find");
+	if (rc == DB_OK) {
 		a->id = sqlite3_column_int64(st, 0);
 		a->existed = 1;
 	}
-	sqlite3_reset(st);
-	return s == SQLITE_ROW || s == SQLITE_DONE ? DB_OK : DB_ERR;
+	return rc == DB_NOTFOUND ? DB_OK : rc;
 }
 
 int
@@ -118,19 +111,13 @@ db_release_revoke(struct db_tx *tx, void *arg)
 	    "AND state IN ('offered', 'downloading')";
 	struct db_release_revoke *r = arg;
 	sqlite3_stmt *st = db_stmt(tx->c, exists);
-	int s, rc;
+	int rc;
 
 	if (st == NULL)
 		return DB_ERR;
 	sqlite3_bind_int64(st, 1, r->id);
-	s = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (s == SQLITE_DONE)
-		return DB_NOTFOUND;
-	if (s != SQLITE_ROW) {
-		db_report(tx->c, "release revoke");
-		return DB_ERR;
-	}
+	if ((rc = db_row(tx->c, st, "release revoke")) != DB_OK)
+		return rc;
 	if ((st = db_stmt(tx->c, upd)) == NULL)
 		return DB_ERR;
 	sqlite3_bind_int64(st, 1, r->now);
@@ -190,33 +177,27 @@ db_release_get(struct db *db, int64_t id, struct db_release *out,
 	sqlite3_stmt *st = db_stmt(c, sql);
 	int rc = DB_ERR, n;
 
-	if (st == NULL)
-		goto out;
-	sqlite3_bind_int64(st, 1, id);
-	switch (sqlite3_step(st)) {
-	case SQLITE_ROW:
-		if (envelope != NULL) {
-			n = sqlite3_column_bytes(st, 13);
-			*envelope = malloc((size_t)n + 1);
-			if (*envelope == NULL)
-				break;
+	if (st != NULL) {
+		sqlite3_bind_int64(st, 1, id);
+		rc = db_row(c, st, "release get");
+	}
+	if (rc == DB_OK && envelope != NULL) {
+		n = sqlite3_column_bytes(st, 13);
+		*envelope = malloc((size_t)n + 1);
+		if (*envelope == NULL) {
+			rc = DB_ERR;
+		} else {
 			memcpy(*envelope, sqlite3_column_blob(st, 13), (size_t)n);
 			(*envelope)[n] = '\0';
 			*len = (size_t)n;
 		}
-		rc = row_to_release(c, st, out);
-		if (rc != DB_OK && envelope != NULL) {
-			free(*envelope);
-			*envelope = NULL;
-		}
-		break;
-	case SQLITE_DONE:
-		rc = DB_NOTFOUND;
-		break;
-	default:
-		db_report(c, "release get");
 	}
-out:
+	/* The hw class lookup reuses the connection: read this row first. */
+	if (rc == DB_OK && (rc = row_to_release(c, st, out)) != DB_OK &&
+	    envelope != NULL) {
+		free(*envelope);
+		*envelope = NULL;
+	}
 	db_rd_put(db, c);
 	return rc;
 }
@@ -269,32 +250,27 @@ db_offer_set(struct db_tx *tx, void *arg)
 	sqlite3_stmt *st = db_stmt(tx->c, dev);
 	char hw[65];
 	int64_t device;
-	int s, revoked, fits, expired, rc;
+	int revoked, fits, expired, rc;
 
 	if (st == NULL)
 		return DB_ERR;
 	db_bind_text(st, 1, o->device_id);
-	if ((s = sqlite3_step(st)) != SQLITE_ROW) {
-		sqlite3_reset(st);
-		return s == SQLITE_DONE ? DB_NOTFOUND : DB_ERR;
-	}
+	if ((rc = db_row(tx->c, st, "offer device")) != DB_OK)
+		return rc;
 	device = sqlite3_column_int64(st, 0);
 	db_col_text(st, 1, hw, sizeof(hw));
-	sqlite3_reset(st);
 	if ((st = db_stmt(tx->c, rel)) == NULL)
 		return DB_ERR;
 	sqlite3_bind_int64(st, 1, o->release_id);
 	db_bind_text(st, 2, hw);
 	sqlite3_bind_int64(st, 3, o->now);
-	if ((s = sqlite3_step(st)) != SQLITE_ROW) {
-		sqlite3_reset(st);
+	if ((rc = db_row(tx->c, st, "offer release")) != DB_OK) {
 		o->why = "no such release";
-		return s == SQLITE_DONE ? DB_INVALID : DB_ERR;
+		return rc == DB_NOTFOUND ? DB_INVALID : rc;
 	}
 	revoked = sqlite3_column_int(st, 0);
 	fits = sqlite3_column_int(st, 1);
 	expired = sqlite3_column_int(st, 2);
-	sqlite3_reset(st);
 	if (revoked || expired || !fits) {
 		o->why = revoked ? "the release is revoked" : expired ?
 		    "the release has expired; sign a new one" :
@@ -343,35 +319,43 @@ db_offer_delete(struct db_tx *tx, void *arg)
 	    NULL);
 }
 
+/* The offer of a device, with its release's envelope sha256 and version
+ * (65 bytes each) when sha and fw are not NULL. */
+static int
+offer_get(struct db_conn *c, int64_t device, struct db_offer *out, char *sha,
+    char *fw)
+{
+	static const char sql[] = "SELECT o.release_id, o.state, o.reason, "
+	    "o.created_at, o.updated_at, o.created_by, r.envelope_sha256, "
+	    "r.fw_version FROM offers o JOIN releases r ON r.id = o.release_id "
+	    "WHERE o.device = ?";
+	sqlite3_stmt *st = db_stmt(c, sql);
+	int rc;
+
+	if (st == NULL)
+		return DB_ERR;
+	sqlite3_bind_int64(st, 1, device);
+	if ((rc = db_row(c, st, "offer get")) != DB_OK)
+		return rc;
+	out->release_id = sqlite3_column_int64(st, 0);
+	db_col_text(st, 1, out->state, sizeof(out->state));
+	db_col_text(st, 2, out->reason, sizeof(out->reason));
+	out->created_at = sqlite3_column_int64(st, 3);
+	out->updated_at = sqlite3_column_int64(st, 4);
+	db_col_text(st, 5, out->created_by, sizeof(out->created_by));
+	if (sha != NULL)
+		db_col_text(st, 6, sha, 65);
+	if (fw != NULL)
+		db_col_text(st, 7, fw, 65);
+	return DB_OK;
+}
+
 int
 db_offer_get(struct db *db, int64_t device, struct db_offer *out)
 {
-	static const char sql[] = "SELECT release_id, state, reason, created_at, "
-	    "updated_at, created_by FROM offers WHERE device = ?";
 	struct db_conn *c = db_rd_get(db);
-	sqlite3_stmt *st = db_stmt(c, sql);
-	int rc = DB_ERR;
+	int rc = offer_get(c, device, out, NULL, NULL);
 
-	if (st == NULL)
-		goto out;
-	sqlite3_bind_int64(st, 1, device);
-	switch (sqlite3_step(st)) {
-	case SQLITE_ROW:
-		out->release_id = sqlite3_column_int64(st, 0);
-		db_col_text(st, 1, out->state, sizeof(out->state));
-		db_col_text(st, 2, out->reason, sizeof(out->reason));
-		out->created_at = sqlite3_column_int64(st, 3);
-		out->updated_at = sqlite3_column_int64(st, 4);
-		db_col_text(st, 5, out->created_by, sizeof(out->created_by));
-		rc = DB_OK;
-		break;
-	case SQLITE_DONE:
-		rc = DB_NOTFOUND;
-		break;
-	default:
-		db_report(c, "offer get");
-	}
-out:
 	db_rd_put(db, c);
 	return rc;
 }
@@ -380,34 +364,7 @@ int
 db_offer_get_tx(struct db_tx *tx, int64_t device, struct db_offer *out,
     char *release_sha256, char *fw_version)
 {
-	static const char sql[] = "SELECT o.release_id, o.state, o.reason, "
-	    "o.created_at, o.updated_at, o.created_by, r.envelope_sha256, "
-	    "r.fw_version FROM offers o JOIN releases r ON r.id = o.release_id "
-	    "WHERE o.device = ?";
-	sqlite3_stmt *st = db_stmt(tx->c, sql);
-	int s;
-
-	if (st == NULL)
-		return DB_ERR;
-	sqlite3_bind_int64(st, 1, device);
-	s = sqlite3_step(st);
-	if (s == SQLITE_ROW) {
-		out->release_id = sqlite3_column_int64(st, 0);
-		db_col_text(st, 1, out->state, sizeof(out->state));
-		db_col_text(st, 2, out->reason, sizeof(out->reason));
-		out->created_at = sqlite3_column_int64(st, 3);
-		out->updated_at = sqlite3_column_int64(st, 4);
-		db_col_text(st, 5, out->created_by, sizeof(out->created_by));
-		db_col_text(st, 6, release_sha256, 65);
-		db_col_text(st, 7, fw_version, 65);
-	}
-	sqlite3_reset(st);
-	if (s == SQLITE_ROW)
-		return DB_OK;
-	if (s == SQLITE_DONE)
-		return DB_NOTFOUND;
-	db_report(tx->c, "offer get");
-	return DB_ERR;
+	return offer_get(tx->c, device, out, release_sha256, fw_version);
 }
 
 int

@@ -56,27 +56,34 @@ db_token_find(struct db *db, const uint8_t hash[32], struct db_token *out)
 	sqlite3_stmt *st = db_stmt(c, sql);
 	int rc = DB_ERR;
 
-	if (st == NULL)
-		goto out;
-	sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
-	switch (sqlite3_step(st)) {
-	case SQLITE_ROW:
-		rc = DB_NOTFOUND;
-		if (sqlite3_column_bytes(st, 4) == 32 &&
-		    sign_memeq(sqlite3_column_blob(st, 4), hash, 32)) {
-			row_to_token(st, out);
-			rc = DB_OK;
-		}
-		break;
-	case SQLITE_DONE:
-		rc = DB_NOTFOUND;
-		break;
-	default:
-		db_report(c, "token find");
+	if (st != NULL) {
+		sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
+		rc = db_row(c, st, "token find");
 	}
-out:
+	/* Found by index; compared again without a timing leak. */
+	if (rc == DB_OK && (sqlite3_column_bytes(st, 4) != 32 ||
+	    !sign_memeq(sqlite3_column_blob(st, 4), hash, 32)))
+		rc = DB_NOTFOUND;
+	if (rc == DB_OK)
+		row_to_token(st, out);
 	db_rd_put(db, c);
 	return rc;
+}
+
+struct each_token {
+	void (*fn)(const struct db_token *, void *);
+	void *arg;
+};
+
+static int
+token_row(sqlite3_stmt *st, void *arg)
+{
+	struct each_token *e = arg;
+	struct db_token t;
+
+	row_to_token(st, &t);
+	e->fn(&t, e->arg);
+	return DB_OK;
 }
 
 int
@@ -87,20 +94,9 @@ db_token_list(struct db *db, void (*fn)(const struct db_token *, void *),
 	    "FROM tokens ORDER BY name";
 	struct db_conn *c = db_rd_get(db);
 	sqlite3_stmt *st = db_stmt(c, sql);
-	struct db_token t;
-	int rc = DB_ERR, s;
+	struct each_token e = { fn, arg };
+	int rc = st ? db_rows(c, st, "token list", token_row, &e) : DB_ERR;
 
-	if (st == NULL)
-		goto out;
-	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-		row_to_token(st, &t);
-		fn(&t, arg);
-	}
-	if (s == SQLITE_DONE)
-		rc = DB_OK;
-	else
-		db_report(c, "token list");
-out:
 	db_rd_put(db, c);
 	return rc;
 }
@@ -112,14 +108,10 @@ db_token_count_admin(struct db *db, int64_t *out)
 	    "WHERE role = 'admin'";
 	struct db_conn *c = db_rd_get(db);
 	sqlite3_stmt *st = db_stmt(c, sql);
-	int rc = DB_ERR;
+	int rc = st ? db_row(c, st, "token count") : DB_ERR;
 
-	if (st != NULL && sqlite3_step(st) == SQLITE_ROW) {
+	if (rc == DB_OK)
 		*out = sqlite3_column_int64(st, 0);
-		rc = DB_OK;
-	} else {
-		db_report(c, "token count");
-	}
 	db_rd_put(db, c);
 	return rc;
 }

@@ -16,12 +16,9 @@ db_root_put(struct db_tx *tx, void *arg)
 	sqlite3_stmt *st = db_stmt(tx->c, newest);
 	int64_t have;
 
-	if (st == NULL || sqlite3_step(st) != SQLITE_ROW) {
-		db_report(tx->c, "root newest");
+	if (st == NULL || db_row(tx->c, st, "root newest") != DB_OK)
 		return DB_ERR;
-	}
 	have = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
 	/* Two uploads racing: only the one that is still next wins. */
 	if (p->version != have + 1)
 		return DB_CONFLICT;
@@ -66,20 +63,14 @@ db_root_latest(struct db *db, int64_t *version, uint8_t **body, size_t *len)
 	*version = 0;
 	*body = NULL;
 	*len = 0;
-	if (st == NULL)
-		goto out;
-	switch (sqlite3_step(st)) {
-	case SQLITE_ROW:
+	if (st != NULL)
+		rc = db_row(c, st, "root latest");
+	if (rc == DB_OK) {
 		*version = sqlite3_column_int64(st, 0);
 		rc = read_body(c, st, 1, body, len);
-		break;
-	case SQLITE_DONE:
-		rc = DB_OK;
-		break;
-	default:
-		db_report(c, "root latest");
+	} else if (rc == DB_NOTFOUND) {
+		rc = DB_OK;	/* none uploaded yet */
 	}
-out:
 	db_rd_put(db, c);
 	return rc;
 }
@@ -92,20 +83,12 @@ db_root_get(struct db *db, int64_t version, uint8_t **body, size_t *len)
 	sqlite3_stmt *st = db_stmt(c, sql);
 	int rc = DB_ERR;
 
-	if (st == NULL)
-		goto out;
-	sqlite3_bind_int64(st, 1, version);
-	switch (sqlite3_step(st)) {
-	case SQLITE_ROW:
-		rc = read_body(c, st, 0, body, len);
-		break;
-	case SQLITE_DONE:
-		rc = DB_NOTFOUND;
-		break;
-	default:
-		db_report(c, "root get");
+	if (st != NULL) {
+		sqlite3_bind_int64(st, 1, version);
+		rc = db_row(c, st, "root get");
 	}
-out:
+	if (rc == DB_OK)
+		rc = read_body(c, st, 0, body, len);
 	db_rd_put(db, c);
 	return rc;
 }
