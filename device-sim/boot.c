@@ -12,15 +12,15 @@
 #define BOOT_TRIES (2 * SIM_TRIAL_ATTEMPTS + 4)
 
 int
-sim_slot_hash(struct sim_flash *f, const struct sim_meta *m, int slot,
-    uint64_t len, uint8_t out[SIGN_SHA256_LEN], char *err, size_t errlen)
+sim_slot_hash_into(struct sim_flash *f, const struct sim_meta *m, int slot,
+    uint64_t off, uint64_t len, struct sign_sha256 *h, char *err,
+    size_t errlen)
 {
-	uint64_t base = sim_meta_slot_offset(m, slot), done = 0;
-	struct sign_sha256 *h = sign_sha256_new();
+	uint64_t base = sim_meta_slot_offset(m, slot) + off, done = 0;
 	uint8_t *buf = malloc(HASH_CHUNK);
 	int rc = -1;
 
-	if (h == NULL || buf == NULL || len > m->slot_size) {
+	if (buf == NULL || off > m->slot_size || len > m->slot_size - off) {
 		(void)util_fmt(err, errlen, "cannot hash slot %c",
 		    sim_slot_letter(slot));
 		goto out;
@@ -34,11 +34,28 @@ sim_slot_hash(struct sim_flash *f, const struct sim_meta *m, int slot,
 		sign_sha256_update(h, buf, n);
 		done += n;
 	}
-	sign_sha256_final(h, out);
 	rc = 0;
 out:
-	sign_sha256_free(h);
 	free(buf);
+	return rc;
+}
+
+int
+sim_slot_hash(struct sim_flash *f, const struct sim_meta *m, int slot,
+    uint64_t len, uint8_t out[SIGN_SHA256_LEN], char *err, size_t errlen)
+{
+	struct sign_sha256 *h = sign_sha256_new();
+	int rc = -1;
+
+	if (h == NULL) {
+		(void)util_fmt(err, errlen, "out of memory");
+		return -1;
+	}
+	if (sim_slot_hash_into(f, m, slot, 0, len, h, err, errlen) == 0) {
+		sign_sha256_final(h, out);
+		rc = 0;
+	}
+	sign_sha256_free(h);
 	return rc;
 }
 

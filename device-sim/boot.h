@@ -21,6 +21,11 @@ struct sim_boot {
 	char why[320];			/* one line for humans */
 };
 
+/* Feeds len bytes of slot from offset off into h, reading the flash in
+ * bounded chunks. 0, or -1 with a message. */
+int sim_slot_hash_into(struct sim_flash *f, const struct sim_meta *m,
+    int slot, uint64_t off, uint64_t len, struct sign_sha256 *h, char *err,
+    size_t errlen);
 /* Hashes the first len bytes of slot into out, reading the flash in
  * bounded chunks. 0, or -1 with a message. */
 int sim_slot_hash(struct sim_flash *f, const struct sim_meta *m, int slot,
