@@ -441,8 +441,9 @@ install(struct sim_agent *a, const struct offer *of,
 		sim_dl_free(dl);
 	}
 	if (r != SIGN_OK) {
+		/* A refusal is an answer; a download given up is not. */
 		refuse_download(a, of, t.slot, reason, err);
-		return -1;
+		return strcmp(reason, "download") == 0 ? -1 : 0;
 	}
 	s->state = SIM_SLOT_PENDING;
 	s->written = s->length;
