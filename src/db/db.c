@@ -173,16 +173,29 @@ db_rd_put(struct db *db, struct db_conn *c)
 
 /* ---- writer ---- */
 
+int
+db_tx_after(struct db_tx *tx, void (*fn)(void *), void *arg)
+{
+	if (tx->nafter >= DB_AFTER_MAX)
+		return -1;
+	tx->after[tx->nafter].fn = fn;
+	tx->after[tx->nafter].arg = arg;
+	tx->nafter++;
+	return 0;
+}
+
 static int
 run_job(struct db_tx *tx, db_write_fn fn, void *arg)
 {
-	int rc;
+	int rc, nafter = tx->nafter;
 
 	if (db_exec(tx->c, "SAVEPOINT job") != DB_OK)
 		return DB_ERR;
 	rc = fn(tx, arg);
-	if (rc != DB_OK)
+	if (rc != DB_OK) {
 		db_exec(tx->c, "ROLLBACK TO job");
+		tx->nafter = nafter;	/* its after-commit hooks go with it */
+	}
 	db_exec(tx->c, "RELEASE job");
 	return rc;
 }
@@ -190,7 +203,7 @@ run_job(struct db_tx *tx, db_write_fn fn, void *arg)
 static void
 run_batch(struct db *db, struct job *jobs, struct tick **due, int ndue)
 {
-	struct db_tx tx = { db->wr, db };
+	struct db_tx tx = { .c = db->wr, .db = db };
 	int64_t t0 = now_ms();
 	uint64_t n = 0;
 	int ok;
@@ -205,6 +218,8 @@ run_batch(struct db *db, struct job *jobs, struct tick **due, int ndue)
 		db_exec(db->wr, "ROLLBACK");
 		ok = 0;
 	}
+	for (int i = 0; ok && i < tx.nafter; i++)
+		tx.after[i].fn(tx.after[i].arg);
 	pthread_mutex_lock(&db->mu);
 	db->st.commits++;
 	db->st.jobs += n;

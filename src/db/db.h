@@ -41,6 +41,11 @@ typedef int (*db_write_fn)(struct db_tx *tx, void *arg);
  * rc is the job's return, or DB_ERR when the commit failed. */
 typedef void (*db_done_fn)(void *done_arg, int rc);
 
+/* Inside a job: runs fn(arg) on the writer thread once the batch holding
+ * the job has committed (not at all if it rolls back). 0, or -1 when too
+ * many are registered in one batch. */
+int db_tx_after(struct db_tx *tx, void (*fn)(void *), void *arg);
+
 /* Queues a write; 'done' runs after it is durably committed. 0, or -1 if
  * the writer is stopping (done is then not called). */
 int db_submit(struct db *db, db_write_fn fn, void *arg, db_done_fn done,

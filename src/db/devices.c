@@ -1,4 +1,7 @@
-/* Devices: identity, token hash, what they run, when they were seen. */
+/* Devices: identity, token hash, tags, what they run, when they were
+ * seen, and their history. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "db/devices.h"
@@ -43,4 +46,253 @@ db_device_by_token(struct db *db, const uint8_t hash[32],
 out:
 	db_rd_put(db, c);
 	return rc;
+}
+
+static int
+add_one(struct db_tx *tx, const struct db_new_device *d, int64_t now)
+{
+	static const char ins[] = "INSERT INTO devices (device_id, hw_class, "
+	    "token_hash, fw_version, created_at) VALUES (?, ?, ?, ?, ?)";
+	static const char tag[] = "INSERT OR IGNORE INTO device_tags "
+	    "(device, tag) VALUES (?, ?)";
+	sqlite3_stmt *st = db_stmt(tx->c, ins);
+	int64_t id;
+	int rc;
+
+	if (st == NULL)
+		return DB_ERR;
+	db_bind_text(st, 1, d->device_id);
+	db_bind_text(st, 2, d->hw_class);
+	sqlite3_bind_blob(st, 3, d->token_hash, 32, SQLITE_STATIC);
+	db_bind_text(st, 4, d->fw_version);
+	sqlite3_bind_int64(st, 5, now);
+	if ((rc = db_step_done(tx->c, st, "device add")) != DB_OK)
+		return rc;
+	id = sqlite3_last_insert_rowid(tx->c->h);
+	for (int i = 0; i < d->ntags; i++) {
+		if ((st = db_stmt(tx->c, tag)) == NULL)
+			return DB_ERR;
+		sqlite3_bind_int64(st, 1, id);
+		db_bind_text(st, 2, d->tags[i]);
+		if ((rc = db_step_done(tx->c, st, "device tag")) != DB_OK)
+			return rc;
+	}
+	return db_event_add(tx, id, "provisioned", 0, 0, NULL, NULL,
+	    d->fw_version);
+}
+
+int
+db_devices_add(struct db_tx *tx, void *arg)
+{
+	struct db_devices_add *a = arg;
+	int rc;
+
+	for (size_t i = 0; i < a->n; i++) {
+		rc = add_one(tx, &a->items[i], a->now);
+		if (rc != DB_OK) {
+			a->failed = i;
+			return rc;
+		}
+	}
+	return DB_OK;
+}
+
+/* Columns shared by every device query, in this order. */
+#define DEVICE_COLS "d.id, d.device_id, d.hw_class, d.fw_version, " \
+	"d.created_at, COALESCE(d.last_seen, 0)"
+
+static void
+row_to_device(sqlite3_stmt *st, struct db_device *d)
+{
+	d->id = sqlite3_column_int64(st, 0);
+	db_col_text(st, 1, d->device_id, sizeof(d->device_id));
+	db_col_text(st, 2, d->hw_class, sizeof(d->hw_class));
+	db_col_text(st, 3, d->fw_version, sizeof(d->fw_version));
+	d->created_at = sqlite3_column_int64(st, 4);
+	d->last_seen = sqlite3_column_int64(st, 5);
+	d->ntags = 0;
+}
+
+static int
+load_tags(struct db_conn *c, struct db_device *d)
+{
+	static const char sql[] = "SELECT tag FROM device_tags WHERE device = ? "
+	    "ORDER BY tag";
+	sqlite3_stmt *st = db_stmt(c, sql);
+	int s;
+
+	if (st == NULL)
+		return DB_ERR;
+	sqlite3_bind_int64(st, 1, d->id);
+	while ((s = sqlite3_step(st)) == SQLITE_ROW && d->ntags < DB_TAGS_MAX)
+		db_col_text(st, 0, d->tags[d->ntags++], sizeof(d->tags[0]));
+	sqlite3_reset(st);
+	if (s != SQLITE_ROW && s != SQLITE_DONE) {
+		db_report(c, "device tags");
+		return DB_ERR;
+	}
+	return DB_OK;
+}
+
+int
+db_device_list(struct db *db, const struct db_device_filter *f,
+    void (*fn)(const struct db_device *, void *), void *arg)
+{
+	/* Optional filters as "?N IS NULL OR ..." keep one prepared text. */
+	static const char sql[] = "SELECT " DEVICE_COLS " FROM devices d "
+	    "WHERE (?1 IS NULL OR d.hw_class = ?1) "
+	    "AND (?2 IS NULL OR EXISTS (SELECT 1 FROM device_tags t "
+	    "     WHERE t.device = d.id AND t.tag = ?2)) "
+	    "AND (?3 IS NULL OR EXISTS (SELECT 1 FROM cohort_devices cd "
+	    "     JOIN cohorts c ON c.id = cd.cohort "
+	    "     WHERE cd.device = d.id AND c.name = ?3)) "
+	    "AND (?4 IS NULL OR d.fw_version = ?4) "
+	    "AND (?5 IS NULL OR d.device_id > ?5) "
+	    "ORDER BY d.device_id LIMIT ?6";
+	struct db_conn *c = db_rd_get(db);
+	sqlite3_stmt *st = db_stmt(c, sql);
+	struct db_device *d = NULL;
+	int rc = DB_ERR, s;
+
+	if (st == NULL || (d = malloc(sizeof(*d))) == NULL)
+		goto out;
+	db_bind_text(st, 1, f->hw_class);
+	db_bind_text(st, 2, f->tag);
+	db_bind_text(st, 3, f->cohort);
+	db_bind_text(st, 4, f->fw_version);
+	db_bind_text(st, 5, f->after);
+	sqlite3_bind_int64(st, 6, f->limit);
+	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+		row_to_device(st, d);
+		if (load_tags(c, d) != DB_OK)
+			goto out;
+		fn(d, arg);
+	}
+	if (s == SQLITE_DONE)
+		rc = DB_OK;
+	else
+		db_report(c, "device list");
+out:
+	free(d);
+	db_rd_put(db, c);
+	return rc;
+}
+
+int
+db_device_get(struct db *db, const char *device_id, struct db_device *out)
+{
+	static const char sql[] = "SELECT " DEVICE_COLS " FROM devices d "
+	    "WHERE d.device_id = ?";
+	struct db_conn *c = db_rd_get(db);
+	sqlite3_stmt *st = db_stmt(c, sql);
+	int rc = DB_ERR;
+
+	if (st == NULL)
+		goto out;
+	db_bind_text(st, 1, device_id);
+	switch (sqlite3_step(st)) {
+	case SQLITE_ROW:
+		row_to_device(st, out);
+		sqlite3_reset(st);
+		rc = load_tags(c, out);
+		break;
+	case SQLITE_DONE:
+		rc = DB_NOTFOUND;
+		break;
+	default:
+		db_report(c, "device get");
+	}
+out:
+	db_rd_put(db, c);
+	return rc;
+}
+
+int
+db_device_events(struct db *db, int64_t device, int64_t limit,
+    void (*fn)(const struct db_event *, void *), void *arg)
+{
+	static const char sql[] = "SELECT id, at, kind, COALESCE(release_id, 0), "
+	    "COALESCE(campaign_id, 0), state, reason, detail FROM device_events "
+	    "WHERE device = ? ORDER BY id DESC LIMIT ?";
+	struct db_conn *c = db_rd_get(db);
+	sqlite3_stmt *st = db_stmt(c, sql);
+	struct db_event e;
+	int rc = DB_ERR, s;
+
+	if (st == NULL)
+		goto out;
+	sqlite3_bind_int64(st, 1, device);
+	sqlite3_bind_int64(st, 2, limit);
+	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+		e.id = sqlite3_column_int64(st, 0);
+		e.at = sqlite3_column_int64(st, 1);
+		db_col_text(st, 2, e.kind, sizeof(e.kind));
+		e.release_id = sqlite3_column_int64(st, 3);
+		e.campaign_id = sqlite3_column_int64(st, 4);
+		db_col_text(st, 5, e.state, sizeof(e.state));
+		db_col_text(st, 6, e.reason, sizeof(e.reason));
+		db_col_text(st, 7, e.detail, sizeof(e.detail));
+		fn(&e, arg);
+	}
+	if (s == SQLITE_DONE)
+		rc = DB_OK;
+	else
+		db_report(c, "device events");
+out:
+	db_rd_put(db, c);
+	return rc;
+}
+
+int
+db_event_add(struct db_tx *tx, int64_t device, const char *kind,
+    int64_t release_id, int64_t campaign_id, const char *state,
+    const char *reason, const char *detail)
+{
+	static const char sql[] = "INSERT INTO device_events (device, at, kind, "
+	    "release_id, campaign_id, state, reason, detail) "
+	    "VALUES (?, strftime('%s','now'), ?, ?, ?, ?, ?, ?)";
+	sqlite3_stmt *st = db_stmt(tx->c, sql);
+
+	if (st == NULL)
+		return DB_ERR;
+	sqlite3_bind_int64(st, 1, device);
+	db_bind_text(st, 2, kind);
+	if (release_id)
+		sqlite3_bind_int64(st, 3, release_id);
+	if (campaign_id)
+		sqlite3_bind_int64(st, 4, campaign_id);
+	db_bind_text(st, 5, state);
+	db_bind_text(st, 6, reason);
+	db_bind_text(st, 7, detail);
+	return db_step_done(tx->c, st, "device event");
+}
+
+int
+db_device_seen(struct db_tx *tx, int64_t device, int64_t at,
+    const char *fw_version)
+{
+	static const char get[] = "SELECT fw_version FROM devices WHERE id = ?";
+	static const char upd[] = "UPDATE devices SET last_seen = MAX(?, "
+	    "COALESCE(last_seen, 0)), fw_version = ? WHERE id = ?";
+	sqlite3_stmt *st = db_stmt(tx->c, get);
+	char old[DB_ID_MAX + 1] = "", detail[2 * DB_ID_MAX + 8];
+	int rc;
+
+	if (st == NULL)
+		return DB_ERR;
+	sqlite3_bind_int64(st, 1, device);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		db_col_text(st, 0, old, sizeof(old));
+	sqlite3_reset(st);
+	if ((st = db_stmt(tx->c, upd)) == NULL)
+		return DB_ERR;
+	sqlite3_bind_int64(st, 1, at);
+	db_bind_text(st, 2, fw_version);
+	sqlite3_bind_int64(st, 3, device);
+	if ((rc = db_step_done(tx->c, st, "device seen")) != DB_OK)
+		return rc;
+	if (old[0] == '\0' || strcmp(old, fw_version) == 0)
+		return DB_OK;
+	snprintf(detail, sizeof(detail), "%s -> %s", old, fw_version);
+	return db_event_add(tx, device, "version", 0, 0, NULL, NULL, detail);
 }

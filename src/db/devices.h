@@ -1,12 +1,15 @@
-/* Devices: identity, token hash, what they run, when they were seen. */
+/* Devices: identity, token hash, tags, what they run, when they were
+ * seen, their direct offer and their history. */
 #ifndef DB_DEVICES_H
 #define DB_DEVICES_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "db/db.h"
 
 #define DB_ID_MAX 64
+#define DB_TAGS_MAX 32
 
 /* What a device's token lookup yields: the device and its direct offer. */
 struct db_device_auth {
@@ -22,5 +25,59 @@ struct db_device_auth {
  * compared again in constant time). DB_OK, DB_NOTFOUND or DB_ERR. */
 int db_device_by_token(struct db *db, const uint8_t hash[32],
     struct db_device_auth *out);
+
+struct db_new_device {
+	const char *device_id, *hw_class, *fw_version;
+	const char *tags[DB_TAGS_MAX];
+	int ntags;
+	uint8_t token_hash[32];
+};
+struct db_devices_add {
+	struct db_new_device *items;
+	size_t n;
+	int64_t now;
+	size_t failed;		/* out: index of the item that conflicted */
+};
+/* Provisions all items or none (write job); DB_CONFLICT names the first
+ * device_id that exists (or repeats) in failed. */
+int db_devices_add(struct db_tx *tx, void *arg);
+
+struct db_device {
+	int64_t id;
+	char device_id[DB_ID_MAX + 1];
+	char hw_class[DB_ID_MAX + 1];
+	char fw_version[DB_ID_MAX + 1];
+	int64_t created_at, last_seen;	/* last_seen 0: never polled */
+	char tags[DB_TAGS_MAX][DB_ID_MAX + 1];
+	int ntags;
+};
+struct db_device_filter {
+	const char *hw_class, *tag, *cohort, *fw_version;	/* NULL: any */
+	const char *after;	/* device_id cursor */
+	int64_t limit;
+};
+/* Calls fn for each matching device in device_id order. */
+int db_device_list(struct db *db, const struct db_device_filter *f,
+    void (*fn)(const struct db_device *, void *), void *arg);
+/* One device by its device_id; DB_OK, DB_NOTFOUND or DB_ERR. */
+int db_device_get(struct db *db, const char *device_id, struct db_device *out);
+
+struct db_event {
+	int64_t id, at, release_id, campaign_id;
+	char kind[24], state[24], reason[40];
+	char detail[512];
+};
+/* The device's history, newest first, at most limit events. */
+int db_device_events(struct db *db, int64_t device, int64_t limit,
+    void (*fn)(const struct db_event *, void *), void *arg);
+/* Appends one event to a device's history (inside a write job). */
+int db_event_add(struct db_tx *tx, int64_t device, const char *kind,
+    int64_t release_id, int64_t campaign_id, const char *state,
+    const char *reason, const char *detail);
+
+/* Records when a device polled and what it declared (write job body for
+ * the coalesced flush); adds a "version" event when it changed. */
+int db_device_seen(struct db_tx *tx, int64_t device, int64_t at,
+    const char *fw_version);
 
 #endif

@@ -19,9 +19,16 @@ struct db_conn {
 	} slots[DB_STMT_SLOTS];
 };
 
+#define DB_AFTER_MAX 64
+
 struct db_tx {
 	struct db_conn *c;
 	struct db *db;
+	struct {
+		void (*fn)(void *);
+		void *arg;
+	} after[DB_AFTER_MAX];
+	int nafter;
 };
 
 /* Opens a connection with our pragmas; NULL with err filled. */

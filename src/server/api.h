@@ -27,6 +27,8 @@ struct api_who {
 	char device_id[API_ID_MAX + 1];
 	char hw_class[API_ID_MAX + 1];
 	char fw_version[API_ID_MAX + 1];	/* as last recorded */
+	int64_t offer_release;		/* the device's direct offer, or 0 */
+	char offer_state[16];
 };
 
 struct api_req {

@@ -98,6 +98,8 @@ check_device(struct api_req *a, const uint8_t hash[32], enum api_need need)
 	memcpy(a->who.device_id, d.device_id, sizeof(a->who.device_id));
 	memcpy(a->who.hw_class, d.hw_class, sizeof(a->who.hw_class));
 	memcpy(a->who.fw_version, d.fw_version, sizeof(a->who.fw_version));
+	a->who.offer_release = d.offer_release;
+	memcpy(a->who.offer_state, d.offer_state, sizeof(a->who.offer_state));
 	snprintf(a->who.name, sizeof(a->who.name), "device:%.56s", d.device_id);
 	return 0;
 }

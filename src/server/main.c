@@ -14,8 +14,13 @@
 #include "db/tokens.h"
 #include "server/api.h"
 #include "server/auth.h"
+#include "server/campaigns.h"
 #include "server/config.h"
+#include "server/gate.h"
+#include "server/offers.h"
+#include "server/seen.h"
 #include "server/server.h"
+#include "server/trust.h"
 #include "server/systemd.h"
 #include "sign/crypto.h"
 #include "util/log.h"
@@ -275,6 +280,19 @@ serve(struct srv *s)
 	setup_data_dir(s);
 	s->db = open_store(&s->cfg, 1);
 	bootstrap_admin(s);
+	s->trust = trust_open(&s->cfg, s->db, err, sizeof(err));
+	if (s->trust == NULL)
+		fatal(1, "online key: %s", err);
+	log_info("online key %s (public key: GET /v1/trust/online-key)",
+	    trust_online_keyid(s->trust));
+	s->seen = seen_new();
+	s->offers = offers_new(s->db);
+	s->campaigns = campaigns_new(s->db);
+	if (s->seen == NULL || s->offers == NULL || s->campaigns == NULL ||
+	    db_every(s->db, s->cfg.seen_flush_interval * 1000, seen_flush,
+	    s->seen) != 0 ||
+	    db_every(s->db, s->cfg.gate_interval * 1000, gate_tick, s) != 0)
+		fatal(1, "out of memory");
 
 	/* Signals go to this thread only, through sigtimedwait. */
 	sigemptyset(&set);
@@ -307,8 +325,14 @@ serve(struct srv *s)
 	}
 	log_info("%s: draining", strsignal(sig));
 	drain(s);
+	/* What polls noted since the last flush is written before closing. */
+	db_write(s->db, seen_flush, s->seen);
 	db_close(s->db);
 	s->db = NULL;
+	seen_free(s->seen);
+	offers_free(s->offers);
+	campaigns_free(s->campaigns);
+	trust_free(s->trust);
 	log_info("stopped");
 	return 0;
 }

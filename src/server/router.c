@@ -17,10 +17,63 @@ static const struct api_route routes[] = {
 	{ HTTP_POST, "/v1/tokens", NEED_ADMIN, BODY_JSON, h_tokens_add, NULL },
 	{ HTTP_DELETE, "/v1/tokens/{}", NEED_ADMIN, BODY_NO, h_tokens_revoke,
 	    NULL },
+	{ HTTP_POST, "/v1/artifacts", NEED_RELEASE, BODY_RAW, h_artifacts_put,
+	    artifacts_stream },
+	{ HTTP_PUT, "/v1/artifacts", NEED_RELEASE, BODY_RAW, h_artifacts_put,
+	    artifacts_stream },
+	{ HTTP_GET, "/v1/artifacts/{}", NEED_ARTIFACT, BODY_NO, h_artifacts_get,
+	    NULL },
+	{ HTTP_GET, "/v1/trust/online-key", NEED_PUBLIC, BODY_NO,
+	    h_trust_online_key, NULL },
+	{ HTTP_PUT, "/v1/trust/root", NEED_ADMIN, BODY_JSON, h_trust_root_put,
+	    NULL },
+	{ HTTP_GET, "/v1/trust/root.json", NEED_PUBLIC, BODY_NO,
+	    h_trust_root_current, NULL },
+	{ HTTP_GET, "/v1/trust/root/{}.json", NEED_PUBLIC, BODY_NO,
+	    h_trust_root_version, NULL },
+	{ HTTP_POST, "/v1/releases", NEED_RELEASE, BODY_JSON, h_releases_add,
+	    NULL },
+	{ HTTP_GET, "/v1/releases", NEED_VIEWER, BODY_NO, h_releases_list, NULL },
+	{ HTTP_GET, "/v1/releases/{}", NEED_VIEWER, BODY_NO, h_releases_get,
+	    NULL },
+	{ HTTP_POST, "/v1/releases/{}/revoke", NEED_RELEASE, BODY_NO,
+	    h_releases_revoke, NULL },
+	{ HTTP_POST, "/v1/devices", NEED_ADMIN, BODY_BULK, h_devices_add, NULL },
+	{ HTTP_GET, "/v1/devices", NEED_VIEWER, BODY_NO, h_devices_list, NULL },
+	{ HTTP_GET, "/v1/devices/{}", NEED_VIEWER, BODY_NO, h_devices_get, NULL },
+	{ HTTP_POST, "/v1/devices/{}/assign", NEED_RELEASE, BODY_JSON,
+	    h_device_assign, NULL },
+	{ HTTP_DELETE, "/v1/devices/{}/assign", NEED_RELEASE, BODY_NO,
+	    h_device_unassign, NULL },
+	{ HTTP_POST, "/v1/cohorts", NEED_RELEASE, BODY_BULK, h_cohorts_add,
+	    NULL },
+	{ HTTP_GET, "/v1/cohorts", NEED_VIEWER, BODY_NO, h_cohorts_list, NULL },
+	{ HTTP_GET, "/v1/cohorts/{}", NEED_VIEWER, BODY_NO, h_cohorts_get, NULL },
+	{ HTTP_PUT, "/v1/cohorts/{}/devices", NEED_RELEASE, BODY_BULK,
+	    h_cohorts_set, NULL },
+	{ HTTP_POST, "/v1/campaigns", NEED_RELEASE, BODY_JSON, h_campaigns_add,
+	    NULL },
+	{ HTTP_GET, "/v1/campaigns", NEED_VIEWER, BODY_NO, h_campaigns_list,
+	    NULL },
+	{ HTTP_GET, "/v1/campaigns/{}", NEED_VIEWER, BODY_NO, h_campaigns_get,
+	    NULL },
+	{ HTTP_GET, "/v1/campaigns/{}/plan", NEED_VIEWER, BODY_NO,
+	    h_campaigns_plan, NULL },
+	{ HTTP_GET, "/v1/campaigns/{}/events", NEED_VIEWER, BODY_NO,
+	    h_campaigns_events, NULL },
+	{ HTTP_POST, "/v1/campaigns/{}/{}", NEED_RELEASE, BODY_NO,
+	    h_campaigns_act, NULL },
+	{ HTTP_GET, "/v1/device/update", NEED_DEVICE, BODY_NO, h_device_update,
+	    NULL },
+	{ HTTP_POST, "/v1/device/status", NEED_DEVICE, BODY_JSON,
+	    h_device_status, NULL },
+	{ HTTP_POST, "/v1/device/health", NEED_DEVICE, BODY_JSON,
+	    h_device_health, NULL },
 };
 
 /* Matches path against pattern, copying {} segments into args (if not
- * NULL). */
+ * NULL). A {} may be followed by a literal suffix in the same segment, as
+ * in "{}.json": the suffix must end the segment and is not copied. */
 static int
 match(const char *pattern, const char *path, char (*args)[API_ARG_MAX])
 {
@@ -28,16 +81,23 @@ match(const char *pattern, const char *path, char (*args)[API_ARG_MAX])
 
 	while (*pattern != '\0' && *path != '\0') {
 		if (pattern[0] == '{' && pattern[1] == '}') {
-			size_t n = strcspn(path, "/");
-			if (n == 0 || n >= API_ARG_MAX || nargs >= API_ARGS_MAX)
+			size_t seg = strcspn(path, "/");
+			size_t sfx = strcspn(pattern + 2, "/");
+			size_t n;
+
+			if (seg <= sfx || strncmp(path + seg - sfx, pattern + 2,
+			    sfx) != 0)
+				return 0;
+			n = seg - sfx;
+			if (n >= API_ARG_MAX || nargs >= API_ARGS_MAX)
 				return 0;
 			if (args != NULL) {
 				memcpy(args[nargs], path, n);
 				args[nargs][n] = '\0';
 			}
 			nargs++;
-			path += n;
-			pattern += 2;
+			path += seg;
+			pattern += 2 + sfx;
 			continue;
 		}
 		if (*pattern != *path)

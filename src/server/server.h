@@ -11,6 +11,7 @@ struct http_server;
 struct trust;
 struct seen;
 struct offers;
+struct campaigns;
 
 struct srv {
 	struct cfg cfg;
@@ -18,7 +19,8 @@ struct srv {
 	struct http_server *http;
 	struct trust *trust;		/* online key and current root */
 	struct seen *seen;		/* coalesced last-seen updates */
-	struct offers *offers;		/* campaign and release caches */
+	struct offers *offers;		/* release cache */
+	struct campaigns *campaigns;	/* live campaigns, for polls */
 	char artifacts_dir[CFG_PATH_MAX];
 	char tmp_dir[CFG_PATH_MAX];
 };

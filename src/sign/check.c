@@ -49,7 +49,6 @@ sign_check_update(const struct sign_root *root, const uint8_t *release,
     char *err, size_t errlen)
 {
 	struct sign_release *rel = NULL;
-	char when[21];
 	enum sign_result r;
 
 	if (root == NULL || release == NULL || assignment == NULL ||
@@ -59,6 +58,8 @@ sign_check_update(const struct sign_root *root, const uint8_t *release,
 		    "incomplete update check: a document or a device field "
 		    "is missing");
 	if (now != SIGN_NO_EXPIRY && now >= root->expires) {
+		char when[21];
+
 		util_time_fmt(root->expires, when);
 		return sign_fail(SIGN_ERR_FREEZE, err, errlen,
 		    "root version %lld expired at %s",

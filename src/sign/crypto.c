@@ -121,6 +121,19 @@ sign_wipe(void *p, size_t len)
 	sodium_memzero(p, len);
 }
 
+void *
+sign_secure_alloc(size_t len)
+{
+	return sodium_malloc(len);
+}
+
+void
+sign_secure_free(void *p)
+{
+	if (p != NULL)
+		sodium_free(p);
+}
+
 void
 sign_hex(const uint8_t *in, size_t len, char *out)
 {

@@ -40,6 +40,12 @@ int sign_memeq(const void *a, const void *b, size_t len)
 /* Overwrites len bytes with zeros in a way the compiler keeps. */
 void sign_wipe(void *p, size_t len);
 
+/* Guarded memory for secrets (passphrases): a len-byte buffer behind guard
+ * pages, or NULL. Free with sign_secure_free, which wipes it. */
+void *sign_secure_alloc(size_t len);
+/* Wipes and frees a buffer from sign_secure_alloc; NULL is a no-op. */
+void sign_secure_free(void *p);
+
 /* Lowercase hex of len bytes into out (2 * len + 1 bytes, NUL-ended). */
 void sign_hex(const uint8_t *in, size_t len, char *out);
 /* Decodes exactly 2 * len lowercase hex digits into out; 0/-1. */

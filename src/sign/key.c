@@ -90,7 +90,8 @@ sign_key_sign(const struct sign_key *k, const uint8_t *msg, size_t len,
 }
 
 int
-sign_pubkey_from_raw(const uint8_t raw[SIGN_PUBKEY_LEN], struct sign_pubkey *out)
+sign_pubkey_from_raw(const uint8_t raw[SIGN_PUBKEY_LEN],
+    struct sign_pubkey *out)
 {
 	/* Small-order and non-canonical points never come from a real key. */
 	if (crypto_core_ed25519_is_valid_point(raw) != 1)

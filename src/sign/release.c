@@ -231,7 +231,6 @@ sign_release_verify(const struct sign_root *root, const uint8_t *buf,
 {
 	struct sign_envelope *env;
 	struct sign_release *rel;
-	char what[96];
 	enum sign_result r;
 
 	r = parse_doc(buf, len, &env, &rel, err, errlen);
@@ -241,6 +240,8 @@ sign_release_verify(const struct sign_root *root, const uint8_t *buf,
 	    err, errlen);
 	sign_envelope_free(env);
 	if (r == SIGN_OK) {
+		char what[96];
+
 		(void)util_fmt(what, sizeof(what), "release %s",
 		    rel->fw_version);
 		r = sign_check_expiry(rel->expires, now, what, err, errlen);

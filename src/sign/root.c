@@ -104,7 +104,6 @@ parse_keys(const json_t *keys, struct sign_root *r, char *err, size_t errlen)
 	static const char *const req[] = { "keytype", "public", NULL };
 	const char *keyid;
 	json_t *v;
-	enum sign_result res;
 
 	if (!json_is_object(keys) || json_object_size(keys) == 0)
 		return sign_fail(SIGN_ERR_FORMAT, err, errlen,
@@ -117,6 +116,7 @@ parse_keys(const json_t *keys, struct sign_root *r, char *err, size_t errlen)
 		uint8_t raw[SIGN_PUBKEY_LEN];
 		struct sign_pubkey *pk = &r->keys[r->nkeys];
 		const char *s;
+		enum sign_result res;
 
 		if ((res = sign_json_keys(v, "root key", req, NULL, err,
 		    errlen)) ||
@@ -365,7 +365,6 @@ sign_root_walk(const struct sign_root *trusted, const struct sign_bytes *docs,
     size_t n, int64_t now, struct sign_root **out, char *err, size_t errlen)
 {
 	struct sign_root *cur, *next;
-	char when[21];
 	enum sign_result res;
 
 	if (n > SIGN_ROOT_CHAIN_MAX)
@@ -388,6 +387,8 @@ sign_root_walk(const struct sign_root *trusted, const struct sign_bytes *docs,
 		cur = next;
 	}
 	if (now != SIGN_NO_EXPIRY && now >= cur->expires) {
+		char when[21];
+
 		util_time_fmt(cur->expires, when);
 		res = sign_fail(SIGN_ERR_FREEZE, err, errlen,
 		    "the newest root reachable, version %lld, expired at %s",

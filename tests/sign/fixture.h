@@ -43,7 +43,7 @@ static inline uint8_t *
 fx_root_bytes(const struct fx_root *spec, size_t *len)
 {
 	struct sign_root *f = sign_root_new();
-	char err[256];
+	char ferr[256];
 	uint8_t *out = NULL;
 
 	ck_assert_ptr_nonnull(f);
@@ -59,8 +59,8 @@ fx_root_bytes(const struct fx_root *spec, size_t *len)
 		f->roles[r].threshold = spec->threshold[r];
 	}
 	ck_assert_msg(sign_root_create(f, (const struct sign_key *const *)
-	    spec->sign, spec->nsign, &out, len, err, sizeof(err)) == SIGN_OK,
-	    "root_create: %s", err);
+	    spec->sign, spec->nsign, &out, len, ferr, sizeof(ferr)) == SIGN_OK,
+	    "root_create: %s", ferr);
 	sign_root_free(f);
 	return out;
 }
@@ -93,12 +93,12 @@ static inline uint8_t *
 fx_release_bytes(const struct sign_release *f, struct sign_key **keys,
     size_t n, size_t *len)
 {
-	char err[256];
+	char ferr[256];
 	uint8_t *out = NULL;
 
 	ck_assert_msg(sign_release_create(f, (const struct sign_key *const *)
-	    keys, n, &out, len, err, sizeof(err)) == SIGN_OK,
-	    "release_create: %s", err);
+	    keys, n, &out, len, ferr, sizeof(ferr)) == SIGN_OK,
+	    "release_create: %s", ferr);
 	return out;
 }
 
@@ -109,13 +109,13 @@ fx_assignment_bytes(struct sign_key *online, const char *device,
     size_t *len)
 {
 	uint8_t h[SIGN_SHA256_LEN];
-	char err[256];
+	char ferr[256];
 	uint8_t *out = NULL;
 
 	sign_sha256(rel, rel_len, h);
 	ck_assert_msg(sign_assignment_create(online, device, h, "camp-1",
-	    nonce, expires, &out, len, err, sizeof(err)) == SIGN_OK,
-	    "assignment_create: %s", err);
+	    nonce, expires, &out, len, ferr, sizeof(ferr)) == SIGN_OK,
+	    "assignment_create: %s", ferr);
 	return out;
 }
 
@@ -133,6 +133,31 @@ fx_patch(uint8_t *buf, size_t len, const char *from, const char *to)
 		}
 	}
 	ck_abort_msg("pattern %s not found", from);
+}
+
+/* A copy of buf with the first occurrence of from replaced by to (any
+ * lengths); the caller frees. */
+static inline uint8_t *
+fx_replace(const uint8_t *buf, size_t len, const char *from, const char *to,
+    size_t *outlen)
+{
+	size_t fn = strlen(from), tn = strlen(to);
+
+	for (size_t i = 0; i + fn <= len; i++) {
+		if (memcmp(buf + i, from, fn) == 0) {
+			uint8_t *out = malloc(len - fn + tn + 1);
+
+			ck_assert_ptr_nonnull(out);
+			memcpy(out, buf, i);
+			memcpy(out + i, to, tn);
+			memcpy(out + i + tn, buf + i + fn, len - i - fn);
+			*outlen = len - fn + tn;
+			out[*outlen] = '\0';
+			return out;
+		}
+	}
+	ck_abort_msg("pattern %s not found", from);
+	return NULL;
 }
 
 #endif

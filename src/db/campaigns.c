@@ -1,0 +1,609 @@
+/* Campaigns, their member devices and their event log. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db/campaigns.h"
+#include "db/internal.h"
+
+/* ---- campaigns ---- */
+
+int
+db_campaign_create(struct db_tx *tx, void *arg)
+{
+	static const char sql[] = "INSERT INTO campaigns (name, release_id, "
+	    "cohort_id, salt, stages, policy, supersede, state, created_at, "
+	    "created_by) VALUES (?, ?, ?, ?, ?, ?, ?, 'draft', ?, ?)";
+	struct db_campaign *c = arg;
+	sqlite3_stmt *st = db_stmt(tx->c, sql);
+	int rc;
+
+	if (st == NULL)
+		return DB_ERR;
+	db_bind_text(st, 1, c->name);
+	sqlite3_bind_int64(st, 2, c->release_id);
+	if (c->cohort_id)
+		sqlite3_bind_int64(st, 3, c->cohort_id);
+	sqlite3_bind_blob(st, 4, c->salt, DB_SALT_LEN, SQLITE_STATIC);
+	db_bind_text(st, 5, c->stages);
+	db_bind_text(st, 6, c->policy);
+	sqlite3_bind_int(st, 7, c->supersede);
+	sqlite3_bind_int64(st, 8, c->created_at);
+	db_bind_text(st, 9, c->created_by);
+	if ((rc = db_step_done(tx->c, st, "campaign create")) != DB_OK)
+		return rc;
+	c->id = sqlite3_last_insert_rowid(tx->c->h);
+	snprintf(c->state, sizeof(c->state), "draft");
+	return db_campaign_event(tx, c->id, c->created_at, "created",
+	    c->created_by, 0, NULL);
+}
+
+#define CAMPAIGN_COLS "c.id, c.name, c.release_id, COALESCE(c.cohort_id, 0), " \
+	"COALESCE(h.name, ''), c.salt, c.stages, c.policy, c.supersede, " \
+	"c.state, c.stage, COALESCE(c.stage_opened_at, 0), " \
+	"COALESCE(c.verdict, ''), COALESCE(c.verdict_reason, ''), " \
+	"COALESCE(c.verdict_detail, ''), COALESCE(c.verdict_at, 0), " \
+	"c.created_at, COALESCE(c.started_at, 0), COALESCE(c.finished_at, 0), " \
+	"c.created_by, r.fw_version, r.envelope_sha256 FROM campaigns c " \
+	"JOIN releases r ON r.id = c.release_id " \
+	"LEFT JOIN cohorts h ON h.id = c.cohort_id "
+
+static void
+row_to_campaign(sqlite3_stmt *st, struct db_campaign *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->id = sqlite3_column_int64(st, 0);
+	db_col_text(st, 1, c->name, sizeof(c->name));
+	c->release_id = sqlite3_column_int64(st, 2);
+	c->cohort_id = sqlite3_column_int64(st, 3);
+	db_col_text(st, 4, c->cohort, sizeof(c->cohort));
+	if (sqlite3_column_bytes(st, 5) == DB_SALT_LEN)
+		memcpy(c->salt, sqlite3_column_blob(st, 5), DB_SALT_LEN);
+	db_col_text(st, 6, c->stages, sizeof(c->stages));
+	db_col_text(st, 7, c->policy, sizeof(c->policy));
+	c->supersede = sqlite3_column_int(st, 8);
+	db_col_text(st, 9, c->state, sizeof(c->state));
+	c->stage = sqlite3_column_int(st, 10);
+	c->stage_opened_at = sqlite3_column_int64(st, 11);
+	db_col_text(st, 12, c->verdict, sizeof(c->verdict));
+	db_col_text(st, 13, c->verdict_reason, sizeof(c->verdict_reason));
+	db_col_text(st, 14, c->verdict_detail, sizeof(c->verdict_detail));
+	c->verdict_at = sqlite3_column_int64(st, 15);
+	c->created_at = sqlite3_column_int64(st, 16);
+	c->started_at = sqlite3_column_int64(st, 17);
+	c->finished_at = sqlite3_column_int64(st, 18);
+	db_col_text(st, 19, c->created_by, sizeof(c->created_by));
+	db_col_text(st, 20, c->release_fw, sizeof(c->release_fw));
+	db_col_text(st, 21, c->release_sha, sizeof(c->release_sha));
+}
+
+static int
+campaign_get(struct db_conn *c, int64_t id, struct db_campaign *out)
+{
+	static const char sql[] = "SELECT " CAMPAIGN_COLS "WHERE c.id = ?";
+	sqlite3_stmt *st = db_stmt(c, sql);
+	int s;
+
+	if (st == NULL)
+		return DB_ERR;
+	sqlite3_bind_int64(st, 1, id);
+	s = sqlite3_step(st);
+	if (s == SQLITE_ROW)
+		row_to_campaign(st, out);
+	sqlite3_reset(st);
+	if (s == SQLITE_ROW)
+		return DB_OK;
+	if (s == SQLITE_DONE)
+		return DB_NOTFOUND;
+	db_report(c, "campaign get");
+	return DB_ERR;
+}
+
+int
+db_campaign_get(struct db *db, int64_t id, struct db_campaign *out)
+{
+	struct db_conn *c = db_rd_get(db);
+	int rc = campaign_get(c, id, out);
+
+	db_rd_put(db, c);
+	return rc;
+}
+
+int
+db_campaign_get_tx(struct db_tx *tx, int64_t id, struct db_campaign *out)
+{
+	return campaign_get(tx->c, id, out);
+}
+
+/* Steps st to its end, handing each row to fn as a campaign. */
+static int
+each_campaign(struct db_conn *c, sqlite3_stmt *st,
+    void (*fn)(const struct db_campaign *, void *), void *arg)
+{
+	struct db_campaign *row = malloc(sizeof(*row));
+	int s;
+
+	if (row == NULL)
+		return DB_ERR;
+	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+		row_to_campaign(st, row);
+		fn(row, arg);
+	}
+	sqlite3_reset(st);
+	free(row);
+	if (s == SQLITE_DONE)
+		return DB_OK;
+	db_report(c, "campaign rows");
+	return DB_ERR;
+}
+
+int
+db_campaign_list(struct db *db, const char *state, int64_t after,
+    int64_t limit, void (*fn)(const struct db_campaign *, void *), void *arg)
+{
+	static const char sql[] = "SELECT " CAMPAIGN_COLS "WHERE c.id > ?1 AND "
+	    "(?2 IS NULL OR c.state = ?2) ORDER BY c.id LIMIT ?3";
+	struct db_conn *c = db_rd_get(db);
+	sqlite3_stmt *st = db_stmt(c, sql);
+	int rc = DB_ERR;
+
+	if (st != NULL) {
+		sqlite3_bind_int64(st, 1, after);
+		db_bind_text(st, 2, state);
+		sqlite3_bind_int64(st, 3, limit);
+		rc = each_campaign(c, st, fn, arg);
+	}
+	db_rd_put(db, c);
+	return rc;
+}
+
+static const char live_sql[] = "SELECT " CAMPAIGN_COLS "WHERE c.state IN "
+    "('running', 'paused', 'completed') ORDER BY c.id DESC";
+
+int
+db_campaign_live(struct db *db, void (*fn)(const struct db_campaign *, void *),
+    void *arg)
+{
+	struct db_conn *c = db_rd_get(db);
+	sqlite3_stmt *st = db_stmt(c, live_sql);
+	int rc = st ? each_campaign(c, st, fn, arg) : DB_ERR;
+
+	db_rd_put(db, c);
+	return rc;
+}
+
+int
+db_campaign_live_tx(struct db_tx *tx,
+    void (*fn)(const struct db_campaign *, void *), void *arg)
+{
+	sqlite3_stmt *st = db_stmt(tx->c, live_sql);
+
+	return st ? each_campaign(tx->c, st, fn, arg) : DB_ERR;
+}
+
+static void
+bind_or_null(sqlite3_stmt *st, int i, int64_t v)
+{
+	if (v != 0)
+		sqlite3_bind_int64(st, i, v);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+int
+db_campaign_update(struct db_tx *tx, const struct db_campaign *c)
+{
+	static const char sql[] = "UPDATE campaigns SET state = ?, stage = ?, "
+	    "stage_opened_at = ?, verdict = ?, verdict_reason = ?, "
+	    "verdict_detail = ?, verdict_at = ?, started_at = ?, "
+	    "finished_at = ? WHERE id = ?";
+	sqlite3_stmt *st = db_stmt(tx->c, sql);
+
+	if (st == NULL)
+		return DB_ERR;
+	db_bind_text(st, 1, c->state);
+	sqlite3_bind_int(st, 2, c->stage);
+	bind_or_null(st, 3, c->stage_opened_at);
+	db_bind_text(st, 4, c->verdict[0] ? c->verdict : NULL);
+	db_bind_text(st, 5, c->verdict_reason[0] ? c->verdict_reason : NULL);
+	db_bind_text(st, 6, c->verdict_detail[0] ? c->verdict_detail : NULL);
+	bind_or_null(st, 7, c->verdict_at);
+	bind_or_null(st, 8, c->started_at);
+	bind_or_null(st, 9, c->finished_at);
+	sqlite3_bind_int64(st, 10, c->id);
+	return db_step_done(tx->c, st, "campaign update");
+}
+
+int
+db_campaign_event(struct db_tx *tx, int64_t campaign, int64_t at,
+    const char *kind, const char *actor, int stage, const char *detail)
+{
+	static const char sql[] = "INSERT INTO campaign_events (campaign, at, "
+	    "kind, actor, stage, detail) VALUES (?, ?, ?, ?, ?, ?)";
+	sqlite3_stmt *st = db_stmt(tx->c, sql);
+
+	if (st == NULL)
+		return DB_ERR;
+	sqlite3_bind_int64(st, 1, campaign);
+	sqlite3_bind_int64(st, 2, at);
+	db_bind_text(st, 3, kind);
+	db_bind_text(st, 4, actor);
+	sqlite3_bind_int(st, 5, stage);
+	db_bind_text(st, 6, detail);
+	return db_step_done(tx->c, st, "campaign event");
+}
+
+int
+db_campaign_events(struct db *db, int64_t campaign, int64_t after,
+    int64_t limit, void (*fn)(const struct db_campaign_event *, void *),
+    void *arg)
+{
+	static const char sql[] = "SELECT id, at, kind, actor, "
+	    "COALESCE(stage, 0), COALESCE(detail, '') FROM campaign_events "
+	    "WHERE campaign = ? AND id > ? ORDER BY id LIMIT ?";
+	struct db_conn *c = db_rd_get(db);
+	sqlite3_stmt *st = db_stmt(c, sql);
+	struct db_campaign_event e;
+	int rc = DB_ERR, s;
+
+	if (st == NULL)
+		goto out;
+	sqlite3_bind_int64(st, 1, campaign);
+	sqlite3_bind_int64(st, 2, after);
+	sqlite3_bind_int64(st, 3, limit);
+	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+		e.id = sqlite3_column_int64(st, 0);
+		e.at = sqlite3_column_int64(st, 1);
+		db_col_text(st, 2, e.kind, sizeof(e.kind));
+		db_col_text(st, 3, e.actor, sizeof(e.actor));
+		e.stage = sqlite3_column_int(st, 4);
+		db_col_text(st, 5, e.detail, sizeof(e.detail));
+		fn(&e, arg);
+	}
+	if (s == SQLITE_DONE)
+		rc = DB_OK;
+	else
+		db_report(c, "campaign events");
+out:
+	db_rd_put(db, c);
+	return rc;
+}
+
+/* ---- targets and overlaps ---- */
+
+/* Devices of the release's hw classes (and cohort), not on its version. */
+#define TARGETS "FROM devices d WHERE d.hw_class IN (SELECT hw_class FROM " \
+	"release_hw_classes WHERE release_id = ?1) AND d.fw_version <> " \
+	"(SELECT fw_version FROM releases WHERE id = ?1) AND (?2 = 0 OR " \
+	"d.id IN (SELECT device FROM cohort_devices WHERE cohort = ?2))"
+
+static int
+targets(struct db_conn *c, int64_t release, int64_t cohort, db_target_fn fn,
+    void *arg)
+{
+	static const char sql[] = "SELECT d.id, d.device_id " TARGETS;
+	sqlite3_stmt *st = db_stmt(c, sql);
+	int s, rc = DB_OK;
+
+	if (st == NULL)
+		return DB_ERR;
+	sqlite3_bind_int64(st, 1, release);
+	sqlite3_bind_int64(st, 2, cohort);
+	while ((s = sqlite3_step(st)) == SQLITE_ROW && rc == DB_OK)
+		rc = fn(sqlite3_column_int64(st, 0),
+		    (const char *)sqlite3_column_text(st, 1), arg);
+	sqlite3_reset(st);
+	if (rc != DB_OK)
+		return rc;
+	if (s != SQLITE_DONE && s != SQLITE_ROW) {
+		db_report(c, "campaign targets");
+		return DB_ERR;
+	}
+	return DB_OK;
+}
+
+int
+db_campaign_targets(struct db *db, int64_t release, int64_t cohort,
+    db_target_fn fn, void *arg)
+{
+	struct db_conn *c = db_rd_get(db);
+	int rc = targets(c, release, cohort, fn, arg);
+
+	db_rd_put(db, c);
+	return rc;
+}
+
+int
+db_campaign_targets_tx(struct db_tx *tx, int64_t release, int64_t cohort,
+    db_target_fn fn, void *arg)
+{
+	return targets(tx->c, release, cohort, fn, arg);
+}
+
+int
+db_member_add(struct db_tx *tx, int64_t campaign, int64_t device,
+    uint32_t bucket, int64_t now)
+{
+	static const char sql[] = "INSERT INTO campaign_devices (campaign, "
+	    "device, bucket, last_change) VALUES (?, ?, ?, ?)";
+	sqlite3_stmt *st = db_stmt(tx->c, sql);
+
+	if (st == NULL)
+		return DB_ERR;
+	sqlite3_bind_int64(st, 1, campaign);
+	sqlite3_bind_int64(st, 2, device);
+	sqlite3_bind_int64(st, 3, bucket);
+	sqlite3_bind_int64(st, 4, now);
+	return db_step_done(tx->c, st, "campaign member");
+}
+
+static int
+overlaps(struct db_conn *c, int64_t release, int64_t cohort, int64_t except,
+    void (*fn)(int64_t, int64_t, void *), void *arg)
+{
+	static const char sql[] = "SELECT cd.campaign, COUNT(*) FROM "
+	    "campaign_devices cd JOIN campaigns c ON c.id = cd.campaign WHERE "
+	    "c.state IN ('running', 'paused') AND c.id <> ?3 AND cd.device IN "
+	    "(SELECT d.id " TARGETS ") GROUP BY cd.campaign ORDER BY cd.campaign";
+	sqlite3_stmt *st = db_stmt(c, sql);
+	int s;
+
+	if (st == NULL)
+		return DB_ERR;
+	sqlite3_bind_int64(st, 1, release);
+	sqlite3_bind_int64(st, 2, cohort);
+	sqlite3_bind_int64(st, 3, except);
+	while ((s = sqlite3_step(st)) == SQLITE_ROW)
+		fn(sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1), arg);
+	sqlite3_reset(st);
+	if (s == SQLITE_DONE)
+		return DB_OK;
+	db_report(c, "campaign overlaps");
+	return DB_ERR;
+}
+
+int
+db_campaign_overlaps_tx(struct db_tx *tx, int64_t release, int64_t cohort,
+    int64_t except, void (*fn)(int64_t, int64_t, void *), void *arg)
+{
+	return overlaps(tx->c, release, cohort, except, fn, arg);
+}
+
+int
+db_campaign_overlaps(struct db *db, int64_t release, int64_t cohort,
+    int64_t except, void (*fn)(int64_t, int64_t, void *), void *arg)
+{
+	struct db_conn *c = db_rd_get(db);
+	int rc = overlaps(c, release, cohort, except, fn, arg);
+
+	db_rd_put(db, c);
+	return rc;
+}
+
+/* ---- members ---- */
+
+#define MEMBER_COLS "cd.campaign, cd.device, cd.bucket, cd.state, " \
+	"cd.attempts, COALESCE(cd.last_change, 0), " \
+	"COALESCE(cd.confirmed_at, 0), COALESCE(cd.reason, '')"
+
+static void
+row_to_member(sqlite3_stmt *st, struct db_member *m)
+{
+	m->campaign = sqlite3_column_int64(st, 0);
+	m->device = sqlite3_column_int64(st, 1);
+	m->bucket = (uint32_t)sqlite3_column_int64(st, 2);
+	db_col_text(st, 3, m->state, sizeof(m->state));
+	m->attempts = sqlite3_column_int(st, 4);
+	m->last_change = sqlite3_column_int64(st, 5);
+	m->confirmed_at = sqlite3_column_int64(st, 6);
+	db_col_text(st, 7, m->reason, sizeof(m->reason));
+}
+
+static int
+member_get(struct db_conn *c, int64_t campaign, int64_t device,
+    struct db_member *out)
+{
+	static const char sql[] = "SELECT " MEMBER_COLS " FROM campaign_devices "
+	    "cd WHERE cd.campaign = ? AND cd.device = ?";
+	sqlite3_stmt *st = db_stmt(c, sql);
+	int s;
+
+	if (st == NULL)
+		return DB_ERR;
+	sqlite3_bind_int64(st, 1, campaign);
+	sqlite3_bind_int64(st, 2, device);
+	s = sqlite3_step(st);
+	if (s == SQLITE_ROW)
+		row_to_member(st, out);
+	sqlite3_reset(st);
+	if (s == SQLITE_ROW)
+		return DB_OK;
+	if (s == SQLITE_DONE)
+		return DB_NOTFOUND;
+	db_report(c, "member get");
+	return DB_ERR;
+}
+
+int
+db_member_get(struct db *db, int64_t campaign, int64_t device,
+    struct db_member *out)
+{
+	struct db_conn *c = db_rd_get(db);
+	int rc = member_get(c, campaign, device, out);
+
+	db_rd_put(db, c);
+	return rc;
+}
+
+int
+db_member_get_tx(struct db_tx *tx, int64_t campaign, int64_t device,
+    struct db_member *out)
+{
+	return member_get(tx->c, campaign, device, out);
+}
+
+int
+db_member_update(struct db_tx *tx, const struct db_member *m)
+{
+	static const char sql[] = "UPDATE campaign_devices SET state = ?, "
+	    "attempts = ?, last_change = ?, confirmed_at = ?, reason = ? "
+	    "WHERE campaign = ? AND device = ?";
+	sqlite3_stmt *st = db_stmt(tx->c, sql);
+
+	if (st == NULL)
+		return DB_ERR;
+	db_bind_text(st, 1, m->state);
+	sqlite3_bind_int(st, 2, m->attempts);
+	bind_or_null(st, 3, m->last_change);
+	bind_or_null(st, 4, m->confirmed_at);
+	db_bind_text(st, 5, m->reason[0] ? m->reason : NULL);
+	sqlite3_bind_int64(st, 6, m->campaign);
+	sqlite3_bind_int64(st, 7, m->device);
+	return db_step_done(tx->c, st, "member update");
+}
+
+int
+db_member_in_flight_tx(struct db_tx *tx, int64_t campaign,
+    void (*fn)(const struct db_member *, void *), void *arg)
+{
+	static const char sql[] = "SELECT " MEMBER_COLS " FROM campaign_devices "
+	    "cd WHERE cd.campaign = ? AND cd.state IN ('offered', 'downloading', "
+	    "'installed', 'confirmed')";
+	sqlite3_stmt *st = db_stmt(tx->c, sql);
+	struct db_member m;
+	int s;
+
+	if (st == NULL)
+		return DB_ERR;
+	sqlite3_bind_int64(st, 1, campaign);
+	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+		row_to_member(st, &m);
+		fn(&m, arg);
+	}
+	sqlite3_reset(st);
+	if (s == SQLITE_DONE)
+		return DB_OK;
+	db_report(tx->c, "members in flight");
+	return DB_ERR;
+}
+
+int
+db_member_counts_tx(struct db_tx *tx, int64_t campaign, uint32_t from,
+    uint32_t below, void (*fn)(const char *state, int64_t n, void *),
+    void *arg)
+{
+	static const char sql[] = "SELECT state, COUNT(*) FROM campaign_devices "
+	    "WHERE campaign = ? AND bucket < ? AND bucket >= ? GROUP BY state";
+	sqlite3_stmt *st = db_stmt(tx->c, sql);
+	int s;
+
+	if (st == NULL)
+		return DB_ERR;
+	sqlite3_bind_int64(st, 1, campaign);
+	sqlite3_bind_int64(st, 2, below);
+	sqlite3_bind_int64(st, 3, from);
+	while ((s = sqlite3_step(st)) == SQLITE_ROW)
+		fn((const char *)sqlite3_column_text(st, 0),
+		    sqlite3_column_int64(st, 1), arg);
+	sqlite3_reset(st);
+	if (s == SQLITE_DONE)
+		return DB_OK;
+	db_report(tx->c, "member counts");
+	return DB_ERR;
+}
+
+int
+db_member_histogram(struct db *db, int64_t campaign,
+    void (*fn)(int pct_floor, const char *state, int64_t n, void *), void *arg)
+{
+	static const char sql[] = "SELECT bucket / 100, state, COUNT(*) FROM "
+	    "campaign_devices WHERE campaign = ? GROUP BY bucket / 100, state";
+	struct db_conn *c = db_rd_get(db);
+	sqlite3_stmt *st = db_stmt(c, sql);
+	int rc = DB_ERR, s;
+
+	if (st == NULL)
+		goto out;
+	sqlite3_bind_int64(st, 1, campaign);
+	while ((s = sqlite3_step(st)) == SQLITE_ROW)
+		fn(sqlite3_column_int(st, 0), (const char *)sqlite3_column_text(st,
+		    1), sqlite3_column_int64(st, 2), arg);
+	if (s == SQLITE_DONE)
+		rc = DB_OK;
+	else
+		db_report(c, "member histogram");
+out:
+	db_rd_put(db, c);
+	return rc;
+}
+
+int
+db_member_buckets(struct db *db, int64_t campaign,
+    void (*fn)(uint32_t bucket, void *), void *arg)
+{
+	static const char sql[] = "SELECT bucket FROM campaign_devices "
+	    "WHERE campaign = ?";
+	struct db_conn *c = db_rd_get(db);
+	sqlite3_stmt *st = db_stmt(c, sql);
+	int rc = DB_ERR, s;
+
+	if (st == NULL)
+		goto out;
+	sqlite3_bind_int64(st, 1, campaign);
+	while ((s = sqlite3_step(st)) == SQLITE_ROW)
+		fn((uint32_t)sqlite3_column_int64(st, 0), arg);
+	if (s == SQLITE_DONE)
+		rc = DB_OK;
+	else
+		db_report(c, "member buckets");
+out:
+	db_rd_put(db, c);
+	return rc;
+}
+
+static int
+memberships(struct db_conn *c, int64_t device,
+    void (*fn)(const struct db_membership *, void *), void *arg)
+{
+	static const char sql[] = "SELECT " MEMBER_COLS ", c.state, "
+	    "c.release_id, r.fw_version FROM campaign_devices cd JOIN campaigns c "
+	    "ON c.id = cd.campaign JOIN releases r ON r.id = c.release_id "
+	    "WHERE cd.device = ? ORDER BY cd.campaign DESC";
+	sqlite3_stmt *st = db_stmt(c, sql);
+	struct db_membership ms;
+	int s;
+
+	if (st == NULL)
+		return DB_ERR;
+	sqlite3_bind_int64(st, 1, device);
+	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+		row_to_member(st, &ms.m);
+		db_col_text(st, 8, ms.campaign_state, sizeof(ms.campaign_state));
+		ms.release_id = sqlite3_column_int64(st, 9);
+		db_col_text(st, 10, ms.release_fw, sizeof(ms.release_fw));
+		fn(&ms, arg);
+	}
+	sqlite3_reset(st);
+	if (s == SQLITE_DONE)
+		return DB_OK;
+	db_report(c, "memberships");
+	return DB_ERR;
+}
+
+int
+db_device_memberships(struct db *db, int64_t device,
+    void (*fn)(const struct db_membership *, void *), void *arg)
+{
+	struct db_conn *c = db_rd_get(db);
+	int rc = memberships(c, device, fn, arg);
+
+	db_rd_put(db, c);
+	return rc;
+}
+
+int
+db_device_memberships_tx(struct db_tx *tx, int64_t device,
+    void (*fn)(const struct db_membership *, void *), void *arg)
+{
+	return memberships(tx->c, device, fn, arg);
+}

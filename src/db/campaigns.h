@@ -1,0 +1,125 @@
+/* Campaigns, their member devices and their event log. The store keeps
+ * state; src/rollout decides and src/server orchestrates. */
+#ifndef DB_CAMPAIGNS_H
+#define DB_CAMPAIGNS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "db/db.h"
+
+#define DB_SALT_LEN 16
+
+struct db_campaign {
+	int64_t id;
+	char name[65];
+	int64_t release_id;
+	int64_t cohort_id;		/* 0: the whole fleet */
+	char cohort[65];		/* its name, for views */
+	uint8_t salt[DB_SALT_LEN];
+	char stages[256];		/* JSON array */
+	char policy[1024];		/* JSON object */
+	int supersede;
+	char state[16];
+	int stage;
+	int64_t stage_opened_at;
+	char verdict[20];
+	char verdict_reason[257];
+	char verdict_detail[1024];	/* JSON object, or "" */
+	int64_t verdict_at;
+	int64_t created_at, started_at, finished_at;
+	char created_by[65];
+	char release_fw[65], release_sha[65];	/* for views */
+};
+
+/* Inserts c as a draft (write job); sets c->id. */
+int db_campaign_create(struct db_tx *tx, void *arg /* struct db_campaign */);
+/* Reads one campaign; DB_OK, DB_NOTFOUND or DB_ERR. */
+int db_campaign_get(struct db *db, int64_t id, struct db_campaign *out);
+int db_campaign_get_tx(struct db_tx *tx, int64_t id, struct db_campaign *out);
+/* Campaigns in id order after the cursor, optionally in one state. */
+int db_campaign_list(struct db *db, const char *state, int64_t after,
+    int64_t limit, void (*fn)(const struct db_campaign *, void *), void *arg);
+/* Campaigns that can offer (running, paused, completed), newest first. */
+int db_campaign_live(struct db *db,
+    void (*fn)(const struct db_campaign *, void *), void *arg);
+int db_campaign_live_tx(struct db_tx *tx,
+    void (*fn)(const struct db_campaign *, void *), void *arg);
+/* Writes state, stage, stage_opened_at, verdict*, started_at and
+ * finished_at of c. */
+int db_campaign_update(struct db_tx *tx, const struct db_campaign *c);
+/* Appends to a campaign's event log; detail is JSON text or NULL. */
+int db_campaign_event(struct db_tx *tx, int64_t campaign, int64_t at,
+    const char *kind, const char *actor, int stage, const char *detail);
+
+struct db_campaign_event {
+	int64_t id, at;
+	int stage;
+	char kind[24], actor[65];
+	char detail[1024];
+};
+int db_campaign_events(struct db *db, int64_t campaign, int64_t after,
+    int64_t limit, void (*fn)(const struct db_campaign_event *, void *),
+    void *arg);
+
+/* The devices a campaign of this release over this cohort (0: fleet)
+ * targets: the release's hw classes, not already on its version. */
+typedef int (*db_target_fn)(int64_t device, const char *device_id, void *arg);
+int db_campaign_targets(struct db *db, int64_t release, int64_t cohort,
+    db_target_fn fn, void *arg);
+int db_campaign_targets_tx(struct db_tx *tx, int64_t release, int64_t cohort,
+    db_target_fn fn, void *arg);
+/* Adds a member (write job body). */
+int db_member_add(struct db_tx *tx, int64_t campaign, int64_t device,
+    uint32_t bucket, int64_t now);
+/* Running or paused campaigns other than 'except' that hold at least one
+ * device targeted by (release, cohort): calls fn with each id. */
+int db_campaign_overlaps_tx(struct db_tx *tx, int64_t release, int64_t cohort,
+    int64_t except, void (*fn)(int64_t campaign, int64_t devices, void *),
+    void *arg);
+int db_campaign_overlaps(struct db *db, int64_t release, int64_t cohort,
+    int64_t except, void (*fn)(int64_t campaign, int64_t devices, void *),
+    void *arg);
+
+struct db_member {
+	int64_t campaign, device;
+	uint32_t bucket;
+	char state[16];
+	int attempts;
+	int64_t last_change, confirmed_at;
+	char reason[41];
+};
+/* One membership; DB_NOTFOUND when the device is not in the campaign. */
+int db_member_get(struct db *db, int64_t campaign, int64_t device,
+    struct db_member *out);
+int db_member_get_tx(struct db_tx *tx, int64_t campaign, int64_t device,
+    struct db_member *out);
+/* Writes state, attempts, last_change, confirmed_at and reason of m. */
+int db_member_update(struct db_tx *tx, const struct db_member *m);
+/* Members in flight (offered, downloading, installed, confirmed). */
+int db_member_in_flight_tx(struct db_tx *tx, int64_t campaign,
+    void (*fn)(const struct db_member *, void *), void *arg);
+/* Counts members with from <= bucket < below per state (fn per state). */
+int db_member_counts_tx(struct db_tx *tx, int64_t campaign, uint32_t from,
+    uint32_t below,
+    void (*fn)(const char *state, int64_t n, void *), void *arg);
+/* Members per (bucket / 100, state), for per-stage views. */
+int db_member_histogram(struct db *db, int64_t campaign,
+    void (*fn)(int pct_floor, const char *state, int64_t n, void *),
+    void *arg);
+/* Every bucket of a campaign's members (for plans). */
+int db_member_buckets(struct db *db, int64_t campaign,
+    void (*fn)(uint32_t bucket, void *), void *arg);
+/* A device's memberships with their campaign's state, newest first. */
+struct db_membership {
+	struct db_member m;
+	char campaign_state[16];
+	int64_t release_id;
+	char release_fw[65];
+};
+int db_device_memberships(struct db *db, int64_t device,
+    void (*fn)(const struct db_membership *, void *), void *arg);
+int db_device_memberships_tx(struct db_tx *tx, int64_t device,
+    void (*fn)(const struct db_membership *, void *), void *arg);
+
+#endif

@@ -1,0 +1,44 @@
+/* Campaigns at poll time: the live campaigns held in memory so that a
+ * device outside every open stage costs no query, and the offer made to
+ * one inside. Also the JSON form of stages and gate policies. */
+#ifndef SERVER_CAMPAIGNS_H
+#define SERVER_CAMPAIGNS_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "rollout/rollout.h"
+
+struct api_req;
+struct campaigns;
+struct db;
+struct rel_snap;
+
+struct campaigns *campaigns_new(struct db *db);
+void campaigns_free(struct campaigns *c);
+/* Marks the live set stale (an after-commit hook: arg is the campaigns). */
+void campaigns_changed(void *c);
+
+/* Offers the release of the newest live campaign that holds the polling
+ * device in its open stage. 1 when it replied (or suspended to record the
+ * offer), else 0. */
+int campaigns_offer(struct api_req *a, const char *fw, const char *nonce,
+    int64_t now);
+
+/* Replies 200 with an offer (h_device.c). 0, or -1 without a reply. */
+int device_reply_offer(struct api_req *a, const struct rel_snap *rel,
+    const char *campaign, const char *nonce, int64_t now);
+
+/* Gate policy from the API's "gate" object over the defaults; 0, or -1
+ * with "gate.field: reason" in err. gate may be NULL. */
+int campaign_policy_from_json(json_t *gate, struct rollout_policy *p,
+    char *err, size_t errlen);
+/* The policy as JSON (a new reference). */
+json_t *campaign_policy_to_json(const struct rollout_policy *p);
+/* Stored text back to a policy / stage list; 0/-1. */
+int campaign_policy_parse(const char *text, struct rollout_policy *p);
+int campaign_stages_parse(const char *text, int stages[ROLLOUT_MAX_STAGES],
+    int *n);
+
+#endif

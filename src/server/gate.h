@@ -1,0 +1,35 @@
+/* The campaign engine on the writer: the gate evaluator (on a timer and
+ * soon after failures) and the operators' actions. Each runs inside a
+ * write job; src/rollout makes every decision. */
+#ifndef SERVER_GATE_H
+#define SERVER_GATE_H
+
+#include <stdint.h>
+
+#include "db/db.h"
+
+struct srv;
+
+/* Timer job (db_every; arg is the struct srv): evaluates every running or
+ * paused campaign. */
+int gate_tick(struct db_tx *tx, void *srv);
+/* Evaluates one campaign now unless it was evaluated within the last
+ * second (failures arrive in bursts); inside a job. */
+int gate_soon(struct db_tx *tx, struct srv *s, int64_t campaign, int64_t now);
+
+struct gate_act {
+	struct srv *srv;
+	int64_t campaign;
+	int action;			/* enum rollout_action */
+	const char *actor;
+	int64_t now;
+	/* out */
+	char state[16];			/* current state, for a 409 */
+	char why[256];			/* what made it impossible */
+	int64_t members;		/* devices taken in by start */
+};
+/* Write job: start, pause, resume, advance or abort. DB_NOTFOUND,
+ * DB_CONFLICT (impossible now; why says so). */
+int gate_act(struct db_tx *tx, void *arg);
+
+#endif

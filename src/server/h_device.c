@@ -1,0 +1,384 @@
+/* The device endpoints: the poll (the hot path), status and health
+ * reports; and direct assignment of a release to one device. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db/releases.h"
+#include "rollout/rollout.h"
+#include "server/campaigns.h"
+#include "server/handlers.h"
+#include "server/metrics.h"
+#include "server/offers.h"
+#include "server/reports.h"
+#include "server/seen.h"
+#include "server/trust.h"
+#include "util/log.h"
+#include "util/util.h"
+
+#define NONCE_MIN 8
+#define NONCE_MAX 128
+
+static int
+valid_nonce(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n < NONCE_MIN || n > NONCE_MAX)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9') || s[i] == '-' || s[i] == '_'))
+			return 0;
+	return 1;
+}
+
+/* Replies 200 with the release, a fresh assignment and where to fetch
+ * the bytes. The envelopes are spliced in as stored: they are canonical
+ * JSON, so devices hash exactly what was signed. 0, or -1 (no reply). */
+int
+device_reply_offer(struct api_req *a, const struct rel_snap *rel,
+    const char *campaign, const char *nonce, int64_t now)
+{
+	uint8_t *asg = NULL;
+	char *tail = NULL, url[700], *body;
+	size_t asglen, taillen, len;
+	json_t *t;
+
+	if (trust_assign(a->srv->trust, a->who.device_id, rel->sha256, campaign,
+	    nonce, now + a->srv->cfg.assignment_ttl, &asg, &asglen) != SIGN_OK) {
+		log_err("poll %s: cannot sign an assignment", a->who.device_id);
+		return -1;
+	}
+	snprintf(url, sizeof(url), "%s/v1/artifacts/%s", a->srv->cfg.public_url,
+	    rel->artifact_sha256);
+	t = json_pack("{s:s,s:s}", "artifact_url", url, "campaign", campaign);
+	tail = t ? json_dumps(t, JSON_COMPACT) : NULL;
+	json_decref(t);
+	if (tail == NULL) {
+		free(asg);
+		return -1;
+	}
+	taillen = strlen(tail);
+	len = 11 + rel->len + 14 + asglen + 1 + taillen;
+	body = malloc(len + 1);
+	if (body == NULL) {
+		free(asg);
+		free(tail);
+		return -1;
+	}
+	/* {"release":R,"assignment":A,"artifact_url":..,"campaign":..} */
+	snprintf(body, len + 1, "{\"release\":%.*s,\"assignment\":%.*s,%s",
+	    (int)rel->len, (const char *)rel->envelope, (int)asglen,
+	    (const char *)asg, tail + 1);
+	free(asg);
+	free(tail);
+	metrics_add(M_POLL_OFFERS, 1);
+	http_reply_take(a->http, 200, "application/json", body, strlen(body));
+	return 0;
+}
+
+/* The direct offer, if the device has one it should act on; 1 replied. */
+static int
+direct_offer(struct api_req *a, const char *fw, const char *nonce,
+    int64_t now)
+{
+	enum rollout_device_state st;
+	struct rel_snap rel;
+	int replied = 0;
+
+	if (a->who.offer_release == 0 ||
+	    rollout_device_state_parse(a->who.offer_state, &st) != 0 ||
+	    rollout_state_is_failure(st))
+		return 0;
+	if (offers_release(a->srv->offers, a->who.offer_release, &rel) != 0)
+		return 0;
+	if (rel.revoked || strcmp(rel.fw_version, fw) == 0) {
+		rel_snap_free(&rel);
+		return 0;
+	}
+	if (st == ROLLOUT_DEV_INSTALLED || st == ROLLOUT_DEV_CONFIRMED ||
+	    st == ROLLOUT_DEV_HEALTHY) {
+		/* Installed, yet it runs something else: a silent fallback. */
+		reports_fallback_submit(a->srv, a->who.device, 0, fw, now);
+	} else {
+		replied = device_reply_offer(a, &rel, "direct", nonce, now) == 0;
+	}
+	rel_snap_free(&rel);
+	return replied;
+}
+
+void
+h_device_update(struct api_req *a)
+{
+	const char *fw = http_query(a->http, "fw_version");
+	const char *nonce = http_query(a->http, "nonce");
+	int64_t now = util_now();
+	char hint[24];
+
+	if (fw == NULL || !jv_valid_ident(fw)) {
+		api_err(a, 400, "bad_query", "fw_version: the version the device "
+		    "runs is required (1 to 64 of A-Z a-z 0-9 . _ : -)");
+		return;
+	}
+	if (nonce == NULL || !valid_nonce(nonce)) {
+		api_err(a, 400, "bad_query", "nonce: %d to %d of A-Z a-z 0-9 - _ "
+		    "are required, fresh for each poll", NONCE_MIN, NONCE_MAX);
+		return;
+	}
+	metrics_add(M_POLLS, 1);
+	seen_note(a->srv->seen, a->who.device, now, fw);
+	if (direct_offer(a, fw, nonce, now))
+		return;
+	if (campaigns_offer(a, fw, nonce, now))
+		return;
+	snprintf(hint, sizeof(hint), "%d", a->srv->cfg.poll_interval);
+	http_add_header(a->http, "Retry-After", hint);
+	http_reply(a->http, 204, NULL, "", 0);
+}
+
+/* ---- reports ---- */
+
+static void
+report_cleanup(struct api_req *a, int ok)
+{
+	(void)ok;
+	free(a->state);
+}
+
+static void
+status_then(struct api_req *a, int rc)
+{
+	struct report_status *r = a->state;
+
+	if (rc == DB_NOTFOUND) {
+		api_err(a, 404, "no_offer", "this device has no offer of release "
+		    "%s in campaign %s", r->release, r->campaign ?
+		    "this" : "direct");
+		return;
+	}
+	if (rc == DB_CONFLICT) {
+		api_err(a, 409, "invalid_transition", "the offer is %s; %s cannot "
+		    "follow", r->was, rollout_device_event_name(
+		    (enum rollout_device_event)r->event));
+		return;
+	}
+	if (rc != DB_OK) {
+		api_err_db(a, rc, "store the report");
+		return;
+	}
+	metrics_add(M_REPORTS_STATUS, 1);
+	api_json(a, 200, json_pack("{s:s}", "state", r->state));
+}
+
+static int
+valid_reason(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 40)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
+		    s[i] == '_'))
+			return 0;
+	return 1;
+}
+
+static int
+valid_sha(const char *s)
+{
+	uint8_t tmp[SIGN_SHA256_LEN];
+
+	return strlen(s) == 64 && sign_unhex(s, tmp, sizeof(tmp)) == 0;
+}
+
+/* Reads the report fields into r; -1 having replied. */
+static int
+read_status(struct api_req *a, struct report_status *r)
+{
+	static const char *const fields[] = { "campaign", "release", "state",
+	    "reason", "detail", NULL };
+	static const char *const states[] = { "downloading", "installed",
+	    "confirmed", "failed", "rolled_back", NULL };
+	const char *campaign = NULL, *release = NULL, *state = NULL;
+	enum rollout_device_event ev;
+	int i;
+
+	if (jv_only(a->json, fields, AE(a)) ||
+	    jv_str(a->json, "campaign", 1, 1, 24, &campaign, AE(a)) ||
+	    jv_str(a->json, "release", 1, 64, 64, &release, AE(a)) ||
+	    jv_str(a->json, "state", 1, 1, 16, &state, AE(a)) ||
+	    jv_str(a->json, "reason", 0, 1, 40, &r->reason, AE(a)) ||
+	    jv_str(a->json, "detail", 0, 0, 256, &r->detail, AE(a))) {
+		api_invalid(a);
+		return -1;
+	}
+	for (i = 0; states[i] != NULL && strcmp(states[i], state) != 0; i++)
+		;
+	if (states[i] == NULL || rollout_device_event_parse(state, &ev) != 0) {
+		api_err(a, 422, "invalid_field", "state: must be downloading, "
+		    "installed, confirmed, failed or rolled_back");
+		return -1;
+	}
+	if (!valid_sha(release)) {
+		api_err(a, 422, "invalid_field", "release: must be the lowercase "
+		    "hex sha256 of the release envelope");
+		return -1;
+	}
+	if ((ev == ROLLOUT_EV_FAILED || ev == ROLLOUT_EV_ROLLED_BACK) &&
+	    (r->reason == NULL || !valid_reason(r->reason))) {
+		api_err(a, 422, "invalid_field", "reason: failed and rolled_back "
+		    "need a reason class such as hash, signature or selftest");
+		return -1;
+	}
+	if (r->reason != NULL && !valid_reason(r->reason)) {
+		api_err(a, 422, "invalid_field", "reason: 1 to 40 of a-z 0-9 _");
+		return -1;
+	}
+	if (strcmp(campaign, "direct") != 0 &&
+	    util_parse_int(campaign, 1, INT64_MAX, &r->campaign) != 0) {
+		api_err(a, 422, "invalid_field", "campaign: must be \"direct\" or "
+		    "a campaign id, as in the assignment");
+		return -1;
+	}
+	memcpy(r->release, release, 65);
+	r->event = (int)ev;
+	return 0;
+}
+
+void
+h_device_status(struct api_req *a)
+{
+	struct report_status *r = calloc(1, sizeof(*r));
+
+	if (r == NULL) {
+		api_err(a, 503, "out_of_memory", "try again later");
+		return;
+	}
+	a->state = r;
+	a->cleanup = report_cleanup;
+	if (read_status(a, r) != 0)
+		return;
+	r->srv = a->srv;
+	r->device = a->who.device;
+	r->now = util_now();
+	api_write(a, reports_status, r, status_then);
+}
+
+static void
+health_then(struct api_req *a, int rc)
+{
+	struct report_health *h = a->state;
+
+	if (rc != DB_OK) {
+		api_err_db(a, rc, "store the report");
+		return;
+	}
+	metrics_add(M_REPORTS_HEALTH, 1);
+	api_json(a, 200, json_pack("{s:s}", "health", h->unhealthy ? "unhealthy" :
+	    "healthy"));
+}
+
+void
+h_device_health(struct api_req *a)
+{
+	static const char *const fields[] = { "fw_version", "boot_ok",
+	    "selftest", "crash_count", "uptime_s", NULL };
+	struct report_health *h = calloc(1, sizeof(*h));
+	const char *fw = NULL, *selftest = NULL;
+
+	if (h == NULL) {
+		api_err(a, 503, "out_of_memory", "try again later");
+		return;
+	}
+	a->state = h;
+	a->cleanup = report_cleanup;
+	h->boot_ok = -1;
+	if (jv_only(a->json, fields, AE(a)) ||
+	    jv_ident(a->json, "fw_version", 1, &fw, AE(a)) ||
+	    jv_bool(a->json, "boot_ok", &h->boot_ok, AE(a)) ||
+	    jv_str(a->json, "selftest", 1, 4, 4, &selftest, AE(a)) ||
+	    jv_int(a->json, "crash_count", 0, 0, INT32_MAX, &h->crash_count,
+	    AE(a)) ||
+	    jv_int(a->json, "uptime_s", 0, 0, INT64_MAX / 2, &h->uptime_s,
+	    AE(a))) {
+		api_invalid(a);
+		return;
+	}
+	if (h->boot_ok < 0 || (strcmp(selftest, "pass") != 0 &&
+	    strcmp(selftest, "fail") != 0)) {
+		api_err(a, 422, "invalid_field", "%s", h->boot_ok < 0 ?
+		    "boot_ok: is required (true or false)" :
+		    "selftest: must be \"pass\" or \"fail\"");
+		return;
+	}
+	h->selftest_ok = strcmp(selftest, "pass") == 0;
+	h->unhealthy = !h->boot_ok || !h->selftest_ok || h->crash_count > 0;
+	snprintf(h->fw_version, sizeof(h->fw_version), "%s", fw);
+	h->srv = a->srv;
+	h->device = a->who.device;
+	h->now = util_now();
+	api_write(a, reports_health, h, health_then);
+}
+
+/* ---- direct assignment ---- */
+
+static void
+assign_then(struct api_req *a, int rc)
+{
+	struct db_offer_set *o = a->state;
+
+	if (rc == DB_NOTFOUND)
+		api_err(a, 404, "not_found", "no device %s", o->device_id);
+	else if (rc == DB_INVALID)
+		api_err(a, 422, "invalid_release", "release %lld: %s",
+		    (long long)o->release_id, o->why);
+	else if (rc != DB_OK)
+		api_err_db(a, rc, "store the offer");
+	else
+		api_json(a, 201, json_pack("{s:s,s:I,s:s}", "device_id",
+		    o->device_id, "release", (json_int_t)o->release_id, "state",
+		    "offered"));
+}
+
+void
+h_device_assign(struct api_req *a)
+{
+	static const char *const fields[] = { "release", NULL };
+	struct db_offer_set *o = calloc(1, sizeof(*o));
+
+	if (o == NULL) {
+		api_err(a, 503, "out_of_memory", "try again later");
+		return;
+	}
+	a->state = o;
+	a->cleanup = report_cleanup;
+	if (jv_only(a->json, fields, AE(a)) ||
+	    jv_int(a->json, "release", 1, 1, INT64_MAX, &o->release_id, AE(a))) {
+		api_invalid(a);
+		return;
+	}
+	o->device_id = a->args[0];
+	o->by = a->who.name;
+	o->now = util_now();
+	api_write(a, db_offer_set, o, assign_then);
+}
+
+static void
+unassign_then(struct api_req *a, int rc)
+{
+	if (rc == DB_NOTFOUND)
+		api_err(a, 404, "not_found", "device %s has no direct offer",
+		    a->args[0]);
+	else if (rc != DB_OK)
+		api_err_db(a, rc, "cancel the offer");
+	else
+		http_reply(a->http, 204, NULL, "", 0);
+}
+
+void
+h_device_unassign(struct api_req *a)
+{
+	api_write(a, db_offer_delete, a->args[0], unassign_then);
+}

@@ -1,0 +1,247 @@
+/* Devices: provisioning (one or many, all or nothing, tokens shown once),
+ * listing with filters, and one device with its history. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db/devices.h"
+#include "server/auth.h"
+#include "server/handlers.h"
+#include "server/offers.h"
+#include "sign/crypto.h"
+#include "util/util.h"
+
+#define PROVISION_MAX 100000
+
+struct provision {
+	struct db_devices_add add;
+	char (*tokens)[AUTH_TOKEN_MAX];
+	int single;
+};
+
+static void
+provision_cleanup(struct api_req *a, int ok)
+{
+	struct provision *p = a->state;
+
+	(void)ok;
+	if (p->tokens != NULL)
+		sign_wipe(p->tokens, p->add.n * sizeof(*p->tokens));
+	free(p->tokens);
+	free(p->add.items);
+	free(p);
+}
+
+/* Checks one device object into d; -1 with a->err naming "devices[i]". */
+static int
+check_device(struct api_req *a, json_t *o, size_t i, int single,
+    struct db_new_device *d)
+{
+	static const char *const fields[] = { "device_id", "hw_class", "tags",
+	    "fw_version", NULL };
+	char prefix[32] = "";
+	json_t *tags, *t;
+	size_t k;
+
+	if (!single)
+		snprintf(prefix, sizeof(prefix), "devices[%zu].", i);
+	if (jv_only(o, fields, AE(a)) ||
+	    jv_ident(o, "device_id", 1, &d->device_id, AE(a)) ||
+	    jv_ident(o, "hw_class", 1, &d->hw_class, AE(a)) ||
+	    jv_ident(o, "fw_version", 1, &d->fw_version, AE(a)))
+		goto bad;
+	tags = json_object_get(o, "tags");
+	if (tags != NULL && !json_is_null(tags)) {
+		if (!json_is_array(tags) || json_array_size(tags) > DB_TAGS_MAX) {
+			snprintf(a->err, sizeof(a->err), "tags: must be an array of "
+			    "at most %d identifiers", DB_TAGS_MAX);
+			goto bad;
+		}
+		json_array_foreach(tags, k, t) {
+			if (!json_is_string(t) ||
+			    !jv_valid_ident(json_string_value(t))) {
+				snprintf(a->err, sizeof(a->err), "tags[%zu]: must be "
+				    "1 to 64 of A-Z a-z 0-9 . _ : -", k);
+				goto bad;
+			}
+			d->tags[d->ntags++] = json_string_value(t);
+		}
+	}
+	return 0;
+bad:
+	api_err(a, 422, "invalid_field", "%s%s", prefix, a->err);
+	return -1;
+}
+
+static void
+provision_then(struct api_req *a, int rc)
+{
+	struct provision *p = a->state;
+	json_t *out;
+
+	if (rc == DB_CONFLICT) {
+		api_err(a, 409, "exists", "%sdevice_id %s exists or repeats; "
+		    "nothing was provisioned", p->single ? "" : "devices[",
+		    p->add.items[p->add.failed].device_id);
+		return;
+	}
+	if (rc != DB_OK) {
+		api_err_db(a, rc, "provision the devices");
+		return;
+	}
+	out = json_array();
+	for (size_t i = 0; i < p->add.n; i++)
+		json_array_append_new(out, json_pack("{s:s,s:s,s:s}", "device_id",
+		    p->add.items[i].device_id, "hw_class",
+		    p->add.items[i].hw_class, "token", p->tokens[i]));
+	if (p->single) {
+		json_t *one = json_incref(json_array_get(out, 0));
+		json_decref(out);
+		api_json(a, 201, one);
+		return;
+	}
+	api_json(a, 201, json_pack("{s:o}", "devices", out));
+}
+
+void
+h_devices_add(struct api_req *a)
+{
+	struct provision *p;
+	json_t *list = a->json, *o;
+	size_t i;
+
+	p = calloc(1, sizeof(*p));
+	if (p == NULL) {
+		api_err(a, 503, "out_of_memory", "try again later");
+		return;
+	}
+	a->state = p;
+	a->cleanup = provision_cleanup;
+	p->single = json_is_object(list);
+	if (p->single)
+		list = json_pack("[O]", a->json);
+	else
+		json_incref(list);
+	if (!json_is_array(list) || json_array_size(list) == 0 ||
+	    json_array_size(list) > PROVISION_MAX) {
+		json_decref(list);
+		api_err(a, 422, "invalid_field", "body: must be a device object or "
+		    "an array of 1 to %d of them", PROVISION_MAX);
+		return;
+	}
+	p->add.n = json_array_size(list);
+	p->add.items = calloc(p->add.n, sizeof(*p->add.items));
+	p->tokens = calloc(p->add.n, sizeof(*p->tokens));
+	if (p->add.items == NULL || p->tokens == NULL) {
+		json_decref(list);
+		api_err(a, 503, "out_of_memory", "try again later");
+		return;
+	}
+	/* The strings stay owned by a->json, which lives until the reply. */
+	json_array_foreach(list, i, o) {
+		if (check_device(a, o, i, p->single, &p->add.items[i]) != 0 ||
+		    auth_token_new("dev_", p->tokens[i], sizeof(p->tokens[i]),
+		    p->add.items[i].token_hash) != 0) {
+			json_decref(list);
+			if (!http_replied(a->http))
+				api_err(a, 500, "internal", "cannot make a token");
+			return;
+		}
+	}
+	json_decref(list);
+	p->add.now = util_now();
+	api_write(a, db_devices_add, &p->add, provision_then);
+}
+
+static json_t *
+device_json(const struct db_device *d)
+{
+	json_t *tags = json_array();
+
+	for (int i = 0; i < d->ntags; i++)
+		json_array_append_new(tags, json_string(d->tags[i]));
+	return json_pack("{s:s,s:s,s:s,s:o,s:o,s:o}", "device_id", d->device_id,
+	    "hw_class", d->hw_class, "fw_version", d->fw_version, "tags", tags,
+	    "created_at", api_time(d->created_at), "last_seen",
+	    api_time(d->last_seen));
+}
+
+static void
+list_one(const struct db_device *d, void *arg)
+{
+	json_array_append_new(arg, device_json(d));
+}
+
+void
+h_devices_list(struct api_req *a)
+{
+	struct db_device_filter f = { 0 };
+	json_t *arr, *last;
+	int rc;
+
+	if (api_page(a, &f.limit, &f.after) != 0)
+		return;
+	f.hw_class = http_query(a->http, "hw_class");
+	f.tag = http_query(a->http, "tag");
+	f.cohort = http_query(a->http, "cohort");
+	f.fw_version = http_query(a->http, "fw_version");
+	arr = json_array();
+	rc = db_device_list(a->srv->db, &f, list_one, arr);
+	if (rc != DB_OK) {
+		json_decref(arr);
+		api_err_db(a, rc, "list the devices");
+		return;
+	}
+	last = json_array_get(arr, json_array_size(arr) - 1);
+	api_json(a, 200, json_pack("{s:o,s:o}", "devices", arr, "next",
+	    (int64_t)json_array_size(arr) == f.limit && last != NULL ?
+	    json_incref(json_object_get(last, "device_id")) : json_null()));
+}
+
+static void
+event_one(const struct db_event *e, void *arg)
+{
+	json_t *o = json_pack("{s:o,s:s}", "at", api_time(e->at), "kind",
+	    e->kind);
+
+	if (e->release_id)
+		json_object_set_new(o, "release", json_integer(e->release_id));
+	if (e->campaign_id)
+		json_object_set_new(o, "campaign", json_integer(e->campaign_id));
+	if (e->state[0])
+		json_object_set_new(o, "state", json_string(e->state));
+	if (e->reason[0])
+		json_object_set_new(o, "reason", json_string(e->reason));
+	if (e->detail[0])
+		json_object_set_new(o, "detail", json_string(e->detail));
+	json_array_append_new(arg, o);
+}
+
+void
+h_devices_get(struct api_req *a)
+{
+	struct db_device d;
+	json_t *out, *hist;
+	int rc = db_device_get(a->srv->db, a->args[0], &d);
+
+	if (rc == DB_NOTFOUND) {
+		api_err(a, 404, "not_found", "no device %s", a->args[0]);
+		return;
+	}
+	if (rc != DB_OK) {
+		api_err_db(a, rc, "read the device");
+		return;
+	}
+	out = device_json(&d);
+	hist = json_array();
+	rc = db_device_events(a->srv->db, d.id, 100, event_one, hist);
+	if (rc != DB_OK) {
+		json_decref(out);
+		json_decref(hist);
+		api_err_db(a, rc, "read the device's history");
+		return;
+	}
+	json_object_set_new(out, "history", hist);
+	offers_describe_device(a, d.id, out);
+	api_json(a, 200, out);
+}

@@ -1,0 +1,26 @@
+/* Coalesced "last seen": polls note the time and declared version in
+ * memory; the writer flushes them in one transaction every few seconds,
+ * so a poll never waits on a write. */
+#ifndef SERVER_SEEN_H
+#define SERVER_SEEN_H
+
+#include <stdint.h>
+
+#include "db/db.h"
+
+struct seen;
+
+/* A new, empty buffer; NULL on allocation failure. */
+struct seen *seen_new(void);
+/* Frees what is left unflushed. NULL ok. */
+void seen_free(struct seen *s);
+/* Notes that device polled at 'at' running fw_version (copied). 0, or -1
+ * if the note could not be kept (out of memory; the next poll retries). */
+int seen_note(struct seen *s, int64_t device, int64_t at,
+    const char *fw_version);
+/* Writer job (db_every): writes every note taken so far. */
+int seen_flush(struct db_tx *tx, void *s);
+/* Notes waiting for the next flush. */
+uint64_t seen_pending(struct seen *s);
+
+#endif
