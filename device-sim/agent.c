@@ -25,6 +25,8 @@ struct sim_agent {
 	struct sim_boot boot;
 	int booted;
 	int64_t boot_time;
+	uint32_t crash_base;		/* crash count already reported */
+	int crash_base_set;
 	struct sim_report last_sent;
 	struct sim_agent_view view;
 	/* Only during one step: */
@@ -196,14 +198,18 @@ send_report(struct sim_agent *a)
 static void
 send_health(struct sim_agent *a, int boot_ok, int selftest_ok)
 {
+	/* Crashes since the last health report: a count that only grows
+	 * would brand the device unhealthy for ever. */
+	uint32_t crashes = a->m->crash_count - a->crash_base;
 	json_t *o = json_pack("{s:s, s:b, s:s, s:I, s:I}", "fw_version",
 	    running_version(a), "boot_ok", boot_ok, "selftest",
-	    selftest_ok ? "pass" : "fail", "crash_count",
-	    (json_int_t)a->m->crash_count, "uptime_s",
-	    (json_int_t)(util_now() - a->boot_time));
+	    selftest_ok ? "pass" : "fail", "crash_count", (json_int_t)crashes,
+	    "uptime_s", (json_int_t)(util_now() - a->boot_time));
 	long st = post(a, "/v1/device/health", o);
 
-	if (st != 0 && (st < 200 || st > 299))
+	if (st >= 200 && st <= 299)
+		a->crash_base = a->m->crash_count;
+	else if (st != 0)
 		log_warn("%s: health answered HTTP %ld", a->device_id, st);
 }
 
@@ -215,6 +221,11 @@ boot_and_settle(struct sim_agent *a, int depth)
 	char err[256];
 	int slot, pass;
 
+	/* Crashes before this power-on were someone else's to report. */
+	if (!a->crash_base_set) {
+		a->crash_base = a->m->crash_count;
+		a->crash_base_set = 1;
+	}
 	if (sim_boot_run(a->f, a->m, &a->boot) != 0) {
 		log_err("%s: %s", a->device_id, a->boot.why);
 		a->view.dead = 1;

@@ -1,0 +1,85 @@
+# Helpers for the otasim end-to-end scripts (tests/e2e/sim_*.sh); source
+# after tests/lib.sh. A "world" is a running otad with a root of fresh
+# keys, a factory image, and devices whose flash files live in $W.
+SIM=$BIN/otasim
+OTACTL=$BIN/otactl
+export OTA_PASSPHRASE=otasim-e2e-passphrase
+W=
+REL_ID=
+HW=board-a
+
+# sim_world [otad args...]: starts otad, makes root/release keys and a
+# version-1 root, uploads it, and makes the factory image 1.0.0.
+sim_world() {
+	start_otad "$@" || return 1
+	W=$TMP/w
+	mkdir -p "$W"
+	curl -sf "$URL/v1/trust/online-key" >"$W/online.pub" || return 1
+	"$OTACTL" key new --out "$W/root" >/dev/null 2>&1 || return 1
+	"$OTACTL" key new --out "$W/rel" >/dev/null 2>&1 || return 1
+	"$OTACTL" root new --root-key "$W/root" --release-key "$W/rel.pub" \
+		--online-key "$W/online.pub" --expires 365d \
+		--out "$W/root.json" >/dev/null 2>&1 || return 1
+	api PUT /v1/trust/root "$ADMIN" --data-binary @"$W/root.json"
+	case $STATUS in 2*) ;; *) echo "# PUT root: $STATUS $BODY"; return 1 ;; esac
+	"$SIM" make-firmware --fw-version 1.0.0 --behavior ok --size 48K \
+		--out "$W/factory.bin"
+}
+
+# sim_release NAME VERSION BEHAVIOR COUNTER [HW] [SIZE]: an image, its
+# artifact upload, its signed release, registered; sets REL_ID.
+sim_release() {
+	local name=$1 ver=$2 beh=$3 ctr=$4 hw=${5:-$HW} size=${6:-200K}
+	"$SIM" make-firmware --fw-version "$ver" --behavior "$beh" \
+		--size "$size" --out "$W/$name.bin" || return 1
+	api POST /v1/artifacts "$ADMIN" --data-binary @"$W/$name.bin"
+	"$OTACTL" release sign --artifact "$W/$name.bin" --fw-version "$ver" \
+		--hw-class "$hw" --security-counter "$ctr" --expires 30d \
+		--key "$W/rel" --out "$W/$name.json" >/dev/null 2>&1 || return 1
+	api POST /v1/releases "$ADMIN" --data-binary @"$W/$name.json"
+	REL_ID=$(jqb .id)
+	case $STATUS in 2*) ;; *) echo "# POST release: $STATUS $BODY"; return 1 ;; esac
+}
+
+# sim_device ID [COUNTER] [HW]: provisions a device and makes its flash
+# ($W/ID.img) with the factory image and the device token.
+sim_device() {
+	local id=$1 ctr=${2:-1} hw=${3:-$HW}
+	api POST /v1/devices "$ADMIN" -d "{\"device_id\":\"$id\",\"hw_class\":\"$hw\",\"fw_version\":\"1.0.0\"}"
+	jqb '.token // .devices[0].token' >"$W/$id.token"
+	"$SIM" init --flash "$W/$id.img" --slot-size 1M --device-id "$id" \
+		--hw-class "$hw" --root "$W/root.json" --firmware "$W/factory.bin" \
+		--security-counter "$ctr" --token-file "$W/$id.token"
+}
+
+# sim_assign ID RELEASE_ID: a direct offer.
+sim_assign() {
+	api POST "/v1/devices/$1/assign" "$ADMIN" -d "{\"release\": $2}"
+	case $STATUS in 2*) ;; *) echo "# assign: $STATUS $BODY" ;; esac
+}
+
+# sim_run ID [otasim run args...]: one power-on and poll.
+sim_run() {
+	local id=$1
+	shift
+	"$SIM" run --flash "$W/$id.img" --server "$URL" --once \
+		--poll-interval 1 "$@" 2>>"$W/$id.log"
+}
+
+# sim_st ID JQ: a field of otasim status.
+sim_st() {
+	"$SIM" status --flash "$W/$1.img" | jq -r "$2"
+}
+
+# sim_running ID: "VERSION SLOT" of the running (active) image.
+sim_running() {
+	"$SIM" status --flash "$W/$1.img" | jq -r '.active as $a |
+		"\(.slots[$a].fw_version) \($a)"'
+}
+
+# sim_history ID: the device's reported states as "state:reason" words.
+sim_history() {
+	api GET "/v1/devices/$1" "$ADMIN"
+	jqb '[.history[] | select(.kind == "status") |
+		"\(.state)\(if .reason then ":" + .reason else "" end)"] | reverse | join(",")'
+}
