@@ -188,10 +188,19 @@ send_report(struct sim_agent *a)
 	if (r->state == SIM_REPORT_NONE || r->sent ||
 	    same_report(r, &a->last_sent))
 		return;
-	if (post_status(a, r->state, r->campaign, r->release_sha256,
-	    r->reason, r->detail)) {
-		r->sent = 1;
-		a->last_sent = *r;
+	if (!post_status(a, r->state, r->campaign, r->release_sha256,
+	    r->reason, r->detail))
+		return;
+	r->sent = 1;
+	a->last_sent = *r;
+	/* An update's last word is kept as sent, so that a later power-on
+	 * does not repeat it; earlier ones are overwritten anyway. */
+	if (r->state == SIM_REPORT_CONFIRMED || r->state == SIM_REPORT_FAILED ||
+	    r->state == SIM_REPORT_ROLLED_BACK) {
+		char err[256];
+
+		if (sim_meta_store(a->f, a->m, err, sizeof(err)) != 0)
+			log_err("%s: %s", a->device_id, err);
 	}
 }
 
@@ -409,23 +418,28 @@ artifact_url(const struct sim_agent *a, const char *u, char *out,
 	return -1;
 }
 
-/* Records a refusal that touched the slot: empties it, then reports. */
+/* A refusal after the download began. A bad image (length, hash) is
+ * dropped and its report kept until sent; a download given up keeps its
+ * progress for a later resume and is reported once. */
 static void
 refuse_download(struct sim_agent *a, const struct offer *of, int slot,
     const char *reason, const char *detail)
 {
 	char err[256];
 
-	if (strcmp(reason, "download") != 0) {
-		sim_slot_clear(&a->m->slot[slot]);
-		sim_meta_set_report(a->m, SIM_REPORT_FAILED, of->campaign,
-		    of->release_sha256, reason, detail);
-		if (sim_meta_store(a->f, a->m, err, sizeof(err)) != 0)
-			log_err("%s: %s", a->device_id, err);
-		a->m->report.sent = 0;
+	if (strcmp(reason, "download") == 0) {
+		refuse(a, of, reason, detail);
+		return;
 	}
-	refuse(a, of, reason, detail);
-	a->last_sent = a->m->report;
+	log_warn("%s: refused the image: %s (%s)", a->device_id, reason,
+	    detail);
+	sim_slot_clear(&a->m->slot[slot]);
+	sim_meta_set_report(a->m, SIM_REPORT_FAILED, of->campaign,
+	    of->release_sha256, reason, detail);
+	send_report(a);
+	if (!a->m->report.sent && sim_meta_store(a->f, a->m, err,
+	    sizeof(err)) != 0)
+		log_err("%s: %s", a->device_id, err);
 }
 
 /* Download, read back, mark pending, reboot. */

@@ -83,3 +83,58 @@ sim_history() {
 	jqb '[.history[] | select(.kind == "status") |
 		"\(.state)\(if .reason then ":" + .reason else "" end)"] | reverse | join(",")'
 }
+
+SIM_TESTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+PROXY_PID=
+PURL=
+_sim_cleanup() {
+	[ -n "$PROXY_PID" ] && kill "$PROXY_PID" 2>/dev/null
+	_cleanup
+}
+trap _sim_cleanup EXIT
+
+# sim_proxy [--update-body F] [--artifact F] [--artifact-cut N]: starts the
+# middlebox of tests/sim/proxy.c in front of otad; sets PURL.
+sim_proxy() {
+	sim_proxy_stop
+	if [ ! -x "$TMP/proxy" ]; then
+		cc -std=c11 -D_GNU_SOURCE -O1 -o "$TMP/proxy" \
+			"$SIM_TESTS/sim/proxy.c" || return 1
+	fi
+	rm -f "$TMP/proxy.port"
+	"$TMP/proxy" "$TMP/proxy.port" "${URL##*:}" "$@" &
+	PROXY_PID=$!
+	local i
+	for i in $(seq 1 100); do
+		[ -s "$TMP/proxy.port" ] && break
+		sleep 0.02
+	done
+	PURL=http://127.0.0.1:$(cat "$TMP/proxy.port")
+}
+
+sim_proxy_stop() {
+	[ -n "$PROXY_PID" ] && { kill "$PROXY_PID"; wait "$PROXY_PID"; } 2>/dev/null
+	PROXY_PID=
+}
+
+# sim_run_via BASEURL ID [args...]: one power-on and poll through BASEURL.
+sim_run_via() {
+	local base=$1 id=$2
+	shift 2
+	"$SIM" run --flash "$W/$id.img" --server "$base" --once \
+		--poll-interval 1 "$@" 2>>"$W/$id.log"
+}
+
+# sim_slot_sha ID SLOT: sha256 of the image bytes in slot A or B, read
+# straight from the flash file (what would really boot). Slots are 1 MiB
+# after the 2 MiB metadata area (docs/device-sim.md).
+sim_slot_sha() {
+	local st len off
+	st=$("$SIM" status --flash "$W/$1.img")
+	len=$(jq -r ".slots.$2.length" <<<"$st")
+	[ "$2" = B ] && off=$((3 * 1024 * 1024)) || off=$((2 * 1024 * 1024))
+	tail -c +$((off + 1)) "$W/$1.img" | head -c "$len" | sha256sum | cut -d' ' -f1
+}
+
+# file_sha FILE
+file_sha() { sha256sum "$1" | cut -d' ' -f1; }
