@@ -42,12 +42,14 @@ sim_release() {
 }
 
 # sim_device ID [COUNTER] [HW]: provisions a device and makes its flash
-# ($W/ID.img) with the factory image and the device token.
+# ($W/ID.img, slots of $SLOT bytes) with the factory image and the device
+# token.
+SLOT=1M
 sim_device() {
 	local id=$1 ctr=${2:-1} hw=${3:-$HW}
 	api POST /v1/devices "$ADMIN" -d "{\"device_id\":\"$id\",\"hw_class\":\"$hw\",\"fw_version\":\"1.0.0\"}"
 	jqb '.token // .devices[0].token' >"$W/$id.token"
-	"$SIM" init --flash "$W/$id.img" --slot-size 1M --device-id "$id" \
+	"$SIM" init --flash "$W/$id.img" --slot-size "$SLOT" --device-id "$id" \
 		--hw-class "$hw" --root "$W/root.json" --firmware "$W/factory.bin" \
 		--security-counter "$ctr" --token-file "$W/$id.token"
 }
@@ -126,13 +128,14 @@ sim_run_via() {
 }
 
 # sim_slot_sha ID SLOT: sha256 of the image bytes in slot A or B, read
-# straight from the flash file (what would really boot). Slots are 1 MiB
-# after the 2 MiB metadata area (docs/device-sim.md).
+# straight from the flash file (what would really boot). Slots of $SLOT
+# bytes follow the 2 MiB metadata area (docs/device-sim.md).
 sim_slot_sha() {
 	local st len off
 	st=$("$SIM" status --flash "$W/$1.img")
 	len=$(jq -r ".slots.$2.length" <<<"$st")
-	[ "$2" = B ] && off=$((3 * 1024 * 1024)) || off=$((2 * 1024 * 1024))
+	off=$((2 * 1024 * 1024))
+	[ "$2" = B ] && off=$((off + $(numfmt --from=iec "$SLOT")))
 	tail -c +$((off + 1)) "$W/$1.img" | head -c "$len" | sha256sum | cut -d' ' -f1
 }
 
