@@ -501,13 +501,34 @@ make_agents(struct fleet *fl)
 	return 0;
 }
 
-int
-sim_fleet_run(const struct sim_fleet_opts *o)
+/* The slot size asked for, or room for four times the factory image
+ * (at least 1 MiB): later images may grow. 0 when the image is missing. */
+static uint64_t
+slot_size(const struct sim_fleet_opts *o)
 {
+	struct stat st;
+	uint64_t s;
+
+	if (o->slot_size > 0)
+		return o->slot_size;
+	if (stat(o->firmware_path, &st) != 0 || st.st_size <= 0) {
+		log_err("fleet: --firmware: %s: %s", o->firmware_path,
+		    strerror(errno));
+		return 0;
+	}
+	s = 4 * (uint64_t)st.st_size;
+	return s < 1024 * 1024 ? 1024 * 1024 : s;
+}
+
+int
+sim_fleet_run(const struct sim_fleet_opts *opts)
+{
+	struct sim_fleet_opts o_copy = *opts, *o = &o_copy;
 	struct fleet fl;
 	int rc = -1;
 
 	memset(&fl, 0, sizeof(fl));
+	o->slot_size = slot_size(opts);
 	fl.o = o;
 	fl.n = o->devices;
 	fl.aopts.server = o->server;
@@ -521,6 +542,8 @@ sim_fleet_run(const struct sim_fleet_opts *o)
 	pthread_cond_init(&fl.cv, NULL);
 	fl.devs = calloc((size_t)fl.n, sizeof(*fl.devs));
 	fl.heap = calloc((size_t)fl.n, sizeof(*fl.heap));
+	if (o->slot_size == 0)
+		goto out;
 	if (fl.devs == NULL || fl.heap == NULL ||
 	    util_mkdir(o->dir, 0755) != 0) {
 		log_err("fleet: cannot set up %s: %s", o->dir, strerror(errno));
