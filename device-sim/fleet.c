@@ -376,12 +376,11 @@ tally(struct fleet *fl, int64_t elapsed_s)
 static void
 print_counts(const char *label, json_t *obj)
 {
-	const char *k;
-	json_t *v;
-
 	printf("%s:", label);
-	json_object_foreach(obj, k, v)
-		printf(" %s=%lld", k, (long long)json_integer_value(v));
+	for (void *it = json_object_iter(obj); it != NULL;
+	    it = json_object_iter_next(obj, it))
+		printf(" %s=%lld", json_object_iter_key(it),
+		    (long long)json_integer_value(json_object_iter_value(it)));
 	printf("\n");
 }
 

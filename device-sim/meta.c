@@ -111,6 +111,8 @@ put(struct enc *e, const void *src, size_t n)
 		e->bad = 1;
 		return;
 	}
+	if (n == 0)
+		return;
 	memcpy(e->p + e->len, src, n);
 	e->len += n;
 }
@@ -240,6 +242,8 @@ get(struct dec *d, void *dst, size_t n)
 		memset(dst, 0, n);
 		return;
 	}
+	if (n == 0)
+		return;
 	memcpy(dst, d->p + d->pos, n);
 	d->pos += n;
 }
