@@ -358,7 +358,7 @@ tally(struct fleet *fl, int64_t elapsed_s)
 		const struct sim_agent_view *v = &fl->devs[i].view;
 
 		dead += v->dead;
-		bump(versions, v->fw_version[0] ? v->fw_version : "unknown");
+		bump(versions, v->fw_version[0] ? v->fw_version : "none");
 		bump(states, v->last_state == SIM_REPORT_NONE ? "none" :
 		    sim_report_state_name(v->last_state));
 		if ((v->last_state == SIM_REPORT_FAILED ||
