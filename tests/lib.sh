@@ -15,7 +15,10 @@ BODY=
 export OTACTL_KDF=interactive
 
 _cleanup() {
-	[ -n "$OTAD_PID" ] && kill -9 "$OTAD_PID" 2>/dev/null
+	if [ -n "$OTAD_PID" ]; then
+		kill -9 "$OTAD_PID" 2>/dev/null
+		wait "$OTAD_PID" 2>/dev/null
+	fi
 	rm -rf "$TMP"
 }
 trap _cleanup EXIT
@@ -77,7 +80,7 @@ stop_otad() {
 	local sig=${1:-TERM}
 	[ -z "$OTAD_PID" ] && return 0
 	kill -"$sig" "$OTAD_PID" 2>/dev/null
-	wait "$OTAD_PID"
+	wait "$OTAD_PID" 2>/dev/null
 	OTAD_RC=$?
 	OTAD_PID=
 }

@@ -64,6 +64,26 @@ add_members(struct db_tx *tx, struct db_cohort_write *w, int64_t cohort)
 	return DB_OK;
 }
 
+static int
+member_count(struct db_conn *c, int64_t cohort, int64_t *n)
+{
+	static const char sql[] = "SELECT COUNT(*) FROM cohort_devices "
+	    "WHERE cohort = ?";
+	sqlite3_stmt *st = db_stmt(c, sql);
+	int s;
+
+	if (st == NULL)
+		return DB_ERR;
+	sqlite3_bind_int64(st, 1, cohort);
+	s = sqlite3_step(st);
+	*n = s == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	if (s == SQLITE_ROW)
+		return DB_OK;
+	db_report(c, "cohort count");
+	return DB_ERR;
+}
+
 int
 db_cohort_write(struct db_tx *tx, void *arg)
 {
@@ -94,7 +114,9 @@ db_cohort_write(struct db_tx *tx, void *arg)
 		if ((rc = db_step_done(tx->c, st, "cohort clear")) != DB_OK)
 			return rc;
 	}
-	return add_members(tx, w, id);
+	if ((rc = add_members(tx, w, id)) != DB_OK)
+		return rc;
+	return member_count(tx->c, id, &w->count);
 }
 
 #define COHORT_COLS "c.id, c.name, c.description, c.created_at, " \

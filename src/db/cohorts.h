@@ -14,6 +14,7 @@ struct db_cohort_write {
 	int64_t now;
 	int create;			/* 1: POST (new), 0: replace members */
 	size_t missing;			/* out: index of an unknown device_id */
+	int64_t count;			/* out: members afterwards */
 };
 /* Creates a cohort or replaces its members (write job). DB_CONFLICT if it
  * exists (create), DB_NOTFOUND if it does not (replace), DB_INVALID when

@@ -148,6 +148,9 @@ db_device_list(struct db *db, const struct db_device_filter *f,
 	    "     WHERE cd.device = d.id AND c.name = ?3)) "
 	    "AND (?4 IS NULL OR d.fw_version = ?4) "
 	    "AND (?5 IS NULL OR d.device_id > ?5) "
+	    "AND (?7 = 0 OR EXISTS (SELECT 1 FROM campaign_devices m "
+	    "     WHERE m.campaign = ?7 AND m.device = d.id "
+	    "     AND (?8 IS NULL OR m.state = ?8))) "
 	    "ORDER BY d.device_id LIMIT ?6";
 	struct db_conn *c = db_rd_get(db);
 	sqlite3_stmt *st = db_stmt(c, sql);
@@ -162,6 +165,8 @@ db_device_list(struct db *db, const struct db_device_filter *f,
 	db_bind_text(st, 4, f->fw_version);
 	db_bind_text(st, 5, f->after);
 	sqlite3_bind_int64(st, 6, f->limit);
+	sqlite3_bind_int64(st, 7, f->campaign);
+	db_bind_text(st, 8, f->state);
 	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
 		row_to_device(st, d);
 		if (load_tags(c, d) != DB_OK)

@@ -53,6 +53,8 @@ struct db_device {
 };
 struct db_device_filter {
 	const char *hw_class, *tag, *cohort, *fw_version;	/* NULL: any */
+	int64_t campaign;	/* 0: any; else members of this campaign */
+	const char *state;	/* with campaign: members in this state */
 	const char *after;	/* device_id cursor */
 	int64_t limit;
 };

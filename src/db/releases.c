@@ -261,7 +261,7 @@ db_offer_set(struct db_tx *tx, void *arg)
 	    "WHERE device_id = ?";
 	static const char rel[] = "SELECT r.revoked_at IS NOT NULL, "
 	    "EXISTS (SELECT 1 FROM release_hw_classes h WHERE h.release_id = r.id "
-	    "AND h.hw_class = ?2) FROM releases r WHERE r.id = ?1";
+	    "AND h.hw_class = ?2), r.expires <= ?3 FROM releases r WHERE r.id = ?1";
 	static const char put[] = "INSERT OR REPLACE INTO offers (device, "
 	    "release_id, state, created_at, created_by, updated_at) "
 	    "VALUES (?, ?, 'offered', ?, ?, ?)";
@@ -269,7 +269,7 @@ db_offer_set(struct db_tx *tx, void *arg)
 	sqlite3_stmt *st = db_stmt(tx->c, dev);
 	char hw[65];
 	int64_t device;
-	int s, revoked, fits, rc;
+	int s, revoked, fits, expired, rc;
 
 	if (st == NULL)
 		return DB_ERR;
@@ -285,6 +285,7 @@ db_offer_set(struct db_tx *tx, void *arg)
 		return DB_ERR;
 	sqlite3_bind_int64(st, 1, o->release_id);
 	db_bind_text(st, 2, hw);
+	sqlite3_bind_int64(st, 3, o->now);
 	if ((s = sqlite3_step(st)) != SQLITE_ROW) {
 		sqlite3_reset(st);
 		o->why = "no such release";
@@ -292,9 +293,11 @@ db_offer_set(struct db_tx *tx, void *arg)
 	}
 	revoked = sqlite3_column_int(st, 0);
 	fits = sqlite3_column_int(st, 1);
+	expired = sqlite3_column_int(st, 2);
 	sqlite3_reset(st);
-	if (revoked || !fits) {
-		o->why = revoked ? "the release is revoked" :
+	if (revoked || expired || !fits) {
+		o->why = revoked ? "the release is revoked" : expired ?
+		    "the release has expired; sign a new one" :
 		    "the release does not list the device's hw_class";
 		return DB_INVALID;
 	}

@@ -328,3 +328,53 @@ rollout_gate(const struct rollout_policy *p, const int *stages, int nstages,
 		text_add(&t, "%sbake %s left", sep, dur);
 	}
 }
+
+/* Drops a UTF-8 sequence cut short at the end of s. */
+static void
+utf8_trim(char *s)
+{
+	size_t n = strlen(s), i = n;
+
+	while (i > 0 && ((unsigned char)s[i - 1] & 0xc0) == 0x80)
+		i--;
+	if (i > 0 && ((unsigned char)s[i - 1] & 0x80) != 0) {
+		unsigned char lead = (unsigned char)s[i - 1];
+		size_t want = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : 2;
+		if (n - (i - 1) < want)
+			s[i - 1] = '\0';
+	}
+}
+
+void
+rollout_gate_nested(const struct rollout_policy *p, const int *stages,
+    int nstages, int stage_index, int64_t stage_opened_at,
+    const struct rollout_counts *stage, const struct rollout_counts *added,
+    int64_t now, struct rollout_decision *d)
+{
+	struct rollout_decision nd;
+	char reason[ROLLOUT_REASON_MAX];
+
+	rollout_gate(p, stages, nstages, stage_index, stage_opened_at, stage,
+	    now, d);
+	d->scope = ROLLOUT_SCOPE_STAGE;
+	if (d->verdict == ROLLOUT_HALT || stage_index == 0 || added == NULL ||
+	    strncmp(d->reason, "invalid input", 13) == 0)
+		return;
+	rollout_gate(p, stages, nstages, stage_index, stage_opened_at, added,
+	    now, &nd);
+	nd.scope = ROLLOUT_SCOPE_ADDED;
+	/* The prefix may push the end out: cut on a character boundary. */
+	{
+		static const char pfx[] = "devices added by this stage: ";
+		size_t n = strlen(nd.reason), room = sizeof(reason) - sizeof(pfx);
+
+		if (n > room)
+			n = room;
+		memcpy(reason, pfx, sizeof(pfx) - 1);
+		memcpy(reason + sizeof(pfx) - 1, nd.reason, n);
+		reason[sizeof(pfx) - 1 + n] = '\0';
+	}
+	utf8_trim(reason);
+	memcpy(nd.reason, reason, sizeof(nd.reason));
+	*d = nd;
+}

@@ -274,8 +274,15 @@ enum rollout_verdict {
 };
 #define ROLLOUT_VERDICTS	(ROLLOUT_COMPLETE + 1)
 
+/* Which devices a decision counted (see rollout_gate_nested). */
+enum rollout_scope {
+	ROLLOUT_SCOPE_STAGE,	/* every member of the open stage */
+	ROLLOUT_SCOPE_ADDED,	/* the members the open stage added */
+};
+
 struct rollout_decision {
 	enum rollout_verdict verdict;
+	enum rollout_scope scope;
 	char reason[ROLLOUT_REASON_MAX];	/* one sentence, UTF-8 */
 	int64_t members;
 	int64_t pending;
@@ -298,5 +305,18 @@ const char *rollout_verdict_name(enum rollout_verdict v);
 void rollout_gate(const struct rollout_policy *p, const int *stages,
     int nstages, int stage_index, int64_t stage_opened_at,
     const struct rollout_counts *c, int64_t now, struct rollout_decision *d);
+
+/* The daemon's gate over nested stages. First rollout_gate over every
+ * member of the open stage (`stage`): a HALT there stands, so a device of
+ * an earlier stage that regresses still stops the campaign. Past stage 1,
+ * the stage may only pass on evidence from the devices it added (`added`:
+ * buckets from the previous stage's pct * 100 up to this one's), so a stage
+ * never advances on its predecessors' healthy devices alone: the verdict is
+ * then rollout_gate over `added`, scope ROLLOUT_SCOPE_ADDED, its reason
+ * prefixed "devices added by this stage: ". Always writes all of *d. */
+void rollout_gate_nested(const struct rollout_policy *p, const int *stages,
+    int nstages, int stage_index, int64_t stage_opened_at,
+    const struct rollout_counts *stage, const struct rollout_counts *added,
+    int64_t now, struct rollout_decision *d);
 
 #endif

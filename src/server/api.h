@@ -51,7 +51,8 @@ void api_json(struct api_req *a, int status, json_t *doc);
 /* Replies {"error": {code, message}} with the status. */
 void api_err(struct api_req *a, int status, const char *code,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-/* Replies 500 after a store failure (already logged by the store). */
+/* Replies 503 store_unavailable after a store failure (already logged by
+ * the store): nothing was changed and the call may be retried. */
 void api_err_db(struct api_req *a, int rc, const char *what);
 
 /* Runs fn on the writer; once committed, 'then' runs with its result on

@@ -298,10 +298,12 @@ offer_member(struct api_req *a, const struct live *l, uint32_t bucket,
 		free(t);
 		return 0;
 	}
-	if (t->rel.revoked || strcmp(t->rel.fw_version, fw) == 0 ||
+	if (t->rel.revoked || t->rel.expires <= now ||
+	    strcmp(t->rel.fw_version, fw) == 0 ||
 	    !rollout_should_offer(l->state, l->stages[l->stage], bucket, ds,
 	    m->attempts, &l->policy)) {
-		if (!t->rel.revoked && strcmp(t->rel.fw_version, fw) != 0 &&
+		if (!t->rel.revoked && t->rel.expires > now &&
+		    strcmp(t->rel.fw_version, fw) != 0 &&
 		    (ds == ROLLOUT_DEV_INSTALLED || ds == ROLLOUT_DEV_CONFIRMED ||
 		    ds == ROLLOUT_DEV_HEALTHY))
 			reports_fallback_submit(a->srv, a->who.device, l->id, fw,

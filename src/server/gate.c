@@ -101,12 +101,12 @@ count_one(const char *state, int64_t n, void *arg)
 
 /* The numbers behind a decision, as JSON text (malloc'd). */
 static char *
-decision_json(const struct eval *e, const struct rollout_decision *d,
-    const char *scope)
+decision_json(const struct eval *e, const struct rollout_decision *d)
 {
 	json_t *o = json_pack("{s:s,s:s,s:i,s:i,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,"
 	    "s:f,s:f,s:I,s:I,s:s}", "verdict", rollout_verdict_name(d->verdict),
-	    "counted", scope,
+	    "counted", d->scope == ROLLOUT_SCOPE_ADDED ? "added_devices" :
+	    "stage",
 	    "stage", e->c->stage, "percent", e->stages[e->c->stage],
 	    "members", (json_int_t)d->members, "pending", (json_int_t)d->pending,
 	    "started", (json_int_t)d->started, "in_flight",
@@ -175,38 +175,30 @@ apply(struct eval *e, const struct rollout_decision *d, const char *detail)
 	return DB_OK;
 }
 
-/* Counts the members with lo <= bucket < hi into e->counts. */
+/* Counts the members with lo <= bucket < hi into *c. */
 static int
-count(struct eval *e, uint32_t lo, uint32_t hi)
+count(struct eval *e, uint32_t lo, uint32_t hi, struct rollout_counts *c)
 {
 	memset(&e->counts, 0, sizeof(e->counts));
-	return db_member_counts_tx(e->tx, e->c->id, lo, hi, count_one, e);
+	if (db_member_counts_tx(e->tx, e->c->id, lo, hi, count_one, e) != DB_OK)
+		return DB_ERR;
+	*c = e->counts;
+	return DB_OK;
 }
 
-/* Decides for the open stage. Failures anywhere in it halt (a device of
- * an earlier stage that regresses still counts); passing needs evidence
- * from the devices this stage added, so a stage cannot pass on its
- * predecessors' healthy devices alone. */
+/* Decides for the open stage over its members and those it added. */
 static int
-decide(struct eval *e, struct rollout_decision *d, const char **scope)
+decide(struct eval *e, struct rollout_decision *d)
 {
 	const struct db_campaign *c = e->c;
+	struct rollout_counts all, added;
 	uint32_t hi = (uint32_t)e->stages[c->stage] * 100;
 	uint32_t lo = c->stage > 0 ? (uint32_t)e->stages[c->stage - 1] * 100 : 0;
-	int rc;
 
-	if ((rc = count(e, 0, hi)) != DB_OK)
-		return rc;
-	rollout_gate(&e->p, e->stages, e->nstages, c->stage, c->stage_opened_at,
-	    &e->counts, e->now, d);
-	*scope = "stage";
-	if (d->verdict == ROLLOUT_HALT || lo == 0)
-		return DB_OK;
-	if ((rc = count(e, lo, hi)) != DB_OK)
-		return rc;
-	rollout_gate(&e->p, e->stages, e->nstages, c->stage, c->stage_opened_at,
-	    &e->counts, e->now, d);
-	*scope = "new_devices";
+	if (count(e, 0, hi, &all) != DB_OK || count(e, lo, hi, &added) != DB_OK)
+		return DB_ERR;
+	rollout_gate_nested(&e->p, e->stages, e->nstages, c->stage,
+	    c->stage_opened_at, &all, &added, e->now, d);
 	return DB_OK;
 }
 
@@ -216,7 +208,6 @@ evaluate(struct db_tx *tx, struct srv *s, struct db_campaign *c, int64_t now)
 {
 	struct eval e;
 	struct rollout_decision d;
-	const char *scope;
 	char *detail;
 	int rc;
 	char before[16];
@@ -229,10 +220,10 @@ evaluate(struct db_tx *tx, struct srv *s, struct db_campaign *c, int64_t now)
 	if ((rc = db_member_in_flight_tx(tx, c->id, sweep_one, &e)) != DB_OK ||
 	    e.rc != DB_OK)
 		return rc != DB_OK ? rc : e.rc;
-	if ((rc = decide(&e, &d, &scope)) != DB_OK)
+	if ((rc = decide(&e, &d)) != DB_OK)
 		return rc;
 	metrics_add(M_GATE_RUNS, 1);
-	detail = decision_json(&e, &d, scope);
+	detail = decision_json(&e, &d);
 	snprintf(before, sizeof(before), "%s", c->state);
 	rc = apply(&e, &d, detail);
 	free(detail);

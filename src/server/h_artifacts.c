@@ -247,14 +247,16 @@ h_artifacts_get(struct api_req *a)
 		api_err(a, 404, "not_found", "no artifact %s", sha);
 		return;
 	}
-	snprintf(etag, sizeof(etag), "\"%s\"", sha);
+	snprintf(etag, sizeof(etag), "\"%.64s\"", sha);
 	http_add_header(a->http, "ETag", etag);
 	http_add_header(a->http, "Accept-Ranges", "bytes");
 	/* Content-addressed: the bytes behind a name never change. */
 	http_add_header(a->http, "Cache-Control", "public, max-age=31536000, "
 	    "immutable");
 	inm = http_header(a->http, "If-None-Match");
-	if (inm != NULL && (strcmp(inm, etag) == 0 || strcmp(inm, "*") == 0)) {
+	/* Weak comparison (RFC 9110): W/"sha" and lists match too. */
+	if (inm != NULL && (strstr(inm, etag) != NULL ||
+	    strcmp(inm, "*") == 0)) {
 		close(fd);
 		http_reply(a->http, 304, NULL, "", 0);
 		return;

@@ -59,6 +59,9 @@ read_stages(struct api_req *a, int out[ROLLOUT_MAX_STAGES], int *n)
 		out[(*n)++] = (int)json_integer_value(v);
 	}
 	if (rollout_stages_validate(out, *n, &why) != 0) {
+		/* The rollout's reason may already name the field. */
+		if (why != NULL && strncmp(why, "stages ", 7) == 0)
+			why += 7;
 		api_err(a, 422, "invalid_field", "stages: %s", why ? why :
 		    "must be strictly increasing and end at 100");
 		return -1;
@@ -105,14 +108,14 @@ check_refs(struct api_req *a, struct db_campaign *c, const char *cohort)
 		return -1;
 	}
 	rc = db_release_get(a->srv->db, c->release_id, r, NULL, NULL);
-	if (rc == DB_OK && r->revoked_at != 0)
+	if (rc == DB_OK && (r->revoked_at != 0 || r->expires <= util_now()))
 		rc = DB_INVALID;
 	if (rc == DB_OK && c->name[0] == '\0')
 		snprintf(c->name, sizeof(c->name), "%s", r->fw_version);
 	free(r);
 	if (rc == DB_NOTFOUND || rc == DB_INVALID) {
 		api_err(a, 422, "invalid_field", "release: %s", rc == DB_NOTFOUND ?
-		    "no such release" : "the release is revoked");
+		    "no such release" : "the release is revoked or expired");
 		return -1;
 	}
 	if (rc != DB_OK) {

@@ -39,7 +39,7 @@ write_then(struct api_req *a, int rc)
 		api_err_db(a, rc, "store the cohort");
 	else
 		api_json(a, s->w.create ? 201 : 200, json_pack("{s:s,s:I}", "name",
-		    s->w.name, "devices", (json_int_t)s->w.n));
+		    s->w.name, "devices", (json_int_t)s->w.count));
 }
 
 /* Reads "devices": [device_id, ...] into s; -1 having replied. */

@@ -93,7 +93,9 @@ direct_offer(struct api_req *a, const char *fw, const char *nonce,
 		return 0;
 	if (offers_release(a->srv->offers, a->who.offer_release, &rel) != 0)
 		return 0;
-	if (rel.revoked || strcmp(rel.fw_version, fw) == 0) {
+	/* Devices would refuse an expired release: offering it only costs
+	 * them a download and the campaign a failure. */
+	if (rel.revoked || rel.expires <= now || strcmp(rel.fw_version, fw) == 0) {
 		rel_snap_free(&rel);
 		return 0;
 	}
@@ -319,6 +321,8 @@ h_device_health(struct api_req *a)
 	h->srv = a->srv;
 	h->device = a->who.device;
 	h->now = util_now();
+	/* A health report declares what runs, like a poll. */
+	seen_note(a->srv->seen, a->who.device, h->now, h->fw_version);
 	api_write(a, reports_health, h, health_then);
 }
 

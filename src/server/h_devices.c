@@ -80,8 +80,13 @@ provision_then(struct api_req *a, int rc)
 	json_t *out;
 
 	if (rc == DB_CONFLICT) {
+		char prefix[32] = "";
+
+		if (!p->single)
+			snprintf(prefix, sizeof(prefix), "devices[%zu].",
+			    p->add.failed);
 		api_err(a, 409, "exists", "%sdevice_id %s exists or repeats; "
-		    "nothing was provisioned", p->single ? "" : "devices[",
+		    "nothing was provisioned", prefix,
 		    p->add.items[p->add.failed].device_id);
 		return;
 	}
@@ -185,6 +190,18 @@ h_devices_list(struct api_req *a)
 	f.tag = http_query(a->http, "tag");
 	f.cohort = http_query(a->http, "cohort");
 	f.fw_version = http_query(a->http, "fw_version");
+	f.state = http_query(a->http, "state");
+	if (http_query(a->http, "campaign") != NULL &&
+	    util_parse_int(http_query(a->http, "campaign"), 1, INT64_MAX,
+	    &f.campaign) != 0) {
+		api_err(a, 400, "bad_query", "campaign: must be a campaign id");
+		return;
+	}
+	if (f.state != NULL && f.campaign == 0) {
+		api_err(a, 400, "bad_query", "state: filters members of a "
+		    "campaign; give campaign= too");
+		return;
+	}
 	arr = json_array();
 	rc = db_device_list(a->srv->db, &f, list_one, arr);
 	if (rc != DB_OK) {

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db/campaigns.h"
 #include "db/releases.h"
 #include "server/api.h"
 #include "server/offers.h"
@@ -83,6 +84,7 @@ load(struct offers *o, int64_t id, struct rel_snap *out)
 	memcpy(out->artifact_sha256, r->artifact_sha256,
 	    sizeof(out->artifact_sha256));
 	out->revoked = r->revoked_at != 0;
+	out->expires = r->expires;
 	rc = 0;
 out:
 	free(r);
@@ -129,10 +131,29 @@ offers_forget(struct offers *o, int64_t id)
 	pthread_mutex_unlock(&o->mu);
 }
 
+static void
+membership_one(const struct db_membership *ms, void *arg)
+{
+	json_array_append_new(arg, json_pack("{s:I,s:s,s:I,s:s,s:s?,s:i,s:i,"
+	    "s:o,s:o}", "campaign", (json_int_t)ms->m.campaign, "campaign_state",
+	    ms->campaign_state, "release", (json_int_t)ms->release_id, "state",
+	    ms->m.state, "reason", ms->m.reason[0] ? ms->m.reason : NULL,
+	    "attempts", ms->m.attempts, "bucket", (int)ms->m.bucket,
+	    "last_change", api_time(ms->m.last_change), "confirmed_at",
+	    api_time(ms->m.confirmed_at)));
+}
+
 void
 offers_describe_device(struct api_req *a, int64_t device, json_t *out)
 {
 	struct db_offer off;
+	json_t *camps = json_array();
+
+	if (db_device_memberships(a->srv->db, device, membership_one, camps) ==
+	    DB_OK)
+		json_object_set_new(out, "campaigns", camps);
+	else
+		json_decref(camps);
 
 	if (db_offer_get(a->srv->db, device, &off) == DB_OK)
 		json_object_set_new(out, "offer", json_pack("{s:I,s:s,s:s?,s:o,"

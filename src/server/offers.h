@@ -25,6 +25,7 @@ struct rel_snap {
 	char fw_version[65];
 	char artifact_sha256[SIGN_SHA256_HEX];
 	int revoked;
+	int64_t expires;
 };
 
 struct offers *offers_new(struct db *db);

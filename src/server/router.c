@@ -114,22 +114,25 @@ api_route_find(enum http_method m, const char *path,
 {
 	static const char *const names[] = { "GET", "HEAD", "POST", "PUT",
 	    "DELETE" };
-	int methods = 0;
+	int methods = 0, head = m == HTTP_HEAD;
 
-	/* HEAD is answered wherever GET is; the HTTP layer drops the body. */
-	if (m == HTTP_HEAD)
+	/* HEAD is answered wherever GET is (the HTTP layer drops the body),
+	 * except on device calls: a poll records state, a HEAD must not. */
+	if (head)
 		m = HTTP_GET;
 	for (size_t i = 0; i < ARRAY_LEN(routes); i++) {
+		int safe_head = routes[i].need != NEED_DEVICE;
+
 		if (!match(routes[i].pattern, path, NULL))
 			continue;
-		if (routes[i].method == m) {
+		if (routes[i].method == m && (!head || safe_head)) {
 			match(routes[i].pattern, path, args);
 			return &routes[i];
 		}
 		methods |= routes[i].method;
+		if (routes[i].method == HTTP_GET && safe_head)
+			methods |= HTTP_HEAD;
 	}
-	if (methods & HTTP_GET)
-		methods |= HTTP_HEAD;
 	allow[0] = '\0';
 	for (size_t i = 0; i < ARRAY_LEN(names); i++) {
 		if (!(methods & (1 << i)))

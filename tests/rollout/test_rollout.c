@@ -1045,6 +1045,61 @@ START_TEST(test_gate_halt_wins)
 }
 END_TEST
 
+static struct rollout_decision
+nested_at(const struct rollout_policy *p, int stage, int64_t age,
+    struct rollout_counts all, struct rollout_counts added)
+{
+	struct rollout_decision d;
+
+	memset(&d, 0x5a, sizeof(d));
+	rollout_gate_nested(p, default_stages, 4, stage, T0, &all, &added,
+	    T0 + age, &d);
+	return d;
+}
+
+/* Past stage 1, passing needs the added devices; halting needs anyone. */
+START_TEST(test_gate_nested)
+{
+	struct rollout_policy p = policy();
+	struct rollout_decision d;
+	/* 10 healthy from stage 1, 90 new devices still pending. */
+	struct rollout_counts all = counts(90, 0, 0, 0, 0, 10, 0, 0, 0);
+	struct rollout_counts added = counts(90, 0, 0, 0, 0, 0, 0, 0, 0);
+
+	d = gate_at(&p, 1, 7200, all);
+	ck_verdict(d, ROLLOUT_ADVANCE);		/* the plain gate would pass */
+	d = nested_at(&p, 1, 7200, all, added);
+	ck_verdict(d, ROLLOUT_CONTINUE);
+	ck_assert_int_eq(d.scope, ROLLOUT_SCOPE_ADDED);
+	ck_assert_ptr_nonnull(strstr(d.reason, "devices added by this stage"));
+	/* Five added devices healthy: now it passes, counted on them. */
+	added = counts(85, 0, 0, 0, 0, 5, 0, 0, 0);
+	all = counts(85, 0, 0, 0, 0, 15, 0, 0, 0);
+	d = nested_at(&p, 1, 7200, all, added);
+	ck_verdict(d, ROLLOUT_ADVANCE);
+	ck_assert_int_eq(d.healthy, 5);
+	/* Stage 1 devices regressing halt a later stage. */
+	all = counts(85, 0, 0, 0, 0, 3, 2, 10, 0);
+	d = nested_at(&p, 1, 7200, all, added);
+	ck_verdict(d, ROLLOUT_HALT);
+	ck_assert_int_eq(d.scope, ROLLOUT_SCOPE_STAGE);
+	/* Failures among the added alone halt as well. */
+	all = counts(80, 0, 0, 0, 0, 15, 5, 0, 0);
+	added = counts(80, 0, 0, 0, 0, 5, 5, 0, 0);
+	d = nested_at(&p, 1, 7200, all, added);
+	ck_verdict(d, ROLLOUT_HALT);
+	/* Stage 1 has no "added" distinct from its members. */
+	all = counts(0, 0, 0, 0, 0, 10, 0, 0, 0);
+	d = nested_at(&p, 0, 7200, all, counts(10, 0, 0, 0, 0, 0, 0, 0, 0));
+	ck_verdict(d, ROLLOUT_ADVANCE);
+	ck_assert_int_eq(d.scope, ROLLOUT_SCOPE_STAGE);
+	/* A stage that added nobody passes at once. */
+	all = counts(0, 0, 0, 0, 0, 10, 0, 0, 0);
+	d = nested_at(&p, 2, 0, all, counts(0, 0, 0, 0, 0, 0, 0, 0, 0));
+	ck_verdict(d, ROLLOUT_ADVANCE);
+}
+END_TEST
+
 START_TEST(test_gate_empty_stage)
 {
 	struct rollout_policy p = policy();
@@ -1393,7 +1448,7 @@ sim_run(struct sim *s, int good, int64_t max_t)
 	s->opened = 0;
 	s->stage_opened[0] = 0;
 	for (now = 0; now <= max_t; now += 60) {
-		struct rollout_counts c;
+		struct rollout_counts c, added;
 		struct rollout_decision d;
 		enum rollout_action act;
 
@@ -1441,14 +1496,24 @@ sim_run(struct sim *s, int good, int64_t max_t)
 		if (s->cs != RU)
 			continue;
 		memset(&c, 0, sizeof(c));
+		memset(&added, 0, sizeof(added));
 		for (i = 0; i < FLEET; i++) {
 			if (!rollout_in_stage(s->bucket[i], s->stages[s->stage]))
 				continue;
 			c.members++;
 			c.by_state[s->ds[i]]++;
+			if (s->stage > 0 && rollout_in_stage(s->bucket[i],
+			    s->stages[s->stage - 1]))
+				continue;
+			added.members++;
+			added.by_state[s->ds[i]]++;
 		}
-		rollout_gate(&s->p, s->stages, s->nstages, s->stage, s->opened,
-		    &c, now, &d);
+		rollout_gate_nested(&s->p, s->stages, s->nstages, s->stage,
+		    s->opened, &c, &added, now, &d);
+		if (getenv("ROLLOUT_SIM_TRACE") != NULL &&
+		    d.verdict != ROLLOUT_CONTINUE)
+			printf("sim %lld:%02lld %s\n", (long long)(now / 3600),
+			    (long long)(now % 3600 / 60), d.reason);
 		switch (d.verdict) {
 		case ROLLOUT_ADVANCE: act = ROLLOUT_ACT_ADVANCE; break;
 		case ROLLOUT_HALT: act = ROLLOUT_ACT_HALT; break;
@@ -1592,6 +1657,7 @@ rollout_suite(void)
 	tcase_add_test(tc, test_gate_halt_thresholds);
 	tcase_add_test(tc, test_gate_halt_reason);
 	tcase_add_test(tc, test_gate_halt_wins);
+	tcase_add_test(tc, test_gate_nested);
 	tcase_add_test(tc, test_gate_empty_stage);
 	tcase_add_test(tc, test_gate_absent);
 	tcase_add_test(tc, test_gate_bake);
