@@ -1,11 +1,522 @@
 /* otasim: the device simulator (one device or a fleet). */
+#include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "agent.h"
+#include "boot.h"
+#include "device.h"
+#include "fleet.h"
+#include "flash.h"
+#include "fw.h"
+#include "meta.h"
+#include "net.h"
+#include "sign/sign.h"
+#include "util/log.h"
+#include "util/util.h"
+
+#define USAGE "usage: otasim make-firmware|init|run|boot|status|fleet " \
+	"[flags] (see docs/device-sim.md)"
+#define EXIT_USAGE 2
+
+/* Every flag of every command; each command accepts its own subset. */
+enum {
+	O_FW_VERSION = 256, O_BEHAVIOR, O_SIZE, O_OUT, O_FLASH, O_SLOT_SIZE,
+	O_DEVICE_ID, O_HW_CLASS, O_ROOT, O_FIRMWARE, O_SECURITY_COUNTER,
+	O_TOKEN_FILE, O_FAULTY, O_SERVER, O_TOKEN, O_ONCE, O_POLL_INTERVAL,
+	O_CRASH_AFTER, O_MAX_TIME, O_DEVICES, O_ADMIN_TOKEN, O_TOKENS, O_DIR,
+	O_CONCURRENCY, O_DURATION, O_UNTIL_IDLE, O_SUMMARY, O_ID_PREFIX,
+	O_TRIES, O_LOG_LEVEL, O_PROGRESS, O_FAULTY_PCT,
+};
+
+static const struct option all_opts[] = {
+	{ "fw-version", required_argument, NULL, O_FW_VERSION },
+	{ "behavior", required_argument, NULL, O_BEHAVIOR },
+	{ "size", required_argument, NULL, O_SIZE },
+	{ "out", required_argument, NULL, O_OUT },
+	{ "flash", required_argument, NULL, O_FLASH },
+	{ "slot-size", required_argument, NULL, O_SLOT_SIZE },
+	{ "device-id", required_argument, NULL, O_DEVICE_ID },
+	{ "hw-class", required_argument, NULL, O_HW_CLASS },
+	{ "root", required_argument, NULL, O_ROOT },
+	{ "firmware", required_argument, NULL, O_FIRMWARE },
+	{ "security-counter", required_argument, NULL, O_SECURITY_COUNTER },
+	{ "token-file", required_argument, NULL, O_TOKEN_FILE },
+	{ "faulty-hw", no_argument, NULL, O_FAULTY },
+	{ "server", required_argument, NULL, O_SERVER },
+	{ "token", required_argument, NULL, O_TOKEN },
+	{ "once", no_argument, NULL, O_ONCE },
+	{ "poll-interval", required_argument, NULL, O_POLL_INTERVAL },
+	{ "crash-after", required_argument, NULL, O_CRASH_AFTER },
+	{ "max-time", required_argument, NULL, O_MAX_TIME },
+	{ "devices", required_argument, NULL, O_DEVICES },
+	{ "admin-token", required_argument, NULL, O_ADMIN_TOKEN },
+	{ "tokens", required_argument, NULL, O_TOKENS },
+	{ "dir", required_argument, NULL, O_DIR },
+	{ "faulty", required_argument, NULL, O_FAULTY_PCT },
+	{ "concurrency", required_argument, NULL, O_CONCURRENCY },
+	{ "duration", required_argument, NULL, O_DURATION },
+	{ "until-idle", required_argument, NULL, O_UNTIL_IDLE },
+	{ "summary", required_argument, NULL, O_SUMMARY },
+	{ "id-prefix", required_argument, NULL, O_ID_PREFIX },
+	{ "download-tries", required_argument, NULL, O_TRIES },
+	{ "log-level", required_argument, NULL, O_LOG_LEVEL },
+	{ "progress", required_argument, NULL, O_PROGRESS },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* Everything any command takes, parsed. */
+struct args {
+	const char *cmd;
+	const char *fw_version, *out, *flash, *device_id, *hw_class, *root;
+	const char *firmware, *token_file, *server, *token, *admin_token;
+	const char *tokens, *dir, *summary, *id_prefix;
+	enum sim_fw_behavior behavior;
+	uint64_t size, slot_size;
+	int64_t security_counter, poll_interval, crash_after, max_time;
+	int64_t devices, faulty_pct, concurrency, duration, until_idle, tries;
+	int64_t progress;
+	int once, faulty, have_behavior;
+	unsigned long long seen;	/* bit per flag given */
+};
+
+static const char *
+flag_name(int code)
+{
+	for (const struct option *o = all_opts; o->name != NULL; o++)
+		if (o->val == code)
+			return o->name;
+	return "?";
+}
+
+static int usage_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Prints "otasim: <message>" and gives the usage exit status. */
+static int
+usage_err(const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "otasim: %s\n", line);
+	return EXIT_USAGE;
+}
+
+static int
+num(const char *s, int code, int64_t min, int64_t max, int64_t *out)
+{
+	return util_parse_int(s, min, max, out) == 0 ? 0 :
+	    usage_err("--%s: expected a whole number in [%lld, %lld], got "
+	    "\"%s\"", flag_name(code), (long long)min, (long long)max, s);
+}
+
+static int
+dur(const char *s, int code, int64_t *out)
+{
+	return util_parse_duration(s, out) == 0 ? 0 :
+	    usage_err("--%s: expected a duration (90, 15m, 2h), got \"%s\"",
+	    flag_name(code), s);
+}
+
+static int
+size_arg(const char *s, int code, uint64_t *out)
+{
+	return util_parse_size(s, out) == 0 && *out > 0 ? 0 :
+	    usage_err("--%s: expected a size (4096, 64K, 4M), got \"%s\"",
+	    flag_name(code), s);
+}
+
+/* Stores one flag's value; 0, or EXIT_USAGE. */
+static int
+take(struct args *a, int c, const char *v)
+{
+	switch (c) {
+	case O_FW_VERSION: a->fw_version = v; return 0;
+	case O_BEHAVIOR:
+		a->have_behavior = 1;
+		return sim_fw_behavior_parse(v, &a->behavior) == 0 ? 0 :
+		    usage_err("--behavior: expected ok, selftest-fail or "
+		    "crash-on-boot, got \"%s\"", v);
+	case O_SIZE: return size_arg(v, c, &a->size);
+	case O_OUT: a->out = v; return 0;
+	case O_FLASH: a->flash = v; return 0;
+	case O_SLOT_SIZE: return size_arg(v, c, &a->slot_size);
+	case O_DEVICE_ID: a->device_id = v; return 0;
+	case O_HW_CLASS: a->hw_class = v; return 0;
+	case O_ROOT: a->root = v; return 0;
+	case O_FIRMWARE: a->firmware = v; return 0;
+	case O_SECURITY_COUNTER:
+		return num(v, c, 0, INT64_MAX, &a->security_counter);
+	case O_TOKEN_FILE: a->token_file = v; return 0;
+	case O_FAULTY: a->faulty = 1; return 0;
+	case O_SERVER: a->server = v; return 0;
+	case O_TOKEN: a->token = v; return 0;
+	case O_ONCE: a->once = 1; return 0;
+	case O_POLL_INTERVAL: return dur(v, c, &a->poll_interval);
+	case O_CRASH_AFTER: return num(v, c, 1, INT64_MAX, &a->crash_after);
+	case O_MAX_TIME: return dur(v, c, &a->max_time);
+	case O_DEVICES: return num(v, c, 1, 1000000, &a->devices);
+	case O_ADMIN_TOKEN: a->admin_token = v; return 0;
+	case O_TOKENS: a->tokens = v; return 0;
+	case O_DIR: a->dir = v; return 0;
+	case O_FAULTY_PCT: return num(v, c, 0, 100, &a->faulty_pct);
+	case O_CONCURRENCY: return num(v, c, 1, 1024, &a->concurrency);
+	case O_DURATION: return dur(v, c, &a->duration);
+	case O_UNTIL_IDLE: return dur(v, c, &a->until_idle);
+	case O_SUMMARY: a->summary = v; return 0;
+	case O_ID_PREFIX: a->id_prefix = v; return 0;
+	case O_TRIES: return num(v, c, 1, 1000, &a->tries);
+	case O_PROGRESS: return dur(v, c, &a->progress);
+	case O_LOG_LEVEL: {
+		enum log_level l;
+
+		if (log_parse_level(v, &l) != 0)
+			return usage_err("--log-level: expected error, warn, "
+			    "info or debug, got \"%s\"", v);
+		log_set_level(l);
+		return 0;
+	}
+	default: return EXIT_USAGE;
+	}
+}
+
+/* Which flags each command takes (a NUL-free list of codes). */
+struct cmd_flags {
+	const char *cmd;
+	int flags[24];
+};
+
+static const struct cmd_flags cmd_flags[] = {
+	{ "make-firmware", { O_FW_VERSION, O_BEHAVIOR, O_SIZE, O_OUT } },
+	{ "init", { O_FLASH, O_SLOT_SIZE, O_DEVICE_ID, O_HW_CLASS, O_ROOT,
+	    O_FIRMWARE, O_SECURITY_COUNTER, O_TOKEN_FILE, O_FAULTY } },
+	{ "run", { O_FLASH, O_SERVER, O_TOKEN, O_ONCE, O_POLL_INTERVAL,
+	    O_CRASH_AFTER, O_MAX_TIME, O_TRIES, O_LOG_LEVEL } },
+	{ "boot", { O_FLASH, O_CRASH_AFTER, O_LOG_LEVEL } },
+	{ "status", { O_FLASH } },
+	{ "fleet", { O_DEVICES, O_SERVER, O_ADMIN_TOKEN, O_HW_CLASS,
+	    O_FW_VERSION, O_TOKENS, O_ROOT, O_FIRMWARE, O_DIR, O_FAULTY_PCT,
+	    O_CONCURRENCY, O_POLL_INTERVAL, O_DURATION, O_UNTIL_IDLE,
+	    O_SUMMARY, O_ID_PREFIX, O_SLOT_SIZE, O_TRIES, O_LOG_LEVEL,
+	    O_PROGRESS } },
+};
+
+static const struct cmd_flags *
+find_cmd(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_LEN(cmd_flags); i++)
+		if (strcmp(cmd_flags[i].cmd, name) == 0)
+			return &cmd_flags[i];
+	return NULL;
+}
+
+static int
+allowed(const struct cmd_flags *cf, int code)
+{
+	for (size_t i = 0; i < ARRAY_LEN(cf->flags) && cf->flags[i]; i++)
+		if (cf->flags[i] == code)
+			return 1;
+	return 0;
+}
+
+static int
+parse(int argc, char **argv, struct args *a)
+{
+	const struct cmd_flags *cf;
+	int c, rc = 0;
+
+	if (argc < 2 || (cf = find_cmd(argv[1])) == NULL)
+		return usage_err("%s", argc < 2 ? USAGE : "unknown command "
+		    "(make-firmware, init, run, boot, status, fleet)");
+	a->cmd = argv[1];
+	optind = 2;
+	opterr = 0;
+	while (rc == 0 && (c = getopt_long(argc, argv, "", all_opts,
+	    NULL)) != -1) {
+		if (c == '?' || c == ':')
+			return usage_err("%s: unknown flag or missing value: %s",
+			    a->cmd, argv[optind - 1]);
+		if (!allowed(cf, c))
+			return usage_err("%s does not take --%s", a->cmd,
+			    flag_name(c));
+		a->seen |= 1ULL << (c - 256);
+		rc = take(a, c, optarg);
+	}
+	if (rc == 0 && optind < argc)
+		rc = usage_err("%s: unexpected argument \"%s\"", a->cmd,
+		    argv[optind]);
+	return rc;
+}
+
+/* EXIT_USAGE naming the first of the required flags not given. */
+static int
+require(const struct args *a, const int *codes, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!(a->seen & (1ULL << (codes[i] - 256))))
+			return usage_err("%s: --%s is required", a->cmd,
+			    flag_name(codes[i]));
+	return 0;
+}
+
+#define REQUIRE(a, ...) require((a), (const int[]){ __VA_ARGS__ }, \
+	sizeof((const int[]){ __VA_ARGS__ }) / sizeof(int))
+
+static int
+cmd_make_firmware(struct args *a)
+{
+	char err[512];
+	int rc = REQUIRE(a, O_FW_VERSION, O_BEHAVIOR, O_SIZE, O_OUT);
+
+	if (rc != 0)
+		return rc;
+	if (!sign_semver_valid(a->fw_version))
+		return usage_err("--fw-version: not a semantic version: \"%s\"",
+		    a->fw_version);
+	if (sim_fw_make(a->out, a->fw_version, a->behavior, a->size, err,
+	    sizeof(err)) != 0) {
+		fprintf(stderr, "otasim: %s\n", err);
+		return strncmp(err, "--", 2) == 0 ? EXIT_USAGE : 1;
+	}
+	return 0;
+}
+
+/* The token in a file: its first line. NULL with a message. */
+static char *
+read_token(const char *path)
+{
+	size_t len = 0;
+	char *t = (char *)util_read_file(path, SIM_META_TOKEN_MAX + 2, 0, &len);
+
+	if (t == NULL) {
+		fprintf(stderr, "otasim: --token-file: %s: %s\n", path,
+		    strerror(errno));
+		return NULL;
+	}
+	t[strcspn(t, "\r\n")] = '\0';
+	return t;
+}
+
+static int
+cmd_init(struct args *a)
+{
+	char err[512];
+	char *token = NULL;
+	struct sim_factory fac;
+	int rc = REQUIRE(a, O_FLASH, O_SLOT_SIZE, O_DEVICE_ID, O_HW_CLASS,
+	    O_ROOT, O_FIRMWARE);
+
+	if (rc != 0)
+		return rc;
+	if (a->token_file != NULL && (token = read_token(a->token_file)) ==
+	    NULL)
+		return 1;
+	fac = (struct sim_factory){ a->flash, a->slot_size, a->device_id,
+	    a->hw_class, a->root, a->firmware, a->security_counter, token,
+	    a->faulty };
+	rc = sim_device_init(&fac, err, sizeof(err));
+	free(token);
+	if (rc != 0) {
+		fprintf(stderr, "otasim: init: %s\n", err);
+		return strncmp(err, "--slot-size", 11) == 0 ? EXIT_USAGE : 1;
+	}
+	return 0;
+}
+
+static void
+print_boot(const struct sim_meta *m, const struct sim_boot *b)
+{
+	printf("booted slot %c: %s%s", sim_slot_letter(b->slot),
+	    m->slot[b->slot].fw_version, b->trial ? " (trial)" : "");
+	if (b->trial)
+		printf(", %d trial attempts left", m->attempts_left);
+	printf(", %s", sim_slot_state_name(m->slot[b->slot].state));
+	if (b->why[0] != '\0')
+		printf(": %s", b->why);
+	printf("\n");
+}
+
+static int
+cmd_boot(struct args *a)
+{
+	char err[512];
+	struct sim_flash *f;
+	struct sim_meta *m = NULL;
+	struct sim_boot b;
+	int rc = REQUIRE(a, O_FLASH);
+
+	if (rc != 0)
+		return rc;
+	sim_flash_cut_after((uint64_t)a->crash_after);
+	f = sim_flash_open(a->flash, 0, 0, err, sizeof(err));
+	if (f != NULL)
+		m = sim_meta_load(f, err, sizeof(err));
+	if (m == NULL) {
+		fprintf(stderr, "otasim: boot: %s\n", err);
+		rc = 1;
+	} else if (sim_boot_run(f, m, &b) != 0) {
+		printf("no image boots: %s\n", b.why);
+		rc = 1;
+	} else {
+		print_boot(m, &b);
+	}
+	sim_meta_free(m);
+	sim_flash_close(f);
+	return rc;
+}
+
+static int
+cmd_status(struct args *a)
+{
+	char err[512];
+	json_t *o;
+	int rc = REQUIRE(a, O_FLASH);
+
+	if (rc != 0)
+		return rc;
+	o = sim_device_status(a->flash, err, sizeof(err));
+	if (o == NULL) {
+		fprintf(stderr, "otasim: status: %s\n", err);
+		return 1;
+	}
+	rc = json_dumpf(o, stdout, JSON_INDENT(2) | JSON_SORT_KEYS) == 0 ?
+	    0 : 1;
+	printf("\n");
+	json_decref(o);
+	return rc;
+}
+
+static void
+sleep_s(int64_t s)
+{
+	struct timespec ts = { (time_t)s, 0 };
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+/* The agent loop of one device. */
+static int
+agent_loop(struct sim_agent *ag, struct sim_net *net, const struct args *a)
+{
+	int64_t deadline = a->max_time > 0 ? util_now() + a->max_time : 0;
+	int64_t next = 0;
+	int rc;
+
+	if (sim_agent_power_on(ag, net) != 0)
+		return 1;
+	for (;;) {
+		rc = sim_agent_poll(ag, net, &next);
+		if (a->once || (deadline != 0 && util_now() >= deadline))
+			break;
+		if (deadline != 0 && util_now() + next > deadline)
+			next = deadline - util_now();
+		sleep_s(next);
+	}
+	return a->once && rc != 0 ? 1 : 0;
+}
+
+static void
+trim_slash(char *s)
+{
+	size_t n = strlen(s);
+
+	while (n > 0 && s[n - 1] == '/')
+		s[--n] = '\0';
+}
+
+static int
+cmd_run(struct args *a)
+{
+	struct sim_agent_opts o;
+	struct sim_agent *ag = NULL;
+	struct sim_net *net = NULL;
+	int rc = REQUIRE(a, O_FLASH, O_SERVER);
+
+	if (rc != 0)
+		return rc;
+	trim_slash((char *)a->server);
+	memset(&o, 0, sizeof(o));
+	o.server = a->server;
+	o.token = a->token;
+	o.poll_interval = a->poll_interval > 0 ? a->poll_interval : 60;
+	o.download_tries = a->tries > 0 ? (int)a->tries : 5;
+	o.backoff_max_ms = 8000;
+	o.limits = (struct sim_net_limits){ 1024, 30,
+	    a->max_time > 0 ? (long)a->max_time : 3600 };
+	sim_flash_cut_after((uint64_t)a->crash_after);
+	net = sim_net_new(30);
+	ag = sim_agent_new(a->flash, &o);
+	rc = net != NULL && ag != NULL ? agent_loop(ag, net, a) : 1;
+	log_info("%s: %llu flash writes and erases", a->flash,
+	    (unsigned long long)sim_flash_ops());
+	sim_agent_free(ag);
+	sim_net_free(net);
+	return rc;
+}
+
+static int
+cmd_fleet(struct args *a)
+{
+	struct sim_fleet_opts o;
+	int rc = REQUIRE(a, O_DEVICES, O_SERVER, O_ROOT, O_FIRMWARE, O_DIR);
+
+	if (rc == 0 && a->tokens == NULL)
+		rc = REQUIRE(a, O_ADMIN_TOKEN, O_HW_CLASS, O_FW_VERSION);
+	if (rc == 0 && a->tokens != NULL && a->admin_token != NULL)
+		rc = usage_err("fleet: --tokens and --admin-token exclude each "
+		    "other");
+	if (rc == 0 && a->duration == 0 && a->until_idle == 0)
+		rc = usage_err("fleet: --duration or --until-idle is required");
+	if (rc != 0)
+		return rc;
+	trim_slash((char *)a->server);
+	o = (struct sim_fleet_opts){ (int)a->devices, a->server,
+	    a->admin_token, a->hw_class, a->fw_version, a->tokens, a->root,
+	    a->firmware, a->dir, a->id_prefix ? a->id_prefix : "sim",
+	    a->summary, a->slot_size, (int)a->faulty_pct,
+	    a->concurrency > 0 ? (int)a->concurrency : 16,
+	    a->poll_interval > 0 ? a->poll_interval : 30, a->duration,
+	    a->until_idle, a->progress > 0 ? a->progress : 10 };
+	return sim_fleet_run(&o) == 0 ? 0 : 1;
+}
 
 int
 main(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "usage: otasim make-firmware|init|run|boot|status|fleet ...\n");
-	return 2;
+	struct args a;
+	int rc;
+
+	memset(&a, 0, sizeof(a));
+	log_set_prog("otasim");
+	rc = parse(argc, argv, &a);
+	if (rc != 0)
+		return rc;
+	if (sign_init() != 0 || sim_net_global_init() != 0) {
+		fprintf(stderr, "otasim: cannot initialise libsodium or "
+		    "libcurl\n");
+		return 1;
+	}
+	if (strcmp(a.cmd, "make-firmware") == 0)
+		rc = cmd_make_firmware(&a);
+	else if (strcmp(a.cmd, "init") == 0)
+		rc = cmd_init(&a);
+	else if (strcmp(a.cmd, "run") == 0)
+		rc = cmd_run(&a);
+	else if (strcmp(a.cmd, "boot") == 0)
+		rc = cmd_boot(&a);
+	else if (strcmp(a.cmd, "status") == 0)
+		rc = cmd_status(&a);
+	else
+		rc = cmd_fleet(&a);
+	sim_net_global_cleanup();
+	return rc;
 }

@@ -1,0 +1,493 @@
+/* The agent against a small in-process server (the project's HTTP layer)
+ * that speaks the device wire format: whole updates, trial outcomes,
+ * every refusal with its reason, resume after a short answer, root
+ * rotation, 204 with Retry-After. */
+#include <check.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent.h"
+#include "server/http.h"
+#include "simfx.h"
+#include "util/log.h"
+
+#define MAX_SEEN 32
+
+/* What the fake server offers and how it misbehaves. */
+struct fake {
+	pthread_mutex_t mu;
+	int offer;			/* 0: 204 */
+	uint8_t *release;		/* offered envelope */
+	size_t release_len;
+	uint8_t *img;			/* artifact bytes */
+	size_t img_len;
+	const char *asg_device;		/* assignment for this device */
+	const char *asg_nonce;		/* NULL: echo the poll's */
+	int64_t asg_expires;
+	uint8_t *roots[4];		/* roots 2.. served */
+	size_t roots_len[4];
+	int nroots;
+	int truncate_first;		/* first artifact answer is cut */
+	int ignore_range;
+	size_t extra;			/* bytes served past the image */
+	/* What it saw: */
+	char states[MAX_SEEN][64];
+	int nstates;
+	int health, artifact_gets, ranged_gets;
+};
+
+static struct fake fk;
+static struct fx_world w;
+static struct http_server *srv;
+static char server_url[64];
+
+static void
+app_begin(struct http_req *r, void *app)
+{
+	(void)app;
+	if (http_method(r) == HTTP_POST)
+		http_expect_body(r, 65536);
+}
+
+static void
+offer(struct http_req *r)
+{
+	const char *nonce = http_query(r, "nonce");
+	uint8_t h[SIGN_SHA256_LEN], *asg = NULL;
+	char err[256], *body;
+	size_t alen = 0, blen;
+	int n;
+
+	sign_sha256(fk.release, fk.release_len, h);
+	if (nonce == NULL || sign_assignment_create(w.online, fk.asg_device, h,
+	    "camp-1", fk.asg_nonce ? fk.asg_nonce : nonce, fk.asg_expires,
+	    &asg, &alen, err, sizeof(err)) != SIGN_OK) {
+		http_reply(r, 500, "text/plain", "x", 1);
+		return;
+	}
+	blen = fk.release_len + alen + 256;
+	body = malloc(blen);
+	n = snprintf(body, blen, "{\"release\":%.*s,\"assignment\":%.*s,"
+	    "\"artifact_url\":\"/art/x\",\"campaign\":\"camp-1\"}",
+	    (int)fk.release_len, (const char *)fk.release, (int)alen,
+	    (const char *)asg);
+	http_reply(r, 200, "application/json", body, (size_t)n);
+	free(body);
+	free(asg);
+}
+
+/* Serves the artifact with Range, or misbehaves as told. */
+static void
+artifact(struct http_req *r)
+{
+	const char *range = http_header(r, "Range");
+	size_t from = 0, len;
+	uint8_t *buf;
+	char cr[128];
+
+	fk.artifact_gets++;
+	if (range != NULL && !fk.ignore_range) {
+		fk.ranged_gets++;
+		from = strtoul(range + 6, NULL, 10);
+	}
+	len = fk.img_len - from + fk.extra;
+	if (fk.truncate_first && fk.artifact_gets == 1)
+		len = fk.img_len / 2 + 1000;
+	buf = calloc(1, len + 1);
+	memcpy(buf, fk.img + from, len < fk.img_len - from ? len :
+	    fk.img_len - from);
+	if (from > 0) {
+		snprintf(cr, sizeof(cr), "bytes %zu-%zu/%zu", from,
+		    fk.img_len - 1, fk.img_len);
+		http_add_header(r, "Content-Range", cr);
+	}
+	http_reply(r, from > 0 ? 206 : 200, "application/octet-stream", buf,
+	    len);
+	free(buf);
+}
+
+static void
+record_status(struct http_req *r)
+{
+	size_t len = 0;
+	const uint8_t *b = http_body(r, &len);
+	json_t *o = json_loadb((const char *)b, len, 0, NULL);
+	const char *st = json_string_value(json_object_get(o, "state"));
+	const char *re = json_string_value(json_object_get(o, "reason"));
+
+	if (st != NULL && fk.nstates < MAX_SEEN)
+		snprintf(fk.states[fk.nstates++], 64, "%s%s%s", st,
+		    re ? ":" : "", re ? re : "");
+	json_decref(o);
+	http_reply(r, 200, "application/json", "{}", 2);
+}
+
+static void
+app_handle(struct http_req *r, void *app)
+{
+	const char *p = http_path(r);
+	int v;
+
+	(void)app;
+	pthread_mutex_lock(&fk.mu);
+	if (strcmp(p, "/v1/device/update") == 0 && fk.offer) {
+		offer(r);
+	} else if (strcmp(p, "/v1/device/update") == 0) {
+		http_add_header(r, "Retry-After", "17");
+		http_reply(r, 204, NULL, "", 0);
+	} else if (strncmp(p, "/art/", 5) == 0) {
+		artifact(r);
+	} else if (strcmp(p, "/v1/device/status") == 0) {
+		record_status(r);
+	} else if (strcmp(p, "/v1/device/health") == 0) {
+		fk.health++;
+		http_reply(r, 200, "application/json", "{}", 2);
+	} else if (sscanf(p, "/v1/trust/root/%d.json", &v) == 1 && v >= 2 &&
+	    v - 2 < fk.nroots) {
+		http_reply(r, 200, "application/json", fk.roots[v - 2],
+		    fk.roots_len[v - 2]);
+	} else {
+		http_reply(r, 404, "application/json", "{}", 2);
+	}
+	pthread_mutex_unlock(&fk.mu);
+}
+
+static void
+app_done(struct http_req *r, void *app, int ok)
+{
+	(void)r;
+	(void)app;
+	(void)ok;
+}
+
+static void
+setup(void)
+{
+	struct http_app app = { app_begin, app_handle, app_done, NULL };
+	struct http_opts o = { "127.0.0.1", 0, 2, 64, 256 * 1024, 10, 0 };
+	char err[256];
+
+	fx_world_init(&w);
+	fx_firmware(&w, "v1.bin", "1.0.0", SIM_FW_OK, 30000);
+	fx_device(&w, "v1.bin", 2, 0);
+	memset(&fk, 0, sizeof(fk));
+	pthread_mutex_init(&fk.mu, NULL);
+	fk.asg_device = FX_ID;
+	fk.asg_expires = util_now() + 300;
+	srv = http_start(&o, &app, err, sizeof(err));
+	ck_assert_msg(srv != NULL, "%s", err);
+	snprintf(server_url, sizeof(server_url), "http://127.0.0.1:%d",
+	    http_port(srv));
+}
+
+static void
+teardown(void)
+{
+	http_stop(srv);
+	free(fk.release);
+	free(fk.img);
+	for (int i = 0; i < fk.nroots; i++)
+		free(fk.roots[i]);
+	fx_world_free(&w);
+}
+
+/* Offers image fw as version ver with counter ctr, signed by key. */
+static void
+set_offer(const char *fw, const char *ver, enum sim_fw_behavior b,
+    int64_t ctr, struct sign_key *key)
+{
+	char p[512];
+
+	fx_firmware(&w, fw, ver, b, 200 * 1024 + 77);
+	fk.release = fx_release(&w, fw, ver, ctr, util_now() + FX_DAY, key,
+	    &fk.release_len);
+	fx_path(&w, fw, p, sizeof(p));
+	fk.img = util_read_file(p, 1 << 20, 0, &fk.img_len);
+	fk.offer = 1;
+}
+
+/* Powers the device on and polls once; returns the poll's result. */
+static int
+run_once(int64_t *next)
+{
+	struct sim_agent_opts o = { server_url, NULL, 60, 3, 50,
+	    { 1, 10, 30 } };
+	struct sim_net *net = sim_net_new(10);
+	struct sim_agent *a;
+	char p[512];
+	int64_t dummy;
+	int rc;
+
+	fx_path(&w, "dev.img", p, sizeof(p));
+	a = sim_agent_new(p, &o);
+	ck_assert_int_eq(sim_agent_power_on(a, net), 0);
+	rc = sim_agent_poll(a, net, next != NULL ? next : &dummy);
+	sim_agent_free(a);
+	sim_net_free(net);
+	return rc;
+}
+
+/* The states reported, joined with commas. */
+static const char *
+states(void)
+{
+	static char buf[MAX_SEEN * 64];
+
+	buf[0] = '\0';
+	for (int i = 0; i < fk.nstates; i++) {
+		strcat(buf, i ? "," : "");
+		strcat(buf, fk.states[i]);
+	}
+	return buf;
+}
+
+static struct sim_meta *
+device_meta(void)
+{
+	struct sim_flash *f = fx_open(&w);
+	struct sim_meta *m = fx_load(f);
+
+	sim_flash_close(f);
+	return m;
+}
+
+static void
+expect_running(const char *version, int active, int64_t counter)
+{
+	struct sim_meta *m = device_meta();
+
+	ck_assert_int_eq(m->active, active);
+	ck_assert_str_eq(m->slot[active].fw_version, version);
+	ck_assert_int_eq(m->committed_counter, counter);
+	ck_assert_int_ne(m->slot[1 - active].state, SIM_SLOT_PENDING);
+	sim_meta_free(m);
+}
+
+START_TEST(update_confirmed)
+{
+	set_offer("v2.bin", "1.1.0", SIM_FW_OK, 3, w.release);
+	ck_assert_int_eq(run_once(NULL), 0);
+	ck_assert_str_eq(states(), "downloading,installed,confirmed");
+	ck_assert_int_ge(fk.health, 3);
+	expect_running("1.1.0", 1, 3);
+}
+END_TEST
+
+START_TEST(selftest_failure_rolls_back)
+{
+	set_offer("bad.bin", "1.1.0", SIM_FW_SELFTEST_FAIL, 3, w.release);
+	ck_assert_int_eq(run_once(NULL), 0);
+	ck_assert_str_eq(states(), "downloading,installed,rolled_back:selftest");
+	expect_running("1.0.0", 0, 2);
+}
+END_TEST
+
+START_TEST(crash_on_boot_rolls_back)
+{
+	set_offer("crash.bin", "1.1.0", SIM_FW_CRASH_ON_BOOT, 3, w.release);
+	ck_assert_int_eq(run_once(NULL), 0);
+	ck_assert_str_eq(states(), "downloading,installed,rolled_back:boot");
+	expect_running("1.0.0", 0, 2);
+}
+END_TEST
+
+START_TEST(short_answer_resumed)
+{
+	set_offer("v2.bin", "1.1.0", SIM_FW_OK, 3, w.release);
+	fk.truncate_first = 1;
+	ck_assert_int_eq(run_once(NULL), 0);
+	ck_assert_str_eq(states(), "downloading,installed,confirmed");
+	ck_assert_int_eq(fk.artifact_gets, 2);
+	ck_assert_int_eq(fk.ranged_gets, 1);
+	expect_running("1.1.0", 1, 3);
+}
+END_TEST
+
+START_TEST(range_ignored_still_completes)
+{
+	set_offer("v2.bin", "1.1.0", SIM_FW_OK, 3, w.release);
+	fk.truncate_first = 1;
+	fk.ignore_range = 1;
+	ck_assert_int_eq(run_once(NULL), 0);
+	ck_assert_str_eq(states(), "downloading,installed,confirmed");
+}
+END_TEST
+
+/* Runs one poll that must end in a refusal, leaving the device as it
+ * was. */
+static void
+expect_refusal(const char *reported, int downloads)
+{
+	ck_assert_int_eq(run_once(NULL), 0);
+	ck_assert_str_eq(states(), reported);
+	ck_assert_int_eq(fk.artifact_gets > 0, downloads);
+	expect_running("1.0.0", 0, 2);
+}
+
+START_TEST(longer_answer_refused)
+{
+	set_offer("v2.bin", "1.1.0", SIM_FW_OK, 3, w.release);
+	fk.extra = 5000;
+	expect_refusal("downloading,failed:length", 1);
+}
+END_TEST
+
+START_TEST(changed_artifact_refused)
+{
+	set_offer("v2.bin", "1.1.0", SIM_FW_OK, 3, w.release);
+	fk.img[100000] ^= 1;
+	expect_refusal("downloading,failed:hash", 1);
+}
+END_TEST
+
+START_TEST(wrong_hw_class_refused)
+{
+	struct sign_release *f = sign_release_new();
+	char p[512], err[256];
+
+	/* A release for another board only. */
+	fx_firmware(&w, "v2.bin", "1.1.0", SIM_FW_OK, 100000);
+	fx_path(&w, "v2.bin", p, sizeof(p));
+	ck_assert_int_eq(sign_sha256_file(p, &f->length, f->sha256), 0);
+	memcpy(f->fw_version, "1.1.0", 6);
+	memcpy(f->hw_classes[0], "board-z", 8);
+	f->nhw_classes = 1;
+	f->security_counter = 3;
+	f->created = util_now() - FX_DAY;
+	f->expires = util_now() + FX_DAY;
+	ck_assert_int_eq(sign_release_create(f, (const struct sign_key *const *)
+	    &w.release, 1, &fk.release, &fk.release_len, err, sizeof(err)),
+	    SIGN_OK);
+	sign_release_free(f);
+	fk.img = util_read_file(p, 1 << 20, 0, &fk.img_len);
+	fk.offer = 1;
+	expect_refusal("failed:incompatible", 0);
+}
+END_TEST
+
+START_TEST(other_device_refused)
+{
+	set_offer("v2.bin", "1.1.0", SIM_FW_OK, 3, w.release);
+	fk.asg_device = "dev-2";
+	expect_refusal("failed:device", 0);
+}
+END_TEST
+
+START_TEST(replayed_assignment_refused)
+{
+	set_offer("v2.bin", "1.1.0", SIM_FW_OK, 3, w.release);
+	fk.asg_nonce = "00112233445566778899aabbccddeeff";
+	expect_refusal("failed:nonce", 0);
+}
+END_TEST
+
+START_TEST(expired_assignment_refused)
+{
+	set_offer("v2.bin", "1.1.0", SIM_FW_OK, 3, w.release);
+	fk.asg_expires = util_now() - 5;
+	expect_refusal("failed:expired", 0);
+}
+END_TEST
+
+START_TEST(downgrade_refused)
+{
+	set_offer("v2.bin", "1.1.0", SIM_FW_OK, 1, w.release);
+	expect_refusal("failed:rollback", 0);
+}
+END_TEST
+
+START_TEST(unknown_release_key_refused)
+{
+	struct sign_key *k = sign_key_generate();
+
+	set_offer("v2.bin", "1.1.0", SIM_FW_OK, 3, k);
+	sign_key_free(k);
+	expect_refusal("failed:threshold", 0);
+}
+END_TEST
+
+START_TEST(rotated_root_walked)
+{
+	struct sign_key *rel2 = sign_key_generate();
+	struct sim_meta *m;
+
+	/* Root 2 rotates the release key; root 3 changes nothing. */
+	fk.roots[0] = fx_root(&w, 2, util_now() + 100 * FX_DAY, &w.root, 1,
+	    rel2, &fk.roots_len[0]);
+	fk.roots[1] = fx_root(&w, 3, util_now() + 100 * FX_DAY, &w.root, 1,
+	    rel2, &fk.roots_len[1]);
+	fk.nroots = 2;
+	set_offer("v2.bin", "1.1.0", SIM_FW_OK, 3, rel2);
+	ck_assert_int_eq(run_once(NULL), 0);
+	ck_assert_str_eq(states(), "downloading,installed,confirmed");
+	m = device_meta();
+	ck_assert_int_eq(m->root_version, 3);
+	ck_assert_mem_eq(m->root, fk.roots[1], fk.roots_len[1]);
+	sim_meta_free(m);
+	expect_running("1.1.0", 1, 3);
+	sign_key_free(rel2);
+}
+END_TEST
+
+START_TEST(bad_root_refused)
+{
+	struct sign_key *evil = sign_key_generate();
+
+	fk.roots[0] = fx_root(&w, 2, util_now() + 100 * FX_DAY, &evil, 1,
+	    w.release, &fk.roots_len[0]);
+	fk.nroots = 1;
+	set_offer("v2.bin", "1.1.0", SIM_FW_OK, 3, w.release);
+	sign_key_free(evil);
+	expect_refusal("failed:threshold", 0);
+}
+END_TEST
+
+START_TEST(no_update_waits)
+{
+	int64_t next = 0;
+
+	ck_assert_int_eq(run_once(&next), 0);
+	ck_assert_int_eq(next, 17);
+	ck_assert_int_eq(fk.nstates, 0);
+	ck_assert_int_ge(fk.health, 2);
+}
+END_TEST
+
+static Suite *
+suite(void)
+{
+	Suite *s = suite_create("device-sim agent");
+	TCase *tc = tcase_create("agent");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, update_confirmed);
+	tcase_add_test(tc, selftest_failure_rolls_back);
+	tcase_add_test(tc, crash_on_boot_rolls_back);
+	tcase_add_test(tc, short_answer_resumed);
+	tcase_add_test(tc, range_ignored_still_completes);
+	tcase_add_test(tc, longer_answer_refused);
+	tcase_add_test(tc, changed_artifact_refused);
+	tcase_add_test(tc, wrong_hw_class_refused);
+	tcase_add_test(tc, other_device_refused);
+	tcase_add_test(tc, replayed_assignment_refused);
+	tcase_add_test(tc, expired_assignment_refused);
+	tcase_add_test(tc, downgrade_refused);
+	tcase_add_test(tc, unknown_release_key_refused);
+	tcase_add_test(tc, rotated_root_walked);
+	tcase_add_test(tc, bad_root_refused);
+	tcase_add_test(tc, no_update_waits);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	if (sign_init() != 0 || sim_net_global_init() != 0)
+		return EXIT_FAILURE;
+	log_set_level(LOG_LVL_ERROR);
+	return tu_run(suite());
+}

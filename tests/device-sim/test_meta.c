@@ -1,0 +1,236 @@
+/* Metadata copies: encoding round trip, the two-copy store with sequence
+ * numbers, and every torn or corrupt copy falling back to the other. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "simfx.h"
+
+static struct fx_world w;
+
+static void
+setup(void)
+{
+	fx_world_init(&w);
+	fx_firmware(&w, "fw.bin", "1.0.0", SIM_FW_OK, 20000);
+	fx_device(&w, "fw.bin", 5, 0);
+}
+
+static void
+teardown(void)
+{
+	fx_world_free(&w);
+}
+
+START_TEST(round_trip)
+{
+	struct sim_flash *f = fx_open(&w);
+	struct sim_meta *m = fx_load(f), *d;
+	size_t len = 0;
+	uint8_t *buf;
+
+	m->report.state = SIM_REPORT_ROLLED_BACK;
+	memcpy(m->report.reason, "selftest", 9);
+	memcpy(m->slot[1].campaign, "c-9", 4);
+	ck_assert_int_eq(sim_meta_set_blob(&m->slot[1].release,
+	    &m->slot[1].release_len, (const uint8_t *)"{}", 2), 0);
+	buf = sim_meta_encode(m, &len);
+	ck_assert_ptr_nonnull(buf);
+	d = sim_meta_decode(buf, len);
+	ck_assert_ptr_nonnull(d);
+	ck_assert_str_eq(d->device_id, FX_ID);
+	ck_assert_str_eq(d->hw_class, FX_HW);
+	ck_assert_str_eq(d->token, "tok-1");
+	ck_assert_int_eq(d->committed_counter, 5);
+	ck_assert_int_eq(d->slot[0].state, SIM_SLOT_FACTORY);
+	ck_assert_str_eq(d->slot[0].fw_version, "1.0.0");
+	ck_assert_uint_eq(d->slot[0].length, 20000);
+	ck_assert_mem_eq(d->slot[0].sha256, m->slot[0].sha256, 32);
+	ck_assert_uint_eq(d->root_len, w.root_len);
+	ck_assert_int_eq(d->report.state, SIM_REPORT_ROLLED_BACK);
+	ck_assert_str_eq(d->report.reason, "selftest");
+	ck_assert_str_eq(d->slot[1].campaign, "c-9");
+	ck_assert_uint_eq(d->slot[1].release_len, 2);
+	/* Any flipped byte, and any cut, is refused. */
+	for (size_t i = 0; i < len; i += 97) {
+		buf[i] ^= 0x40;
+		ck_assert_ptr_null(sim_meta_decode(buf, len));
+		buf[i] ^= 0x40;
+	}
+	ck_assert_ptr_null(sim_meta_decode(buf, len - 1));
+	ck_assert_ptr_null(sim_meta_decode(buf, 10));
+	sim_meta_free(d);
+	free(buf);
+	sim_meta_free(m);
+	sim_flash_close(f);
+}
+END_TEST
+
+START_TEST(copies_alternate)
+{
+	struct sim_flash *f = fx_open(&w);
+	struct sim_meta *m = fx_load(f);
+	char err[256];
+	uint64_t seq = m->seq;
+
+	ck_assert_int_eq(m->copy, 0);
+	for (int i = 1; i <= 4; i++) {
+		m->crash_count = (uint32_t)i;
+		ck_assert_int_eq(sim_meta_store(f, m, err, sizeof(err)), 0);
+		ck_assert_int_eq(m->copy, i % 2);
+		ck_assert_uint_eq(m->seq, seq + (uint64_t)i);
+	}
+	sim_meta_free(m);
+	m = fx_load(f);
+	ck_assert_uint_eq(m->crash_count, 4);
+	ck_assert_uint_eq(m->seq, seq + 4);
+	sim_meta_free(m);
+	sim_flash_close(f);
+}
+END_TEST
+
+/* Corrupts one byte of copy i. */
+static void
+corrupt_copy(struct sim_flash *f, int i, uint64_t at)
+{
+	uint8_t b[SIM_FLASH_WRITE_UNIT];
+	uint64_t off = (uint64_t)i * SIM_META_COPY_SIZE + at;
+	char err[256];
+
+	off -= off % SIM_FLASH_WRITE_UNIT;
+	ck_assert_int_eq(sim_flash_read(f, off, b, sizeof(b), err,
+	    sizeof(err)), 0);
+	b[3] ^= 0xff;
+	ck_assert_int_eq(sim_flash_write(f, off, b, sizeof(b), err,
+	    sizeof(err)), 0);
+}
+
+START_TEST(corrupt_newest_falls_back)
+{
+	struct sim_flash *f = fx_open(&w);
+	struct sim_meta *m = fx_load(f);
+	char err[256];
+
+	m->crash_count = 7;
+	ck_assert_int_eq(sim_meta_store(f, m, err, sizeof(err)), 0);
+	ck_assert_int_eq(m->copy, 1);
+	sim_meta_free(m);
+	corrupt_copy(f, 1, 200);
+	m = fx_load(f);
+	ck_assert_int_eq(m->copy, 0);
+	ck_assert_uint_eq(m->crash_count, 0);
+	/* The next store goes over the corrupt copy, not the good one. */
+	m->crash_count = 8;
+	ck_assert_int_eq(sim_meta_store(f, m, err, sizeof(err)), 0);
+	ck_assert_int_eq(m->copy, 1);
+	sim_meta_free(m);
+	m = fx_load(f);
+	ck_assert_uint_eq(m->crash_count, 8);
+	sim_meta_free(m);
+	/* Both bad: no metadata at all. */
+	corrupt_copy(f, 0, 100);
+	corrupt_copy(f, 1, 100);
+	ck_assert_ptr_null(sim_meta_load(f, err, sizeof(err)));
+	ck_assert_str_eq(err, "no valid metadata copy");
+	sim_flash_close(f);
+}
+END_TEST
+
+/* Runs a store in a child that loses power at its n-th flash operation;
+ * 1 when it was cut. */
+static int
+cut_store(int n, uint32_t value)
+{
+	pid_t pid = fork();
+	int st = 0;
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct sim_flash *f = fx_open(&w);
+		struct sim_meta *m = fx_load(f);
+		char err[256];
+
+		sim_flash_cut_after((uint64_t)n);
+		m->crash_count = value;
+		_exit(sim_meta_store(f, m, err, sizeof(err)) == 0 ? 0 : 1);
+	}
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert(WIFEXITED(st));
+	return WEXITSTATUS(st) == SIM_FLASH_CUT_STATUS;
+}
+
+START_TEST(torn_store_keeps_old_state)
+{
+	struct sim_flash *f;
+	struct sim_meta *m;
+
+	/* Cut at the erase, then at the write (half written). */
+	for (int n = 1; n <= 2; n++) {
+		ck_assert_int_eq(cut_store(n, 40 + (uint32_t)n), 1);
+		f = fx_open(&w);
+		m = fx_load(f);
+		ck_assert_uint_eq(m->crash_count, 0);
+		ck_assert_str_eq(m->device_id, FX_ID);
+		sim_meta_free(m);
+		sim_flash_close(f);
+	}
+	ck_assert_int_eq(cut_store(3, 99), 0);
+	f = fx_open(&w);
+	m = fx_load(f);
+	ck_assert_uint_eq(m->crash_count, 99);
+	sim_meta_free(m);
+	sim_flash_close(f);
+}
+END_TEST
+
+START_TEST(flash_rules)
+{
+	struct sim_flash *f = fx_open(&w);
+	uint8_t b[64] = { 1 };
+	char err[256];
+	uint64_t ops = sim_flash_ops();
+
+	ck_assert_int_ne(sim_flash_write(f, 3, b, 16, err, sizeof(err)), 0);
+	ck_assert_int_ne(sim_flash_erase(f, 100, 4096, err, sizeof(err)), 0);
+	ck_assert_int_ne(sim_flash_erase(f, 0, 100, err, sizeof(err)), 0);
+	ck_assert_int_ne(sim_flash_read(f, sim_flash_size(f) - 8, b, 16, err,
+	    sizeof(err)), 0);
+	ck_assert_uint_eq(sim_flash_ops(), ops);
+	ck_assert_int_eq(sim_flash_write(f, SIM_META_AREA, b, 5, err,
+	    sizeof(err)), 0);
+	ck_assert_int_eq(sim_flash_erase(f, SIM_META_AREA, 4096, err,
+	    sizeof(err)), 0);
+	ck_assert_uint_eq(sim_flash_ops(), ops + 2);
+	ck_assert_int_eq(sim_flash_read(f, SIM_META_AREA, b, 16, err,
+	    sizeof(err)), 0);
+	for (int i = 0; i < 16; i++)
+		ck_assert_int_eq(b[i], SIM_FLASH_ERASED);
+	sim_flash_close(f);
+}
+END_TEST
+
+static Suite *
+suite(void)
+{
+	Suite *s = suite_create("device-sim meta");
+	TCase *tc = tcase_create("meta");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, round_trip);
+	tcase_add_test(tc, copies_alternate);
+	tcase_add_test(tc, corrupt_newest_falls_back);
+	tcase_add_test(tc, torn_store_keeps_old_state);
+	tcase_add_test(tc, flash_rules);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	if (sign_init() != 0)
+		return EXIT_FAILURE;
+	return tu_run(suite());
+}
