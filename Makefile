@@ -107,7 +107,7 @@ run: $(BIN)/otad
 	$(BIN)/otad -c conf/otad.conf --listen 127.0.0.1:8080 --data-dir ./var
 
 demo: $(PROGS)
-	BIN=$(BIN) tests/demo
+	BIN=$(BIN) scripts/demo
 
 bench: $(PROGS)
 	BIN=$(BIN) bench/poll

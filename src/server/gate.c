@@ -164,9 +164,13 @@ apply(struct eval *e, const struct rollout_decision *d, const char *detail)
 		log_info("campaign %lld: %s: %s", (long long)c->id, kind, d->reason);
 		rc = db_campaign_event(e->tx, c->id, e->now, kind, "gate",
 		    c->stage, detail);
-		if (rc == DB_OK && d->verdict == ROLLOUT_ADVANCE)
+		if (rc == DB_OK && d->verdict == ROLLOUT_ADVANCE) {
+			char opened[64];
+			snprintf(opened, sizeof(opened), "{\"stage\":%d,"
+			    "\"percent\":%d}", c->stage, e->stages[c->stage]);
 			rc = db_campaign_event(e->tx, c->id, e->now, "stage_opened",
-			    "gate", c->stage, NULL);
+			    "gate", c->stage, opened);
+		}
 		return rc;
 	}
 	if (d->verdict == ROLLOUT_AWAIT_APPROVAL && !was_waiting)
@@ -428,8 +432,8 @@ gate_act(struct db_tx *tx, void *arg)
 		c->finished_at = g->now;
 	if ((rc = db_campaign_update(tx, c)) != DB_OK)
 		goto out;
-	snprintf(detail, sizeof(detail), "{\"stage\":%d,\"percent\":%d%s}",
-	    c->stage, stages[c->stage], "");
+	snprintf(detail, sizeof(detail), "{\"stage\":%d,\"percent\":%d}",
+	    c->stage, stages[c->stage]);
 	rc = db_campaign_event(tx, c->id, g->now, act_events[g->action],
 	    g->actor, c->stage, detail);
 	if (rc == DB_OK && (g->action == ROLLOUT_ACT_START ||
