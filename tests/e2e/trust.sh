@@ -1,0 +1,115 @@
+#!/bin/bash
+# The daemon's side of the trust model: its online key, root upload and
+# rotation (both thresholds), the root chain devices walk, and a leaked
+# release key revoked by a new root.
+. "$(dirname "$0")/../lib.sh"
+export OTA_PASSPHRASE=trust-e2e
+cd "$TMP" || exit 1
+ctl() { "$BIN/otactl" "$@" >/dev/null 2>&1; }
+
+start_otad || { fail "otad starts"; finish; }
+api GET /v1/trust/root.json
+expect_status "no root yet: 404" 404
+expect "the error says what to do" "$(jqb .error.code)" no_root
+
+curl -sf "$URL/v1/trust/online-key" >online.pub
+expect "online key is a public key file" "$(jq -r .keytype online.pub)" ed25519
+expect "its key id is the hash of the key" "$(jq -r .keyid online.pub)" \
+	"$(printf "$(jq -r .public online.pub | sed 's/../\\x&/g')" | sha256sum | cut -c1-64)"
+expect "online.key is 0600" "$(stat -c %a "$DATA/online.key")" 600
+check "online.key holds no clear seed" grep -q '"ciphertext"' "$DATA/online.key"
+
+for k in rootA rootB relA relB; do ctl key new --out "$k"; done
+"$BIN/otactl" key new --out rogue-online >/dev/null 2>&1
+ctl root new --root-key rootA --release-key relA.pub --online-key online.pub \
+	--expires 30d --out root1.json
+ctl root new --root-key rootA --release-key relA.pub \
+	--online-key rogue-online.pub --expires 30d --out root-rogue.json
+api PUT /v1/trust/root "$ADMIN" --data-binary @root-rogue.json
+expect_status "a root without this server's online key: 422" 422
+expect "named online_key_missing" "$(jqb .error.code)" online_key_missing
+
+# Tampered: a field of "signed" changed after signing.
+jq -c '.signed.expires = "2099-01-01T00:00:00Z"' root1.json >root-tampered.json
+api PUT /v1/trust/root "$ADMIN" --data-binary @root-tampered.json
+expect_status "a tampered root: 422" 422
+expect "reason signature" "$(jqb .error.code)" signature
+
+api PUT /v1/trust/root "$(cat "$DATA/admin.token")" --data-binary @root1.json
+expect_status "root 1 accepted" 201
+api GET /v1/trust/root.json
+expect "root.json serves the bytes uploaded" "$(sha256sum <<<"$BODY" | cut -c1-64)" \
+	"$( (cat root1.json; echo) | sha256sum | cut -c1-64)"
+api GET /v1/trust/root/1.json
+expect_status "root/1.json" 200
+api PUT /v1/trust/root "$ADMIN" --data-binary @root1.json
+expect_status "root 1 again: 422" 422
+expect "reason version" "$(jqb .error.code)" version
+
+# Rotation to version 2: root key A -> B, release key A (leaked) -> B.
+ctl root rotate --from root1.json --remove-root-key rootA.pub --add-root-key rootB.pub \
+	--remove-release-key relA.pub --add-release-key relB.pub \
+	--sign-key rootA --sign-key rootB --out root2.json
+check "otactl made root 2" test -s root2.json
+A=$(jq -r .keyid rootA.pub)
+B=$(jq -r .keyid rootB.pub)
+jq -c --arg k "$B" '.signatures |= map(select(.keyid != $k))' root2.json >root2-old-only.json
+jq -c --arg k "$A" '.signatures |= map(select(.keyid != $k))' root2.json >root2-new-only.json
+api PUT /v1/trust/root "$ADMIN" --data-binary @root2-old-only.json
+expect_status "root 2 signed only by the old root key: 422" 422
+expect "reason threshold" "$(jqb .error.code)" threshold
+api PUT /v1/trust/root "$ADMIN" --data-binary @root2-new-only.json
+expect_status "root 2 signed only by the new root key: 422" 422
+ctl root rotate --from root2.json --sign-key rootB --out root3.json
+api PUT /v1/trust/root "$ADMIN" --data-binary @root3.json
+expect_status "a jump from 1 to 3: 422" 422
+expect "reason version" "$(jqb .error.code)" version
+VIEWER=$(curl -s -H "Authorization: Bearer $ADMIN" -d '{"name":"v","role":"release"}' "$URL/v1/tokens" | jq -r .token)
+api PUT /v1/trust/root "$VIEWER" --data-binary @root2.json
+expect_status "a release token may not change the root: 403" 403
+api PUT /v1/trust/root "$ADMIN" --data-binary @root2.json
+expect_status "root 2 signed by both thresholds: 201" 201
+api GET /v1/trust/root.json
+expect "root.json is now version 2" "$(jqb .signed.version)" 2
+api GET /v1/trust/root/1.json
+expect "the chain keeps version 1 for devices to walk" "$(jqb .signed.version)" 1
+api GET /v1/trust/root/3.json
+expect_status "no version 3: 404" 404
+api PUT /v1/trust/root "$ADMIN" --data-binary @root3.json
+expect_status "root 3 chained to 2: 201" 201
+
+# The leaked release key no longer signs anything the server accepts.
+head -c 4096 /dev/urandom >fw.bin
+api POST /v1/artifacts "$ADMIN" --data-binary @fw.bin
+ctl release sign --artifact fw.bin --fw-version 1.0.1 --hw-class b \
+	--security-counter 1 --expires 1d --key relA --out leaked.json
+api POST /v1/releases "$ADMIN" --data-binary @leaked.json
+expect_status "a release signed by the revoked key: 422" 422
+expect "reason threshold" "$(jqb .error.code)" threshold
+ctl release sign --artifact fw.bin --fw-version 1.0.1 --hw-class b \
+	--security-counter 1 --expires 1d --key relB --out good.json
+api POST /v1/releases "$ADMIN" --data-binary @good.json
+expect_status "a release signed by the new key: 201" 201
+
+# An expired root is refused.
+"$BIN/otactl" root rotate --from root3.json --sign-key rootB --expires 2s \
+	--out root4.json >/dev/null 2>root4.err
+check "otactl made a root that expires at once" test -s root4.json
+sleep 3
+api PUT /v1/trust/root "$ADMIN" --data-binary @root4.json
+expect_status "an expired root: 422" 422
+expect "reason expired" "$(jqb .error.code)" expired
+
+# The online key and the root survive a restart; a loose key file stops it.
+keyid=$(jq -r .keyid online.pub)
+stop_otad
+start_otad || fail "otad restarts"
+expect "same online key after restart" "$(curl -s "$URL/v1/trust/online-key" | jq -r .keyid)" "$keyid"
+api GET /v1/trust/root.json
+expect "same root after restart" "$(jqb .signed.version)" 3
+stop_otad
+chmod 0644 "$DATA/online.key"
+out=$("$BIN/otad" --listen 127.0.0.1:0 --data-dir "$DATA" 2>&1)
+expect "a group-readable online key stops otad" "$?" 1
+check "and the message names it" grep -q "online key.*online.key" <<<"$out"
+finish
