@@ -119,15 +119,18 @@ api_route_find(enum http_method m, const char *path,
 	/* HEAD is answered wherever GET is; the HTTP layer drops the body. */
 	if (m == HTTP_HEAD)
 		m = HTTP_GET;
+	/* Only routes of this method can answer; the others are matched
+	 * when none does, to list what is allowed. */
 	for (size_t i = 0; i < ARRAY_LEN(routes); i++) {
-		if (!match(routes[i].pattern, path, NULL))
-			continue;
-		if (routes[i].method == m) {
+		if (routes[i].method == m &&
+		    match(routes[i].pattern, path, NULL)) {
 			match(routes[i].pattern, path, args);
 			return &routes[i];
 		}
-		methods |= routes[i].method;
 	}
+	for (size_t i = 0; i < ARRAY_LEN(routes); i++)
+		if (match(routes[i].pattern, path, NULL))
+			methods |= routes[i].method;
 	if (methods & HTTP_GET)
 		methods |= HTTP_HEAD;
 	allow[0] = '\0';
