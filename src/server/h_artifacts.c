@@ -247,7 +247,7 @@ h_artifacts_get(struct api_req *a)
 		api_err(a, 404, "not_found", "no artifact %s", sha);
 		return;
 	}
-	snprintf(etag, sizeof(etag), "\"%s\"", sha);
+	snprintf(etag, sizeof(etag), "\"%.64s\"", sha);
 	http_add_header(a->http, "ETag", etag);
 	http_add_header(a->http, "Accept-Ranges", "bytes");
 	/* Content-addressed: the bytes behind a name never change. */
