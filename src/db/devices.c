@@ -273,11 +273,24 @@ db_device_seen(struct db_tx *tx, int64_t device, int64_t at,
 	static const char get[] = "SELECT fw_version FROM devices WHERE id = ?";
 	static const char upd[] = "UPDATE devices SET last_seen = MAX(?, "
 	    "COALESCE(last_seen, 0)), fw_version = ? WHERE id = ?";
-	sqlite3_stmt *st = db_stmt(tx->c, get);
+	static const char touch[] = "UPDATE devices SET last_seen = MAX(?, "
+	    "COALESCE(last_seen, 0)) WHERE id = ? AND fw_version = ?";
+	sqlite3_stmt *st = db_stmt(tx->c, touch);
 	char old[DB_ID_MAX + 1] = "", detail[2 * DB_ID_MAX + 8];
 	int rc;
 
+	/* Most polls repeat the stored version: one statement that leaves
+	 * fw_version, and so its index, alone. */
 	if (st == NULL)
+		return DB_ERR;
+	sqlite3_bind_int64(st, 1, at);
+	sqlite3_bind_int64(st, 2, device);
+	db_bind_text(st, 3, fw_version);
+	if ((rc = db_step_done(tx->c, st, "device seen")) != DB_OK)
+		return rc;
+	if (sqlite3_changes(tx->c->h) > 0)
+		return DB_OK;
+	if ((st = db_stmt(tx->c, get)) == NULL)
 		return DB_ERR;
 	sqlite3_bind_int64(st, 1, device);
 	if ((rc = db_row(tx->c, st, "device version")) == DB_OK)

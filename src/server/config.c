@@ -19,7 +19,7 @@ cfg_defaults(struct cfg *c)
 	memcpy(c->data_dir, "./var", sizeof("./var"));
 	c->threads = 0;
 	c->max_connections = 10000;
-	c->connection_memory = 64 * 1024;
+	c->connection_memory = 16 * 1024;
 	c->connection_timeout = 60;
 	c->max_json_body = 1024 * 1024;
 	c->max_bulk_body = 64 * 1024 * 1024;

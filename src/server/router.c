@@ -120,17 +120,21 @@ api_route_find(enum http_method m, const char *path,
 	 * except on device calls: a poll records state, a HEAD must not. */
 	if (head)
 		m = HTTP_GET;
+	/* Only routes of this method can answer; the others are matched
+	 * when none does, to list what is allowed. */
 	for (size_t i = 0; i < ARRAY_LEN(routes); i++) {
-		int safe_head = routes[i].need != NEED_DEVICE;
-
-		if (!match(routes[i].pattern, path, NULL))
-			continue;
-		if (routes[i].method == m && (!head || safe_head)) {
+		if (routes[i].method == m && (!head ||
+		    routes[i].need != NEED_DEVICE) &&
+		    match(routes[i].pattern, path, NULL)) {
 			match(routes[i].pattern, path, args);
 			return &routes[i];
 		}
+	}
+	for (size_t i = 0; i < ARRAY_LEN(routes); i++) {
+		if (!match(routes[i].pattern, path, NULL))
+			continue;
 		methods |= routes[i].method;
-		if (routes[i].method == HTTP_GET && safe_head)
+		if (routes[i].method == HTTP_GET && routes[i].need != NEED_DEVICE)
 			methods |= HTTP_HEAD;
 	}
 	allow[0] = '\0';

@@ -4,6 +4,7 @@
 
 #include "check_util.h"
 #include "db/db.h"
+#include "db/devices.h"
 #include "db/migrations.h"
 #include "db/tokens.h"
 #include "sign/crypto.h"
@@ -131,6 +132,68 @@ START_TEST(failed_job_does_not_undo_its_batch)
 }
 END_TEST
 
+struct seen_job {
+	int64_t device, at;
+	const char *fw;
+};
+
+static int
+seen_job(struct db_tx *tx, void *arg)
+{
+	struct seen_job *j = arg;
+
+	return db_device_seen(tx, j->device, j->at, j->fw);
+}
+
+static void
+last_event(const struct db_event *e, void *arg)
+{
+	struct db_event *out = arg;
+
+	if (out->id == 0)
+		*out = *e;
+}
+
+/* A poll on the same version only moves last_seen (never back); a new
+ * version is stored and becomes a "version" event. */
+START_TEST(device_seen_moves_last_seen_and_logs_versions)
+{
+	struct db *db = open_ok();
+	struct db_new_device nd = { "dev-1", "board-a", "1.0.0", { NULL }, 0,
+	    { 1 } };
+	struct db_devices_add add = { &nd, 1, 1000, 0 };
+	struct db_device d;
+	struct db_event e;
+	struct seen_job j;
+
+	ck_assert_int_eq(db_write(db, db_devices_add, &add), DB_OK);
+	ck_assert_int_eq(db_device_get(db, "dev-1", &d), DB_OK);
+	ck_assert_int_eq(d.last_seen, 0);
+
+	j = (struct seen_job){ d.id, 2000, "1.0.0" };
+	ck_assert_int_eq(db_write(db, seen_job, &j), DB_OK);
+	j = (struct seen_job){ d.id, 1500, "1.0.0" };
+	ck_assert_int_eq(db_write(db, seen_job, &j), DB_OK);
+	ck_assert_int_eq(db_device_get(db, "dev-1", &d), DB_OK);
+	ck_assert_int_eq(d.last_seen, 2000);
+	ck_assert_str_eq(d.fw_version, "1.0.0");
+	memset(&e, 0, sizeof(e));
+	ck_assert_int_eq(db_device_events(db, d.id, 10, last_event, &e), DB_OK);
+	ck_assert_str_eq(e.kind, "provisioned");
+
+	j = (struct seen_job){ d.id, 3000, "1.1.0" };
+	ck_assert_int_eq(db_write(db, seen_job, &j), DB_OK);
+	ck_assert_int_eq(db_device_get(db, "dev-1", &d), DB_OK);
+	ck_assert_int_eq(d.last_seen, 3000);
+	ck_assert_str_eq(d.fw_version, "1.1.0");
+	memset(&e, 0, sizeof(e));
+	ck_assert_int_eq(db_device_events(db, d.id, 10, last_event, &e), DB_OK);
+	ck_assert_str_eq(e.kind, "version");
+	ck_assert_str_eq(e.detail, "1.0.0 -> 1.1.0");
+	db_close(db);
+}
+END_TEST
+
 #define WRITERS 4
 #define PER_WRITER 200
 
@@ -236,6 +299,7 @@ main(void)
 	tcase_add_test(tc, newer_schema_is_refused);
 	tcase_add_test(tc, tokens_add_find_conflict_revoke);
 	tcase_add_test(tc, failed_job_does_not_undo_its_batch);
+	tcase_add_test(tc, device_seen_moves_last_seen_and_logs_versions);
 	tcase_add_test(tc, concurrent_writes_share_commits);
 	tcase_add_test(tc, periodic_job_runs);
 	tcase_add_test(tc, backup_is_a_usable_copy);

@@ -14,6 +14,15 @@ START_TEST(exact_and_parameter_routes)
 	    sizeof(allow));
 	ck_assert_ptr_nonnull(r);
 	ck_assert_str_eq(args[0], "ci-bot");
+	r = api_route_find(HTTP_GET, "/v1/device/update", args, allow,
+	    sizeof(allow));
+	ck_assert_ptr_nonnull(r);
+	ck_assert_str_eq(r->pattern, "/v1/device/update");
+	r = api_route_find(HTTP_POST, "/v1/campaigns/7/start", args, allow,
+	    sizeof(allow));
+	ck_assert_ptr_nonnull(r);
+	ck_assert_str_eq(args[0], "7");
+	ck_assert_str_eq(args[1], "start");
 }
 END_TEST
 
@@ -44,6 +53,13 @@ START_TEST(wrong_method_lists_allowed)
 	ck_assert_ptr_null(api_route_find(HTTP_PUT, "/v1/tokens", args, allow,
 	    sizeof(allow)));
 	ck_assert_str_eq(allow, "GET, HEAD, POST");
+	/* A poll records state: HEAD is not offered for device calls. */
+	ck_assert_ptr_null(api_route_find(HTTP_POST, "/v1/device/update", args,
+	    allow, sizeof(allow)));
+	ck_assert_str_eq(allow, "GET");
+	ck_assert_ptr_null(api_route_find(HTTP_HEAD, "/v1/device/update", args,
+	    allow, sizeof(allow)));
+	ck_assert_str_eq(allow, "GET");
 }
 END_TEST
 
