@@ -40,11 +40,23 @@ int
 device_reply_offer(struct api_req *a, const struct rel_snap *rel,
     const char *campaign, const char *nonce, int64_t now)
 {
+	static int64_t warned;
 	uint8_t *asg = NULL;
 	char *tail = NULL, url[700], *body;
 	size_t asglen, taillen, len;
 	json_t *t;
 
+	/* Devices refuse assignments by a key their root does not list:
+	 * offering then would only turn into failures. */
+	if (!trust_can_assign(a->srv->trust)) {
+		if (now - warned >= 60) {
+			warned = now;
+			log_warn("not offering updates: the current root does not "
+			    "list this server's online key %s (upload a root that "
+			    "does)", trust_online_keyid(a->srv->trust));
+		}
+		return -1;
+	}
 	if (trust_assign(a->srv->trust, a->who.device_id, rel->sha256, campaign,
 	    nonce, now + a->srv->cfg.assignment_ttl, &asg, &asglen) != SIGN_OK) {
 		log_err("poll %s: cannot sign an assignment", a->who.device_id);

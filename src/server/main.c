@@ -45,7 +45,8 @@ usage(void)
 	    "       otad [options] token add --role admin|release|viewer NAME\n"
 	    "       otad [options] token list\n"
 	    "       otad [options] token revoke NAME\n"
-	    "       otad [options] backup FILE\n");
+	    "       otad [options] backup FILE\n"
+	    "       otad [options] online-key next|switch\n");
 	exit(2);
 }
 
@@ -411,6 +412,33 @@ cmd_backup(struct srv *s, const struct args *a)
 	return 0;
 }
 
+/* Two-step rotation of the online key; see docs/operations.md. */
+static int
+cmd_online_key(struct srv *s, const struct args *a)
+{
+	char keyid[SIGN_KEYID_HEX], err[512];
+	const char *sub = a->npos == 2 ? a->pos[1] : "";
+
+	if (strcmp(sub, "next") == 0) {
+		if (trust_online_next(&s->cfg, keyid, err, sizeof(err)) != 0)
+			fatal(1, "online-key next: %s", err);
+		printf("%s\n", keyid);
+		fprintf(stderr, "made the next online key %s in %s/online-next.key;"
+		    " publish a root listing it (online-next.pub), then run "
+		    "\"otad online-key switch\" and restart otad\n", keyid,
+		    s->cfg.data_dir);
+	} else if (strcmp(sub, "switch") == 0) {
+		if (trust_online_switch(&s->cfg, keyid, err, sizeof(err)) != 0)
+			fatal(1, "online-key switch: %s", err);
+		printf("%s\n", keyid);
+		fprintf(stderr, "the online key is now %s; restart otad to use it\n",
+		    keyid);
+	} else {
+		fatal(2, "usage: otad online-key next | online-key switch");
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -428,5 +456,7 @@ main(int argc, char **argv)
 		return cmd_token(&s, &a);
 	if (strcmp(a.pos[0], "backup") == 0)
 		return cmd_backup(&s, &a);
+	if (strcmp(a.pos[0], "online-key") == 0)
+		return cmd_online_key(&s, &a);
 	fatal(2, "unknown command %s (see otad --help)", a.pos[0]);
 }

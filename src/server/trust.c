@@ -78,6 +78,14 @@ load_online_key(struct trust *t, const struct cfg *c, char *err, size_t errlen)
 	    util_fmt(pubpath, sizeof(pubpath), "%s/online.pub", c->data_dir) ||
 	    read_passphrase(c, &pass, &passlen, err, errlen) != 0)
 		goto out;
+	if (access(keypath, F_OK) != 0 && access(pubpath, F_OK) == 0) {
+		/* A key existed: never replace it silently (a switch cut short
+		 * leaves online-next.key and online-old-*.key to finish by hand). */
+		snprintf(err, errlen, "%s is missing but %s exists: restore the key "
+		    "(or finish \"otad online-key switch\") before starting",
+		    keypath, pubpath);
+		goto out;
+	}
 	if (access(keypath, F_OK) != 0) {
 		t->online = sign_key_generate();
 		if (t->online == NULL) {
@@ -251,6 +259,93 @@ trust_root_set(struct trust *t, struct sign_root *root, const uint8_t *buf,
 	if (old != NULL && --old->refs == 0)
 		root_free(old);
 	pthread_mutex_unlock(&t->mu);
+	return 0;
+}
+
+int
+trust_can_assign(struct trust *t)
+{
+	struct trust_root *r = trust_root_get(t);
+	int ok = r != NULL && sign_role_find(&r->root->roles[SIGN_ROLE_ONLINE],
+	    sign_key_id(t->online)) >= 0;
+
+	trust_root_put(t, r);
+	return ok;
+}
+
+int
+trust_online_next(const struct cfg *c, char *keyid, char *err, size_t errlen)
+{
+	char keypath[CFG_PATH_MAX + 32], pubpath[CFG_PATH_MAX + 32];
+	struct sign_key *k = NULL;
+	struct sign_pubkey pk;
+	uint8_t *pass = NULL;
+	size_t passlen = 0;
+	int rc = -1;
+
+	if (util_fmt(keypath, sizeof(keypath), "%s/online-next.key",
+	    c->data_dir) || util_fmt(pubpath, sizeof(pubpath),
+	    "%s/online-next.pub", c->data_dir) ||
+	    read_passphrase(c, &pass, &passlen, err, errlen) != 0)
+		goto out;
+	if (access(keypath, F_OK) == 0) {
+		snprintf(err, errlen, "%s exists: switch to it or remove it first",
+		    keypath);
+		goto out;
+	}
+	if ((k = sign_key_generate()) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	sign_key_pubkey(k, &pk);
+	if (sign_keyfile_write(keypath, k, pass, passlen, SIGN_KDF_INTERACTIVE,
+	    err, errlen) != SIGN_OK ||
+	    sign_pubkey_write(pubpath, &pk, err, errlen) != SIGN_OK)
+		goto out;
+	memcpy(keyid, pk.keyid, SIGN_KEYID_HEX);
+	rc = 0;
+out:
+	sign_key_free(k);
+	if (pass != NULL) {
+		sign_wipe(pass, passlen);
+		free(pass);
+	}
+	return rc;
+}
+
+int
+trust_online_switch(const struct cfg *c, char *keyid, char *err,
+    size_t errlen)
+{
+	char next[CFG_PATH_MAX + 32], cur[CFG_PATH_MAX + 32];
+	char old[CFG_PATH_MAX + 96], pubnext[CFG_PATH_MAX + 32];
+	char pub[CFG_PATH_MAX + 32];
+	struct sign_pubkey oldpk, newpk;
+
+	if (util_fmt(next, sizeof(next), "%s/online-next.key", c->data_dir) ||
+	    util_fmt(pubnext, sizeof(pubnext), "%s/online-next.pub",
+	    c->data_dir) ||
+	    util_fmt(cur, sizeof(cur), "%s/online.key", c->data_dir) ||
+	    util_fmt(pub, sizeof(pub), "%s/online.pub", c->data_dir)) {
+		snprintf(err, errlen, "data_dir: path too long");
+		return -1;
+	}
+	if (sign_pubkey_read(pubnext, &newpk, err, errlen) != SIGN_OK ||
+	    sign_pubkey_read(pub, &oldpk, err, errlen) != SIGN_OK)
+		return -1;
+	if (util_fmt(old, sizeof(old), "%s/online-old-%.16s.key", c->data_dir,
+	    oldpk.keyid) != 0) {
+		snprintf(err, errlen, "data_dir: path too long");
+		return -1;
+	}
+	/* Old key aside first: a crash in between leaves the next key in
+	 * place and no online.key, which the next start reports. */
+	if (rename(cur, old) != 0 || rename(next, cur) != 0 ||
+	    rename(pubnext, pub) != 0 || util_fsync_dir(cur) != 0) {
+		snprintf(err, errlen, "switching %s: %s", cur, strerror(errno));
+		return -1;
+	}
+	memcpy(keyid, newpk.keyid, SIGN_KEYID_HEX);
 	return 0;
 }
 

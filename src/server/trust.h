@@ -46,6 +46,21 @@ enum sign_result trust_root_check(struct trust *t, const uint8_t *buf,
 int trust_root_set(struct trust *t, struct sign_root *r, const uint8_t *buf,
     size_t len);
 
+/* 1 when the current root lists this server's online key in its online
+ * role (devices would refuse assignments otherwise), else 0. */
+int trust_can_assign(struct trust *t);
+
+/* Offline key rotation on the data dir, in two steps so that a root
+ * listing both keys can be published in between:
+ * trust_online_next makes online-next.key/.pub (printing nothing; the
+ * key id goes to keyid, 65 bytes); trust_online_switch makes it the
+ * online key, keeping the old one as online-old-<keyid>.key. 0, or -1
+ * with a message in err. */
+int trust_online_next(const struct cfg *c, char *keyid, char *err,
+    size_t errlen);
+int trust_online_switch(const struct cfg *c, char *keyid, char *err,
+    size_t errlen);
+
 /* Signs an assignment with the online key; see sign_assignment_create. */
 enum sign_result trust_assign(struct trust *t, const char *device_id,
     const uint8_t release_sha256[SIGN_SHA256_LEN], const char *campaign,

@@ -91,22 +91,55 @@ ctl release sign --artifact fw.bin --fw-version 1.0.1 --hw-class b \
 api POST /v1/releases "$ADMIN" --data-binary @good.json
 expect_status "a release signed by the new key: 201" 201
 
-# An expired root is refused.
-"$BIN/otactl" root rotate --from root3.json --sign-key rootB --expires 2s \
-	--out root4.json >/dev/null 2>root4.err
-check "otactl made a root that expires at once" test -s root4.json
-sleep 3
+# The online key rotates in two steps; until a root lists the key in use,
+# no offer goes out (devices would refuse it).
+api POST /v1/devices "$ADMIN" -d '{"device_id":"d1","hw_class":"b","fw_version":"1.0.0"}'
+DEV=$(jqb .token)
+api POST /v1/devices/d1/assign "$ADMIN" -d "{\"release\": 1}"
+expect_status "direct offer" 201
+old_online=$(jq -r .keyid online.pub)
+next=$("$BIN/otad" --data-dir "$DATA" online-key next 2>/dev/null)
+expect "online-key next prints the new key id" "$next" "$(jq -r .keyid "$DATA/online-next.pub")"
+api GET "/v1/device/update?fw_version=1.0.0&nonce=rotate-000" "$DEV"
+expect_status "until the switch, offers are signed by the old key" 200
+expect "by the old key" "$(jqb -r '.assignment.signatures[0].keyid')" "$old_online"
+stop_otad
+"$BIN/otad" --data-dir "$DATA" online-key switch >/dev/null 2>&1
+expect "online-key switch" "$?" 0
+check "the old key is kept aside" test -e "$DATA/online-old-${old_online:0:16}.key"
+start_otad || fail "otad restarts with the new online key"
+expect "the server now serves the new key" "$(curl -s "$URL/v1/trust/online-key" | jq -r .keyid)" "$next"
+api GET "/v1/device/update?fw_version=1.0.0&nonce=rotate-001" "$DEV"
+expect_status "no offer while the root does not list the new key" 204
+check "and the log says why" grep -q "does not list this server's online key" "$OTAD_LOG"
+curl -s "$URL/v1/trust/online-key" >online2.pub
+ctl root rotate --from root3.json --remove-online-key online.pub \
+	--add-online-key online2.pub --sign-key rootB --out root4.json
 api PUT /v1/trust/root "$ADMIN" --data-binary @root4.json
+expect_status "root 4 with the new online key" 201
+api GET "/v1/device/update?fw_version=1.0.0&nonce=rotate-002" "$DEV"
+expect_status "offers resume" 200
+expect "signed by the new key" "$(jqb -r '.assignment.signatures[0].keyid')" "$next"
+jq -j -c .assignment <<<"$BODY" >asg.json
+check "the assignment verifies against root 4" "$BIN/otactl" verify --root root4.json asg.json
+"$BIN/otactl" verify --root root3.json asg.json >/dev/null 2>&1
+check "and not against root 3, which trusts the old key" test $? -ne 0
+
+# An expired root is refused.
+"$BIN/otactl" root rotate --from root4.json --sign-key rootB --expires 2s \
+	--out root5.json >/dev/null 2>root5.err
+check "otactl made a root that expires at once" test -s root5.json
+sleep 3
+api PUT /v1/trust/root "$ADMIN" --data-binary @root5.json
 expect_status "an expired root: 422" 422
 expect "reason expired" "$(jqb .error.code)" expired
 
 # The online key and the root survive a restart; a loose key file stops it.
-keyid=$(jq -r .keyid online.pub)
 stop_otad
 start_otad || fail "otad restarts"
-expect "same online key after restart" "$(curl -s "$URL/v1/trust/online-key" | jq -r .keyid)" "$keyid"
+expect "same online key after restart" "$(curl -s "$URL/v1/trust/online-key" | jq -r .keyid)" "$next"
 api GET /v1/trust/root.json
-expect "same root after restart" "$(jqb .signed.version)" 3
+expect "same root after restart" "$(jqb .signed.version)" 4
 stop_otad
 chmod 0644 "$DATA/online.key"
 out=$("$BIN/otad" --listen 127.0.0.1:0 --data-dir "$DATA" 2>&1)
