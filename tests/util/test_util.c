@@ -19,6 +19,12 @@ START_TEST(parse_int_accepts_only_whole_numbers)
 	ck_assert_int_eq(util_parse_int("4x", 0, 100, &v), -1);
 	ck_assert_int_eq(util_parse_int("", 0, 100, &v), -1);
 	ck_assert_int_eq(util_parse_int(" 4", 0, 100, &v), -1);
+	/* Found by fuzz_util: strtoll skips every kind of white space. */
+	ck_assert_int_eq(util_parse_int("\t4", 0, 100, &v), -1);
+	ck_assert_int_eq(util_parse_int("\v9", 0, 100, &v), -1);
+	ck_assert_int_eq(util_parse_int("\n-4", -10, 100, &v), -1);
+	ck_assert_int_eq(util_parse_int("-", -10, 100, &v), -1);
+	ck_assert_int_eq(util_parse_int("- 4", -10, 100, &v), -1);
 	ck_assert_int_eq(util_parse_int("+4", 0, 100, &v), -1);
 	ck_assert_int_eq(util_parse_int("99999999999999999999", 0, INT64_MAX,
 	    &v), -1);
