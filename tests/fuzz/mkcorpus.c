@@ -254,6 +254,24 @@ signed_docs(void)
 	    rellen + asglen + 1);
 	put("check_update", "rebind", "\x07\x00", 2, cu, rellen + asglen + 1);
 	free(cu);
+	/* Each rule of the decision, from a release 2.0.0 at counter 1. */
+	free(rel);
+	free(asg);
+	rel = make_release("2.0.0", NULL, 1, &rellen);
+	asg = make_assignment(rel, rellen, &asglen);
+	cu = malloc(rellen + asglen + 1);
+	FZ_ASSERT(cu != NULL);
+	memcpy(cu, rel, rellen);
+	cu[rellen] = '\0';
+	memcpy(cu + rellen + 1, asg, asglen);
+	put("check_update", "reinstall", "\x00\x0f", 2, cu, rellen + asglen + 1);
+	put("check_update", "running-not-semver", "\x00\x04", 2, cu,
+	    rellen + asglen + 1);
+	put("check_update", "rollback", "\x00\x18", 2, cu, rellen + asglen + 1);
+	put("check_update", "incompatible", "\x00\x06", 2, cu,
+	    rellen + asglen + 1);
+	put("check_update", "freeze", "\x08\x00", 2, cu, rellen + asglen + 1);
+	free(cu);
 	tmp = unsigned_copy(rel2, rel2len, &tmplen);
 	cu = malloc(tmplen + asglen + 1);
 	FZ_ASSERT(cu != NULL);
