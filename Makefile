@@ -3,6 +3,8 @@
 #   make                 bin/otad bin/otactl bin/otasim
 #   make check           every test (unit suites, then end-to-end)
 #   make SANITIZE=1 check  the same under ASan + UBSan (build/san/)
+#   make fuzz            libFuzzer harnesses (clang, build/fuzz/), each run
+#                        FUZZ_TIME seconds (default 30; 0 only builds)
 #   make run             the daemon in the foreground: 127.0.0.1:8080, ./var
 #   make install         PREFIX=/usr/local DESTDIR=
 #
@@ -51,6 +53,20 @@ PROGS    := $(BIN)/otad $(BIN)/otactl $(BIN)/otasim
 TEST_SRC := $(wildcard tests/*/test_*.c)
 TESTS    := $(TEST_SRC:%.c=$(BUILD)/%)
 SQL      := $(sort $(wildcard sql/*.sql))
+
+# Fuzzing: clang and libFuzzer over a clang-built, ASan + UBSan copy of the
+# library in build/fuzz/ (the normal one is gcc with hardening flags).
+# clang also flags the va_list format string in log.c, which gcc accepts.
+FUZZ_CC     ?= clang
+FUZZ_TIME   ?= 30
+FUZZ_BUILD  := build/fuzz
+FUZZ_CFLAGS  = $(WARN) -Wno-format-nonliteral -O1 -g -fno-omit-frame-pointer \
+               -fsanitize=address,undefined -fno-sanitize-recover=all \
+               -D_GNU_SOURCE -Isrc -Idevice-sim -Itests/fuzz $(PKG_CFLAGS)
+FUZZ_OBJ    := $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o) $(FUZZ_BUILD)/gen/migrations.o
+FUZZ_LIB    := $(FUZZ_BUILD)/libota.a
+FUZZERS     := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,\
+               $(wildcard tests/fuzz/fuzz_*.c))
 
 .PHONY: all deps check run install demo bench fuzz clean
 all: $(PROGS)
@@ -102,6 +118,35 @@ $(BUILD)/tests/%: tests/%.c tests/check_util.h $(LIB)
 
 check: $(PROGS) $(TESTS)
 	BUILD=$(BUILD) BIN=$(BIN) tests/run $(TESTS)
+
+$(FUZZ_OBJ) $(FUZZERS) $(FUZZ_BUILD)/mkcorpus: | deps
+$(FUZZ_BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  FUZZCC  $<"
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP \
+	  -c $< -o $@
+$(FUZZ_BUILD)/gen/migrations.c: $(SQL) scripts/embed-sql
+	@mkdir -p $(dir $@)
+	scripts/embed-sql $(SQL) > $@.tmp && mv $@.tmp $@
+$(FUZZ_BUILD)/gen/migrations.o: $(FUZZ_BUILD)/gen/migrations.c
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
+$(FUZZ_LIB): $(FUZZ_OBJ)
+	@rm -f $@
+	$(Q)$(AR) rcs $@ $^
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_LIB)
+	@echo "  FUZZER  $@"
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -MMD -MP $< \
+	  $(FUZZ_LIB) $(PKG_LIBS) -lpthread -lm -o $@
+# Writes the seed corpora: build/fuzz/mkcorpus tests/fuzz/corpus
+$(FUZZ_BUILD)/mkcorpus: tests/fuzz/mkcorpus.c tests/fuzz/fuzz.h $(FUZZ_LIB)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP $< $(FUZZ_LIB) $(PKG_LIBS) \
+	  -lpthread -o $@
+
+# FUZZ=word runs only the harnesses whose name has word.
+fuzz: $(FUZZERS) $(FUZZ_BUILD)/mkcorpus
+ifneq ($(FUZZ_TIME),0)
+	FUZZ_TIME=$(FUZZ_TIME) tests/fuzz/run $(FUZZERS)
+endif
 
 run: $(BIN)/otad
 	$(BIN)/otad -c conf/otad.conf --listen 127.0.0.1:8080 --data-dir ./var

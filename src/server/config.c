@@ -137,8 +137,10 @@ cfg_set(struct cfg *c, const char *k, const char *v, char *err, size_t errlen)
 #define KEY(name, expr, what) \
 	if (strcmp(k, name) == 0) { rc = (expr); want = (what); goto done; }
 	KEY("listen", cfg_set_listen(c, v), "ADDR:PORT, e.g. 127.0.0.1:8080")
-	KEY("data_dir", set_path(v, c->data_dir, sizeof(c->data_dir)) ||
-	    v[0] == '\0', "a directory path")
+	/* Each value is checked before it is stored: a refused one leaves
+	 * the setting as it was. */
+	KEY("data_dir", v[0] == '\0' ||
+	    set_path(v, c->data_dir, sizeof(c->data_dir)), "a directory path")
 	KEY("threads", set_int(v, 0, 256, &c->threads), "0..256 (0: one per core)")
 	KEY("max_connections", set_int(v, 1, 1000000, &c->max_connections),
 	    "1..1000000")
@@ -161,9 +163,10 @@ cfg_set(struct cfg *c, const char *k, const char *v, char *err, size_t errlen)
 	    "a duration from 10s to 1d")
 	KEY("artifacts_public", set_bool(v, &c->artifacts_public),
 	    "true or false")
-	KEY("public_url", set_path(v, c->public_url, sizeof(c->public_url)) ||
-	    (v[0] != '\0' && strncmp(v, "http://", 7) != 0 &&
-	    strncmp(v, "https://", 8) != 0), "an http:// or https:// URL")
+	KEY("public_url", (v[0] != '\0' && strncmp(v, "http://", 7) != 0 &&
+	    strncmp(v, "https://", 8) != 0) ||
+	    set_path(v, c->public_url, sizeof(c->public_url)),
+	    "an http:// or https:// URL")
 	KEY("gate_interval", set_secs(v, 1, 3600, &c->gate_interval),
 	    "a duration from 1s to 1h")
 	KEY("seen_flush_interval", set_secs(v, 1, 600,

@@ -12,6 +12,7 @@
 #include "db/artifacts.h"
 #include "server/handlers.h"
 #include "server/metrics.h"
+#include "server/range.h"
 #include "sign/crypto.h"
 #include "util/log.h"
 #include "util/util.h"
@@ -180,52 +181,6 @@ valid_sha(const char *s)
 	return 1;
 }
 
-/* Parses one "bytes=" range against size; 1 ranged, 0 whole file (no or
- * unsupported Range), -1 unsatisfiable. */
-static int
-parse_range(const char *h, uint64_t size, uint64_t *off, uint64_t *len)
-{
-	char first[24] = "", last[24] = "";
-	const char *dash;
-	int64_t a, b;
-
-	if (h == NULL || strncmp(h, "bytes=", 6) != 0)
-		return 0;
-	h += 6;
-	if (strchr(h, ',') != NULL)
-		return 0;	/* several ranges: the whole file is allowed */
-	dash = strchr(h, '-');
-	if (dash == NULL || (size_t)(dash - h) >= sizeof(first) ||
-	    strlen(dash + 1) >= sizeof(last))
-		return 0;
-	memcpy(first, h, (size_t)(dash - h));
-	memcpy(last, dash + 1, strlen(dash + 1) + 1);
-	if (first[0] == '\0') {
-		/* bytes=-N: the last N bytes */
-		if (util_parse_int(last, 1, INT64_MAX, &b) != 0)
-			return 0;
-		if (size == 0)
-			return -1;
-		*len = (uint64_t)b < size ? (uint64_t)b : size;
-		*off = size - *len;
-		return 1;
-	}
-	if (util_parse_int(first, 0, INT64_MAX, &a) != 0)
-		return 0;
-	if ((uint64_t)a >= size)
-		return -1;
-	b = (int64_t)size - 1;
-	if (last[0] != '\0' && util_parse_int(last, 0, INT64_MAX, &b) != 0)
-		return 0;
-	if (b < a)
-		return 0;
-	if ((uint64_t)b >= size)
-		b = (int64_t)size - 1;
-	*off = (uint64_t)a;
-	*len = (uint64_t)(b - a + 1);
-	return 1;
-}
-
 void
 h_artifacts_get(struct api_req *a)
 {
@@ -266,7 +221,7 @@ h_artifacts_get(struct api_req *a)
 	ifr = http_header(a->http, "If-Range");
 	if (ifr != NULL && strcmp(ifr, etag) != 0)
 		range = NULL;
-	ranged = parse_range(range, (uint64_t)st.st_size, &off, &len);
+	ranged = http_parse_range(range, (uint64_t)st.st_size, &off, &len);
 	if (ranged < 0) {
 		close(fd);
 		snprintf(hdr, sizeof(hdr), "bytes */%llu",

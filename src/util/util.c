@@ -17,7 +17,8 @@ util_parse_int(const char *s, int64_t min, int64_t max, int64_t *out)
 	char *end;
 	long long v;
 
-	if (s == NULL || *s == '\0' || *s == ' ' || *s == '+')
+	/* strtoll would skip any leading white space and take a '+'. */
+	if (s == NULL || !(*s == '-' || (*s >= '0' && *s <= '9')))
 		return -1;
 	errno = 0;
 	v = strtoll(s, &end, 10);
@@ -118,8 +119,13 @@ util_time_fmt(int64_t t, char buf[static 21])
 	struct tm tm;
 	time_t tt = (time_t)t;
 
-	if (gmtime_r(&tt, &tm) == NULL ||
-	    strftime(buf, 21, "%Y-%m-%dT%H:%M:%SZ", &tm) != 20)
+	/* Not strftime: its %Y does not pad years before 1000 to four
+	 * digits, and util_time_parse reads years from 0000. */
+	if (gmtime_r(&tt, &tm) == NULL || tm.tm_year < -1900 ||
+	    tm.tm_year > 9999 - 1900 ||
+	    util_fmt(buf, 21, "%04d-%02d-%02dT%02d:%02d:%02dZ",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	    tm.tm_min, tm.tm_sec) != 0)
 		memcpy(buf, "1970-01-01T00:00:00Z", 21);
 }
 

@@ -111,6 +111,29 @@ START_TEST(bad_values_are_refused)
 }
 END_TEST
 
+/* Found by fuzz_config: data_dir and public_url were stored, then
+ * refused. */
+START_TEST(refused_value_changes_nothing)
+{
+	static const char *const bad[][2] = {
+		{ "data_dir", "" }, { "public_url", "https:com" },
+		{ "public_url", "ftp://x" }, { "listen", "[::1]:99999" },
+		{ "threads", "-1" }, { "max_json_body", "2G" },
+	};
+	struct cfg c, d;
+	char err[256];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cfg_defaults(&c);
+		cfg_defaults(&d);
+		ck_assert_int_eq(cfg_set(&c, bad[i][0], bad[i][1], err,
+		    sizeof(err)), -1);
+		ck_assert_msg(memcmp(&c, &d, sizeof(c)) == 0, "%s = \"%s\" "
+		    "changed the config", bad[i][0], bad[i][1]);
+	}
+}
+END_TEST
+
 START_TEST(bad_port_message_names_the_key)
 {
 	struct cfg c;
@@ -160,6 +183,7 @@ main(void)
 	tcase_add_test(tc, file_sets_every_kind_of_value);
 	tcase_add_test(tc, unknown_key_names_file_line_and_key);
 	tcase_add_test(tc, bad_values_are_refused);
+	tcase_add_test(tc, refused_value_changes_nothing);
 	tcase_add_test(tc, bad_port_message_names_the_key);
 	tcase_add_test(tc, unreadable_file_is_an_error);
 	tcase_add_test(tc, shipped_config_loads);

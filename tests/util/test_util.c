@@ -19,6 +19,12 @@ START_TEST(parse_int_accepts_only_whole_numbers)
 	ck_assert_int_eq(util_parse_int("4x", 0, 100, &v), -1);
 	ck_assert_int_eq(util_parse_int("", 0, 100, &v), -1);
 	ck_assert_int_eq(util_parse_int(" 4", 0, 100, &v), -1);
+	/* Found by fuzz_util: strtoll skips every kind of white space. */
+	ck_assert_int_eq(util_parse_int("\t4", 0, 100, &v), -1);
+	ck_assert_int_eq(util_parse_int("\v9", 0, 100, &v), -1);
+	ck_assert_int_eq(util_parse_int("\n-4", -10, 100, &v), -1);
+	ck_assert_int_eq(util_parse_int("-", -10, 100, &v), -1);
+	ck_assert_int_eq(util_parse_int("- 4", -10, 100, &v), -1);
 	ck_assert_int_eq(util_parse_int("+4", 0, 100, &v), -1);
 	ck_assert_int_eq(util_parse_int("99999999999999999999", 0, INT64_MAX,
 	    &v), -1);
@@ -71,6 +77,20 @@ START_TEST(time_round_trip)
 	ck_assert_str_eq(buf, "2026-11-22T10:20:30Z");
 	ck_assert_int_eq(t, 1795342830); /* date -u -d 2026-11-22T10:20:30Z +%s */
 	ck_assert_int_eq(util_time_parse("2024-02-29T00:00:00Z", &t), 0);
+	/* Found by fuzz_util: years before 1000 printed as 1970. */
+	ck_assert_int_eq(util_time_parse("0999-12-31T23:59:59Z", &t), 0);
+	ck_assert_int_eq(t, -30610224001LL);
+	util_time_fmt(t, buf);
+	ck_assert_str_eq(buf, "0999-12-31T23:59:59Z");
+	ck_assert_int_eq(util_time_parse("0000-01-01T00:00:00Z", &t), 0);
+	util_time_fmt(t, buf);
+	ck_assert_str_eq(buf, "0000-01-01T00:00:00Z");
+	ck_assert_int_eq(util_time_parse("9999-12-31T23:59:59Z", &t), 0);
+	util_time_fmt(t, buf);
+	ck_assert_str_eq(buf, "9999-12-31T23:59:59Z");
+	/* Past what four digits hold: the epoch, as before. */
+	util_time_fmt(t + 1, buf);
+	ck_assert_str_eq(buf, "1970-01-01T00:00:00Z");
 	ck_assert_int_eq(util_time_parse("2023-02-29T00:00:00Z", &t), -1);
 	ck_assert_int_eq(util_time_parse("2026-11-22 10:20:30Z", &t), -1);
 	ck_assert_int_eq(util_time_parse("2026-11-22T10:20:30+01:00", &t), -1);

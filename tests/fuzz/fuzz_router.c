@@ -1,0 +1,108 @@
+/* Fuzzes the route matcher. Input: a method byte, then the path. A match
+ * puts its arguments back into the pattern to give the path again; a miss
+ * lists exactly the methods that would have matched. */
+#include "fuzz.h"
+#include "server/api.h"
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	return 0;
+}
+
+static const struct {
+	enum http_method m;
+	const char *name;
+} methods[] = {
+	{ HTTP_GET, "GET" }, { HTTP_HEAD, "HEAD" }, { HTTP_POST, "POST" },
+	{ HTTP_PUT, "PUT" }, { HTTP_DELETE, "DELETE" }, { HTTP_OTHER, NULL },
+};
+
+/* Rebuilds a path from pattern and args into out; 0/-1 when too long. */
+static int
+rebuild(const char *pattern, char (*args)[API_ARG_MAX], char *out,
+    size_t size)
+{
+	size_t o = 0;
+	int k = 0;
+
+	for (const char *p = pattern; *p != '\0'; p++) {
+		const char *piece = p;
+		size_t n = 1;
+
+		if (p[0] == '{' && p[1] == '}') {
+			FZ_ASSERT(k < API_ARGS_MAX);
+			piece = args[k++];
+			n = strlen(piece);
+			p++;
+		}
+		if (o + n >= size)
+			return -1;
+		memcpy(out + o, piece, n);
+		o += n;
+	}
+	out[o] = '\0';
+	return k;
+}
+
+/* 1 when allow lists name as a whole item. */
+static int
+lists(const char *allow, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = allow; (p = strstr(p, name)) != NULL; p += n)
+		if ((p == allow || p[-1] == ' ') && (p[n] == ',' ||
+		    p[n] == '\0'))
+			return 1;
+	return 0;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char args[API_ARGS_MAX][API_ARG_MAX], allow[64], *path, *again;
+	const struct api_route *r;
+	enum http_method m;
+
+	if (size < 1)
+		return 0;
+	m = methods[data[0] % 6].m;
+	path = fz_str(data + 1, size - 1);
+	memset(args, 0x5a, sizeof(args));
+	memset(allow, 0x5a, sizeof(allow));
+	r = api_route_find(m, path, args, allow, sizeof(allow));
+	if (r != NULL) {
+		size_t need = strlen(path) + 1;
+		int nargs;
+
+		FZ_ASSERT(r->method == (m == HTTP_HEAD ? HTTP_GET : m));
+		again = malloc(need);
+		FZ_ASSERT(again != NULL);
+		nargs = rebuild(r->pattern, args, again, need);
+		FZ_ASSERT(nargs >= 0 && strcmp(again, path) == 0);
+		for (int i = 0; i < nargs; i++) {
+			size_t n = strnlen(args[i], API_ARG_MAX);
+
+			FZ_ASSERT(n >= 1 && n < API_ARG_MAX);
+			FZ_ASSERT(strchr(args[i], '/') == NULL);
+		}
+		free(again);
+		goto out;
+	}
+	FZ_ASSERT(memchr(allow, '\0', sizeof(allow)) != NULL);
+	/* The Allow list is exactly the methods that find a route. */
+	for (size_t i = 0; methods[i].name != NULL; i++) {
+		char a2[API_ARGS_MAX][API_ARG_MAX], al2[64];
+		int found = api_route_find(methods[i].m, path, a2, al2,
+		    sizeof(al2)) != NULL;
+
+		FZ_ASSERT(found == lists(allow, methods[i].name));
+		FZ_ASSERT(!found || methods[i].m != m);
+	}
+out:
+	free(path);
+	return 0;
+}
