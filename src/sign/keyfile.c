@@ -24,7 +24,7 @@
 #define KF_CHECK_LEN 16
 /* Reading a file never spends more than this on Argon2id: a planted key
  * file must not exhaust the machine. */
-#define KF_OPSLIMIT_MAX 16
+#define KF_OPSLIMIT_MAX 4	/* libsodium's "sensitive": a hostile file costs at most that */
 #define KF_MEMLIMIT_MAX (1024ULL * 1024 * 1024)
 
 /* Everything secret lives here, in one guarded allocation. */
