@@ -151,27 +151,37 @@ db_campaign_list(struct db *db, const char *state, int64_t after,
 }
 
 static const char live_sql[] = "SELECT " CAMPAIGN_COLS "WHERE c.state IN "
-    "('running', 'paused', 'completed') ORDER BY c.id DESC";
+    "('running', 'paused') OR (c.state = 'completed' AND c.finished_at >= ?) "
+    "ORDER BY c.id DESC";
+
+static int
+live(struct db_conn *c, int64_t completed_since,
+    void (*fn)(const struct db_campaign *, void *), void *arg)
+{
+	sqlite3_stmt *st = db_stmt(c, live_sql);
+
+	if (st == NULL)
+		return DB_ERR;
+	sqlite3_bind_int64(st, 1, completed_since);
+	return each_campaign(c, st, fn, arg);
+}
 
 int
-db_campaign_live(struct db *db, void (*fn)(const struct db_campaign *, void *),
-    void *arg)
+db_campaign_live(struct db *db, int64_t completed_since,
+    void (*fn)(const struct db_campaign *, void *), void *arg)
 {
 	struct db_conn *c = db_rd_get(db);
-	sqlite3_stmt *st = db_stmt(c, live_sql);
-	int rc = st ? each_campaign(c, st, fn, arg) : DB_ERR;
+	int rc = live(c, completed_since, fn, arg);
 
 	db_rd_put(db, c);
 	return rc;
 }
 
 int
-db_campaign_live_tx(struct db_tx *tx,
+db_campaign_live_tx(struct db_tx *tx, int64_t completed_since,
     void (*fn)(const struct db_campaign *, void *), void *arg)
 {
-	sqlite3_stmt *st = db_stmt(tx->c, live_sql);
-
-	return st ? each_campaign(tx->c, st, fn, arg) : DB_ERR;
+	return live(tx->c, completed_since, fn, arg);
 }
 
 static void

@@ -40,10 +40,11 @@ int db_campaign_get_tx(struct db_tx *tx, int64_t id, struct db_campaign *out);
 /* Campaigns in id order after the cursor, optionally in one state. */
 int db_campaign_list(struct db *db, const char *state, int64_t after,
     int64_t limit, void (*fn)(const struct db_campaign *, void *), void *arg);
-/* Campaigns that can offer (running, paused, completed), newest first. */
-int db_campaign_live(struct db *db,
+/* Campaigns that can offer, newest first: running, paused, and those
+ * completed at or after completed_since. */
+int db_campaign_live(struct db *db, int64_t completed_since,
     void (*fn)(const struct db_campaign *, void *), void *arg);
-int db_campaign_live_tx(struct db_tx *tx,
+int db_campaign_live_tx(struct db_tx *tx, int64_t completed_since,
     void (*fn)(const struct db_campaign *, void *), void *arg);
 /* Writes state, stage, stage_opened_at, verdict*, started_at and
  * finished_at of c. */

@@ -30,6 +30,7 @@ struct live {
 	struct rollout_policy policy;
 	char hw[DB_REL_HW_MAX][65];
 	int nhw;
+	char release_fw[65];
 };
 
 struct campaigns {
@@ -37,6 +38,7 @@ struct campaigns {
 	pthread_rwlock_t lock;
 	struct live live[LIVE_MAX];
 	int nlive;
+	int64_t window;			/* completed_offer_window */
 	atomic_uint_fast64_t gen;	/* bumped by changes */
 	uint64_t loaded_gen;
 	int64_t loaded_at;
@@ -44,13 +46,14 @@ struct campaigns {
 };
 
 struct campaigns *
-campaigns_new(struct db *db)
+campaigns_new(struct db *db, int completed_offer_window)
 {
 	struct campaigns *c = calloc(1, sizeof(*c));
 
 	if (c == NULL)
 		return NULL;
 	c->db = db;
+	c->window = completed_offer_window;
 	pthread_rwlock_init(&c->lock, NULL);
 	pthread_mutex_init(&c->reload_mu, NULL);
 	atomic_store(&c->gen, 1);
@@ -207,6 +210,7 @@ load_one(const struct db_campaign *dc, void *arg)
 	}
 	for (int i = 0; i < r->nhw; i++)
 		memcpy(l->hw[l->nhw++], r->hw_classes[i], sizeof(l->hw[0]));
+	memcpy(l->release_fw, r->fw_version, sizeof(l->release_fw));
 	free(r);
 	l->id = dc->id;
 	l->release_id = dc->release_id;
@@ -228,7 +232,8 @@ maybe_reload(struct campaigns *c, int64_t now)
 	lc.c = c;
 	lc.n = 0;
 	lc.out = calloc(LIVE_MAX, sizeof(*lc.out));
-	if (lc.out != NULL && db_campaign_live(c->db, load_one, &lc) == DB_OK) {
+	if (lc.out != NULL && db_campaign_live(c->db, now - c->window, load_one,
+	    &lc) == DB_OK) {
 		pthread_rwlock_wrlock(&c->lock);
 		memcpy(c->live, lc.out, (size_t)lc.n * sizeof(*lc.out));
 		c->nlive = lc.n;
@@ -347,6 +352,13 @@ campaigns_offer(struct api_req *a, const char *fw, const char *nonce,
 		for (; i < c->nlive; i++) {
 			if (!lists_hw(&c->live[i], a->who.hw_class))
 				continue;
+			/* Running a live campaign's release, the device needs
+			 * nothing from it nor from older ones (their releases
+			 * would be downgrades): no query. */
+			if (strcmp(c->live[i].release_fw, fw) == 0) {
+				pthread_rwlock_unlock(&c->lock);
+				return 0;
+			}
 			bucket = rollout_bucket(c->live[i].salt, DB_SALT_LEN,
 			    a->who.device_id);
 			if (!rollout_in_stage(bucket,

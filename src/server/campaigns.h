@@ -15,7 +15,9 @@ struct campaigns;
 struct db;
 struct rel_snap;
 
-struct campaigns *campaigns_new(struct db *db);
+/* The live set; completed campaigns stay in it (offering to late
+ * devices) for completed_offer_window seconds. */
+struct campaigns *campaigns_new(struct db *db, int completed_offer_window);
 void campaigns_free(struct campaigns *c);
 /* Marks the live set stale (an after-commit hook: arg is the campaigns). */
 void campaigns_changed(void *c);

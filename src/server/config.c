@@ -30,6 +30,7 @@ cfg_defaults(struct cfg *c)
 	c->assignment_ttl = 900;
 	c->artifacts_public = 0;
 	c->gate_interval = 10;
+	c->completed_offer_window = 7 * 86400;
 	c->seen_flush_interval = 5;
 	c->shutdown_timeout = 30;
 }
@@ -169,6 +170,8 @@ cfg_set(struct cfg *c, const char *k, const char *v, char *err, size_t errlen)
 	    "an http:// or https:// URL")
 	KEY("gate_interval", set_secs(v, 1, 3600, &c->gate_interval),
 	    "a duration from 1s to 1h")
+	KEY("completed_offer_window", set_secs(v, 0, 366 * 86400,
+	    &c->completed_offer_window), "a duration from 0s to 366d")
 	KEY("seen_flush_interval", set_secs(v, 1, 600,
 	    &c->seen_flush_interval), "a duration from 1s to 10m")
 	KEY("shutdown_timeout", set_secs(v, 0, 3600, &c->shutdown_timeout),

@@ -27,6 +27,7 @@ struct cfg {
 	int artifacts_public;
 	char public_url[512];		/* "" = artifact_url relative */
 	int gate_interval;		/* seconds between gate runs */
+	int completed_offer_window;	/* seconds a completed campaign offers */
 	int seen_flush_interval;	/* seconds between last-seen flushes */
 	int shutdown_timeout;		/* seconds to let requests finish */
 	char online_key_passphrase_file[CFG_PATH_MAX];

@@ -274,7 +274,8 @@ gate_tick(struct db_tx *tx, void *arg)
 	int64_t now = (int64_t)time(NULL);
 	int rc;
 
-	if ((rc = db_campaign_live_tx(tx, collect, &t)) != DB_OK)
+	/* The gate only judges running and paused campaigns. */
+	if ((rc = db_campaign_live_tx(tx, INT64_MAX, collect, &t)) != DB_OK)
 		return rc;
 	for (int i = 0; i < t.n; i++)
 		if ((rc = evaluate_id(tx, s, t.ids[i], now)) != DB_OK)

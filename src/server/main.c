@@ -288,7 +288,7 @@ serve(struct srv *s)
 	    trust_online_keyid(s->trust));
 	s->seen = seen_new();
 	s->offers = offers_new(s->db);
-	s->campaigns = campaigns_new(s->db);
+	s->campaigns = campaigns_new(s->db, s->cfg.completed_offer_window);
 	if (s->seen == NULL || s->offers == NULL || s->campaigns == NULL ||
 	    db_every(s->db, s->cfg.seen_flush_interval * 1000, seen_flush,
 	    s->seen) != 0 ||

@@ -156,4 +156,22 @@ expect "the last acknowledged report survived" \
 device_round crash good
 expect "after restart the stage goes on with the same devices" "$OFFERS" 0
 
+# ---- a completed campaign stops serving late devices after its window ----
+echo "completed_offer_window = 2" >>"$TMP/otad.conf"
+stop_otad
+start_otad -c "$TMP/otad.conf" || fail "otad restarts with a short window"
+make_release 7.0.0 7 board-f || fail "release 7.0.0"
+provision 20 late board-f 1.0.0 || fail "provision 20"
+head -10 "$TMP/tokens-late" >"$TMP/tokens-late1"
+tail -10 "$TMP/tokens-late" >"$TMP/tokens-late2"
+api POST /v1/campaigns "$ADMIN" -d "{\"release\":$REL_ID,\"stages\":[100],\"gate\":{\"bake_time\":1,\"min_sample\":2}}"
+C6=$(jqb .id)
+api POST "/v1/campaigns/$C6/start" "$ADMIN"
+device_round late1 good
+wait_campaign "$C6" '.state == "completed"' 10
+expect "completes on the devices that came" "$(jqb .state)" completed
+sleep 3
+device_round late2 good
+expect "after completed_offer_window, late devices get nothing" "$OFFERS" 0
+
 finish
