@@ -1,5 +1,6 @@
 /* The device endpoints: the poll (the hot path), status and health
  * reports; and direct assignment of a release to one device. */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,7 +41,7 @@ int
 device_reply_offer(struct api_req *a, const struct rel_snap *rel,
     const char *campaign, const char *nonce, int64_t now)
 {
-	static int64_t warned;
+	static atomic_int_fast64_t warned;	/* polls run on several threads */
 	uint8_t *asg = NULL;
 	char *tail = NULL, url[700], *body;
 	size_t asglen, taillen, len;
@@ -49,8 +50,9 @@ device_reply_offer(struct api_req *a, const struct rel_snap *rel,
 	/* Devices refuse assignments by a key their root does not list:
 	 * offering then would only turn into failures. */
 	if (!trust_can_assign(a->srv->trust)) {
-		if (now - warned >= 60) {
-			warned = now;
+		int64_t last = atomic_load(&warned);
+		if (now - last >= 60 &&
+		    atomic_compare_exchange_strong(&warned, &last, now)) {
 			log_warn("not offering updates: the current root does not "
 			    "list this server's online key %s (upload a root that "
 			    "does)", trust_online_keyid(a->srv->trust));

@@ -32,19 +32,19 @@ util_parse_int(const char *s, int64_t min, int64_t max, int64_t *out)
 static int
 split_suffix(const char *s, uint64_t *num, char *suffix)
 {
-	char digits[32];
+	char num_part[32];
 	size_t n = strlen(s);
 	int64_t v;
 
-	if (n == 0 || n >= sizeof(digits))
+	if (n == 0 || n >= sizeof(num_part))
 		return -1;
 	*suffix = '\0';
-	memcpy(digits, s, n + 1);
-	if (digits[n - 1] < '0' || digits[n - 1] > '9') {
-		*suffix = digits[n - 1];
-		digits[n - 1] = '\0';
+	memcpy(num_part, s, n + 1);
+	if (num_part[n - 1] < '0' || num_part[n - 1] > '9') {
+		*suffix = num_part[n - 1];
+		num_part[n - 1] = '\0';
 	}
-	if (util_parse_int(digits, 0, INT64_MAX, &v) != 0)
+	if (util_parse_int(num_part, 0, INT64_MAX, &v) != 0)
 		return -1;
 	*num = (uint64_t)v;
 	return 0;
