@@ -170,17 +170,6 @@ fail:
 	    "stored");
 }
 
-static int
-valid_sha(const char *s)
-{
-	if (strlen(s) != 64)
-		return 0;
-	for (int i = 0; i < 64; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return 0;
-	return 1;
-}
-
 void
 h_artifacts_get(struct api_req *a)
 {
@@ -190,7 +179,7 @@ h_artifacts_get(struct api_req *a)
 	uint64_t off = 0, len;
 	int fd, ranged;
 
-	if (!valid_sha(sha) || util_fmt(path, sizeof(path), "%s/%s",
+	if (!jv_valid_sha256(sha) || util_fmt(path, sizeof(path), "%s/%s",
 	    a->srv->artifacts_dir, sha) != 0) {
 		api_err(a, 404, "not_found", "no artifact %.80s", sha);
 		return;

@@ -201,14 +201,6 @@ valid_reason(const char *s)
 	return 1;
 }
 
-static int
-valid_sha(const char *s)
-{
-	uint8_t tmp[SIGN_SHA256_LEN];
-
-	return strlen(s) == 64 && sign_unhex(s, tmp, sizeof(tmp)) == 0;
-}
-
 /* Reads the report fields into r; -1 having replied. */
 static int
 read_status(struct api_req *a, struct report_status *r)
@@ -237,7 +229,7 @@ read_status(struct api_req *a, struct report_status *r)
 		    "installed, confirmed, failed or rolled_back");
 		return -1;
 	}
-	if (!valid_sha(release)) {
+	if (!jv_valid_sha256(release)) {
 		api_err(a, 422, "invalid_field", "release: must be the lowercase "
 		    "hex sha256 of the release envelope");
 		return -1;

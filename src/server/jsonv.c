@@ -97,6 +97,17 @@ jv_valid_ident(const char *s)
 }
 
 int
+jv_valid_sha256(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < 64; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return s[64] == '\0';
+}
+
+int
 jv_ident(json_t *obj, const char *field, int required, const char **out,
     char *err, size_t errlen)
 {

@@ -35,6 +35,8 @@ int jv_duration(json_t *obj, const char *field, int64_t min, int64_t max,
 /* Refuses members other than the NULL-terminated list. */
 int jv_only(json_t *obj, const char *const *allowed, char *err,
     size_t errlen);
+/* 1 if s is 64 lowercase hex digits (a SHA-256 as the API spells it). */
+int jv_valid_sha256(const char *s);
 /* 1 if s is a valid identifier. */
 int jv_valid_ident(const char *s);
 

@@ -56,7 +56,7 @@ capture() {
 sim_device r4
 sim_assign r4 "$GOOD"
 capture r4 replayreplay01 "$W/r4.offer"
-check "the captured answer is an offer" jq -e .assignment "$W/r4.offer" >/dev/null
+check "the captured answer is an offer" test "$(jq -r ".assignment | type" "$W/r4.offer")" = object
 sim_proxy --update-body "$W/r4.offer"
 sim_run_via "$PURL" r4
 refused r4 "failed:nonce" "replayed assignment"

@@ -99,6 +99,25 @@ START_TEST(only_allowed_members)
 }
 END_TEST
 
+START_TEST(sha256_spelling)
+{
+	char ok[65], upper[65], longer[66];
+
+	memset(ok, 'a', 64);
+	ok[64] = '\0';
+	memcpy(upper, ok, sizeof(ok));
+	upper[10] = 'A';
+	ck_assert_int_eq(jv_valid_sha256(ok), 1);
+	ck_assert_int_eq(jv_valid_sha256(upper), 0);
+	ck_assert_int_eq(jv_valid_sha256("abc"), 0);
+	ok[63] = 'g';
+	ck_assert_int_eq(jv_valid_sha256(ok), 0);
+	memset(longer, 'a', 65);
+	longer[65] = '\0';
+	ck_assert_int_eq(jv_valid_sha256(longer), 0);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -109,6 +128,7 @@ main(void)
 	tcase_add_test(tc, str_and_ident);
 	tcase_add_test(tc, ints_bools_numbers_durations);
 	tcase_add_test(tc, only_allowed_members);
+	tcase_add_test(tc, sha256_spelling);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }
