@@ -230,6 +230,19 @@ run_batch(struct db *db, struct job *jobs, struct tick **due, int ndue)
 	}
 }
 
+/* When the writer must wake at the latest: the next tick, or in a second.
+ * Called with db->mu held. */
+static int64_t
+next_wake(const struct db *db, int64_t t)
+{
+	int64_t wake = t + 1000;
+
+	for (int i = 0; i < db->nticks; i++)
+		if (db->ticks[i].due_ms < wake)
+			wake = db->ticks[i].due_ms;
+	return wake;
+}
+
 static void *
 writer_main(void *p)
 {
@@ -239,13 +252,13 @@ writer_main(void *p)
 		struct tick *due[TICKS_MAX];
 		struct job *jobs, *last;
 		int ndue = 0, n = 0;
-		int64_t t = now_ms(), wake = t + 1000;
+		int64_t t = now_ms(), wake;
 
 		pthread_mutex_lock(&db->mu);
-		for (int i = 0; i < db->nticks; i++)
-			if (db->ticks[i].due_ms < wake)
-				wake = db->ticks[i].due_ms;
-		while (db->head == NULL && !db->stopping && t < wake) {
+		/* The wake-up time is worked out again after every signal: a
+		 * tick registered while we slept may be due sooner. */
+		while (db->head == NULL && !db->stopping &&
+		    t < (wake = next_wake(db, t))) {
 			struct timespec ts;
 			clock_gettime(CLOCK_REALTIME, &ts);
 			int64_t ns = ts.tv_nsec + (wake - t) * 1000000;
