@@ -304,8 +304,10 @@ serve(struct srv *s)
 	signal(SIGPIPE, SIG_IGN);
 
 	o = (struct http_opts){ s->cfg.listen_addr, s->cfg.listen_port,
-	    s->cfg.threads, s->cfg.max_connections, s->cfg.connection_memory,
-	    s->cfg.connection_timeout, s->cfg.log_requests };
+	    s->cfg.threads, s->cfg.max_connections,
+	    s->cfg.max_connections_per_address, s->cfg.connection_memory,
+	    s->cfg.connection_timeout, s->cfg.header_timeout,
+	    s->cfg.min_body_rate, s->cfg.body_rate_window, s->cfg.log_requests };
 	app.app = s;
 	s->http = http_start(&o, &app, err, sizeof(err));
 	if (s->http == NULL)
