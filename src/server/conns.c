@@ -46,14 +46,16 @@ struct conn {
 	atomic_int line_seen;
 	atomic_int_fast64_t since_us;	/* when the phase began */
 	atomic_uint_fast64_t bytes;	/* of this request's body */
-	int64_t linger_until;		/* owner thread only */
-	uint64_t linger_bytes;
+	atomic_uint_fast64_t linger_bytes;	/* read and dropped since */
 	int64_t mark_us, mark_since;	/* reaper only: the rate window */
 	uint64_t mark_bytes;
 };
 
-struct counts {			/* what the reaper logs, at most every 10 s */
-	unsigned long at_max, at_addr, heads, slow;
+/* What the reaper logs: each kind at most every 10 s. */
+enum { N_AT_MAX, N_AT_ADDR, N_HEADS, N_SLOW, N_KINDS };
+
+struct counts {
+	unsigned long n[N_KINDS];
 	char addr_last[INET6_ADDRSTRLEN], slow_last[INET6_ADDRSTRLEN];
 };
 
@@ -67,7 +69,7 @@ struct conns {
 	unsigned served;
 	struct slot *buckets[BUCKETS];
 	struct counts n;
-	int64_t logged_at;
+	int64_t logged_at[N_KINDS];
 };
 
 /* ---- addresses ---- */
@@ -156,6 +158,18 @@ send_error(int fd, int status, const char *reason, const char *headers,
 		send_raw(fd, status, reason, headers, NULL, body, (size_t)n);
 }
 
+/* Moves c from phase 'from' to lingering; 0, or -1 if another thread
+ * acted first. In the lingering phase since_us holds its deadline. */
+static int
+to_linger(struct conn *c, int from)
+{
+	if (!atomic_compare_exchange_strong(&c->phase, &from, PH_LINGER))
+		return -1;
+	atomic_store(&c->linger_bytes, 0);
+	atomic_store(&c->since_us, util_mono_us() + LINGER_US);
+	return 0;
+}
+
 int
 conn_raw_reply(struct conn *c, int status, const char *reason,
     const char *headers, const char *content_type, const char *body,
@@ -164,11 +178,8 @@ conn_raw_reply(struct conn *c, int status, const char *reason,
 	int ph = atomic_load(&c->phase);
 
 	if ((ph != PH_HEAD && ph != PH_BUSY && ph != PH_BODY) ||
-	    !atomic_compare_exchange_strong(&c->phase, &ph, PH_LINGER))
+	    to_linger(c, ph) != 0)
 		return -1;
-	c->linger_until = util_mono_us() + LINGER_US;
-	c->linger_bytes = 0;
-	atomic_store(&c->since_us, c->linger_until);
 	send_raw(c->fd, status, reason, headers, content_type, body, len);
 	shutdown(c->fd, SHUT_WR);
 	return 0;
@@ -177,9 +188,10 @@ conn_raw_reply(struct conn *c, int status, const char *reason,
 int
 conn_linger(struct conn *c, size_t n)
 {
-	c->linger_bytes += n;
-	return atomic_load(&c->phase) == PH_LINGER &&
-	    c->linger_bytes <= LINGER_MAX && util_mono_us() < c->linger_until;
+	uint64_t b = atomic_fetch_add(&c->linger_bytes, n) + n;
+
+	return atomic_load(&c->phase) == PH_LINGER && b <= LINGER_MAX &&
+	    util_mono_us() < atomic_load(&c->since_us);
 }
 
 /* ---- open and close ---- */
@@ -191,10 +203,10 @@ refuse(struct conns *t, struct conn *c, int at_addr)
 
 	atomic_store(&c->phase, PH_REFUSED);
 	if (at_addr) {
-		t->n.at_addr++;
+		t->n.n[N_AT_ADDR]++;
 		memcpy(t->n.addr_last, c->addr, sizeof(c->addr));
 	} else {
-		t->n.at_max++;
+		t->n.n[N_AT_MAX]++;
 	}
 	snprintf(hdr, sizeof(hdr), "Retry-After: %d\r\n", t->o.retry_after);
 	send_error(c->fd, 503, "Service Unavailable", hdr, "too_many_connections",
@@ -343,9 +355,14 @@ conn_end_request(struct conn *c)
 int
 conn_cut(const struct conn *c)
 {
-	int ph = atomic_load(&c->phase);
-
-	return ph == PH_CUT || ph == PH_LINGER;
+	switch (atomic_load(&c->phase)) {
+	case PH_CUT:
+		return CONN_CUT;
+	case PH_LINGER:
+		return CONN_ANSWERED;
+	default:
+		return 0;
+	}
 }
 
 struct conn *
@@ -398,12 +415,14 @@ check_rate(struct conns *t, struct conn *c, int64_t now)
 		c->mark_bytes = b;
 		return;
 	}
-	/* Answer first: the client is mid-request and should know why. */
-	if (!cut(c, PH_BODY))
+	/* The client is mid-request and should hear why: answered, then
+	 * read and dropped a little longer, as conn_raw_reply does. */
+	if (to_linger(c, PH_BODY) != 0)
 		return;
 	send_error(c->fd, 408, "Request Timeout", "", "too_slow", "the request "
 	    "body arrived too slowly; see min_body_rate");
-	t->n.slow++;
+	shutdown(c->fd, SHUT_WR);
+	t->n.n[N_SLOW]++;
 	memcpy(t->n.slow_last, c->addr, sizeof(c->addr));
 }
 
@@ -417,14 +436,14 @@ sweep(struct conns *t, int64_t now)
 		case PH_HEAD:
 			if (age > (int64_t)t->o.header_timeout_ms * 1000 &&
 			    cut(c, PH_HEAD))
-				t->n.heads++;
+				t->n.n[N_HEADS]++;
 			break;
 		case PH_REFUSED:
 			if (age > REFUSED_LINGER_US)
 				cut(c, PH_REFUSED);
 			break;
 		case PH_LINGER:
-			if (age > 0)
+			if (age > 0)	/* since_us is the deadline */
 				cut(c, PH_LINGER);
 			break;
 		case PH_BODY:
@@ -440,22 +459,38 @@ sweep(struct conns *t, int64_t now)
 static void
 log_counts(const struct conns_opts *o, const struct counts *n)
 {
-	if (n->at_max > 0)
+	if (n->n[N_AT_MAX] > 0)
 		log_warn("refused %lu connection(s) at max_connections (%d) with "
-		    "503", n->at_max, o->max_connections);
-	if (n->at_addr > 0)
+		    "503", n->n[N_AT_MAX], o->max_connections);
+	if (n->n[N_AT_ADDR] > 0)
 		log_warn("refused %lu connection(s) at max_connections_per_address "
-		    "(%d) with 503; last from %s", n->at_addr, o->per_address,
-		    n->addr_last);
-	if (n->heads > 0)
+		    "(%d) with 503; last from %s", n->n[N_AT_ADDR],
+		    o->per_address, n->addr_last);
+	if (n->n[N_HEADS] > 0)
 		log_info("closed %lu connection(s) without a complete request "
-		    "head within header_timeout (%d ms)", n->heads,
+		    "head within header_timeout (%d ms)", n->n[N_HEADS],
 		    o->header_timeout_ms);
-	if (n->slow > 0)
-		log_warn("cut %lu request body(ies) slower than min_body_rate "
-		    "(%llu bytes/s over %d ms); last from %s", n->slow,
-		    (unsigned long long)o->min_body_rate, o->rate_window_ms,
-		    n->slow_last);
+	if (n->n[N_SLOW] > 0)
+		log_warn("answered 408 to %lu request body(ies) slower than "
+		    "min_body_rate (%llu bytes/s over %d ms); last from %s",
+		    n->n[N_SLOW], (unsigned long long)o->min_body_rate,
+		    o->rate_window_ms, n->slow_last);
+}
+
+/* Takes from t->n what is due for logging into out. Under t->mu. */
+static void
+take_due(struct conns *t, int64_t now, struct counts *out)
+{
+	memset(out, 0, sizeof(*out));
+	memcpy(out->addr_last, t->n.addr_last, sizeof(out->addr_last));
+	memcpy(out->slow_last, t->n.slow_last, sizeof(out->slow_last));
+	for (int k = 0; k < N_KINDS; k++) {
+		if (t->n.n[k] == 0 || now - t->logged_at[k] < LOG_EVERY_US)
+			continue;
+		out->n[k] = t->n.n[k];
+		t->n.n[k] = 0;
+		t->logged_at[k] = now;
+	}
 }
 
 static void *
@@ -466,16 +501,11 @@ reaper_main(void *p)
 	pthread_mutex_lock(&t->mu);
 	while (!t->stop) {
 		struct timespec ts;
-		struct counts n = { 0 };
+		struct counts n;
 		int64_t now = util_mono_us();
 
 		sweep(t, now);
-		if (now - t->logged_at >= LOG_EVERY_US &&
-		    (t->n.at_max || t->n.at_addr || t->n.heads || t->n.slow)) {
-			n = t->n;
-			memset(&t->n, 0, sizeof(t->n));
-			t->logged_at = now;
-		}
+		take_due(t, now, &n);
 		pthread_mutex_unlock(&t->mu);
 		log_counts(&t->o, &n);
 		clock_gettime(CLOCK_REALTIME, &ts);
@@ -498,7 +528,8 @@ conns_new(const struct conns_opts *o)
 	if (t == NULL)
 		return NULL;
 	t->o = *o;
-	t->logged_at = util_mono_us() - LOG_EVERY_US;
+	for (int k = 0; k < N_KINDS; k++)
+		t->logged_at[k] = util_mono_us() - LOG_EVERY_US;
 	pthread_mutex_init(&t->mu, NULL);
 	pthread_cond_init(&t->cv, NULL);
 	if (pthread_create(&t->reaper, NULL, reaper_main, t) != 0) {

@@ -56,7 +56,11 @@ void conn_body_bytes(struct conn *c, size_t n);
 int conn_end_body(struct conn *c);
 /* The answer went out; the next request's head deadline starts. */
 void conn_end_request(struct conn *c);
-/* Nonzero once the reaper has cut c or c lingers after a raw answer. */
+/* 0; CONN_ANSWERED once c was answered raw (by either side) and lingers:
+ * read and drop what comes (conn_linger); CONN_CUT once the reaper shut
+ * it down: stop. */
+#define CONN_ANSWERED 1
+#define CONN_CUT 2
 int conn_cut(const struct conn *c);
 
 /* Writes a whole answer straight to the socket, with "Connection: close",

@@ -639,10 +639,18 @@ answer_now(struct http_req *r)
 static enum MHD_Result
 on_body(struct http_req *r, const char *data, size_t n)
 {
+	int cut = r->c != NULL ? conn_cut(r->c) : 0;
+
+	if (cut == CONN_CUT)
+		return MHD_NO;
+	if (cut == CONN_ANSWERED && !r->raw) {
+		/* The reaper answered 408 for a body too slow. */
+		r->raw = 1;
+		reply_clear(&r->rep);
+		r->rep.status = 408;
+	}
 	if (r->raw)
 		return r->c != NULL && conn_linger(r->c, n) ? MHD_YES : MHD_NO;
-	if (r->c != NULL && conn_cut(r->c))
-		return MHD_NO;
 	if (r->c != NULL)
 		conn_body_bytes(r->c, n);
 	if (r->rep.set) {

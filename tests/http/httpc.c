@@ -17,7 +17,8 @@
  *   httpc slowloris PORT N SRCADDR SECONDS
  *       N connections from SRCADDR each send a request head one byte a
  *       second, reconnecting when the server closes one; then prints
- *       "connects C closed K refused503 R" (R: closes answered 503).
+ *       "connects C closed K refused503 R" (K: closed or answered by the
+ *       server; R of them answered 503).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -332,8 +333,10 @@ loris_worker(void *arg)
 
 			/* Never the blank line that ends the head. */
 			if (send(fd, head + sent % (sizeof(head) - 1), 1,
-			    MSG_NOSIGNAL) != 1)
+			    MSG_NOSIGNAL) != 1) {
+				atomic_fetch_add(&closed, 1);
 				break;
+			}
 			sent++;
 			if (poll(&p, 1, 1000) == 0)
 				continue;
@@ -343,10 +346,12 @@ loris_worker(void *arg)
 				if (strncmp(buf, "HTTP/1.1 503", 12) == 0)
 					atomic_fetch_add(&refused, 1);
 			}
+			atomic_fetch_add(&closed, 1);
 			break;
 		}
-		atomic_fetch_add(&closed, 1);
 		close(fd);
+		/* A pause, so the test machine is not all reconnects. */
+		usleep(300 * 1000);
 	}
 	return NULL;
 }
