@@ -1,4 +1,4 @@
-/* Liveness and metrics. */
+/* Health and metrics. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,12 +7,24 @@
 #include "server/handlers.h"
 #include "server/metrics.h"
 
+/* 200 while the store can commit and its writer makes progress; 503 with
+ * the cause when not (a load balancer or a probe takes us out). */
 void
 h_healthz(struct api_req *a)
 {
 	struct db_stats st;
+	char cause[256];
+	enum db_health h = db_health(a->srv->db, a->srv->cfg.writer_stall_timeout,
+	    cause, sizeof(cause));
 
 	db_stats(a->srv->db, &st);
+	if (h != DB_HEALTHY) {
+		api_json(a, 503, json_pack("{s:s,s:s,s:i,s:I}", "status",
+		    "unhealthy", "cause", cause, "schema",
+		    db_schema_version(a->srv->db), "write_queue",
+		    (json_int_t)st.queue_depth));
+		return;
+	}
 	api_json(a, 200, json_pack("{s:s,s:i,s:I}", "status", "ok", "schema",
 	    db_schema_version(a->srv->db), "write_queue",
 	    (json_int_t)st.queue_depth));

@@ -14,6 +14,7 @@ TIMEOUT=3
 cat >"$TMP/otad.conf" <<CONF
 log_requests = false
 shutdown_timeout = ${TIMEOUT}s
+max_connections_per_address = 0
 CONF
 ulimit -n 20000 2>/dev/null
 cc -std=c11 -D_GNU_SOURCE -O1 -o "$TMP/httpc" "$(dirname "$0")/../http/httpc.c" \
@@ -31,6 +32,20 @@ while read -r id _; do
 done <"$TMP/tokens-d" >"$TMP/assign.curl"
 expect "every device is offered the release" \
 	"$(batch_curl "$TMP/assign.curl" | grep -c '^201$')" "$DEVICES"
+
+# stored PREFIX: the details of the stored status reports that start with
+# PREFIX, sorted, into $TMP/stored (from every device's history).
+stored() {
+	rm -f "$TMP"/dev-*.json
+	while read -r id _; do
+		printf 'url = "%s/v1/devices/%s"\nheader = "Authorization: Bearer %s"\n' \
+			"$URL" "$id" "$ADMIN"
+		printf 'output = "%s/dev-%s.json"\nsilent\nnext\n' "$TMP" "$id"
+	done <"$TMP/tokens-d" >"$TMP/get.curl"
+	batch_curl "$TMP/get.curl"
+	cat "$TMP"/dev-*.json | jq -r '.history[] | select(.kind == "status") | .detail' \
+		| grep "^$1" | sort >"$TMP/stored"
+}
 
 for round in 1 2 3 4 5; do
 	awk -v r="$round" -v sha="$REL_SHA_OFFER" '{
@@ -61,22 +76,15 @@ for round in 1 2 3 4 5; do
 		fail "round $round: no libmicrohttpd panic" "$(tail -3 "$OTAD_LOG")"
 
 	start_otad -c "$TMP/otad.conf" || { fail "otad restarts"; finish; }
-	while read -r id _; do
-		printf 'url = "%s/v1/devices/%s"\nheader = "Authorization: Bearer %s"\n' \
-			"$URL" "$id" "$ADMIN"
-		printf 'output = "%s/dev-%s.json"\nsilent\nnext\n' "$TMP" "$id"
-	done <"$TMP/tokens-d" >"$TMP/get.curl"
-	batch_curl "$TMP/get.curl"
-	cat "$TMP"/dev-*.json | jq -r '.history[] | select(.kind == "status") | .detail' \
-		| grep "^r$round-" | sort >"$TMP/stored"
+	stored "r$round-"
 	awk '$2 == 200 { print $1 }' "$TMP/acks" | sort >"$TMP/acked"
 	awk '$2 == 503 { print $1 }' "$TMP/acks" | sort >"$TMP/refused"
 	expect "round $round: every acknowledged report is stored" \
 		"$(comm -23 "$TMP/acked" "$TMP/stored" | wc -l)" 0
 	expect "round $round: no refused report is stored" \
 		"$(comm -12 "$TMP/refused" "$TMP/stored" | wc -l)" 0
-	rm -f "$TMP"/dev-*.json
 done
+
 stop_otad
 expect "the last SIGTERM (idle) exits 0" "$OTAD_RC" 0
 finish

@@ -19,6 +19,9 @@
  *       second, reconnecting when the server closes one; then prints
  *       "connects C closed K refused503 R" (K: closed or answered by the
  *       server; R of them answered 503).
+ *   httpc notify SOCKET FILE
+ *       a systemd notify socket: appends each message sd_notify sends to
+ *       SOCKET to FILE, one line per variable, until killed.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -33,6 +36,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -378,6 +382,37 @@ cmd_slowloris(int n, const char *src, int secs)
 	return 0;
 }
 
+/* ---- notify ---- */
+
+static int
+cmd_notify(const char *path, const char *file)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+	char buf[4096];
+
+	if (fd < 0 || strlen(path) >= sizeof(a.sun_path))
+		return 1;
+	memcpy(a.sun_path, path, strlen(path) + 1);
+	unlink(path);
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0) {
+		perror(path);
+		return 1;
+	}
+	for (;;) {
+		ssize_t n = recv(fd, buf, sizeof(buf) - 1, 0);
+		FILE *f;
+
+		if (n <= 0)
+			continue;
+		buf[n] = '\0';
+		if ((f = fopen(file, "a")) == NULL)
+			return 1;
+		fprintf(f, "%s\n", buf);
+		fclose(f);
+	}
+}
+
 static int
 num(const char *s)
 {
@@ -391,7 +426,7 @@ main(int argc, char **argv)
 		fputs("usage: httpc raw|load|slowloris PORT ...\n", stderr);
 		return 2;
 	}
-	port = num(argv[2]);
+	port = strcmp(argv[1], "notify") == 0 ? 0 : num(argv[2]);
 	if (strcmp(argv[1], "raw") == 0)
 		return cmd_raw(argc > 3 ? num(argv[3]) : 3000);
 	if (strcmp(argv[1], "load") == 0 && (argc == 7 || argc == 9)) {
@@ -402,6 +437,8 @@ main(int argc, char **argv)
 		repeat = (size_t)num(argv[4]);
 		return cmd_load(num(argv[3]), argv[5], argv[6]);
 	}
+	if (strcmp(argv[1], "notify") == 0 && argc == 4)
+		return cmd_notify(argv[2], argv[3]);
 	if (strcmp(argv[1], "slowloris") == 0 && argc == 6)
 		return cmd_slowloris(num(argv[3]), argv[4], num(argv[5]));
 	fputs("httpc: bad arguments\n", stderr);
