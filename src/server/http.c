@@ -731,7 +731,8 @@ on_access(void *cls, struct MHD_Connection *conn, const char *url,
 		r->suspended = 0;
 		if (r->then != NULL) {
 			r->then(r);
-			return queue(r);
+			/* It may have handed the request on to another wait. */
+			return r->suspended ? MHD_YES : queue(r);
 		}
 		/* Resumed after a pause in the body: go on reading it. */
 	}

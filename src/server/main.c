@@ -17,6 +17,7 @@
 #include "server/auth.h"
 #include "server/campaigns.h"
 #include "server/config.h"
+#include "server/fileio.h"
 #include "server/gate.h"
 #include "server/offers.h"
 #include "server/seen.h"
@@ -258,6 +259,14 @@ wait_idle(struct srv *s, int64_t deadline)
 	return 0;
 }
 
+static int
+ms_until(int64_t t)
+{
+	int64_t left = (t - util_mono_us()) / 1000;
+
+	return left > 0 ? (int)left : 0;
+}
+
 /* Stops within shutdown_timeout: no new connections, then the requests
  * in flight finish; for those still waiting at the end (a queued write,
  * an upload's disk work) the wait is cancelled: they are answered 503
@@ -280,12 +289,13 @@ drain(struct srv *s)
 		    rc > 0 ? "second signal" : "shutdown_timeout",
 		    http_in_flight(s->http));
 		end = rc > 0 ? util_mono_us() + 500000 : t0 + limit;
-		if (db_refuse(s->db, 1, (int)((end - util_mono_us()) / 1000)) != 0) {
-			/* Its requests still wait on it: the library cannot be
-			 * stopped under them, nor the store closed. Nothing of
-			 * that batch was acknowledged. */
-			log_err("shutdown_timeout: the database writer is stuck in "
-			    "a commit; exiting without it");
+		if (db_refuse(s->db, 1, ms_until(end)) != 0 ||
+		    fio_refuse(s->fio, 1, ms_until(end)) != 0) {
+			/* Requests still wait on it: the library cannot be
+			 * stopped under them, nor the store closed. Nothing
+			 * they wait for was acknowledged. */
+			log_err("shutdown_timeout: the disk is stuck in a write; "
+			    "exiting without it");
 			_exit(1);
 		}
 		/* Their answers go out; a slow client is cut at the end. */
@@ -296,6 +306,8 @@ drain(struct srv *s)
 	http_stop(s->http);
 	s->http = NULL;
 	db_refuse(s->db, 0, 0);
+	fio_free(s->fio);
+	s->fio = NULL;
 }
 
 /* Once a second: the store's health goes to the log and to systemd once
@@ -362,7 +374,9 @@ serve(struct srv *s)
 	s->seen = seen_new();
 	s->offers = offers_new(s->db);
 	s->campaigns = campaigns_new(s->db, s->cfg.completed_offer_window);
+	s->fio = fio_new();
 	if (s->seen == NULL || s->offers == NULL || s->campaigns == NULL ||
+	    s->fio == NULL ||
 	    db_every(s->db, s->cfg.seen_flush_interval * 1000, seen_flush,
 	    s->seen) != 0 ||
 	    db_every(s->db, s->cfg.gate_interval * 1000, gate_tick, s) != 0)

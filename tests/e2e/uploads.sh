@@ -16,6 +16,7 @@ upload() {
 	STATUS=$(curl -s -o "$TMP/up.body" -w '%{http_code}' --max-time 60 \
 		-H "Authorization: Bearer $ADMIN" "$@" "$URL/v1/artifacts")
 	BODY=$(cat "$TMP/up.body")
+	echo "$STATUS" >"$TMP/up.code"
 }
 
 # ---- chunked, 40 MiB against a 1 MiB cap ----
@@ -28,6 +29,27 @@ head -c 40M /dev/zero >"$TMP/big.bin"
 upload --data-binary @"$TMP/big.bin"
 expect "with Content-Length it is refused before the body" "$STATUS" 413
 expect "nothing is left in tmp/" "$(ls "$DATA/tmp")" ""
+stop_otad
+
+# ---- SIGTERM during an upload: answered 503 before the close, exit 0 ----
+cat >"$TMP/otad.conf" <<CONF
+max_artifact_size = 1G
+shutdown_timeout = 2s
+CONF
+start_otad -c "$TMP/otad.conf" || { fail "otad restarts"; finish; }
+upload --limit-rate 4M --data-binary @"$TMP/big.bin" &
+UP=$!
+for i in $(seq 1 100); do [ -n "$(ls "$DATA/tmp")" ] && break; sleep 0.05; done
+check "the upload is under way" test -n "$(ls "$DATA/tmp")"
+stop_otad TERM
+wait "$UP"
+expect "SIGTERM mid-upload exits 0" "$OTAD_RC" 0
+expect "... the upload is answered 503 before the close" \
+	"$(cat "$TMP/up.code" 2>/dev/null)" 503
+check "... shutting_down" jq -e '.error.code == "shutting_down"' "$TMP/up.body"
+start_otad -c "$TMP/otad.conf" || { fail "otad restarts"; finish; }
+expect "... and nothing of it is stored" "$(ls "$DATA/artifacts" "$DATA/tmp")" \
+	"$(printf '%s:\n\n%s:' "$DATA/artifacts" "$DATA/tmp")"
 stop_otad
 
 # ---- a full disk, 24 MiB left of 40 ----

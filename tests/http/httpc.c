@@ -19,6 +19,10 @@
  *       second, reconnecting when the server closes one; then prints
  *       "connects C closed K refused503 R" (K: closed or answered by the
  *       server; R of them answered 503).
+ *   httpc polls PORT TOKEN CONNS
+ *       CONNS keep-alive connections poll GET /v1/device/update with
+ *       TOKEN, each every 10 ms, until SIGINT; then prints "polls N
+ *       p50 A p99 B max C" (milliseconds) and the count of failures.
  *   httpc notify SOCKET FILE
  *       a systemd notify socket: appends each message sd_notify sends to
  *       SOCKET to FILE, one line per variable, until killed.
@@ -31,6 +35,7 @@
 #include <signal.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -382,6 +387,103 @@ cmd_slowloris(int n, const char *src, int secs)
 	return 0;
 }
 
+/* ---- polls ---- */
+
+#define LAT_MAX (1 << 22)
+
+static const char *polls_token;
+static atomic_int polls_stop;
+static atomic_long polls_failed;
+static int64_t *lat;
+static atomic_long nlat;
+
+static int64_t
+mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void *
+poll_worker(void *arg)
+{
+	char req[1024];
+	int fd = -1;
+	long n = 0, id = (long)(intptr_t)arg;
+
+	while (!atomic_load(&polls_stop)) {
+		int len, close_after = 0, status;
+		int64_t t0;
+
+		len = snprintf(req, sizeof(req), "GET /v1/device/update?fw_version="
+		    "1.0.0&nonce=bench-%ld-%ld HTTP/1.1\r\nHost: otad\r\n"
+		    "Authorization: Bearer %s\r\n\r\n", id, n++, polls_token);
+		if (fd < 0 && (fd = dial(NULL)) < 0) {
+			atomic_fetch_add(&polls_failed, 1);
+			usleep(100 * 1000);
+			continue;
+		}
+		t0 = mono_us();
+		status = send_all(fd, req, (size_t)len) == 0 ?
+		    read_response(fd, &close_after) : 0;
+		if (status != 204 && status != 200)
+			atomic_fetch_add(&polls_failed, 1);
+		else if (atomic_load(&nlat) < LAT_MAX)
+			lat[atomic_fetch_add(&nlat, 1) % LAT_MAX] = mono_us() - t0;
+		if (status == 0 || close_after) {
+			close(fd);
+			fd = -1;
+		}
+		usleep(10 * 1000);
+	}
+	if (fd >= 0)
+		close(fd);
+	return NULL;
+}
+
+static void
+on_int(int sig)
+{
+	(void)sig;
+	atomic_store(&polls_stop, 1);
+}
+
+static int
+cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int
+cmd_polls(const char *token, int conns)
+{
+	pthread_t *t = calloc((size_t)conns, sizeof(*t));
+	long n;
+
+	polls_token = token;
+	lat = calloc(LAT_MAX, sizeof(*lat));
+	if (t == NULL || lat == NULL)
+		return 1;
+	signal(SIGINT, on_int);
+	for (long i = 0; i < conns; i++)
+		if (pthread_create(&t[i], NULL, poll_worker, (void *)(intptr_t)i))
+			return 1;
+	for (int i = 0; i < conns; i++)
+		pthread_join(t[i], NULL);
+	n = atomic_load(&nlat);
+	if (n > LAT_MAX)
+		n = LAT_MAX;
+	qsort(lat, (size_t)n, sizeof(*lat), cmp_i64);
+	printf("polls %ld p50 %.1f p99 %.1f max %.1f failed %ld\n", n,
+	    n ? lat[n / 2] / 1000.0 : 0, n ? lat[n * 99 / 100] / 1000.0 : 0,
+	    n ? lat[n - 1] / 1000.0 : 0, atomic_load(&polls_failed));
+	return 0;
+}
+
 /* ---- notify ---- */
 
 static int
@@ -437,6 +539,8 @@ main(int argc, char **argv)
 		repeat = (size_t)num(argv[4]);
 		return cmd_load(num(argv[3]), argv[5], argv[6]);
 	}
+	if (strcmp(argv[1], "polls") == 0 && argc == 5)
+		return cmd_polls(argv[3], num(argv[4]));
 	if (strcmp(argv[1], "notify") == 0 && argc == 4)
 		return cmd_notify(argv[2], argv[3]);
 	if (strcmp(argv[1], "slowloris") == 0 && argc == 6)
