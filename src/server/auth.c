@@ -53,9 +53,10 @@ auth_bearer(const char *h)
 	while (*h == ' ')
 		h++;
 	/* token68 = 1*( ALPHA / DIGIT / "-._~+/" ) *"=" */
-	n = strspn(h, t68);
+	if ((n = strspn(h, t68)) == 0)
+		return NULL;
 	n += strspn(h + n, "=");
-	if (n == 0 || n > 128 || h[n] != '\0')
+	if (n > 128 || h[n] != '\0')
 		return NULL;
 	return h;
 }

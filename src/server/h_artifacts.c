@@ -226,9 +226,7 @@ h_artifacts_get(struct api_req *a)
 	http_add_header(a->http, "Cache-Control", "public, max-age=31536000, "
 	    "immutable");
 	inm = http_header(a->http, "If-None-Match");
-	/* Weak comparison (RFC 9110): W/"sha" and lists match too. */
-	if (inm != NULL && (strstr(inm, etag) != NULL ||
-	    strcmp(inm, "*") == 0)) {
+	if (inm != NULL && http_if_none_match(inm, etag)) {
 		close(fd);
 		http_reply(a->http, 304, NULL, "", 0);
 		return;
@@ -236,7 +234,7 @@ h_artifacts_get(struct api_req *a)
 	len = (uint64_t)st.st_size;
 	range = http_header(a->http, "Range");
 	ifr = http_header(a->http, "If-Range");
-	if (ifr != NULL && strcmp(ifr, etag) != 0)
+	if (ifr != NULL && !http_if_range(ifr, etag))
 		range = NULL;
 	ranged = http_parse_range(range, (uint64_t)st.st_size, &off, &len);
 	if (ranged < 0) {

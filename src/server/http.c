@@ -408,10 +408,11 @@ queue_raw(struct http_req *r)
 		n += (size_t)w;
 	}
 	r->raw = 1;
+	/* A HEAD is answered without the body, like any other. */
 	if (r->c == NULL || r->rep.fd >= 0 ||
 	    conn_raw_reply(r->c, r->rep.status, MHD_get_reason_phrase_for(
 	    (unsigned)r->rep.status), hdrs, r->rep.ctype, (const char *)r->rep.body,
-	    r->rep.len) != 0) {
+	    r->method == HTTP_HEAD ? 0 : r->rep.len) != 0) {
 		reply_clear(&r->rep);
 		return MHD_NO;
 	}
