@@ -91,7 +91,7 @@ chattr -i "$DATA"/otad.db "$DATA"/otad.db-wal
 check "the store recovers by itself: /healthz 200 again" wait_health 200
 report ok-2
 expect "... and reports are stored again" "$STATUS" 200
-check "both changes are logged" grep -q 'healthy again' "$OTAD_LOG"
+check "both changes are logged" wait_grep 'healthy again' "$OTAD_LOG"
 
 # ---- a full disk: one line per distinct error per interval ----
 dd if=/dev/zero of="$DISK/fill" bs=1M 2>/dev/null
