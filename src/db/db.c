@@ -10,6 +10,7 @@
 
 #include "db/internal.h"
 #include "db/migrations.h"
+#include "util/util.h"
 
 #define BATCH_MAX 1024
 #define TICKS_MAX 8
@@ -376,10 +377,7 @@ writer_main(void *p)
 		    t < (wake = next_wake(db, t))) {
 			struct timespec ts;
 			db->beat_ms = t;
-			clock_gettime(CLOCK_REALTIME, &ts);
-			int64_t ns = ts.tv_nsec + (wake - t) * 1000000;
-			ts.tv_sec += ns / 1000000000;
-			ts.tv_nsec = ns % 1000000000;
+			util_deadline(&ts, wake - t);
 			pthread_cond_timedwait(&db->cv, &db->mu, &ts);
 			t = now_ms();
 		}
@@ -529,11 +527,7 @@ db_refuse(struct db *db, int on, int timeout_ms)
 		free(jobs);
 	}
 	/* The batch in hand commits (or fails) and its callbacks run. */
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += timeout_ms / 1000;
-	ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
-	ts.tv_sec += ts.tv_nsec / 1000000000;
-	ts.tv_nsec %= 1000000000;
+	util_deadline(&ts, timeout_ms);
 	pthread_mutex_lock(&db->mu);
 	while (db->busy && rc == 0)
 		rc = pthread_cond_timedwait(&db->idle_cv, &db->mu, &ts);

@@ -283,12 +283,6 @@ conn_refused(const struct conn *c)
 	return c->slot == NULL;
 }
 
-const char *
-conn_addr(const struct conn *c)
-{
-	return c->addr;
-}
-
 unsigned
 conns_count(struct conns *t)
 {
@@ -508,10 +502,7 @@ reaper_main(void *p)
 		take_due(t, now, &n);
 		pthread_mutex_unlock(&t->mu);
 		log_counts(&t->o, &n);
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += TICK_MS * 1000000L;
-		ts.tv_sec += ts.tv_nsec / 1000000000L;
-		ts.tv_nsec %= 1000000000L;
+		util_deadline(&ts, TICK_MS);
 		pthread_mutex_lock(&t->mu);
 		if (!t->stop)
 			pthread_cond_timedwait(&t->cv, &t->mu, &ts);

@@ -40,8 +40,6 @@ void conns_close(struct conns *t, struct conn *c);
 
 /* Nonzero if c was refused at the cap. */
 int conn_refused(const struct conn *c);
-/* The client address as text, for logs. */
-const char *conn_addr(const struct conn *c);
 
 /* The request line is in (the head is not complete yet). */
 void conn_line_seen(struct conn *c);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "server/fileio.h"
+#include "util/util.h"
 
 #define BUF_SIZE (1024 * 1024)
 /* Past HIGH bytes waiting, the owner pauses; it is woken at LOW. */
@@ -38,7 +39,6 @@ struct fio_file {
 	int refs;		/* the owner's, and one per item */
 	int closed, waiting, failed;	/* waiting: WAIT_* */
 	size_t pending;		/* bytes queued or being written */
-	uint64_t size;
 	uint8_t digest[SIGN_SHA256_LEN];
 	int (*then)(struct fio_file *ff, void *arg);
 	void *then_arg;
@@ -114,7 +114,6 @@ do_finish(struct fio_file *ff, uint8_t digest[SIGN_SHA256_LEN])
 	sign_sha256_final(ff->h, digest);
 	pthread_mutex_lock(&ff->f->mu);
 	memcpy(ff->digest, digest, SIGN_SHA256_LEN);
-	ff->size = ff->written;
 	pthread_mutex_unlock(&ff->f->mu);
 	e = ff->then != NULL ? ff->then(ff, ff->then_arg) : 0;
 	return e;
@@ -242,11 +241,7 @@ fio_refuse(struct fio *f, int on, int timeout_ms)
 		free(it->buf);
 		free(it);
 	}
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += timeout_ms / 1000;
-	ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
-	ts.tv_sec += ts.tv_nsec / 1000000000;
-	ts.tv_nsec %= 1000000000;
+	util_deadline(&ts, timeout_ms);
 	while (on && f->busy && rc == 0)
 		rc = pthread_cond_timedwait(&f->idle_cv, &f->mu, &ts);
 	rc = on && f->busy ? -1 : 0;
@@ -383,17 +378,6 @@ fio_error(struct fio_file *ff)
 	e = ff->failed;
 	pthread_mutex_unlock(&ff->f->mu);
 	return e;
-}
-
-uint64_t
-fio_size(struct fio_file *ff)
-{
-	uint64_t n;
-
-	pthread_mutex_lock(&ff->f->mu);
-	n = ff->size;
-	pthread_mutex_unlock(&ff->f->mu);
-	return n;
 }
 
 void

@@ -45,8 +45,7 @@ int fio_finish(struct fio_file *ff, int (*then)(struct fio_file *ff,
 /* The errno of the file's first failure (then's return for a failed
  * then), or 0. */
 int fio_error(struct fio_file *ff);
-/* After a finish: the bytes written and their SHA-256. */
-uint64_t fio_size(struct fio_file *ff);
+/* After a finish: the SHA-256 of the bytes written. */
 void fio_digest(struct fio_file *ff, uint8_t digest[SIGN_SHA256_LEN]);
 /* The upload is over (done or abandoned): its queued work is dropped, and
  * nothing of it runs or wakes its owner after the owner is gone. */

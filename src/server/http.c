@@ -167,12 +167,6 @@ http_status(const struct http_req *r)
 	return r->rep.status;
 }
 
-int
-http_stopping(const struct http_req *r)
-{
-	return atomic_load(&r->srv->stopping);
-}
-
 /* ---- replies ---- */
 
 int

@@ -113,8 +113,6 @@ void http_reply_error(struct http_req *r, int status, const char *code,
 int http_replied(const struct http_req *r);
 /* The status replied (0 before). */
 int http_status(const struct http_req *r);
-/* Nonzero once the server is stopping (http_quiesce). */
-int http_stopping(const struct http_req *r);
 
 /* Suspends the request until http_resume (from any thread); then 'then'
  * runs on the connection's thread and must reply. */

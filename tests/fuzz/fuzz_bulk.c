@@ -18,25 +18,14 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-/* The identifier rule, read independently from jsonv.h. */
+/* A string holding an identifier (and no NUL before its end). */
 static int
 ref_ident(json_t *v)
 {
 	const char *s = json_string_value(v);
-	size_t n = s != NULL ? strlen(s) : 0;
 
-	if (n == 0 || n > JV_ID_MAX || n != json_string_length(v))
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		int alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9');
-
-		if (!alnum && (i == 0 || (c != '.' && c != '_' && c != ':' &&
-		    c != '-')))
-			return 0;
-	}
-	return 1;
+	return s != NULL && strlen(s) == json_string_length(v) &&
+	    fz_ref_ident(s, JV_ID_MAX);
 }
 
 static int
