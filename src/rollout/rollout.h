@@ -87,6 +87,7 @@ int rollout_policy_validate(const struct rollout_policy *p,
  * pending: member, never offered. offered, downloading, installed,
  * confirmed: in flight. healthy: confirmed, then bake_time without a
  * failure (success). failed, rolled_back, timed_out: failures.
+ * superseded: moved on to a newer version; left the campaign.
  * rollout_device_step (the full table is in docs/rollouts.md):
  * - downloading, installed, confirmed move forward from an in-flight state,
  *   jumps allowed (a device may skip reports); the current state again is
@@ -109,6 +110,12 @@ int rollout_policy_validate(const struct rollout_policy *p,
  *   never times out: it waits on us (the bake), not we on it.
  * - baked: confirmed -> healthy (healthy again: no-op); the caller asks
  *   rollout_device_baked first.
+ * - newer (the device declares a version newer than the release: it moved
+ *   on through another campaign or a direct offer): pending, in flight or
+ *   timed_out -> superseded, which is no failure, not in flight and no
+ *   success; it has left the campaign. healthy, failed, rolled_back and
+ *   superseded stay as they are (what the device proved stands). Nothing
+ *   else leaves superseded, and it is never offered again.
  * The caller sets last_change = now when rollout_device_touches says so: a
  * state change or a progress refresh, never a re-offer, so a device that
  * keeps polling without progress still times out. A clock that went back
@@ -124,8 +131,9 @@ enum rollout_device_state {
 	ROLLOUT_DEV_FAILED,
 	ROLLOUT_DEV_ROLLED_BACK,
 	ROLLOUT_DEV_TIMED_OUT,
+	ROLLOUT_DEV_SUPERSEDED,
 };
-#define ROLLOUT_DEV_STATES	(ROLLOUT_DEV_TIMED_OUT + 1)
+#define ROLLOUT_DEV_STATES	(ROLLOUT_DEV_SUPERSEDED + 1)
 
 enum rollout_device_event {
 	ROLLOUT_EV_OFFER,
@@ -138,8 +146,9 @@ enum rollout_device_event {
 	ROLLOUT_EV_UNHEALTHY,
 	ROLLOUT_EV_TIMEOUT,
 	ROLLOUT_EV_BAKED,
+	ROLLOUT_EV_NEWER,
 };
-#define ROLLOUT_EVENTS		(ROLLOUT_EV_BAKED + 1)
+#define ROLLOUT_EVENTS		(ROLLOUT_EV_NEWER + 1)
 
 enum rollout_offer_kind {
 	ROLLOUT_OFFER_NONE,	/* not offerable in this state */
@@ -148,12 +157,12 @@ enum rollout_offer_kind {
 	ROLLOUT_OFFER_RETRY,	/* new attempt after a failure: adds one */
 };
 
-/* "pending", "offered", ... "timed_out", or NULL if out of range. */
+/* "pending", "offered", ... "superseded", or NULL if out of range. */
 const char *rollout_device_state_name(enum rollout_device_state s);
 /* Exact, case-sensitive name to state: 0, or -1 for any other text. */
 int rollout_device_state_parse(const char *name,
     enum rollout_device_state *out);
-/* "offer", "downloading", ... "baked", or NULL if out of range. */
+/* "offer", "downloading", ... "newer", or NULL if out of range. */
 const char *rollout_device_event_name(enum rollout_device_event ev);
 /* Exact, case-sensitive name to event: 0, or -1 for any other text. */
 int rollout_device_event_parse(const char *name,
@@ -179,6 +188,69 @@ int rollout_device_timed_out(enum rollout_device_state s, int64_t last_change,
 /* 1 if s is confirmed and now - confirmed_at >= bake_time, else 0. */
 int rollout_device_baked(enum rollout_device_state s, int64_t confirmed_at,
     int64_t now, const struct rollout_policy *p);
+
+/* ---- What a device's declared version says --------------------------------
+ * A poll or a health report declares the version a device runs, and may
+ * carry a boot id (opaque, new at every boot). For a member in s:
+ * - the release's own version: nothing.
+ * - a version newer than the release: newer (-> superseded where allowed).
+ * - any other version after `installed`: the device is back on its old
+ *   image. That is a fallback only from a boot after the installed report:
+ *   both boot ids known and different. The same boot id means the device
+ *   has not rebooted yet; without a boot id on either side the old version
+ *   alone proves nothing and the member times out at report_timeout like
+ *   any silent install. From confirmed or healthy (the device has run the
+ *   release) any other version is a fallback, boot id or not.
+ * The caller compares the versions (semver) and the ids; rollout_sighting
+ * returns 1 with *ev when the sighting is an event that changes s, else 0.
+ */
+
+struct rollout_seen {
+	bool on_release;	/* declares the release's fw_version */
+	bool newer;		/* declares a version newer than the release */
+	bool boot_known;	/* both boot ids known: this one and the
+				   installed report's */
+	bool same_boot;		/* with boot_known: they are equal */
+};
+
+int rollout_sighting(enum rollout_device_state s, const struct rollout_seen *w,
+    enum rollout_device_event *ev);
+
+/* ---- Reason classes --------------------------------------------------------
+ * A failure carries one reason class from a fixed list, used in member
+ * reasons, counts and verdicts. A device-reported reason outside the list
+ * is kept in the history as sent but counted as "other". */
+
+enum rollout_reason {
+	ROLLOUT_WHY_SELFTEST,
+	ROLLOUT_WHY_CRASH_ON_BOOT,
+	ROLLOUT_WHY_HASH,
+	ROLLOUT_WHY_LENGTH,
+	ROLLOUT_WHY_SIGNATURE,
+	ROLLOUT_WHY_EXPIRED,
+	ROLLOUT_WHY_ROLLBACK,
+	ROLLOUT_WHY_INCOMPATIBLE,
+	ROLLOUT_WHY_FREEZE,
+	ROLLOUT_WHY_DOWNLOAD,
+	ROLLOUT_WHY_SLOW_RETRIEVAL,
+	ROLLOUT_WHY_INSTALL,
+	ROLLOUT_WHY_TIMEOUT,
+	ROLLOUT_WHY_FALLBACK,
+	ROLLOUT_WHY_UNHEALTHY,
+	ROLLOUT_WHY_FLASH,
+	ROLLOUT_WHY_OTHER,
+};
+#define ROLLOUT_REASONS		(ROLLOUT_WHY_OTHER + 1)
+
+/* "selftest", "crash_on_boot", ... "other", or NULL if out of range. */
+const char *rollout_reason_name(enum rollout_reason r);
+/* The class of a reported reason: exact name match, else (NULL, empty or
+ * unknown text) ROLLOUT_WHY_OTHER. */
+enum rollout_reason rollout_reason_class(const char *reported);
+/* The class of an unhealthy health report on the release: a failed boot
+ * is crash_on_boot, else a failed self-test is selftest, else (crashes
+ * while running) unhealthy. */
+enum rollout_reason rollout_health_reason(bool boot_ok, bool selftest_ok);
 
 /* ---- Campaigns -----------------------------------------------------------
  * start: draft -> running, at stage 0. pause: running -> paused. resume:
@@ -263,6 +335,10 @@ int rollout_should_offer(enum rollout_campaign_state cs, int stage_pct,
 struct rollout_counts {
 	int64_t members;			/* devices in the stage */
 	int64_t by_state[ROLLOUT_DEV_STATES];	/* of them, per state */
+	int64_t unseen;		/* pending members with no poll since the stage opened */
+	int64_t baseline_reporting;	/* pending members (still on the old
+				   release) with a health report since the stage opened */
+	int64_t baseline_unhealthy;	/* of those, latest report unhealthy */
 };
 
 enum rollout_verdict {

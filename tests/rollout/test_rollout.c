@@ -20,6 +20,7 @@
 #define FA	ROLLOUT_DEV_FAILED
 #define RB	ROLLOUT_DEV_ROLLED_BACK
 #define TO	ROLLOUT_DEV_TIMED_OUT
+#define SU	ROLLOUT_DEV_SUPERSEDED
 
 #define DR	ROLLOUT_CAMP_DRAFT
 #define RU	ROLLOUT_CAMP_RUNNING
@@ -457,10 +458,10 @@ START_TEST(test_names)
 {
 	static const char *const dev[] = { "pending", "offered", "downloading",
 	    "installed", "confirmed", "healthy", "failed", "rolled_back",
-	    "timed_out" };
+	    "timed_out", "superseded" };
 	static const char *const ev[] = { "offer", "downloading", "installed",
 	    "confirmed", "failed", "rolled_back", "fallback", "unhealthy",
-	    "timeout", "baked" };
+	    "timeout", "baked", "newer" };
 	static const char *const cs[] = { "draft", "running", "paused",
 	    "halted", "completed", "aborted" };
 	static const char *const act[] = { "start", "pause", "resume",
@@ -534,16 +535,17 @@ END_TEST
 /* The whole state x event table, default policy (max_attempts 1): a
  * pending device has 0 attempts, every other one has used its 1. */
 static const int device_matrix[ROLLOUT_DEV_STATES][ROLLOUT_EVENTS] = {
-	/*        offer dl  inst conf fail rb  fallb unhea tmout baked */
-	[PE] = { OF,   XX,  XX,  XX,  XX,  XX,  XX,  XX,  XX,  XX },
-	[OF] = { OF,   DL,  IN,  CO,  FA,  RB,  XX,  FA,  TO,  XX },
-	[DL] = { DL,   DL,  IN,  CO,  FA,  RB,  XX,  FA,  TO,  XX },
-	[IN] = { XX,   XX,  IN,  CO,  FA,  RB,  RB,  FA,  TO,  XX },
-	[CO] = { XX,   XX,  XX,  CO,  FA,  RB,  RB,  FA,  XX,  HE },
-	[HE] = { XX,   XX,  XX,  XX,  FA,  RB,  RB,  FA,  XX,  HE },
-	[FA] = { XX,   XX,  XX,  XX,  FA,  FA,  FA,  FA,  FA,  XX },
-	[RB] = { XX,   XX,  XX,  XX,  RB,  RB,  RB,  RB,  RB,  XX },
-	[TO] = { XX,   XX,  XX,  XX,  FA,  RB,  TO,  TO,  TO,  XX },
+	/*        offer dl  inst conf fail rb  fallb unhea tmout baked newer */
+	[PE] = { OF,   XX,  XX,  XX,  XX,  XX,  XX,  XX,  XX,  XX,  SU },
+	[OF] = { OF,   DL,  IN,  CO,  FA,  RB,  XX,  FA,  TO,  XX,  SU },
+	[DL] = { DL,   DL,  IN,  CO,  FA,  RB,  XX,  FA,  TO,  XX,  SU },
+	[IN] = { XX,   XX,  IN,  CO,  FA,  RB,  RB,  FA,  TO,  XX,  SU },
+	[CO] = { XX,   XX,  XX,  CO,  FA,  RB,  RB,  FA,  XX,  HE,  SU },
+	[HE] = { XX,   XX,  XX,  XX,  FA,  RB,  RB,  FA,  XX,  HE,  HE },
+	[FA] = { XX,   XX,  XX,  XX,  FA,  FA,  FA,  FA,  FA,  XX,  FA },
+	[RB] = { XX,   XX,  XX,  XX,  RB,  RB,  RB,  RB,  RB,  XX,  RB },
+	[TO] = { XX,   XX,  XX,  XX,  FA,  RB,  TO,  TO,  TO,  XX,  SU },
+	[SU] = { XX,   XX,  XX,  XX,  XX,  XX,  XX,  XX,  XX,  XX,  SU },
 };
 
 START_TEST(test_device_matrix)
@@ -646,8 +648,8 @@ END_TEST
 
 START_TEST(test_state_classes)
 {
-	static const int failure[] = { 0, 0, 0, 0, 0, 0, 1, 1, 1 };
-	static const int flight[] = { 0, 1, 1, 1, 1, 0, 0, 0, 0 };
+	static const int failure[] = { 0, 0, 0, 0, 0, 0, 1, 1, 1, 0 };
+	static const int flight[] = { 0, 1, 1, 1, 1, 0, 0, 0, 0, 0 };
 	int s;
 
 	for (s = 0; s < ROLLOUT_DEV_STATES; s++) {
@@ -855,13 +857,13 @@ static const struct {
 	int e;
 	int u;
 } offer_table[ROLLOUT_CAMP_STATES][ROLLOUT_DEV_STATES] = {
-	/*         pending  offered  dl       inst     conf     healthy  failed   rb       timed_out */
-	[DR] = { { 0, 0 }, { 0, 0 }, { 0, 0 }, { 0, 0 }, { 0, 0 }, { 0, 0 }, { 0, 0 }, { 0, 0 }, { 0, 0 } },
-	[RU] = { { 1, 1 }, { 1, 1 }, { 1, 1 }, { 0, 0 }, { 0, 0 }, { 0, 0 }, { 1, 0 }, { 1, 0 }, { 1, 0 } },
-	[PA] = { { 0, 0 }, { 1, 1 }, { 1, 1 }, { 0, 0 }, { 0, 0 }, { 0, 0 }, { 0, 0 }, { 0, 0 }, { 0, 0 } },
-	[HA] = { { 0, 0 }, { 0, 0 }, { 0, 0 }, { 0, 0 }, { 0, 0 }, { 0, 0 }, { 0, 0 }, { 0, 0 }, { 0, 0 } },
-	[CM] = { { 1, 1 }, { 1, 1 }, { 1, 1 }, { 0, 0 }, { 0, 0 }, { 0, 0 }, { 1, 0 }, { 1, 0 }, { 1, 0 } },
-	[AB] = { { 0, 0 }, { 0, 0 }, { 0, 0 }, { 0, 0 }, { 0, 0 }, { 0, 0 }, { 0, 0 }, { 0, 0 }, { 0, 0 } },
+	/*         pending  offered  dl       inst     conf     healthy  failed   rb       timed_out superseded */
+	[DR] = { { 0, 0 }, { 0, 0 }, { 0, 0 }, { 0, 0 }, { 0, 0 }, { 0, 0 }, { 0, 0 }, { 0, 0 }, { 0, 0 }, { 0, 0 } },
+	[RU] = { { 1, 1 }, { 1, 1 }, { 1, 1 }, { 0, 0 }, { 0, 0 }, { 0, 0 }, { 1, 0 }, { 1, 0 }, { 1, 0 }, { 0, 0 } },
+	[PA] = { { 0, 0 }, { 1, 1 }, { 1, 1 }, { 0, 0 }, { 0, 0 }, { 0, 0 }, { 0, 0 }, { 0, 0 }, { 0, 0 }, { 0, 0 } },
+	[HA] = { { 0, 0 }, { 0, 0 }, { 0, 0 }, { 0, 0 }, { 0, 0 }, { 0, 0 }, { 0, 0 }, { 0, 0 }, { 0, 0 }, { 0, 0 } },
+	[CM] = { { 1, 1 }, { 1, 1 }, { 1, 1 }, { 0, 0 }, { 0, 0 }, { 0, 0 }, { 1, 0 }, { 1, 0 }, { 1, 0 }, { 0, 0 } },
+	[AB] = { { 0, 0 }, { 0, 0 }, { 0, 0 }, { 0, 0 }, { 0, 0 }, { 0, 0 }, { 0, 0 }, { 0, 0 }, { 0, 0 }, { 0, 0 } },
 };
 
 START_TEST(test_should_offer)
@@ -913,6 +915,7 @@ counts(int64_t pe, int64_t of, int64_t dl, int64_t in, int64_t co,
 	struct rollout_counts c;
 	int i;
 
+	memset(&c, 0, sizeof(c));
 	c.by_state[PE] = pe; c.by_state[OF] = of; c.by_state[DL] = dl;
 	c.by_state[IN] = in; c.by_state[CO] = co; c.by_state[HE] = he;
 	c.by_state[FA] = fa; c.by_state[RB] = rb; c.by_state[TO] = to;
