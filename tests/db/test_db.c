@@ -135,6 +135,7 @@ END_TEST
 struct seen_job {
 	int64_t device, at;
 	const char *fw;
+	int changed;
 };
 
 static int
@@ -142,7 +143,7 @@ seen_job(struct db_tx *tx, void *arg)
 {
 	struct seen_job *j = arg;
 
-	return db_device_seen(tx, j->device, j->at, j->fw);
+	return db_device_seen(tx, j->device, j->at, j->fw, &j->changed);
 }
 
 static void
@@ -170,10 +171,12 @@ START_TEST(device_seen_moves_last_seen_and_logs_versions)
 	ck_assert_int_eq(db_device_get(db, "dev-1", &d), DB_OK);
 	ck_assert_int_eq(d.last_seen, 0);
 
-	j = (struct seen_job){ d.id, 2000, "1.0.0" };
+	j = (struct seen_job){ d.id, 2000, "1.0.0", 7 };
 	ck_assert_int_eq(db_write(db, seen_job, &j), DB_OK);
-	j = (struct seen_job){ d.id, 1500, "1.0.0" };
+	ck_assert_int_eq(j.changed, 0);
+	j = (struct seen_job){ d.id, 1500, "1.0.0", 7 };
 	ck_assert_int_eq(db_write(db, seen_job, &j), DB_OK);
+	ck_assert_int_eq(j.changed, 0);
 	ck_assert_int_eq(db_device_get(db, "dev-1", &d), DB_OK);
 	ck_assert_int_eq(d.last_seen, 2000);
 	ck_assert_str_eq(d.fw_version, "1.0.0");
@@ -181,8 +184,9 @@ START_TEST(device_seen_moves_last_seen_and_logs_versions)
 	ck_assert_int_eq(db_device_events(db, d.id, 10, last_event, &e), DB_OK);
 	ck_assert_str_eq(e.kind, "provisioned");
 
-	j = (struct seen_job){ d.id, 3000, "1.1.0" };
+	j = (struct seen_job){ d.id, 3000, "1.1.0", 7 };
 	ck_assert_int_eq(db_write(db, seen_job, &j), DB_OK);
+	ck_assert_int_eq(j.changed, 1);
 	ck_assert_int_eq(db_device_get(db, "dev-1", &d), DB_OK);
 	ck_assert_int_eq(d.last_seen, 3000);
 	ck_assert_str_eq(d.fw_version, "1.1.0");

@@ -65,7 +65,7 @@ for round in $(seq 1 5); do
 done
 api GET "/v1/campaigns/$C2" "$ADMIN"
 expect "bad release halts" "$(jqb .state)" halted
-expect "it halts in stage 1" "$(jqb .stage.index)" 0
+expect "it halts in stage 1" "$(jqb .stage.number)" 1
 check "the halt says why" grep -q "failed" <<<"$(jqb .verdict.reason)"
 device_round bad bad
 expect "a halted campaign offers nothing more" "$OFFERS" 0
@@ -140,14 +140,14 @@ C5=$(jqb .id)
 api POST "/v1/campaigns/$C5/start" "$ADMIN"
 device_round crash good
 api GET "/v1/campaigns/$C5" "$ADMIN"
-before=$(jqb -c '[.state, .stage.index, .counts]')
+before=$(jqb -c '[.state, .stage.number, .counts]')
 api GET "/v1/campaigns/$C5/plan" "$ADMIN"
 plan_before=$(jqb -c .stages)
 last_id=$(tail -1 "$TMP/offered-crash")
 stop_otad KILL
 start_otad -c "$TMP/otad.conf" || fail "otad restarts after kill -9"
 api GET "/v1/campaigns/$C5" "$ADMIN"
-expect "after kill -9: same state, stage and counts" "$(jqb -c '[.state, .stage.index, .counts]')" "$before"
+expect "after kill -9: same state, stage and counts" "$(jqb -c '[.state, .stage.number, .counts]')" "$before"
 api GET "/v1/campaigns/$C5/plan" "$ADMIN"
 expect "after kill -9: same membership" "$(jqb -c .stages)" "$plan_before"
 api GET "/v1/devices/$last_id" "$ADMIN"
