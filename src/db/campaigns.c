@@ -601,16 +601,16 @@ db_member_in_flight_tx(struct db_tx *tx, int64_t campaign,
 	return DB_ERR;
 }
 
-/* Steps a (text, flag, count) query, handing each row to fn. */
+/* Steps a (text, all, added) query, handing each row to fn. */
 static int
-each_count(struct db_conn *c, sqlite3_stmt *st, const char *what,
-    void (*fn)(const char *, int, int64_t, void *), void *arg)
+each_split(struct db_conn *c, sqlite3_stmt *st, const char *what,
+    void (*fn)(const char *, int64_t, int64_t, void *), void *arg)
 {
 	int s;
 
 	while ((s = sqlite3_step(st)) == SQLITE_ROW)
 		fn((const char *)sqlite3_column_text(st, 0),
-		    sqlite3_column_int(st, 1), sqlite3_column_int64(st, 2), arg);
+		    sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2), arg);
 	sqlite3_reset(st);
 	if (s == SQLITE_DONE)
 		return DB_OK;
@@ -620,13 +620,14 @@ each_count(struct db_conn *c, sqlite3_stmt *st, const char *what,
 
 int
 db_member_counts_tx(struct db_tx *tx, int64_t campaign, uint32_t from,
-    uint32_t below, void (*fn)(const char *state, int added, int64_t n,
-    void *), void *arg)
+    uint32_t below, void (*fn)(const char *state, int64_t all,
+    int64_t added, void *), void *arg)
 {
-	/* One pass over the index (campaign, bucket, state) for both. */
-	static const char sql[] = "SELECT state, bucket >= ?3, COUNT(*) FROM "
-	    "campaign_devices WHERE campaign = ?1 AND bucket < ?2 "
-	    "GROUP BY 1, 2";
+	/* One pass over the index (campaign, state, bucket) in its order:
+	 * no sort, both counts at once. */
+	static const char sql[] = "SELECT state, COUNT(*), SUM(bucket >= ?3) "
+	    "FROM campaign_devices WHERE campaign = ?1 AND bucket < ?2 "
+	    "GROUP BY state";
 	sqlite3_stmt *st = db_stmt(tx->c, sql);
 
 	if (st == NULL)
@@ -634,18 +635,18 @@ db_member_counts_tx(struct db_tx *tx, int64_t campaign, uint32_t from,
 	sqlite3_bind_int64(st, 1, campaign);
 	sqlite3_bind_int64(st, 2, below);
 	sqlite3_bind_int64(st, 3, from);
-	return each_count(tx->c, st, "member counts", fn, arg);
+	return each_split(tx->c, st, "member counts", fn, arg);
 }
 
 int
 db_failure_reasons_tx(struct db_tx *tx, int64_t campaign, uint32_t from,
-    uint32_t below, void (*fn)(const char *reason, int added, int64_t n,
-    void *), void *arg)
+    uint32_t below, void (*fn)(const char *reason, int64_t all,
+    int64_t added, void *), void *arg)
 {
-	static const char sql[] = "SELECT COALESCE(reason, 'other'), "
-	    "bucket >= ?3, COUNT(*) FROM campaign_devices WHERE campaign = ?1 "
+	static const char sql[] = "SELECT COALESCE(reason, 'other'), COUNT(*), "
+	    "SUM(bucket >= ?3) FROM campaign_devices WHERE campaign = ?1 "
 	    "AND state IN ('failed', 'rolled_back', 'timed_out') AND "
-	    "bucket < ?2 GROUP BY 1, 2";
+	    "bucket < ?2 GROUP BY 1";
 	sqlite3_stmt *st = db_stmt(tx->c, sql);
 
 	if (st == NULL)
@@ -653,7 +654,7 @@ db_failure_reasons_tx(struct db_tx *tx, int64_t campaign, uint32_t from,
 	sqlite3_bind_int64(st, 1, campaign);
 	sqlite3_bind_int64(st, 2, below);
 	sqlite3_bind_int64(st, 3, from);
-	return each_count(tx->c, st, "failure reasons", fn, arg);
+	return each_split(tx->c, st, "failure reasons", fn, arg);
 }
 
 int

@@ -137,15 +137,17 @@ struct db_flight {
 int db_member_in_flight_tx(struct db_tx *tx, int64_t campaign,
     void (*fn)(const struct db_flight *, void *), void *arg);
 /* Counts the members with bucket < below per state, in one pass: fn gets
- * each state twice, added 0 for bucket < from, 1 for from <= bucket. */
+ * each state once with all of them and those with from <= bucket. */
 int db_member_counts_tx(struct db_tx *tx, int64_t campaign, uint32_t from,
     uint32_t below,
-    void (*fn)(const char *state, int added, int64_t n, void *), void *arg);
+    void (*fn)(const char *state, int64_t all, int64_t added, void *),
+    void *arg);
 /* The same for failed, rolled_back and timed_out members per reason
  * class (a missing reason is "other"). */
 int db_failure_reasons_tx(struct db_tx *tx, int64_t campaign, uint32_t from,
     uint32_t below,
-    void (*fn)(const char *reason, int added, int64_t n, void *), void *arg);
+    void (*fn)(const char *reason, int64_t all, int64_t added, void *),
+    void *arg);
 /* Pending members with bucket < below: out[0] those below from, out[1]
  * the others. unseen: no poll at or after since; baseline: a health
  * report at or after since on a version other than release_fw. */

@@ -28,6 +28,19 @@ static struct {
 	int64_t campaign, at;
 } soon[SOON_SLOTS];
 
+/* The pending members' polls and health reports per campaign and stage,
+ * counted once every PENDING_EVERY gate intervals: at 100,000 pending
+ * members it is the gate's dearest query (a few tenths of a second), a
+ * burst of failure reports asks for an evaluation every second, and what
+ * it feeds (absent after absent_timeout, the baseline's failure rate)
+ * moves slowly. Writer thread only. */
+#define PENDING_EVERY 6
+static struct {
+	int64_t campaign, at;
+	int stage;
+	struct db_pending p[2];
+} pend_cache[SOON_SLOTS];
+
 /* Failures per reason class. */
 struct reasons {
 	int64_t n[ROLLOUT_REASONS];
@@ -127,30 +140,27 @@ sweep_one(const struct db_flight *f, void *arg)
 }
 
 static void
-count_one(const char *state, int added, int64_t n, void *arg)
+count_one(const char *state, int64_t all, int64_t added, void *arg)
 {
 	struct eval *e = arg;
 	enum rollout_device_state s;
 
 	if (rollout_device_state_parse(state, &s) == 0) {
-		e->all.by_state[s] += n;
-		if (added)
-			e->added.by_state[s] += n;
+		e->all.by_state[s] += all;
+		e->added.by_state[s] += added;
 	}
-	e->all.members += n;
-	if (added)
-		e->added.members += n;
+	e->all.members += all;
+	e->added.members += added;
 }
 
 static void
-reason_one(const char *reason, int added, int64_t n, void *arg)
+reason_one(const char *reason, int64_t all, int64_t added, void *arg)
 {
 	struct eval *e = arg;
 	enum rollout_reason r = rollout_reason_class(reason);
 
-	e->why_all.n[r] += n;
-	if (added)
-		e->why_added.n[r] += n;
+	e->why_all.n[r] += all;
+	e->why_added.n[r] += added;
 }
 
 /* "3 selftest, 1 crash_on_boot": the classes by count, most first. */
@@ -317,6 +327,30 @@ apply(struct eval *e, const struct rollout_decision *d, const char *detail)
 	return DB_OK;
 }
 
+/* db_pending_seen_tx for e's open stage, or its count from less than
+ * PENDING_EVERY gate intervals ago. */
+static int
+pending_seen(struct eval *e, uint32_t lo, uint32_t hi, struct db_pending p[2])
+{
+	int slot = (int)((uint64_t)e->c->id % SOON_SLOTS);
+	int64_t age = e->now - pend_cache[slot].at;
+
+	if (pend_cache[slot].campaign == e->c->id &&
+	    pend_cache[slot].stage == e->c->stage && age >= 0 &&
+	    age < (int64_t)PENDING_EVERY * e->srv->cfg.gate_interval) {
+		memcpy(p, pend_cache[slot].p, sizeof(pend_cache[slot].p));
+		return DB_OK;
+	}
+	if (db_pending_seen_tx(e->tx, e->c->id, lo, hi, e->c->stage_opened_at,
+	    e->c->release_fw, p) != DB_OK)
+		return DB_ERR;
+	pend_cache[slot].campaign = e->c->id;
+	pend_cache[slot].stage = e->c->stage;
+	pend_cache[slot].at = e->now;
+	memcpy(pend_cache[slot].p, p, sizeof(pend_cache[slot].p));
+	return DB_OK;
+}
+
 /* Counts the open stage (buckets below hi) and the members it added
  * (lo and up): states in one pass; the pending members' polls and health
  * reports and the failures' classes only when there are any. */
@@ -333,8 +367,7 @@ count(struct eval *e, uint32_t lo, uint32_t hi)
 	if (db_member_counts_tx(e->tx, id, lo, hi, count_one, e) != DB_OK)
 		return DB_ERR;
 	if (e->all.by_state[ROLLOUT_DEV_PENDING] > 0) {
-		if (db_pending_seen_tx(e->tx, id, lo, hi, e->c->stage_opened_at,
-		    e->c->release_fw, pend) != DB_OK)
+		if (pending_seen(e, lo, hi, pend) != DB_OK)
 			return DB_ERR;
 		e->all.unseen = pend[0].unseen + pend[1].unseen;
 		e->added.unseen = pend[1].unseen;

@@ -410,24 +410,28 @@ static const char *const states[] = { "pending", "offered", "healthy",
     "failed", "rolled_back", "timed_out", "superseded", NULL };
 
 static void
-count_state(const char *state, int added, int64_t n, void *arg)
+count_state(const char *state, int64_t all, int64_t added, void *arg)
 {
 	struct count_job *j = arg;
 
 	for (int i = 0; states[i] != NULL; i++)
-		if (strcmp(state, states[i]) == 0)
-			j->by[added][i] += n;
+		if (strcmp(state, states[i]) == 0) {
+			j->by[0][i] += all - added;
+			j->by[1][i] += added;
+		}
 }
 
 static void
-count_reason(const char *reason, int added, int64_t n, void *arg)
+count_reason(const char *reason, int64_t all, int64_t added, void *arg)
 {
 	struct count_job *j = arg;
 	static const char *const r[] = { "selftest", "timeout", "other" };
 
 	for (int i = 0; i < 3; i++)
-		if (strcmp(reason, r[i]) == 0)
-			j->why[added][i] += n;
+		if (strcmp(reason, r[i]) == 0) {
+			j->why[0][i] += all - added;
+			j->why[1][i] += added;
+		}
 }
 
 static int
