@@ -16,15 +16,16 @@ setup_trust() {
 	[ "$STATUS" = 201 ]
 }
 
-# make_release VERSION COUNTER HW [SIZE]: uploads a random artifact, signs
-# and registers a release; sets REL_ID and REL_SHA (envelope sha256).
+# make_release VERSION COUNTER HW [SIZE] [EXPIRES]: uploads a random
+# artifact, signs (expiring in EXPIRES, default 7d) and registers a
+# release; sets REL_ID and REL_SHA (envelope sha256).
 make_release() {
-	local v=$1 sc=$2 hw=$3 size=${4:-4096}
+	local v=$1 sc=$2 hw=$3 size=${4:-4096} expires=${5:-7d}
 	head -c "$size" /dev/urandom >"$TMP/fw-$v.bin"
 	api POST /v1/artifacts "$ADMIN" --data-binary @"$TMP/fw-$v.bin"
 	[ "$STATUS" = 201 ] || [ "$STATUS" = 200 ] || return 1
 	"$BIN/otactl" release sign --artifact "$TMP/fw-$v.bin" --fw-version "$v" \
-		--hw-class "$hw" --security-counter "$sc" --expires 7d \
+		--hw-class "$hw" --security-counter "$sc" --expires "$expires" \
 		--key "$TMP/release.key" --out "$TMP/release-$v.json" >/dev/null || return 1
 	api POST /v1/releases "$ADMIN" --data-binary @"$TMP/release-$v.json"
 	[ "$STATUS" = 201 ] || return 1

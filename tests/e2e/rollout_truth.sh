@@ -183,6 +183,31 @@ expect "with the event release_revoked" "$(jqb -c '[.events[-1].kind, .events[-1
 device_round rev idle
 expect "nothing is offered after" "$OFFERS" 0
 
+# A release that expires while its campaign runs halts it: devices would
+# refuse it.
+make_release 4.2.0 14 board-j 4096 20s || fail "release 4.2.0"
+provision 3 exp board-j 1.0.0 || fail "provision 3"
+campaign '{"release":'"$REL_ID"',"stages":[100],"gate":{"bake_time":600}}' || fail "4.2.0 starts"
+X=$CID
+wait_campaign "$X" '.state == "halted"' 60
+expect "an expired release halts its campaign" "$(jqb .state)" halted
+api GET "/v1/campaigns/$X/events" "$ADMIN"
+expect "with the event release_expired" "$(jqb -c '[.events[-1].kind, .events[-1].actor]')" '["release_expired","gate"]'
+api POST /v1/campaigns "$ADMIN" -d "{\"release\":$REL_ID}"
+expect "and a new campaign refuses it" "$(jqb '"\(.error.code) \(.error.message)"')" \
+	"invalid_field release: the release is revoked or expired"
+
+# Bad boot ids change nothing and say so.
+read -r _ rtok <"$TMP/tokens-rev"
+poll_as "$rtok" 1.0.0 'a%20b'
+expect "a malformed boot id on a poll is 400 naming it" \
+	"$STATUS $(jqb '.error.message | split(":")[0]')" "400 boot_id"
+report "$rtok" '{"campaign":"direct","release":"'"$R3SHA"'","state":"downloading","boot_id":"'"$(printf 'x%.0s' $(seq 1 65))"'"}'
+expect "a boot id over 64 bytes in a report is 422 naming it" \
+	"$STATUS $(jqb '.error.message | split(":")[0]')" "422 boot_id"
+api POST /v1/device/health "$rtok" -d '{"fw_version":"1.0.0","boot_ok":true,"selftest":"pass","boot_id":"a/b"}'
+expect "and in a health report" "$STATUS $(jqb '.error.message | split(":")[0]')" "422 boot_id"
+
 echo "# $SECONDS s"
 # ---- 3. nobody to update ----
 make_release 5.0.0 9 board-a || fail "release 5.0.0"
@@ -228,7 +253,8 @@ while read -r id tok; do
 	[ $n -le 2 ] && ok=false
 	api POST /v1/device/health "$tok" -d '{"fw_version":"1.0.0","boot_ok":'$ok',"selftest":"pass"}'
 done <"$TMP/tokens-abs-seen"
-wait_campaign "$F" '.verdict.numbers.unseen == 10' 15
+# Counted once every 6 gate runs: a few seconds here.
+wait_campaign "$F" '.verdict.numbers | .unseen == 10 and .baseline_reporting == 6' 30
 expect "pending members that polled are seen; the others unseen" "$(jqb .verdict.numbers.unseen)" 10
 expect "members on the old release with health reports are the baseline" \
 	"$(jqb '[.verdict.numbers.baseline_reporting, .verdict.numbers.baseline_unhealthy] | join(" ")')" "6 2"
