@@ -27,6 +27,15 @@ campaign() {
 	api POST "/v1/campaigns/$CID/start" "$ADMIN"
 	[ "$STATUS" = 200 ]
 }
+# scenario VERSION COUNTER HW N PREFIX GATE: release VERSION for HW, N
+# devices PREFIX0000.. of HW on 1.0.0, and a started campaign of one stage
+# with the gate policy GATE (JSON); sets REL_ID, REL_SHA and CID.
+scenario() {
+	make_release "$1" "$2" "$3" || { fail "release $1"; return 1; }
+	provision "$4" "$5" "$3" 1.0.0 || { fail "provision $5"; return 1; }
+	campaign '{"release":'"$REL_ID"',"stages":[100],"gate":'"$6"'}' ||
+		fail "the campaign of $1 starts"
+}
 # member ID CAMPAIGN JQ: a field of the device's membership of CAMPAIGN.
 member() {
 	api GET "/v1/devices/$1" "$ADMIN"
@@ -45,10 +54,7 @@ poll_as() {
 }
 
 # ---- 1a. a device polls again between install and reboot ----
-make_release 2.0.0 2 board-a || fail "release 2.0.0"
-provision 20 early board-a 1.0.0 || fail "provision 20"
-campaign '{"release":'"$REL_ID"',"stages":[100],"gate":{"bake_time":1,"min_sample":2,"max_failures":1}}' ||
-	fail "early campaign starts"
+scenario 2.0.0 2 board-a 20 early '{"bake_time":1,"min_sample":2,"max_failures":1}'
 C1=$CID
 export BOOT_IDS=1
 device_round early early
@@ -70,10 +76,7 @@ expect "and the campaign completes" "$(jqb .state)" completed
 # Without boot ids the old version alone proves nothing: the member
 # waits, and only report_timeout fails it (as a fallback when it kept
 # polling on the old version, as a timeout when it went quiet).
-make_release 2.1.0 3 board-i || fail "release 2.1.0"
-provision 10 nob board-i 1.0.0 || fail "provision 10"
-campaign '{"release":'"$REL_ID"',"stages":[100],"gate":{"bake_time":1,"report_timeout":"8s","max_failures":20}}' ||
-	fail "no-boot-id campaign starts"
+scenario 2.1.0 3 board-i 10 nob '{"bake_time":1,"report_timeout":"8s","max_failures":20}'
 C1B=$CID
 device_round nob early
 tokens_of nob 1 5 nob-polling
@@ -236,10 +239,7 @@ expect "saying they run it already" "$(jqb '.error.code + ": " + .error.message'
 
 echo "# $SECONDS s"
 # ---- 4. who has been seen since the stage opened ----
-make_release 6.0.0 11 board-f || fail "release 6.0.0"
-provision 20 abs board-f 1.0.0 || fail "provision 20"
-campaign '{"release":'"$REL_ID"',"stages":[100],"gate":{"bake_time":600,"min_sample":20}}' ||
-	fail "6.0.0 starts"
+scenario 6.0.0 11 board-f 20 abs '{"bake_time":600,"min_sample":20}'
 F=$CID
 api POST "/v1/campaigns/$F/pause" "$ADMIN"	# polls offer nothing now
 tokens_of abs 1 10 abs-seen
@@ -261,10 +261,7 @@ expect "members on the old release with health reports are the baseline" \
 
 echo "# $SECONDS s"
 # ---- 6. the halt names the devices' causes; history is kept ----
-make_release 7.0.0 12 board-g || fail "release 7.0.0"
-provision 6 why board-g 1.0.0 || fail "provision 6"
-campaign '{"release":'"$REL_ID"',"stages":[100],"gate":{"bake_time":600,"max_failures":6,"max_failure_pct":100}}' ||
-	fail "7.0.0 starts"
+scenario 7.0.0 12 board-g 6 why '{"bake_time":600,"max_failures":6,"max_failure_pct":100}'
 G=$CID
 SHA7=$REL_SHA
 device_round why idle
@@ -310,10 +307,7 @@ check "only samples of it are kept ($(jqb '[.history[] | select(.kind == "health
 
 echo "# $SECONDS s"
 # ---- 9. counts after completion; 1-based stage numbers ----
-make_release 8.0.0 13 board-h || fail "release 8.0.0"
-provision 10 after board-h 1.0.0 || fail "provision 10"
-campaign '{"release":'"$REL_ID"',"stages":[100],"gate":{"bake_time":"3s","report_timeout":"6s","min_sample":2,"min_healthy_pct":0,"absent_timeout":0}}' ||
-	fail "8.0.0 starts"
+scenario 8.0.0 13 board-h 10 after '{"bake_time":"3s","report_timeout":"6s","min_sample":2,"min_healthy_pct":0,"absent_timeout":0}'
 H=$CID
 expect "the API numbers stages from 1" "$(jqb -c .stage)" "$(jqb -c '.stage | select(.number == 1 and .percent == 100)')"
 tokens_of after 1 3 after-first
