@@ -173,7 +173,10 @@ tally(const struct rollout_policy *p, const struct rollout_counts *c,
 	const int64_t *n = c->by_state;
 	uint64_t age;
 
-	d->members = c->members;
+	/* Superseded members moved on to a newer release: they have left
+	 * the campaign and are neither evidence nor exposure. */
+	d->superseded = n[ROLLOUT_DEV_SUPERSEDED];
+	d->members = c->members - d->superseded;
 	d->pending = n[ROLLOUT_DEV_PENDING];
 	d->started = d->members - d->pending;
 	d->in_flight = n[ROLLOUT_DEV_OFFERED] + n[ROLLOUT_DEV_DOWNLOADING] +

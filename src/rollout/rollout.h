@@ -311,8 +311,10 @@ int rollout_should_offer(enum rollout_campaign_state cs, int stage_pct,
 /* ---- Gate ----------------------------------------------------------------
  * Counts are over the members of the current stage: every device whose
  * bucket is below pct * 100, earlier stages' devices included (stages
- * nest). started = members - pending; failures = failed + rolled_back +
- * timed_out; age = now - stage_opened_at (0 if the clock went back).
+ * nest). Superseded members have left the campaign: the gate does not
+ * count them as members, started, healthy, failed, pending or in flight
+ * (decision.superseded shows them). started = members - pending;
+ * failures = failed + rolled_back + timed_out; age = now - stage_opened_at (0 if the clock went back).
  * 1. HALT when failures >= max_failures and failures * 100 >=
  *    max_failure_pct * started. Checked first: it beats everything.
  * 2. A stage with no members passes at once (no bake; the reason says so).
@@ -360,7 +362,8 @@ struct rollout_decision {
 	enum rollout_verdict verdict;
 	enum rollout_scope scope;
 	char reason[ROLLOUT_REASON_MAX];	/* one sentence, UTF-8 */
-	int64_t members;
+	int64_t members;	/* of the counts, superseded ones excluded */
+	int64_t superseded;	/* left the campaign: not counted at all */
 	int64_t pending;
 	int64_t started;	/* members - pending */
 	int64_t in_flight;	/* offered+downloading+installed+confirmed */

@@ -1103,6 +1103,33 @@ START_TEST(test_gate_nested)
 }
 END_TEST
 
+/* Superseded members have left: they neither fail, pass nor wait. */
+START_TEST(test_gate_superseded)
+{
+	struct rollout_policy p = policy();
+	struct rollout_counts c = counts(0, 0, 0, 0, 0, 10, 0, 0, 0);
+	struct rollout_decision d;
+
+	c.by_state[SU] = 30;
+	c.members += 30;
+	d = gate_at(&p, 0, 3600, c);
+	ck_verdict(d, ROLLOUT_ADVANCE);
+	ck_assert_int_eq(d.members, 10);
+	ck_assert_int_eq(d.superseded, 30);
+	ck_assert_int_eq(d.started, 10);
+	ck_assert_int_eq(d.pending, 0);
+	ck_assert_int_eq(d.in_flight, 0);
+	ck_assert(d.healthy_pct == 100.0);
+	/* They do not dilute failures either: 2 of 2 started. */
+	c = counts(0, 0, 0, 0, 0, 0, 2, 0, 0);
+	c.by_state[SU] = 1000;
+	c.members += 1000;
+	d = gate_at(&p, 0, 0, c);
+	ck_verdict(d, ROLLOUT_HALT);
+	ck_assert_ptr_nonnull(strstr(d.reason, "2 of 2 started"));
+}
+END_TEST
+
 START_TEST(test_gate_empty_stage)
 {
 	struct rollout_policy p = policy();
@@ -1661,6 +1688,7 @@ rollout_suite(void)
 	tcase_add_test(tc, test_gate_halt_reason);
 	tcase_add_test(tc, test_gate_halt_wins);
 	tcase_add_test(tc, test_gate_nested);
+	tcase_add_test(tc, test_gate_superseded);
 	tcase_add_test(tc, test_gate_empty_stage);
 	tcase_add_test(tc, test_gate_absent);
 	tcase_add_test(tc, test_gate_bake);
