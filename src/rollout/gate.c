@@ -1,4 +1,5 @@
 /* The stage gate: halt, advance, wait for approval, complete or continue. */
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -109,6 +110,13 @@ fmt_pct(double v, double t, char *out, size_t size)
 		if (strcmp(out, o) != 0 || pct_micro(v) == pct_micro(t))
 			break;
 	}
+}
+
+/* Evidence for people: two decimals, or three digits when it is huge. */
+static void
+fmt_evidence(double v, char *out, size_t size)
+{
+	(void)snprintf(out, size, fabs(v) < 1e6 ? "%.2f" : "%.3g", v);
 }
 
 /* A duration for people: "45s", "20m", "1h05m", "3d4h" (rounded up). */
@@ -290,8 +298,8 @@ halt_credible(const struct rollout_policy *p, const struct rollout_decision *d,
 		    d->allowed_pct, b, d->baseline_pct);
 	else
 		text_add(t, "%s%%", b);
-	text_add(t, " (evidence %.2f \u2265 %.2f): halting", d->halt_evidence,
-	    d->halt_at);
+	fmt_evidence(d->halt_evidence, a, sizeof(a));
+	text_add(t, " (evidence %s \u2265 %.2f): halting", a, d->halt_at);
 }
 
 /* Rules 2 and 3: no device to judge, so no evidence either way. At the
@@ -341,14 +349,15 @@ nothing_to_judge(const struct rollout_policy *p, const int *stages,
 static void
 pass_credible(const struct rollout_decision *d, struct text *t)
 {
-	char dur[32];
+	char dur[32], e[32];
 
 	fmt_dur(d->stage_age, dur, sizeof(dur));
+	fmt_evidence(d->pass_evidence, e, sizeof(e));
 	text_add(t, " passed after %s: %lld healthy, %lld failed, %lld in "
-	    "flight of %lld started, credibly below %.1f%% (evidence %.2f "
+	    "flight of %lld started, credibly below %.1f%% (evidence %s "
 	    "\u2264 %.2f)", dur, (long long)d->healthy, (long long)d->failures,
-	    (long long)d->in_flight, (long long)d->started, d->bad_pct,
-	    d->pass_evidence, d->pass_at);
+	    (long long)d->in_flight, (long long)d->started, d->bad_pct, e,
+	    d->pass_at);
 }
 
 /* Rule 5: seen in full; floor is the healthy share it needs. */
@@ -392,7 +401,7 @@ waiting_for(const struct rollout_policy *p, const struct rollout_decision *d,
 
 	text_add(t, "waiting:");
 	if (d->healthy < d->needed) {
-		text_add(t, "%s%lld of %lld healthy devices needed", sep,
+		text_add(t, "%s%lld of %lld healthy needed", sep,
 		    (long long)d->healthy, (long long)d->needed);
 		sep = "; ";
 	}
@@ -406,9 +415,16 @@ waiting_for(const struct rollout_policy *p, const struct rollout_decision *d,
 		text_add(t, "%shealthy %s%% < %s%% of %lld started", sep, a, b,
 		    (long long)d->started);
 		sep = "; ";
-	} else if (test_left) {
-		text_add(t, "%sevidence %.2f (halt at %.2f, pass at %.2f)", sep,
-		    d->pass_evidence, d->halt_at, d->pass_at);
+	}
+	if (d->failures > 0) {
+		fmt_evidence(d->halt_evidence, a, sizeof(a));
+		text_add(t, "%s%lld failed (evidence %s < %.2f)", sep,
+		    (long long)d->failures, a, d->halt_at);
+		sep = "; ";
+	}
+	if (test_left) {
+		fmt_evidence(d->pass_evidence, a, sizeof(a));
+		text_add(t, "%spass evidence %s > %.2f", sep, a, d->pass_at);
 		sep = "; ";
 	}
 	if (d->in_flight > 0) {
@@ -420,8 +436,8 @@ waiting_for(const struct rollout_policy *p, const struct rollout_decision *d,
 		text_add(t, "%s%lld not seen yet (absent in %s)", sep,
 		    (long long)unseen, dur);
 	else if (unseen > 0)
-		text_add(t, "%s%lld not started, %lld not seen yet (absent in "
-		    "%s)", sep, (long long)d->waiting, (long long)unseen, dur);
+		text_add(t, "%s%lld not started, %lld unseen (absent in %s)",
+		    sep, (long long)d->waiting, (long long)unseen, dur);
 	else if (d->waiting > 0)
 		text_add(t, "%s%lld not started", sep, (long long)d->waiting);
 	if (d->waiting > 0)
@@ -570,7 +586,7 @@ rollout_gate_nested(const struct rollout_policy *p, const int *stages,
 	nd.scope = ROLLOUT_SCOPE_ADDED;
 	/* The prefix may push the end out: cut on a character boundary. */
 	{
-		static const char pfx[] = "devices added by this stage: ";
+		static const char pfx[] = "new devices: ";
 		size_t n = strlen(nd.reason), room = sizeof(reason) - sizeof(pfx);
 
 		if (n > room)

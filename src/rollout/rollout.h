@@ -457,10 +457,11 @@ void rollout_gate(const struct rollout_policy *p, const int *stages,
  * there stands, so a device of an earlier stage that regresses still stops
  * the campaign. Then rollout_gate over the devices the stage added
  * (`added`: buckets from the previous stage's pct * 100 up to this one's),
- * scope ROLLOUT_SCOPE_ADDED, its reason prefixed "devices added by this
- * stage: ", so a stage never advances on its predecessors' healthy devices
- * alone; it takes the baseline and "has any device of the campaign
- * started" from `stage`. At stage 1 it is rollout_gate over `stage`.
+ * scope ROLLOUT_SCOPE_ADDED, its reason prefixed "new devices: ", so a
+ * stage never advances on its predecessors' healthy devices alone; it
+ * takes the baseline and what the campaign as a whole has started (for
+ * rule 2 at the last stage) from `stage`. At stage 1 it is rollout_gate
+ * over `stage`.
  * Always writes all of *d. */
 void rollout_gate_nested(const struct rollout_policy *p, const int *stages,
     int nstages, int stage_index, int64_t stage_opened_at,

@@ -484,7 +484,7 @@ START_TEST(test_gate_min_sample)
 	p.min_sample = 250;
 	d = gate_at(&p, 0, HOUR, counts(100, 0, 0, 0, 0, 200, 0, 0, 0));
 	ck_verdict(d, CONT);
-	ck_assert_str_eq(d.reason, "waiting: 200 of 250 healthy devices "
+	ck_assert_str_eq(d.reason, "waiting: 200 of 250 healthy "
 	    "needed; 100 not started");
 	/* A sample of 10 on a 1000-device stage still needs the test. */
 	p.min_sample = 10;
@@ -524,8 +524,12 @@ START_TEST(test_gate_early_pass)
 	    "2 failed, 1 in flight of 100 started, credibly below 10.0% "
 	    "(evidence -3.17 \u2264 -3.00): advancing to stage 2 (10%)");
 	d = gate_at(&p, 0, HOUR, counts(0, 1, 1, 1, 1, 96, 0, 0, 0));
-	ck_assert_str_eq(d.reason, "waiting: evidence -2.42 (halt at 5.99, "
-	    "pass at -3.00); 4 in flight");
+	ck_assert_str_eq(d.reason, "waiting: pass evidence -2.42 > -3.00; "
+	    "4 in flight");
+	d = gate_at(&p, 0, HOUR, counts(80, 12, 0, 0, 0, 0, 5, 0, 3));
+	ck_assert_str_eq(d.reason, "waiting: 0 of 5 healthy needed; "
+	    "healthy 0.0% < 90.0% of 20 started; 8 failed (evidence 4.90 "
+	    "< 5.99); 12 in flight; 80 not started");
 	p.auto_advance = false;
 	d = gate_at(&p, 1, HOUR, counts(44, 0, 0, 0, 0, 56, 0, 0, 0));
 	ck_verdict(d, AWAIT);
@@ -610,7 +614,7 @@ START_TEST(test_gate_no_show)
 	d = gate_at(&p, 0, DAY - 1, unseen(counts(12, 0, 0, 0, 0, 0, 0, 0, 0),
 	    12));
 	ck_verdict(d, CONT);
-	ck_assert_str_eq(d.reason, "waiting: 0 of 5 healthy devices needed; "
+	ck_assert_str_eq(d.reason, "waiting: 0 of 5 healthy needed; "
 	    "none of 12 devices started yet; 12 not seen yet (absent in 1s)");
 	d = gate_at(&p, 0, DAY, unseen(counts(12, 0, 0, 0, 0, 0, 0, 0, 0), 12));
 	ck_verdict(d, ADV);
@@ -636,7 +640,7 @@ START_TEST(test_gate_absent)
 	d = gate_at(&p, 0, 2 * HOUR, unseen(counts(6, 0, 0, 0, 0, 4, 0, 0, 0),
 	    6));
 	ck_verdict(d, CONT);
-	ck_assert_str_eq(d.reason, "waiting: 4 of 5 healthy devices needed; "
+	ck_assert_str_eq(d.reason, "waiting: 4 of 5 healthy needed; "
 	    "6 not seen yet (absent in 22h00m)");
 	d = gate_at(&p, 0, DAY, unseen(counts(6, 0, 0, 0, 0, 4, 0, 0, 0), 6));
 	ck_verdict(d, ADV);
@@ -652,12 +656,12 @@ START_TEST(test_gate_absent)
 	ck_verdict(d, CONT);
 	ck_assert_int_eq(d.absent, 0);
 	ck_assert_int_eq(d.waiting, 6);
-	ck_assert_str_eq(d.reason, "waiting: 4 of 5 healthy devices needed; "
+	ck_assert_str_eq(d.reason, "waiting: 4 of 5 healthy needed; "
 	    "6 not started");
 	/* Some of each. */
 	d = gate_at(&p, 0, HOUR, unseen(counts(6, 0, 0, 0, 0, 4, 0, 0, 0), 2));
-	ck_assert_str_eq(d.reason, "waiting: 4 of 5 healthy devices needed; "
-	    "6 not started, 2 not seen yet (absent in 23h00m)");
+	ck_assert_str_eq(d.reason, "waiting: 4 of 5 healthy needed; "
+	    "6 not started, 2 unseen (absent in 23h00m)");
 	d = gate_at(&p, 0, DAY, unseen(counts(6, 0, 0, 0, 0, 4, 0, 0, 0), 2));
 	ck_verdict(d, CONT);
 	ck_assert_int_eq(d.absent, 2);
@@ -727,7 +731,7 @@ START_TEST(test_gate_nested)
 	d = nested_at(&p, 1, 2 * HOUR, all, added);
 	ck_verdict(d, CONT);
 	ck_assert_int_eq(d.scope, ROLLOUT_SCOPE_ADDED);
-	ck_assert_ptr_nonnull(strstr(d.reason, "devices added by this stage"));
+	ck_assert_ptr_nonnull(strstr(d.reason, "new devices: "));
 	/* 56 added devices healthy: now it passes, counted on them. */
 	added = counts(844, 0, 0, 0, 0, 56, 0, 0, 0);
 	all = counts(844, 0, 0, 0, 0, 156, 0, 0, 0);
@@ -762,7 +766,7 @@ START_TEST(test_gate_nested)
 	    ADV);
 	d = nested_at(&p, 3, 0, all, counts(0, 0, 0, 0, 0, 0, 0, 0, 0));
 	ck_verdict(d, DONE);
-	ck_assert_str_eq(d.reason, "devices added by this stage: stage 4 (100%) "
+	ck_assert_str_eq(d.reason, "new devices: stage 4 (100%) "
 	    "has no devices, nothing to judge: last stage passed, completing");
 	/* ... but not a campaign where nobody started at all. */
 	all = unseen(counts(10, 0, 0, 0, 0, 0, 0, 0, 0), 10);
@@ -943,6 +947,13 @@ START_TEST(test_gate_reason_fits)
 	d = nested_at(&p, 2, 1, unseen(counts(big, big, 0, 0, 0, big / 2, 0,
 	    0, 0), big / 2), unseen(counts(big, big, 0, 0, 0, big / 2, 0, 0, 0),
 	    big / 2));
+	ck_verdict(d, CONT);
+	ck_assert_msg(strstr(d.reason, "...") == NULL, "cut: %s", d.reason);
+	ck_assert_ptr_nonnull(strstr(d.reason, "bake 365d0h left"));
+	/* Every item at once: sample, share, failures, flight, waiting. */
+	d = nested_at(&p, 2, 1, unseen(counts(big, big / 4, 0, 0, 0, big / 4,
+	    big / 4, 0, big / 4), big / 2), unseen(counts(big, big / 4, 0, 0,
+	    0, 999999, big / 4, 0, big / 4), big / 2));
 	ck_verdict(d, CONT);
 	ck_assert_msg(strstr(d.reason, "...") == NULL, "cut: %s", d.reason);
 	ck_assert_ptr_nonnull(strstr(d.reason, "bake 365d0h left"));

@@ -967,8 +967,10 @@ sim_run(struct sim *s, int good, int64_t max_t)
 		}
 		rollout_gate_nested(&s->p, s->stages, s->nstages, s->stage,
 		    s->opened, &c, &added, now, &d);
+		/* ROLLOUT_SIM_TRACE=1: every verdict; =all: every minute. */
 		if (getenv("ROLLOUT_SIM_TRACE") != NULL &&
-		    d.verdict != ROLLOUT_CONTINUE)
+		    (d.verdict != ROLLOUT_CONTINUE ||
+		    strcmp(getenv("ROLLOUT_SIM_TRACE"), "all") == 0))
 			printf("sim %lld:%02lld %s\n", (long long)(now / 3600),
 			    (long long)(now % 3600 / 60), d.reason);
 		switch (d.verdict) {
