@@ -389,13 +389,18 @@ static const struct scenario scenarios[] = {
 	    1.0 - 0.9 * 0.95, 0.05, true, 300 },
 };
 
-/* A share for the docs' table: "100%", "6.3%", "0.46%", "< 0.01%". */
+/* A share for the docs' table: "100%", "6.3%", "0.46%", "< 0.01%", and
+ * never "100%" for what falls short of it: "99.97%", "> 99.99%". */
 static void
 fmt_share(double v, char *out, size_t size)
 {
 	v *= 100.0;
 	if (v < 0.005)
 		(void)snprintf(out, size, "< 0.01%%");
+	else if (v < 100.0 && v >= 99.995)
+		(void)snprintf(out, size, "> 99.99%%");
+	else if (v < 100.0 && v >= 99.95)
+		(void)snprintf(out, size, "%.2f%%", v);
 	else
 		(void)snprintf(out, size, v >= 10.0 ? "%.3g%%" : "%.2g%%", v);
 }
