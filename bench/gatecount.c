@@ -121,6 +121,7 @@ count_job(struct db_tx *tx, void *arg)
 {
 	struct timing *t = arg;
 	struct db_pending p[2];
+	struct db_baseline b;
 	int64_t reasons = 0;
 	double t0 = now_ms();
 	int rc;
@@ -130,7 +131,9 @@ count_job(struct db_tx *tx, void *arg)
 	t->states = now_ms() - t0;
 	t0 = now_ms();
 	if (rc == DB_OK)
-		rc = db_pending_seen_tx(tx, 1, 5000, 10000, 5000, "2.0.0", p);
+		rc = db_pending_seen_tx(tx, 1, 5000, 10000, 5000, p);
+	if (rc == DB_OK)
+		rc = db_baseline_tx(tx, 1, 5000, "2.0.0", &b);
 	t->pending = now_ms() - t0;
 	t->unseen = p[0].unseen + p[1].unseen;
 	t0 = now_ms();

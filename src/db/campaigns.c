@@ -659,19 +659,14 @@ db_failure_reasons_tx(struct db_tx *tx, int64_t campaign, uint32_t from,
 
 int
 db_pending_seen_tx(struct db_tx *tx, int64_t campaign, uint32_t from,
-    uint32_t below, int64_t since, const char *release_fw,
-    struct db_pending out[2])
+    uint32_t below, int64_t since, struct db_pending out[2])
 {
-	/* Pending members of the stage through (campaign, state, bucket),
-	 * each with its device's last poll and latest health report. */
+	/* The stage's pending members through (campaign, state, bucket),
+	 * each with its device's last poll. */
 	static const char sql[] = "SELECT cd.bucket >= ?3, COUNT(*), "
-	    "SUM(COALESCE(d.last_seen, 0) < ?4), "
-	    "SUM(h.at >= ?4 AND h.fw_version <> ?5), "
-	    "SUM(h.at >= ?4 AND h.fw_version <> ?5 AND h.unhealthy) "
-	    "FROM campaign_devices cd JOIN devices d ON d.id = cd.device "
-	    "LEFT JOIN device_health h ON h.device = cd.device "
-	    "WHERE cd.campaign = ?1 AND cd.state = 'pending' AND "
-	    "cd.bucket < ?2 GROUP BY 1";
+	    "SUM(COALESCE(d.last_seen, 0) < ?4) FROM campaign_devices cd "
+	    "JOIN devices d ON d.id = cd.device WHERE cd.campaign = ?1 AND "
+	    "cd.state = 'pending' AND cd.bucket < ?2 GROUP BY 1";
 	sqlite3_stmt *st = db_stmt(tx->c, sql);
 	int s;
 
@@ -682,20 +677,43 @@ db_pending_seen_tx(struct db_tx *tx, int64_t campaign, uint32_t from,
 	sqlite3_bind_int64(st, 2, below);
 	sqlite3_bind_int64(st, 3, from);
 	sqlite3_bind_int64(st, 4, since);
-	db_bind_text(st, 5, release_fw);
 	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
 		struct db_pending *p = &out[sqlite3_column_int(st, 0) != 0];
 
 		p->pending = sqlite3_column_int64(st, 1);
 		p->unseen = sqlite3_column_int64(st, 2);
-		p->baseline_reporting = sqlite3_column_int64(st, 3);
-		p->baseline_unhealthy = sqlite3_column_int64(st, 4);
 	}
 	sqlite3_reset(st);
 	if (s == SQLITE_DONE)
 		return DB_OK;
 	db_report(tx->c, "pending members");
 	return DB_ERR;
+}
+
+int
+db_baseline_tx(struct db_tx *tx, int64_t campaign, int64_t since,
+    const char *release_fw, struct db_baseline *out)
+{
+	/* Every pending member of the campaign, whatever its stage, with
+	 * its latest health report when that is recent. */
+	static const char sql[] = "SELECT COUNT(*), COALESCE(SUM(h.unhealthy), 0) "
+	    "FROM campaign_devices cd JOIN device_health h ON "
+	    "h.device = cd.device WHERE cd.campaign = ?1 AND "
+	    "cd.state = 'pending' AND h.at >= ?2 AND h.fw_version <> ?3";
+	sqlite3_stmt *st = db_stmt(tx->c, sql);
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (st == NULL)
+		return DB_ERR;
+	sqlite3_bind_int64(st, 1, campaign);
+	sqlite3_bind_int64(st, 2, since);
+	db_bind_text(st, 3, release_fw);
+	if ((rc = db_row(tx->c, st, "baseline")) != DB_OK)
+		return rc == DB_NOTFOUND ? DB_ERR : rc;
+	out->reporting = sqlite3_column_int64(st, 0);
+	out->unhealthy = sqlite3_column_int64(st, 1);
+	return DB_OK;
 }
 
 int

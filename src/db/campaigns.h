@@ -149,14 +149,20 @@ int db_failure_reasons_tx(struct db_tx *tx, int64_t campaign, uint32_t from,
     void (*fn)(const char *reason, int64_t all, int64_t added, void *),
     void *arg);
 /* Pending members with bucket < below: out[0] those below from, out[1]
- * the others. unseen: no poll at or after since; baseline: a health
- * report at or after since on a version other than release_fw. */
+ * the others; unseen: no poll at or after since. */
 struct db_pending {
-	int64_t pending, unseen, baseline_reporting, baseline_unhealthy;
+	int64_t pending, unseen;
 };
 int db_pending_seen_tx(struct db_tx *tx, int64_t campaign, uint32_t from,
-    uint32_t below, int64_t since, const char *release_fw,
-    struct db_pending out[2]);
+    uint32_t below, int64_t since, struct db_pending out[2]);
+/* The baseline: pending members of the whole campaign (any stage) whose
+ * latest health report is from since or later, on a version other than
+ * release_fw (reporting), and of those the unhealthy. */
+struct db_baseline {
+	int64_t reporting, unhealthy;
+};
+int db_baseline_tx(struct db_tx *tx, int64_t campaign, int64_t since,
+    const char *release_fw, struct db_baseline *out);
 /* Members per (bucket / 100, state, reason), for per-stage views; reason
  * is NULL except for failures. */
 int db_member_histogram(struct db *db, int64_t campaign,

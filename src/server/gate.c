@@ -39,6 +39,7 @@ static struct {
 	int64_t campaign, at;
 	int stage;
 	struct db_pending p[2];
+	struct db_baseline b;
 } pend_cache[SOON_SLOTS];
 
 /* Failures per reason class. */
@@ -327,10 +328,12 @@ apply(struct eval *e, const struct rollout_decision *d, const char *detail)
 	return DB_OK;
 }
 
-/* db_pending_seen_tx for e's open stage, or its count from less than
+/* The pending members of e's open stage (db_pending_seen_tx) and the
+ * campaign's baseline (db_baseline_tx), or their counts from less than
  * PENDING_EVERY gate intervals ago. */
 static int
-pending_seen(struct eval *e, uint32_t lo, uint32_t hi, struct db_pending p[2])
+pending_seen(struct eval *e, uint32_t lo, uint32_t hi, struct db_pending p[2],
+    struct db_baseline *b)
 {
 	int slot = (int)((uint64_t)e->c->id % SOON_SLOTS);
 	int64_t age = e->now - pend_cache[slot].at;
@@ -339,25 +342,37 @@ pending_seen(struct eval *e, uint32_t lo, uint32_t hi, struct db_pending p[2])
 	    pend_cache[slot].stage == e->c->stage && age >= 0 &&
 	    age < (int64_t)PENDING_EVERY * e->srv->cfg.gate_interval) {
 		memcpy(p, pend_cache[slot].p, sizeof(pend_cache[slot].p));
+		*b = pend_cache[slot].b;
 		return DB_OK;
 	}
 	if (db_pending_seen_tx(e->tx, e->c->id, lo, hi, e->c->stage_opened_at,
-	    e->c->release_fw, p) != DB_OK)
+	    p) != DB_OK || db_baseline_tx(e->tx, e->c->id, e->c->stage_opened_at,
+	    e->c->release_fw, b) != DB_OK)
 		return DB_ERR;
 	pend_cache[slot].campaign = e->c->id;
 	pend_cache[slot].stage = e->c->stage;
 	pend_cache[slot].at = e->now;
 	memcpy(pend_cache[slot].p, p, sizeof(pend_cache[slot].p));
+	pend_cache[slot].b = *b;
 	return DB_OK;
 }
 
+/* 1 unless e's campaign is at its last stage. */
+static int
+not_last_stage(const struct eval *e)
+{
+	return e->c->stage < e->nstages - 1;
+}
+
 /* Counts the open stage (buckets below hi) and the members it added
- * (lo and up): states in one pass; the pending members' polls and health
- * reports and the failures' classes only when there are any. */
+ * (lo and up): states in one pass; the pending members' polls, the
+ * campaign's baseline and the failures' classes only when there may be
+ * any. */
 static int
 count(struct eval *e, uint32_t lo, uint32_t hi)
 {
 	struct db_pending pend[2];
+	struct db_baseline base;
 	int64_t id = e->c->id;
 
 	memset(&e->all, 0, sizeof(e->all));
@@ -366,17 +381,19 @@ count(struct eval *e, uint32_t lo, uint32_t hi)
 	memset(&e->why_added, 0, sizeof(e->why_added));
 	if (db_member_counts_tx(e->tx, id, lo, hi, count_one, e) != DB_OK)
 		return DB_ERR;
-	if (e->all.by_state[ROLLOUT_DEV_PENDING] > 0) {
-		if (pending_seen(e, lo, hi, pend) != DB_OK)
+	/* Later stages' members are pending too: the baseline, which is
+	 * about the campaign, is counted whenever the stage is not the
+	 * last. */
+	if (e->all.by_state[ROLLOUT_DEV_PENDING] > 0 ||
+	    not_last_stage(e)) {
+		if (pending_seen(e, lo, hi, pend, &base) != DB_OK)
 			return DB_ERR;
 		e->all.unseen = pend[0].unseen + pend[1].unseen;
 		e->added.unseen = pend[1].unseen;
-		e->all.baseline_reporting = pend[0].baseline_reporting +
-		    pend[1].baseline_reporting;
-		e->added.baseline_reporting = pend[1].baseline_reporting;
-		e->all.baseline_unhealthy = pend[0].baseline_unhealthy +
-		    pend[1].baseline_unhealthy;
-		e->added.baseline_unhealthy = pend[1].baseline_unhealthy;
+		e->all.baseline_reporting = base.reporting;
+		e->all.baseline_unhealthy = base.unhealthy;
+		e->added.baseline_reporting = base.reporting;
+		e->added.baseline_unhealthy = base.unhealthy;
 	}
 	if (e->all.by_state[ROLLOUT_DEV_FAILED] +
 	    e->all.by_state[ROLLOUT_DEV_ROLLED_BACK] +

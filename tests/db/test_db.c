@@ -404,6 +404,7 @@ struct count_job {
 	int64_t by[2][12];		/* [added][state index in states] */
 	int64_t why[2][4];
 	struct db_pending pend[2];
+	struct db_baseline base;
 };
 
 static const char *const states[] = { "pending", "offered", "healthy",
@@ -443,13 +444,16 @@ count_job(struct db_tx *tx, void *arg)
 	if (rc == DB_OK)
 		rc = db_failure_reasons_tx(tx, 1, 100, 1000, count_reason, j);
 	if (rc == DB_OK)
-		rc = db_pending_seen_tx(tx, 1, 100, 1000, 5000, "2.0.0", j->pend);
+		rc = db_pending_seen_tx(tx, 1, 100, 1000, 5000, j->pend);
+	if (rc == DB_OK)
+		rc = db_baseline_tx(tx, 1, 5000, "2.0.0", &j->base);
 	return rc;
 }
 
 /* The gate's counts: states split at the stage's first new bucket in one
- * pass, failures by reason, and the pending members' polls and health
- * reports since the stage opened (at 5000). */
+ * pass, failures by reason, the stage's pending members' polls since it
+ * opened (at 5000), and the campaign's pending members' health reports
+ * since then (the baseline, later stages included). */
 START_TEST(stage_counts)
 {
 	struct db *db = open_ok();
@@ -476,15 +480,18 @@ START_TEST(stage_counts)
 	    "(1, 7, 400, 'timed_out', 'timeout'), (1, 8, 401, 'rolled_back', "
 	    "'selftest'), (1, 9, 402, 'failed', NULL), (1, 10, 403, 'superseded', "
 	    "NULL), (1, 11, 1000, 'pending', NULL), (1, 12, 404, 'healthy', NULL);"
-	    /* health: 2 on the old version since 5000 (one unhealthy), one too
-	     * early, one on the release's version */
+	    /* health: 3 on the old version since 5000 (2 unhealthy, one of
+	     * them in a later stage), one too early, one on the release's
+	     * version, one of a member that is not pending */
 	    "INSERT INTO device_health (device, at, fw_version, boot_ok, "
 	    "selftest_ok, crash_count, uptime_s, unhealthy, reports, "
 	    "unhealthy_reports, crashes, first_at, sampled_at) VALUES "
 	    "(2, 5500, '1.0.0', 1, 1, 0, 0, 0, 1, 0, 0, 0, 0), "
 	    "(4, 5000, '1.0.0', 0, 1, 0, 0, 1, 1, 1, 0, 0, 0), "
 	    "(5, 4999, '1.0.0', 0, 1, 0, 0, 1, 1, 1, 0, 0, 0), "
-	    "(6, 6000, '2.0.0', 0, 1, 0, 0, 1, 1, 1, 0, 0, 0);");
+	    "(6, 6000, '2.0.0', 0, 1, 0, 0, 1, 1, 1, 0, 0, 0), "
+	    "(11, 7000, '1.0.0', 0, 1, 0, 0, 1, 1, 1, 0, 0, 0), "
+	    "(12, 7000, '1.0.0', 0, 1, 0, 0, 1, 1, 1, 0, 0, 0);");
 	db = open_ok();
 	memset(&j, 0, sizeof(j));
 	ck_assert_int_eq(db_write(db, count_job, &j), DB_OK);
@@ -506,14 +513,13 @@ START_TEST(stage_counts)
 	/* pending 1 (never seen), 2 (seen 6000): unseen 1 */
 	ck_assert_int_eq(j.pend[0].pending, 2);
 	ck_assert_int_eq(j.pend[0].unseen, 1);
-	ck_assert_int_eq(j.pend[0].baseline_reporting, 1);
-	ck_assert_int_eq(j.pend[0].baseline_unhealthy, 0);
-	/* pending 4 (seen), 5 (never), 6 (seen): unseen 1; baseline: 4 only
-	 * (5 reported before the stage, 6 on the release's version) */
+	/* pending 4 (seen), 5 (never), 6 (seen): unseen 1; 11 is outside */
 	ck_assert_int_eq(j.pend[1].pending, 3);
 	ck_assert_int_eq(j.pend[1].unseen, 1);
-	ck_assert_int_eq(j.pend[1].baseline_reporting, 1);
-	ck_assert_int_eq(j.pend[1].baseline_unhealthy, 1);
+	/* baseline: 2, 4 and 11 (5 reported before the stage, 6 on the
+	 * release's version, 12 is healthy so not pending) */
+	ck_assert_int_eq(j.base.reporting, 3);
+	ck_assert_int_eq(j.base.unhealthy, 2);
 	db_close(db);
 }
 END_TEST
