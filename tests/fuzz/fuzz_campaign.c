@@ -23,8 +23,10 @@ static int
 same_policy(const struct rollout_policy *a, const struct rollout_policy *b)
 {
 	return a->min_sample == b->min_sample &&
-	    a->max_failures == b->max_failures &&
 	    a->max_failure_pct == b->max_failure_pct &&
+	    a->bad_failure_pct == b->bad_failure_pct &&
+	    a->false_halt_pct == b->false_halt_pct &&
+	    a->miss_pct == b->miss_pct && a->baseline == b->baseline &&
 	    a->min_healthy_pct == b->min_healthy_pct &&
 	    a->bake_time == b->bake_time &&
 	    a->report_timeout == b->report_timeout &&

@@ -388,7 +388,8 @@ texts(void)
 	    "\"boot_ok\":true,\"selftest\":\"pass\",\"boot_id\":\"a b\"}");
 	put_str("campaign", "full", "", 0, "{\"name\":\"spring\",\"release\":2,"
 	    "\"cohort\":\"canary\",\"stages\":[5,25,100],\"gate\":"
-	    "{\"min_sample\":3,\"max_failures\":1,\"max_failure_pct\":2.5,"
+	    "{\"min_sample\":3,\"max_failure_pct\":2.5,\"bad_failure_pct\":6,"
+	    "\"false_halt_pct\":1,\"miss_pct\":5,\"baseline\":false,"
 	    "\"min_healthy_pct\":95,\"bake_time\":\"2h\",\"report_timeout\":"
 	    "\"30m\",\"absent_timeout\":\"1d\",\"auto_advance\":false,"
 	    "\"max_attempts\":2},\"supersede\":true}");
