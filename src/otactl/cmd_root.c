@@ -70,6 +70,18 @@ parse_expires(const char *cmd, const char *dur, int64_t *out)
 	return OTACTL_OK;
 }
 
+/* A usage error when one key would serve two roles of r: the slip of
+ * giving the server's online.pub as a release key is refused here. */
+static int
+check_roles(const char *cmd, const struct sign_root *r)
+{
+	char err[512];
+
+	if (sign_root_check_roles(r, err, sizeof(err)) == SIGN_OK)
+		return OTACTL_OK;
+	return otactl_usage(cmd, "%s", err);
+}
+
 /* Prints the one-line summary of a root just written. */
 static void
 print_root(const struct sign_root *r, const char *path)
@@ -143,6 +155,8 @@ otactl_cmd_root_new(const char *cmd, int argc, char **argv)
 			goto out;
 		}
 	}
+	if ((rc = check_roles(cmd, f)))
+		goto out;
 	r = sign_root_create(f, (const struct sign_key *const *)keys,
 	    flags[N_ROOT].n, &doc, &len, err, sizeof(err));
 	if (r == SIGN_OK)
@@ -275,6 +289,7 @@ otactl_cmd_root_rotate(const char *cmd, int argc, char **argv)
 			goto out;
 	}
 	if ((rc = apply_thresholds(cmd, &flags[R_THRESHOLD], f)) ||
+	    (rc = check_roles(cmd, f)) ||
 	    (rc = otactl_load_keys(cmd, &flags[R_SIGN], &flags[R_PASSFILE],
 	    keys)))
 		goto out;

@@ -65,6 +65,11 @@ sign_check_update(const struct sign_root *root, const uint8_t *release,
 		    "root version %lld expired at %s",
 		    (long long)root->version, when);
 	}
+	/* sign_root_walk refuses such a root; this guards callers that
+	 * did not walk. */
+	r = sign_root_check_roles(root, err, errlen);
+	if (r != SIGN_OK)
+		return r;
 	r = sign_release_verify(root, release, release_len, now, &rel, err,
 	    errlen);
 	if (r != SIGN_OK)

@@ -22,7 +22,8 @@ struct sign_device_ctx {
 
 /* Decides whether a device may install the offered release, checking in
  * this order and stopping at the first failure:
- *   1. root (already walked to the newest) unexpired, else freeze;
+ *   1. root (already walked to the newest) unexpired, else freeze; no
+ *      key in two of its roles (role_overlap);
  *   2. release well formed (format), threshold-signed by the release role
  *      (signature, threshold), unexpired (expired);
  *   3. assignment well formed, threshold-signed by the online role,

@@ -65,6 +65,13 @@ int sign_role_add(struct sign_role *role, const struct sign_pubkey *pk);
 /* Removes keyid from role; 0, or -1 when it is not there. */
 int sign_role_remove(struct sign_role *role, const char *keyid);
 
+/* Checks that no key serves two roles of r: the online key (held by the
+ * server) never counts as a root or release key, and no release key
+ * signs roots. SIGN_OK, or SIGN_ERR_ROLE_OVERLAP with a message naming
+ * the key (in full) and the two roles. */
+enum sign_result sign_root_check_roles(const struct sign_root *r, char *err,
+    size_t errlen) __attribute__((warn_unused_result));
+
 /* Makes root metadata from fields (version, expires, the three roles;
  * "keys" is written as every key the roles use) and signs it with each of
  * keys[0..nkeys). Thresholds are not checked here: verify the result.
@@ -81,21 +88,23 @@ enum sign_result sign_root_load(const uint8_t *buf, size_t len,
     struct sign_root **out, char *err, size_t errlen)
 	__attribute__((warn_unused_result));
 /* Verifies a first root: version 1, signed by a threshold of its own root
- * keys, unexpired at now. On SIGN_OK the caller frees *out. */
+ * keys, no key in two roles (SIGN_ERR_ROLE_OVERLAP), unexpired at now. On SIGN_OK the caller frees *out. */
 enum sign_result sign_root_verify_initial(const uint8_t *buf, size_t len,
     int64_t now, struct sign_root **out, char *err, size_t errlen)
 	__attribute__((warn_unused_result));
 /* Verifies root N+1 given trusted root N: signed by a threshold of N's
  * root keys and of its own (SIGN_ERR_THRESHOLD or SIGN_ERR_SIGNATURE),
- * version exactly N+1 (SIGN_ERR_VERSION), unexpired at now
- * (SIGN_ERR_EXPIRED). On SIGN_OK the caller frees *out. */
+ * version exactly N+1 (SIGN_ERR_VERSION), no key in two roles
+ * (SIGN_ERR_ROLE_OVERLAP), unexpired at now (SIGN_ERR_EXPIRED). On SIGN_OK the caller frees *out. */
 enum sign_result sign_root_verify_next(const struct sign_root *trusted,
     const uint8_t *buf, size_t len, int64_t now, struct sign_root **out,
     char *err, size_t errlen) __attribute__((warn_unused_result));
 /* Walks from trusted through docs[0..n) (versions N+1, N+2, ... in order,
  * n <= SIGN_ROOT_CHAIN_MAX), each step as sign_root_verify_next but with
  * expiry checked only on the last root reached: an expired newest root is
- * SIGN_ERR_FREEZE. With n == 0 it checks trusted alone. On SIGN_OK *out is
+ * SIGN_ERR_FREEZE. With n == 0 it checks trusted alone. The newest root
+ * must also list no key in two roles (SIGN_ERR_ROLE_OVERLAP), so a device
+ * never acts on such a root, even one it was built with. On SIGN_OK *out is
  * the newest root, which the caller frees. */
 enum sign_result sign_root_walk(const struct sign_root *trusted,
     const struct sign_bytes *docs, size_t n, int64_t now,

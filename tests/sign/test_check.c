@@ -153,6 +153,34 @@ START_TEST(update_expired)
 }
 END_TEST
 
+START_TEST(update_root_roles_overlap)
+{
+	struct fx_root spec = {
+		.version = 1, .expires = FX_NOW + 365 * FX_DAY,
+		.nkeys = { 1, 1, 1 }, .threshold = { 1, 1, 1 }, .nsign = 1,
+		.keys = { { r1 }, { k1 }, { o1 } }, .sign = { r1 },
+	};
+	struct sign_root *bad = NULL;
+	uint8_t *buf;
+	size_t len;
+
+	/* A root counting the online key as a release key, loaded without
+	 * a walk: a release signed by the online key alone is refused. */
+	buf = fx_root_overlap(&spec, SIGN_ROLE_RELEASE, o1, &len);
+	ck_assert_int_eq(sign_root_load(buf, len, &bad, err, sizeof(err)),
+	    SIGN_OK);
+	free(buf);
+	sign_root_free(root);
+	root = bad;
+	free(rel);
+	free(asg);
+	rel = fx_release_bytes(fields, &o1, 1, &rel_len);
+	asg = fx_assignment_bytes(o1, "dev-1", rel, rel_len, "n-1",
+	    FX_NOW + 300, &asg_len);
+	ck_assert_int_eq(check(), SIGN_ERR_ROLE_OVERLAP);
+}
+END_TEST
+
 START_TEST(update_wrong_hw_class)
 {
 	dev.hw_class = "board-z";
@@ -343,6 +371,7 @@ suite(void)
 	tcase_add_test(tc, update_wrong_nonce);
 	tcase_add_test(tc, update_assignment_names_other_release);
 	tcase_add_test(tc, update_expired);
+	tcase_add_test(tc, update_root_roles_overlap);
 	tcase_add_test(tc, update_wrong_hw_class);
 	tcase_add_test(tc, update_downgrade_counter);
 	tcase_add_test(tc, update_version_rules);

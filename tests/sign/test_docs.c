@@ -260,10 +260,12 @@ START_TEST(root_create_refuses_bad_roles)
 	ck_assert_ptr_nonnull(strstr(err, "\"keys\" must be a non-empty"));
 	/* A threshold above the role's key count. */
 	for (int r = 0; r < SIGN_ROLE_COUNT; r++) {
-		sign_key_pubkey(r == SIGN_ROLE_ROOT ? r1 : k1, &pk);
+		sign_key_pubkey(r == SIGN_ROLE_ROOT ? r1 : r == SIGN_ROLE_RELEASE ?
+		    k1 : o1, &pk);
 		ck_assert_int_eq(sign_role_add(&f->roles[r], &pk), 0);
 		f->roles[r].threshold = 1;
 	}
+	sign_key_pubkey(r2, &pk);
 	ck_assert_int_eq(sign_role_add(&f->roles[SIGN_ROLE_ROOT], &pk), 0);
 	ck_assert_int_eq(sign_role_add(&f->roles[SIGN_ROLE_ROOT], &pk), -1);
 	f->roles[SIGN_ROLE_RELEASE].threshold = 2;
@@ -276,9 +278,9 @@ START_TEST(root_create_refuses_bad_roles)
 	    signers, 1, &out, &len, err, sizeof(err)), SIGN_OK);
 	free(out);
 	ck_assert_int_eq(sign_role_remove(&f->roles[SIGN_ROLE_ROOT],
-	    sign_key_id(k1)), 0);
+	    sign_key_id(r2)), 0);
 	ck_assert_int_eq(sign_role_remove(&f->roles[SIGN_ROLE_ROOT],
-	    sign_key_id(k1)), -1);
+	    sign_key_id(r2)), -1);
 	ck_assert_uint_eq(f->roles[SIGN_ROLE_ROOT].nkeys, 1);
 	sign_root_free(f);
 }
@@ -451,6 +453,67 @@ START_TEST(root_walk_chain)
 	ck_assert_ptr_null(last);
 	free(b2);
 	free(b3);
+	sign_root_free(v1);
+}
+END_TEST
+
+START_TEST(root_roles_disjoint)
+{
+	struct fx_root spec = spec_v1(1), s2 = spec_v2();
+	struct sign_root *v1 = root_v1(1), *got = NULL, *bad = NULL;
+	struct sign_bytes doc;
+	uint8_t *b1, *b2, *out = NULL;
+	size_t l1, l2, len;
+
+	/* The slip: the server's online key listed as a release key. */
+	b1 = fx_root_overlap(&spec, SIGN_ROLE_RELEASE, o1, &l1);
+	ck_assert_int_eq(sign_root_verify_initial(b1, l1, FX_NOW, &got, err,
+	    sizeof(err)), SIGN_ERR_ROLE_OVERLAP);
+	ck_assert_ptr_nonnull(strstr(err, sign_key_id(o1)));
+	ck_assert_ptr_nonnull(strstr(err, "release and the online role"));
+	ck_assert_str_eq(sign_result_name(SIGN_ERR_ROLE_OVERLAP),
+	    "role_overlap");
+	/* Loading a root already stored still works (a device so built
+	 * keeps booting), but nothing acts on it. */
+	ck_assert_int_eq(sign_root_load(b1, l1, &bad, err, sizeof(err)),
+	    SIGN_OK);
+	ck_assert_int_eq(sign_root_check_roles(bad, err, sizeof(err)),
+	    SIGN_ERR_ROLE_OVERLAP);
+	ck_assert_int_eq(sign_root_walk(bad, NULL, 0, FX_NOW, &got, err,
+	    sizeof(err)), SIGN_ERR_ROLE_OVERLAP);
+	ck_assert_int_eq(sign_root_create(bad, (const struct sign_key *const *)
+	    &r1, 1, &out, &len, err, sizeof(err)), SIGN_ERR_ROLE_OVERLAP);
+	ck_assert_ptr_null(out);
+	/* As root 2 after a sound root 1: refused alone and on a walk. */
+	b2 = fx_root_overlap(&s2, SIGN_ROLE_RELEASE, o1, &l2);
+	ck_assert_int_eq(sign_root_verify_next(v1, b2, l2, FX_NOW, &got, err,
+	    sizeof(err)), SIGN_ERR_ROLE_OVERLAP);
+	doc = (struct sign_bytes){ b2, l2 };
+	ck_assert_int_eq(sign_root_walk(v1, &doc, 1, FX_NOW, &got, err,
+	    sizeof(err)), SIGN_ERR_ROLE_OVERLAP);
+	ck_assert_ptr_null(got);
+	free(b2);
+	/* A root key that also signs releases, or serves online. */
+	b2 = fx_root_overlap(&s2, SIGN_ROLE_RELEASE, n1, &l2);
+	ck_assert_int_eq(sign_root_verify_next(v1, b2, l2, FX_NOW, &got, err,
+	    sizeof(err)), SIGN_ERR_ROLE_OVERLAP);
+	ck_assert_ptr_nonnull(strstr(err, "root and the release role"));
+	free(b2);
+	b2 = fx_root_overlap(&s2, SIGN_ROLE_ONLINE, n2, &l2);
+	ck_assert_int_eq(sign_root_verify_next(v1, b2, l2, FX_NOW, &got, err,
+	    sizeof(err)), SIGN_ERR_ROLE_OVERLAP);
+	free(b2);
+	/* A sound root 2 after a bad root 1 is the way out. */
+	s2 = spec_v2();
+	b2 = fx_root_bytes(&s2, &l2);
+	doc = (struct sign_bytes){ b2, l2 };
+	ck_assert_msg(sign_root_walk(bad, &doc, 1, FX_NOW, &got, err,
+	    sizeof(err)) == SIGN_OK, "%s", err);
+	ck_assert_int_eq(got->version, 2);
+	sign_root_free(got);
+	free(b2);
+	free(b1);
+	sign_root_free(bad);
 	sign_root_free(v1);
 }
 END_TEST
@@ -848,6 +911,7 @@ suite(void)
 	tcase_add_test(tr, root_next_only_old_keys);
 	tcase_add_test(tr, root_next_version_jump);
 	tcase_add_test(tr, root_next_expired);
+	tcase_add_test(tr, root_roles_disjoint);
 	tcase_add_test(tr, root_walk_chain);
 	suite_add_tcase(s, tr);
 	tcase_add_checked_fixture(tl, setup, teardown);
