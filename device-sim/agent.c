@@ -418,6 +418,19 @@ artifact_url(const struct sim_agent *a, const char *u, char *out,
 	return -1;
 }
 
+/* The device token for an artifact URL: only for the server's own
+ * origin. A mirror elsewhere (a CDN behind public_url) serves signed bytes
+ * to anyone; whoever ran it must not get tokens that post reports. */
+static const char *
+artifact_token(const struct sim_agent *a, const char *url)
+{
+	if (sim_net_same_origin(a->o->server, url))
+		return a->token;
+	log_info("%s: %s is on another origin than the server: fetching it "
+	    "without the device token", a->device_id, url);
+	return NULL;
+}
+
 /* A refusal after the download began. A bad image (length, hash) is
  * dropped and its report kept until sent; a download given up keeps its
  * progress for a later resume and is reported once. */
@@ -449,8 +462,8 @@ install(struct sim_agent *a, const struct offer *of,
 {
 	struct sim_dl_target t = { a->f, a->m, 1 - a->m->active, rel,
 	    of->release, of->release_len, of->campaign };
-	struct sim_dl_net n = { a->net, url, a->token, a->o->limits,
-	    a->o->download_tries, a->o->backoff_max_ms };
+	struct sim_dl_net n = { a->net, url, artifact_token(a, url),
+	    a->o->limits, a->o->download_tries, a->o->backoff_max_ms };
 	struct sim_slot *s = &a->m->slot[t.slot];
 	const char *reason = "download";
 	char err[256] = "";

@@ -301,3 +301,40 @@ sim_net_fetch(struct sim_net *n, const char *url, const char *token,
 		rc = -1;
 	return rc;
 }
+
+/* The parts of url that make its origin; 0, or -1 when it does not parse.
+ * The caller frees the three strings with curl_free. */
+static int
+origin_of(const char *url, char **scheme, char **host, char **port)
+{
+	CURLU *u = curl_url();
+	int rc = -1;
+
+	*scheme = *host = *port = NULL;
+	if (u != NULL && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_SCHEME, scheme, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, host, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_PORT, port, CURLU_DEFAULT_PORT) ==
+	    CURLUE_OK)
+		rc = 0;
+	curl_url_cleanup(u);
+	return rc;
+}
+
+int
+sim_net_same_origin(const char *a, const char *b)
+{
+	char *p[2][3] = { { NULL } };
+	int same;
+
+	/* Parsed by the parser that makes the request, so a URL cannot
+	 * look like the server's here and reach another host there. */
+	same = origin_of(a, &p[0][0], &p[0][1], &p[0][2]) == 0 &&
+	    origin_of(b, &p[1][0], &p[1][1], &p[1][2]) == 0 &&
+	    strcasecmp(p[0][0], p[1][0]) == 0 &&
+	    strcasecmp(p[0][1], p[1][1]) == 0 && strcmp(p[0][2], p[1][2]) == 0;
+	for (int i = 0; i < 2; i++)
+		for (int j = 0; j < 3; j++)
+			curl_free(p[i][j]);
+	return same;
+}

@@ -32,16 +32,21 @@ struct fake {
 	int truncate_first;		/* first artifact answer is cut */
 	int ignore_range;
 	size_t extra;			/* bytes served past the image */
+	const char *artifact_base;	/* NULL: artifact_url is a path */
 	/* What it saw: */
 	char states[MAX_SEEN][64];
 	int nstates;
 	int health, artifact_gets, ranged_gets;
+	int polls_with_token;		/* on the server's origin */
+	int artifact_tokens[2];		/* artifact GETs with a token, by listener */
 };
 
 static struct fake fk;
 static struct fx_world w;
-static struct http_server *srv;
-static char server_url[64];
+static struct http_server *srv, *mirror;
+static char server_url[64], mirror_url[64];
+/* The app data of each listener: which one answered. */
+static int listener_ids[2] = { 0, 1 };
 
 static void
 app_begin(struct http_req *r, void *app)
@@ -70,9 +75,9 @@ offer(struct http_req *r)
 	blen = fk.release_len + alen + 256;
 	body = malloc(blen);
 	n = snprintf(body, blen, "{\"release\":%.*s,\"assignment\":%.*s,"
-	    "\"artifact_url\":\"/art/x\",\"campaign\":\"camp-1\"}",
+	    "\"artifact_url\":\"%s/art/x\",\"campaign\":\"camp-1\"}",
 	    (int)fk.release_len, (const char *)fk.release, (int)alen,
-	    (const char *)asg);
+	    (const char *)asg, fk.artifact_base ? fk.artifact_base : "");
 	http_reply(r, 200, "application/json", body, (size_t)n);
 	free(body);
 	free(asg);
@@ -128,11 +133,19 @@ static void
 app_handle(struct http_req *r, void *app)
 {
 	const char *p = http_path(r);
-	int v;
+	const char *auth = http_header(r, "Authorization");
+	int listener = *(const int *)app, v;
 
-	(void)app;
 	pthread_mutex_lock(&fk.mu);
-	if (strcmp(p, "/v1/device/update") == 0 && fk.offer) {
+	if (strncmp(p, "/art/", 5) == 0 && auth != NULL)
+		fk.artifact_tokens[listener]++;
+	if (strcmp(p, "/v1/device/update") == 0 && auth != NULL &&
+	    strcmp(auth, "Bearer tok-1") == 0)
+		fk.polls_with_token++;
+	if (listener == 1 && strncmp(p, "/art/", 5) != 0) {
+		/* The mirror serves artifacts and nothing else. */
+		http_reply(r, 404, "application/json", "{}", 2);
+	} else if (strcmp(p, "/v1/device/update") == 0 && fk.offer) {
 		offer(r);
 	} else if (strcmp(p, "/v1/device/update") == 0) {
 		http_add_header(r, "Retry-After", "17");
@@ -165,7 +178,10 @@ app_done(struct http_req *r, void *app, int ok)
 static void
 setup(void)
 {
-	struct http_app app = { app_begin, app_handle, app_done, NULL };
+	struct http_app app = { app_begin, app_handle, app_done,
+	    &listener_ids[0] };
+	struct http_app app2 = { app_begin, app_handle, app_done,
+	    &listener_ids[1] };
 	struct http_opts o = { "127.0.0.1", 0, 2, 64, 256 * 1024, 10, 0 };
 	char err[256];
 
@@ -180,11 +196,17 @@ setup(void)
 	ck_assert_msg(srv != NULL, "%s", err);
 	snprintf(server_url, sizeof(server_url), "http://127.0.0.1:%d",
 	    http_port(srv));
+	/* A second origin: same host, another port (a CDN, a mirror). */
+	mirror = http_start(&o, &app2, err, sizeof(err));
+	ck_assert_msg(mirror != NULL, "%s", err);
+	snprintf(mirror_url, sizeof(mirror_url), "http://127.0.0.1:%d",
+	    http_port(mirror));
 }
 
 static void
 teardown(void)
 {
+	http_stop(mirror);
 	http_stop(srv);
 	free(fk.release);
 	free(fk.img);
@@ -444,6 +466,34 @@ START_TEST(bad_root_refused)
 }
 END_TEST
 
+START_TEST(token_only_to_own_origin)
+{
+	set_offer("v2.bin", "1.1.0", SIM_FW_OK, 3, w.release);
+	/* Artifacts on the server itself: fetched with the device token. */
+	ck_assert_int_eq(run_once(NULL), 0);
+	ck_assert_str_eq(states(), "downloading,installed,confirmed");
+	ck_assert_int_ge(fk.polls_with_token, 1);
+	ck_assert_int_eq(fk.artifact_tokens[0], 1);
+}
+END_TEST
+
+START_TEST(mirror_gets_no_token)
+{
+	set_offer("v2.bin", "1.1.0", SIM_FW_OK, 3, w.release);
+	fk.artifact_base = mirror_url;
+	fk.truncate_first = 1;
+	ck_assert_int_eq(run_once(NULL), 0);
+	ck_assert_str_eq(states(), "downloading,installed,confirmed");
+	/* Both transfers (the cut one and its resume) went to the mirror,
+	 * neither with the token; the server still saw it. */
+	ck_assert_int_eq(fk.artifact_gets, 2);
+	ck_assert_int_eq(fk.artifact_tokens[1], 0);
+	ck_assert_int_eq(fk.artifact_tokens[0], 0);
+	ck_assert_int_ge(fk.polls_with_token, 1);
+	expect_running("1.1.0", 1, 3);
+}
+END_TEST
+
 START_TEST(no_update_waits)
 {
 	int64_t next = 0;
@@ -478,6 +528,8 @@ suite(void)
 	tcase_add_test(tc, unknown_release_key_refused);
 	tcase_add_test(tc, rotated_root_walked);
 	tcase_add_test(tc, bad_root_refused);
+	tcase_add_test(tc, token_only_to_own_origin);
+	tcase_add_test(tc, mirror_gets_no_token);
 	tcase_add_test(tc, no_update_waits);
 	suite_add_tcase(s, tc);
 	return s;
