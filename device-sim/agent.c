@@ -431,6 +431,15 @@ artifact_token(const struct sim_agent *a, const char *url)
 	return NULL;
 }
 
+/* 1 for the reasons of a download given up (not a bad image): its
+ * progress is kept for a later resume. */
+static int
+given_up(const char *reason)
+{
+	return strcmp(reason, "download") == 0 ||
+	    strcmp(reason, "slow_retrieval") == 0;
+}
+
 /* A refusal after the download began. A bad image (length, hash) is
  * dropped and its report kept until sent; a download given up keeps its
  * progress for a later resume and is reported once. */
@@ -440,7 +449,7 @@ refuse_download(struct sim_agent *a, const struct offer *of, int slot,
 {
 	char err[256];
 
-	if (strcmp(reason, "download") == 0) {
+	if (given_up(reason)) {
 		refuse(a, of, reason, detail);
 		return;
 	}
@@ -481,7 +490,7 @@ install(struct sim_agent *a, const struct offer *of,
 	if (r != SIGN_OK) {
 		/* A refusal is an answer; a download given up is not. */
 		refuse_download(a, of, t.slot, reason, err);
-		return strcmp(reason, "download") == 0 ? -1 : 0;
+		return given_up(reason) ? -1 : 0;
 	}
 	s->state = SIM_SLOT_PENDING;
 	s->written = s->length;

@@ -21,6 +21,7 @@ struct sim_dl {
 	int over;
 	int failed;		/* flash error or an answer at a wrong offset */
 	int restarted;
+	int slow;		/* the last transfer hit the speed limits */
 	char err[256];
 };
 
@@ -329,6 +330,7 @@ transfer(struct sim_dl *d, const struct sim_dl_net *n, int attempt,
 	sim_dl_attempt(d);
 	(void)sim_net_fetch(n->net, n->url, n->token, sim_dl_offset(d),
 	    &n->limits, feed_cb, d, &resp);
+	d->slow = resp.slow;
 	if (d->over || d->failed) {
 		*reason = d->over ? "length" : "download";
 		(void)util_fmt(err, errlen, "%s", d->over ? "the server sent "
@@ -373,10 +375,16 @@ sim_dl_run(struct sim_dl *d, const struct sim_dl_net *n, const char **reason,
 	if (rc < 0)
 		return sim_dl_over(d) ? SIGN_ERR_LENGTH : SIGN_ERR_IO;
 	if (rc == 0) {
+		/* A server that starves the device is its own case: a slow
+		 * retrieval attack, or a link too poor for the limits. */
+		if (d->slow)
+			*reason = "slow_retrieval";
 		(void)util_fmt(err, errlen, "gave up after %d tries at byte "
-		    "%llu of %llu", n->tries,
+		    "%llu of %llu%s", n->tries,
 		    (unsigned long long)sim_dl_offset(d),
-		    (unsigned long long)d->length);
+		    (unsigned long long)d->length, d->slow ? ", the last too "
+		    "slow (below the speed limit for too long, or over the "
+		    "time limit)" : "");
 		return SIGN_ERR_IO;
 	}
 	r = sim_dl_finish(d, err, errlen);

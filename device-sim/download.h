@@ -78,7 +78,8 @@ struct sim_dl_net {
 
 /* Runs transfers (Range from sim_dl_offset) until the download is
  * complete, refused or out of tries, then finishes it. SIGN_OK; or a
- * refusal with *reason set ("length", "hash", "download"). */
+ * refusal with *reason set ("length", "hash", "download", or
+ * "slow_retrieval" when the last try hit n->limits once connected). */
 enum sign_result sim_dl_run(struct sim_dl *d, const struct sim_dl_net *n,
     const char **reason, char *err, size_t errlen);
 

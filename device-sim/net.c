@@ -24,6 +24,7 @@ struct xfer {
 	sim_net_sink sink;
 	void *ctx;
 	int sink_stopped;
+	int connected;		/* the server accepted the connection */
 };
 
 int
@@ -185,6 +186,20 @@ auth_header(const char *token)
 	return curl_slist_append(NULL, h);
 }
 
+/* Called once connected, before the request goes out. */
+static int
+on_connected(void *arg, char *ip, char *local_ip, int port, int local_port)
+{
+	struct xfer *x = arg;
+
+	(void)ip;
+	(void)local_ip;
+	(void)port;
+	(void)local_port;
+	x->connected = 1;
+	return CURL_PREREQFUNC_OK;
+}
+
 /* Sets what every request shares. */
 static void
 prepare(struct sim_net *n, const char *url, struct curl_slist *hdrs,
@@ -203,6 +218,8 @@ prepare(struct sim_net *n, const char *url, struct curl_slist *hdrs,
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, x);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, x);
+	curl_easy_setopt(c, CURLOPT_PREREQFUNCTION, on_connected);
+	curl_easy_setopt(c, CURLOPT_PREREQDATA, x);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "otasim/1");
 }
@@ -218,6 +235,9 @@ perform(struct sim_net *n, struct xfer *x)
 	x->out->status = code;
 	if (rc == CURLE_OK)
 		return 0;
+	/* A server that took the connection and then starved it, not one
+	 * that could not be reached. */
+	x->out->slow = rc == CURLE_OPERATION_TIMEDOUT && x->connected;
 	(void)util_fmt(x->out->error, sizeof(x->out->error), "%s",
 	    x->out->too_big ? "answer too large" : x->sink_stopped ?
 	    "stopped by the device" : curl_easy_strerror(rc));

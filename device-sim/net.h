@@ -16,6 +16,8 @@ struct sim_http {
 	uint8_t *body;
 	size_t len;
 	int too_big;		/* the body went past its cap */
+	int slow;		/* connected, then stopped by the speed or
+				 * time limit (a slow retrieval) */
 	char error[256];	/* why status is 0, for logs */
 };
 

@@ -2,11 +2,15 @@
  * that speaks the device wire format: whole updates, trial outcomes,
  * every refusal with its reason, resume after a short answer, root
  * rotation, 204 with Retry-After. */
+#include <arpa/inet.h>
 #include <check.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "agent.h"
 #include "server/http.h"
@@ -47,6 +51,8 @@ static struct http_server *srv, *mirror;
 static char server_url[64], mirror_url[64];
 /* The app data of each listener: which one answered. */
 static int listener_ids[2] = { 0, 1 };
+/* Download limits of run_once. */
+static struct sim_net_limits limits = { 1, 10, 30 };
 
 static void
 app_begin(struct http_req *r, void *app)
@@ -234,8 +240,7 @@ set_offer(const char *fw, const char *ver, enum sim_fw_behavior b,
 static int
 run_once(int64_t *next)
 {
-	struct sim_agent_opts o = { server_url, NULL, 60, 3, 50,
-	    { 1, 10, 30 } };
+	struct sim_agent_opts o = { server_url, NULL, 60, 3, 50, limits };
 	struct sim_net *net = sim_net_new(10);
 	struct sim_agent *a;
 	char p[512];
@@ -494,6 +499,90 @@ START_TEST(mirror_gets_no_token)
 }
 END_TEST
 
+/* A slow-retrieval server: it answers every request with the head and
+ * the first bytes of a large body, then sends nothing until the client
+ * gives up. Raw sockets: the HTTP layer always sends whole bodies. */
+struct stall {
+	int fd;
+	pthread_t thread;
+	char url[64];
+};
+
+static void *
+stall_main(void *arg)
+{
+	static const char head[] = "HTTP/1.1 200 OK\r\nContent-Length: "
+	    "1000000\r\n\r\n0123456789";
+	struct stall *st = arg;
+	char buf[4096];
+	int c;
+
+	while ((c = accept(st->fd, NULL, NULL)) >= 0) {
+		if (read(c, buf, sizeof(buf)) > 0)
+			(void)!write(c, head, sizeof(head) - 1);
+		while (read(c, buf, sizeof(buf)) > 0)
+			;
+		close(c);
+	}
+	return NULL;
+}
+
+static void
+stall_start(struct stall *st)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t sl = sizeof(sa);
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	st->fd = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_ge(st->fd, 0);
+	ck_assert_int_eq(bind(st->fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(listen(st->fd, 8), 0);
+	ck_assert_int_eq(getsockname(st->fd, (struct sockaddr *)&sa, &sl), 0);
+	snprintf(st->url, sizeof(st->url), "http://127.0.0.1:%d",
+	    ntohs(sa.sin_port));
+	ck_assert_int_eq(pthread_create(&st->thread, NULL, stall_main, st), 0);
+}
+
+static void
+stall_stop(struct stall *st)
+{
+	shutdown(st->fd, SHUT_RDWR);
+	pthread_join(st->thread, NULL);
+	close(st->fd);
+}
+
+START_TEST(slow_retrieval_reported)
+{
+	struct stall st;
+
+	stall_start(&st);
+	set_offer("v2.bin", "1.1.0", SIM_FW_OK, 3, w.release);
+	fk.artifact_base = st.url;
+	/* Below 1 KiB/s for a second: given up after every try. */
+	limits = (struct sim_net_limits){ 1024, 1, 30 };
+	ck_assert_int_ne(run_once(NULL), 0);
+	stall_stop(&st);
+	ck_assert_str_eq(states(), "downloading,failed:slow_retrieval");
+	expect_running("1.0.0", 0, 2);
+}
+END_TEST
+
+START_TEST(unreachable_is_download)
+{
+	struct stall st;
+
+	/* A port nobody listens on any more: refused, not slow. */
+	stall_start(&st);
+	stall_stop(&st);
+	set_offer("v2.bin", "1.1.0", SIM_FW_OK, 3, w.release);
+	fk.artifact_base = st.url;
+	limits = (struct sim_net_limits){ 1024, 1, 30 };
+	ck_assert_int_ne(run_once(NULL), 0);
+	ck_assert_str_eq(states(), "downloading,failed:download");
+}
+END_TEST
+
 START_TEST(no_update_waits)
 {
 	int64_t next = 0;
@@ -530,6 +619,8 @@ suite(void)
 	tcase_add_test(tc, bad_root_refused);
 	tcase_add_test(tc, token_only_to_own_origin);
 	tcase_add_test(tc, mirror_gets_no_token);
+	tcase_add_test(tc, slow_retrieval_reported);
+	tcase_add_test(tc, unreachable_is_download);
 	tcase_add_test(tc, no_update_waits);
 	suite_add_tcase(s, tc);
 	return s;
