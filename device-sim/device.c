@@ -157,7 +157,7 @@ sim_device_init(const struct sim_factory *fac, char *err, size_t errlen)
 		goto out;
 	rc = fill_and_write(f, m, fac, fd, (uint64_t)st.st_size, err, errlen);
 	if (rc != 0)
-		(void)unlink(fac->flash_path);
+		(void)sim_flash_unlink(fac->flash_path);
 out:
 	sim_flash_close(f);
 	if (fd >= 0)

@@ -518,5 +518,11 @@ main(int argc, char **argv)
 	else
 		rc = cmd_fleet(&a);
 	sim_net_global_cleanup();
+	if (sim_flash_violations() > 0) {
+		fprintf(stderr, "otasim: %llu writes onto flash that was not "
+		    "erased: a bug in the device code\n",
+		    (unsigned long long)sim_flash_violations());
+		rc = SIM_FLASH_MISUSE_STATUS;
+	}
 	return rc;
 }
