@@ -432,12 +432,14 @@ artifact_token(const struct sim_agent *a, const char *url)
 }
 
 /* 1 for the reasons of a download given up (not a bad image): its
- * progress is kept for a later resume. */
+ * progress is kept for a later resume, and the report goes out without a
+ * metadata store (after "flash", one may fail again). */
 static int
 given_up(const char *reason)
 {
 	return strcmp(reason, "download") == 0 ||
-	    strcmp(reason, "slow_retrieval") == 0;
+	    strcmp(reason, "slow_retrieval") == 0 ||
+	    strcmp(reason, "flash") == 0;
 }
 
 /* A refusal after the download began. A bad image (length, hash) is
@@ -498,7 +500,9 @@ install(struct sim_agent *a, const struct offer *of,
 	sim_meta_set_report(a->m, SIM_REPORT_INSTALLED, of->campaign,
 	    of->release_sha256, NULL, NULL);
 	if (sim_meta_store(a->f, a->m, err, sizeof(err)) != 0) {
-		log_err("%s: %s", a->device_id, err);
+		/* Not pending on flash: the old image stays, the slot may
+		 * resume later. */
+		refuse(a, of, "flash", err);
 		return -1;
 	}
 	log_info("%s: installed %s in slot %c: rebooting", a->device_id,

@@ -20,6 +20,7 @@ struct sim_dl {
 	int started;		/* the current transfer has sent a byte */
 	int over;
 	int failed;		/* flash error or an answer at a wrong offset */
+	int flash_failed;	/* ... and it was the flash */
 	uint64_t skip;		/* bytes of this answer already in the slot */
 	int slow;		/* the last transfer hit the speed limits */
 	char err[256];
@@ -155,6 +156,10 @@ sim_dl_begin(const struct sim_dl_target *t, const char **reason, char *err,
 		rc = resume(d, err, errlen);
 	else
 		rc = start_fresh(d, sha, err, errlen);
+	/* Past the allocations, only the flash (or the metadata on it)
+	 * fails here. */
+	if (rc != 0)
+		*reason = "flash";
 out:
 	if (rc != 0) {
 		sim_dl_free(d);
@@ -188,13 +193,18 @@ flush(struct sim_dl *d)
 		return 0;
 	if (sim_flash_write(d->t.f, d->base + d->written, d->page, d->fill,
 	    d->err, sizeof(d->err)) != 0)
-		return -1;
+		goto flash_failed;
 	sign_sha256_update(d->h, d->page, d->fill);
 	d->written += d->fill;
 	d->fill = 0;
-	if (d->written - d->ckpt >= SIM_DL_CHECKPOINT && d->written < d->length)
-		return checkpoint(d, d->err, sizeof(d->err));
+	if (d->written - d->ckpt >= SIM_DL_CHECKPOINT &&
+	    d->written < d->length && checkpoint(d, d->err,
+	    sizeof(d->err)) != 0)
+		goto flash_failed;
 	return 0;
+flash_failed:
+	d->flash_failed = 1;
+	return -1;
 }
 
 /* The first byte of a transfer: resumes where we are, or starts over. */
@@ -344,7 +354,8 @@ transfer(struct sim_dl *d, const struct sim_dl_net *n, int attempt,
 	    &n->limits, feed_cb, d, &resp);
 	d->slow = resp.slow;
 	if (d->over || d->failed) {
-		*reason = d->over ? "length" : "download";
+		*reason = d->over ? "length" : d->flash_failed ? "flash" :
+		    "download";
 		(void)util_fmt(err, errlen, "%s", d->over ? "the server sent "
 		    "more bytes than the signed length" : d->err);
 		sim_http_clear(&resp);
@@ -358,12 +369,13 @@ transfer(struct sim_dl *d, const struct sim_dl_net *n, int attempt,
 		    (unsigned long long)d->length, resp.error,
 		    resp.error[0] ? ", HTTP " : "HTTP ", resp.status, attempt,
 		    n->tries);
-		if (sim_dl_interrupted(d, err, errlen) != 0 ||
-		    hopeless(resp.status)) {
+		if (sim_dl_interrupted(d, err, errlen) != 0) {
+			*reason = "flash";
+			rc = -1;
+		} else if (hopeless(resp.status)) {
 			*reason = "download";
-			if (hopeless(resp.status))
-				(void)util_fmt(err, errlen, "artifact "
-				    "answered HTTP %ld", resp.status);
+			(void)util_fmt(err, errlen, "artifact answered HTTP %ld",
+			    resp.status);
 			rc = -1;
 		}
 	}
@@ -400,7 +412,7 @@ sim_dl_run(struct sim_dl *d, const struct sim_dl_net *n, const char **reason,
 		return SIGN_ERR_IO;
 	}
 	r = sim_dl_finish(d, err, errlen);
-	*reason = r == SIGN_OK ? NULL : r == SIGN_ERR_IO ? "download" :
+	*reason = r == SIGN_OK ? NULL : r == SIGN_ERR_IO ? "flash" :
 	    sign_result_name(r);
 	return r;
 }

@@ -156,6 +156,33 @@ START_TEST(trial_then_confirm_commits_counter)
 }
 END_TEST
 
+START_TEST(trial_not_recorded_boots_settled)
+{
+	struct sim_flash *f;
+	struct sim_meta *m;
+	struct sim_boot b;
+
+	dev_pending(&f, &m, 1, "v2.bin", "1.1.0", 4, 0, w.release,
+	    util_now() + FX_DAY);
+	/* The store of the trial attempt fails (the erase of the other
+	 * copy): no trial may run uncounted, the factory image boots. */
+	sim_flash_fail_erase(1);
+	ck_assert_int_eq(sim_boot_run(f, m, &b), 0);
+	ck_assert_int_eq(b.slot, 0);
+	ck_assert_int_eq(b.trial, 0);
+	ck_assert_ptr_nonnull(strstr(b.why, "flash"));
+	sim_meta_free(m);
+	/* The pending image waits for the next power-on, attempts intact. */
+	m = fx_load(f);
+	ck_assert_int_eq(m->slot[1].state, SIM_SLOT_PENDING);
+	ck_assert_int_eq(m->attempts_left, SIM_TRIAL_ATTEMPTS);
+	ck_assert_int_eq(sim_boot_run(f, m, &b), 0);
+	ck_assert_int_eq(b.slot, 1);
+	ck_assert_int_eq(b.trial, 1);
+	dev_close(f, m);
+}
+END_TEST
+
 /* Boots and expects the factory image after giving up slot B. */
 static void
 expect_fallback(struct sim_flash *f, struct sim_meta *m, const char *reason)
@@ -372,6 +399,7 @@ suite(void)
 	tcase_add_test(tc, images_are_deterministic);
 	tcase_add_test(tc, factory_boot);
 	tcase_add_test(tc, trial_then_confirm_commits_counter);
+	tcase_add_test(tc, trial_not_recorded_boots_settled);
 	tcase_add_test(tc, crash_on_boot_falls_back);
 	tcase_add_test(tc, faulty_hardware_falls_back);
 	tcase_add_test(tc, unconfirmed_trials_run_out);
