@@ -110,6 +110,23 @@ close_step(struct sim_agent *a)
 	a->net = NULL;
 }
 
+/* The device's clock: the host's, moved by --clock-offset. */
+static int64_t
+device_now(const struct sim_agent *a)
+{
+	return util_now() + a->o->clock_offset;
+}
+
+/* The time expiry is judged at: the clock, or the time floor when the
+ * clock is behind it. */
+static int64_t
+trusted_now(const struct sim_agent *a)
+{
+	int64_t now = device_now(a);
+
+	return a->m->time_floor > now ? a->m->time_floor : now;
+}
+
 static const char *
 running_version(const struct sim_agent *a)
 {
@@ -335,7 +352,7 @@ walk_roots(struct sim_agent *a, struct sign_root **out, char *err,
 		sim_http_clear(&h);
 	}
 	if (r == SIGN_OK)
-		r = sign_root_walk(trusted, docs, n, util_now(), out, err,
+		r = sign_root_walk(trusted, docs, n, trusted_now(a), out, err,
 		    errlen);
 	if (r == SIGN_OK && n > 0) {
 		a->m->root_version = (*out)->version;
@@ -511,13 +528,30 @@ install(struct sim_agent *a, const struct offer *of,
 	return boot_and_settle(a, 0);
 }
 
+/* Raises the time floor with the signing times an accepted offer proves;
+ * the next metadata store keeps it. */
+static void
+raise_floor(struct sim_agent *a, const struct sign_root *root,
+    const struct sign_release *rel, const struct offer *of)
+{
+	struct sign_assignment *asg = NULL;
+	int64_t floor = sign_time_floor_raise(a->m->time_floor, rel->created,
+	    root);
+
+	if (sign_assignment_verify_sig(root, of->assignment,
+	    of->assignment_len, SIGN_NO_EXPIRY, &asg, NULL, 0) == SIGN_OK)
+		floor = sign_time_floor_raise(floor, asg->created, root);
+	sign_assignment_free(asg);
+	a->m->time_floor = floor;
+}
+
 /* Verifies an offer (roots first) and installs it, or refuses it. */
 static int
 handle_offer(struct sim_agent *a, const struct sim_http *h,
     const char *nonce)
 {
 	struct sign_device_ctx ctx = { a->m->device_id, a->m->hw_class, nonce,
-	    a->m->committed_counter, running_version(a) };
+	    a->m->committed_counter, running_version(a), a->m->time_floor };
 	struct sign_release *rel = NULL;
 	struct sign_root *root = NULL;
 	char err[256] = "", url[URL_MAX];
@@ -533,7 +567,7 @@ handle_offer(struct sim_agent *a, const struct sim_http *h,
 	r = walk_roots(a, &root, err, sizeof(err));
 	if (r == SIGN_OK)
 		r = sign_check_update(root, of.release, of.release_len,
-		    of.assignment, of.assignment_len, &ctx, util_now(), &rel,
+		    of.assignment, of.assignment_len, &ctx, device_now(a), &rel,
 		    err, sizeof(err));
 	if (r == SIGN_ERR_IO) {
 		log_warn("%s: %s: trying later", a->device_id, err);
@@ -544,6 +578,7 @@ handle_offer(struct sim_agent *a, const struct sim_http *h,
 		refuse(a, &of, "format", "artifact_url is neither absolute "
 		    "nor a path");
 	} else {
+		raise_floor(a, root, rel, &of);
 		rc = install(a, &of, rel, url);
 	}
 out:

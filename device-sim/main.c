@@ -32,7 +32,7 @@ enum {
 	O_CRASH_AFTER, O_MAX_TIME, O_DEVICES, O_ADMIN_TOKEN, O_TOKENS, O_DIR,
 	O_CONCURRENCY, O_DURATION, O_UNTIL_IDLE, O_SUMMARY, O_ID_PREFIX,
 	O_TRIES, O_LOG_LEVEL, O_PROGRESS, O_FAULTY_PCT, O_FAIL_WRITE,
-	O_FAIL_ERASE, O_BAD_REGION,
+	O_FAIL_ERASE, O_BAD_REGION, O_CLOCK_OFFSET,
 };
 
 static const struct option all_opts[] = {
@@ -71,6 +71,7 @@ static const struct option all_opts[] = {
 	{ "fail-write", required_argument, NULL, O_FAIL_WRITE },
 	{ "fail-erase", required_argument, NULL, O_FAIL_ERASE },
 	{ "bad-region", required_argument, NULL, O_BAD_REGION },
+	{ "clock-offset", required_argument, NULL, O_CLOCK_OFFSET },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -84,7 +85,7 @@ struct args {
 	uint64_t size, slot_size;
 	int64_t security_counter, poll_interval, crash_after, max_time;
 	int64_t devices, faulty_pct, concurrency, duration, until_idle, tries;
-	int64_t progress, fail_write, fail_erase;
+	int64_t progress, fail_write, fail_erase, clock_offset;
 	uint64_t bad_off, bad_len;
 	int once, faulty, have_behavior;
 	unsigned long long seen;	/* bit per flag given */
@@ -205,6 +206,13 @@ take(struct args *a, int c, const char *v)
 	case O_FAIL_WRITE: return num(v, c, 1, INT64_MAX, &a->fail_write);
 	case O_FAIL_ERASE: return num(v, c, 1, INT64_MAX, &a->fail_erase);
 	case O_BAD_REGION: return region_arg(v, a);
+	case O_CLOCK_OFFSET:
+		/* A duration, negative for a clock that is behind. */
+		if (dur(v[0] == '-' ? v + 1 : v, c, &a->clock_offset) != 0)
+			return EXIT_USAGE;
+		if (v[0] == '-')
+			a->clock_offset = -a->clock_offset;
+		return 0;
 	case O_LOG_LEVEL: {
 		enum log_level l;
 
@@ -230,7 +238,7 @@ static const struct cmd_flags cmd_flags[] = {
 	    O_FIRMWARE, O_SECURITY_COUNTER, O_TOKEN_FILE, O_FAULTY } },
 	{ "run", { O_FLASH, O_SERVER, O_TOKEN, O_ONCE, O_POLL_INTERVAL,
 	    O_CRASH_AFTER, O_MAX_TIME, O_TRIES, O_LOG_LEVEL, O_FAIL_WRITE,
-	    O_FAIL_ERASE, O_BAD_REGION } },
+	    O_FAIL_ERASE, O_BAD_REGION, O_CLOCK_OFFSET } },
 	{ "boot", { O_FLASH, O_CRASH_AFTER, O_LOG_LEVEL, O_FAIL_WRITE,
 	    O_FAIL_ERASE, O_BAD_REGION } },
 	{ "status", { O_FLASH } },
@@ -495,6 +503,7 @@ cmd_run(struct args *a)
 	o.backoff_max_ms = 8000;
 	o.limits = (struct sim_net_limits){ 1024, 30,
 	    a->max_time > 0 ? (long)a->max_time : 3600 };
+	o.clock_offset = a->clock_offset;
 	arm_flash(a);
 	net = sim_net_new(30);
 	ag = sim_agent_new(a->flash, &o);

@@ -197,6 +197,7 @@ put_body(struct enc *e, const struct sim_meta *m)
 	put_slot(e, &m->slot[0]);
 	put_slot(e, &m->slot[1]);
 	put_report(e, &m->report);
+	put_u64(e, (uint64_t)m->time_floor);
 }
 
 uint8_t *
@@ -340,7 +341,7 @@ get_report(struct dec *d, struct sim_report *r)
 }
 
 static void
-get_body(struct dec *d, struct sim_meta *m)
+get_body(struct dec *d, struct sim_meta *m, uint32_t format)
 {
 	get_str(d, m->device_id, sizeof(m->device_id));
 	get_str(d, m->hw_class, sizeof(m->hw_class));
@@ -357,21 +358,24 @@ get_body(struct dec *d, struct sim_meta *m)
 	get_slot(d, &m->slot[0]);
 	get_slot(d, &m->slot[1]);
 	get_report(d, &m->report);
+	if (format >= 2)
+		m->time_floor = (int64_t)get_u64(d);
 }
 
-/* The total length a copy's header claims, or 0 when it is not one. */
+/* The total length a copy's header claims (and its format), or 0 when it
+ * is not one. */
 static size_t
-claimed_len(const uint8_t *buf, size_t len)
+claimed_len(const uint8_t *buf, size_t len, uint32_t *format)
 {
 	struct dec d = { buf, len, MAGIC_LEN, 0 };
-	uint32_t format, total;
+	uint32_t total;
 
 	if (len < HDR_LEN || memcmp(buf, MAGIC, MAGIC_LEN) != 0)
 		return 0;
-	format = get_u32(&d);
+	*format = get_u32(&d);
 	total = get_u32(&d);
-	if (format != SIM_META_FORMAT || total < HDR_LEN + SIGN_SHA256_LEN ||
-	    total > SIM_META_COPY_SIZE)
+	if (*format < 1 || *format > SIM_META_FORMAT ||
+	    total < HDR_LEN + SIGN_SHA256_LEN || total > SIM_META_COPY_SIZE)
 		return 0;
 	return total;
 }
@@ -379,7 +383,8 @@ claimed_len(const uint8_t *buf, size_t len)
 struct sim_meta *
 sim_meta_decode(const uint8_t *buf, size_t len)
 {
-	size_t total = claimed_len(buf, len);
+	uint32_t format = 0;
+	size_t total = claimed_len(buf, len, &format);
 	uint8_t sum[SIGN_SHA256_LEN];
 	struct dec d = { buf, 0, MAGIC_LEN + 8, 0 };
 	struct sim_meta *m;
@@ -394,7 +399,7 @@ sim_meta_decode(const uint8_t *buf, size_t len)
 		return NULL;
 	d.len = total - SIGN_SHA256_LEN;
 	m->seq = get_u64(&d);
-	get_body(&d, m);
+	get_body(&d, m, format);
 	if (d.bad || d.pos != d.len || m->slot_size == 0 ||
 	    m->slot_size % SIM_FLASH_ERASE_BLOCK != 0) {
 		sim_meta_free(m);
@@ -409,12 +414,13 @@ load_copy(struct sim_flash *f, int i, uint8_t *buf)
 {
 	char err[128];
 	struct sim_meta *m;
+	uint32_t format;
 	size_t total;
 
 	if (sim_flash_read(f, (uint64_t)i * SIM_META_COPY_SIZE, buf, HDR_LEN,
 	    err, sizeof(err)) != 0)
 		return NULL;
-	total = claimed_len(buf, HDR_LEN);
+	total = claimed_len(buf, HDR_LEN, &format);
 	if (total == 0 || sim_flash_read(f, (uint64_t)i * SIM_META_COPY_SIZE,
 	    buf, total, err, sizeof(err)) != 0)
 		return NULL;

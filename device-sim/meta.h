@@ -16,8 +16,9 @@
 /* Flash layout: copy 0, copy 1, slot A, slot B. */
 #define SIM_META_COPY_SIZE (1024 * 1024)
 #define SIM_META_AREA (2 * (uint64_t)SIM_META_COPY_SIZE)
-/* Format version written in every copy. */
-#define SIM_META_FORMAT 1
+/* Format version written in every copy; copies of format 1 (without the
+ * time floor) are still read. */
+#define SIM_META_FORMAT 2
 /* Caps on the stored documents and strings. */
 #define SIM_META_ROOT_MAX (128 * 1024)
 #define SIM_META_RELEASE_MAX (64 * 1024)
@@ -91,6 +92,8 @@ struct sim_meta {
 	uint32_t crash_count;
 	struct sim_slot slot[2];
 	struct sim_report report;
+	int64_t time_floor;		/* newest trusted time seen; never
+					 * lowered (docs/trust.md) */
 };
 
 /* "empty", "writing", "pending", "confirmed", "factory". Static. */

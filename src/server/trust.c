@@ -362,7 +362,8 @@ trust_assign(struct trust *t, const char *device_id,
 {
 	char err[128];
 
-	/* The key is read-only after load: no lock needed to sign. */
+	/* The key is read-only after load: no lock needed to sign. The
+	 * signing time lets devices keep a floor under their clock. */
 	return sign_assignment_create(t->online, device_id, release_sha256,
-	    campaign, nonce, expires, out, len, err, sizeof(err));
+	    campaign, nonce, util_now(), expires, out, len, err, sizeof(err));
 }

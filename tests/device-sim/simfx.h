@@ -132,10 +132,12 @@ fx_device(const struct fx_world *w, const char *fw, int64_t counter,
 	ck_assert_msg(sim_device_init(&fac, err, sizeof(err)) == 0, "%s", err);
 }
 
-/* A release of the image file fw, signed by key; the caller frees. */
+/* A release of the image file fw made at created, signed by key; the
+ * caller frees. */
 static inline uint8_t *
-fx_release(const struct fx_world *w, const char *fw, const char *version,
-    int64_t counter, int64_t expires, struct sign_key *key, size_t *len)
+fx_release_at(const struct fx_world *w, const char *fw, const char *version,
+    int64_t counter, int64_t created, int64_t expires, struct sign_key *key,
+    size_t *len)
 {
 	struct sign_release *f = sign_release_new();
 	char p[512], err[256];
@@ -148,7 +150,7 @@ fx_release(const struct fx_world *w, const char *fw, const char *version,
 	memcpy(f->hw_classes[0], FX_HW, sizeof(FX_HW));
 	f->nhw_classes = 1;
 	f->security_counter = counter;
-	f->created = util_now() - FX_DAY;
+	f->created = created;
 	f->expires = expires;
 	ck_assert_msg(sign_release_create(f, (const struct sign_key *const *)
 	    &key, 1, &out, len, err, sizeof(err)) == SIGN_OK, "%s", err);
@@ -172,6 +174,15 @@ fx_flip(const struct fx_world *w, uint64_t off)
 	b ^= 0x08;
 	ck_assert_int_eq(pwrite(fd, &b, 1, (off_t)off), 1);
 	close(fd);
+}
+
+/* A release made a day ago; see fx_release_at. */
+static inline uint8_t *
+fx_release(const struct fx_world *w, const char *fw, const char *version,
+    int64_t counter, int64_t expires, struct sign_key *key, size_t *len)
+{
+	return fx_release_at(w, fw, version, counter, util_now() - FX_DAY,
+	    expires, key, len);
 }
 
 static inline struct sim_flash *

@@ -29,6 +29,7 @@ struct fake {
 	size_t img_len;
 	const char *asg_device;		/* assignment for this device */
 	const char *asg_nonce;		/* NULL: echo the poll's */
+	int64_t asg_created;		/* 0: no "created" */
 	int64_t asg_expires;
 	uint8_t *roots[4];		/* roots 2.. served */
 	size_t roots_len[4];
@@ -51,8 +52,9 @@ static struct http_server *srv, *mirror;
 static char server_url[64], mirror_url[64];
 /* The app data of each listener: which one answered. */
 static int listener_ids[2] = { 0, 1 };
-/* Download limits of run_once. */
+/* Download limits and the clock offset of run_once. */
 static struct sim_net_limits limits = { 1, 10, 30 };
+static int64_t clock_offset;
 
 static void
 app_begin(struct http_req *r, void *app)
@@ -73,8 +75,8 @@ offer(struct http_req *r)
 
 	sign_sha256(fk.release, fk.release_len, h);
 	if (nonce == NULL || sign_assignment_create(w.online, fk.asg_device, h,
-	    "camp-1", fk.asg_nonce ? fk.asg_nonce : nonce, fk.asg_expires,
-	    &asg, &alen, err, sizeof(err)) != SIGN_OK) {
+	    "camp-1", fk.asg_nonce ? fk.asg_nonce : nonce, fk.asg_created,
+	    fk.asg_expires, &asg, &alen, err, sizeof(err)) != SIGN_OK) {
 		http_reply(r, 500, "text/plain", "x", 1);
 		return;
 	}
@@ -197,6 +199,7 @@ setup(void)
 	memset(&fk, 0, sizeof(fk));
 	pthread_mutex_init(&fk.mu, NULL);
 	fk.asg_device = FX_ID;
+	fk.asg_created = util_now();
 	fk.asg_expires = util_now() + 300;
 	srv = http_start(&o, &app, err, sizeof(err));
 	ck_assert_msg(srv != NULL, "%s", err);
@@ -240,7 +243,8 @@ set_offer(const char *fw, const char *ver, enum sim_fw_behavior b,
 static int
 run_once(int64_t *next)
 {
-	struct sim_agent_opts o = { server_url, NULL, 60, 3, 50, limits };
+	struct sim_agent_opts o = { server_url, NULL, 60, 3, 50, limits,
+	    clock_offset };
 	struct sim_net *net = sim_net_new(10);
 	struct sim_agent *a;
 	char p[512];
@@ -413,6 +417,7 @@ END_TEST
 START_TEST(expired_assignment_refused)
 {
 	set_offer("v2.bin", "1.1.0", SIM_FW_OK, 3, w.release);
+	fk.asg_created = util_now() - 60;
 	fk.asg_expires = util_now() - 5;
 	expect_refusal("failed:expired", 0);
 }
@@ -583,6 +588,103 @@ START_TEST(unreachable_is_download)
 }
 END_TEST
 
+/* Sets the device's time floor (stored). */
+static void
+set_floor(int64_t t)
+{
+	struct sim_flash *f = fx_open(&w);
+	struct sim_meta *m = fx_load(f);
+	char err[256];
+
+	m->time_floor = t;
+	ck_assert_int_eq(sim_meta_store(f, m, err, sizeof(err)), 0);
+	sim_meta_free(m);
+	sim_flash_close(f);
+}
+
+static int64_t
+device_floor(void)
+{
+	struct sim_meta *m = device_meta();
+	int64_t t = m->time_floor;
+
+	sim_meta_free(m);
+	return t;
+}
+
+/* A release of a new image, expiring at expires. */
+static void
+set_offer_expiring(int64_t expires)
+{
+	char p[512];
+
+	fx_firmware(&w, "v2.bin", "1.1.0", SIM_FW_OK, 100 * 1024);
+	fk.release = fx_release_at(&w, "v2.bin", "1.1.0", 3, expires -
+	    30 * FX_DAY, expires, w.release, &fk.release_len);
+	fx_path(&w, "v2.bin", p, sizeof(p));
+	fk.img = util_read_file(p, 1 << 20, 0, &fk.img_len);
+	fk.offer = 1;
+}
+
+START_TEST(clock_set_back_is_freeze)
+{
+	/* The device's clock is a year behind; the (hostile) server offers
+	 * a release that expired yesterday, with a fresh assignment. The
+	 * clock alone would take it: the floor (the factory's time) says
+	 * it is stale. */
+	clock_offset = -365 * FX_DAY;
+	set_offer_expiring(util_now() - FX_DAY);
+	expect_refusal("failed:freeze", 0);
+	/* Expired by the clock itself: still expired. */
+	clock_offset = 0;
+	fk.nstates = 0;
+	expect_refusal("failed:expired", 0);
+}
+END_TEST
+
+START_TEST(floor_rises_with_offers)
+{
+	struct sim_meta *m;
+	struct sign_root *root = NULL;
+	char err[256];
+	int64_t floor;
+
+	/* From nothing, an accepted offer raises the floor to the time
+	 * its assignment was signed (later than the release's). */
+	set_floor(0);
+	fk.asg_created = util_now() - 60;
+	set_offer("v2.bin", "1.1.0", SIM_FW_OK, 3, w.release);
+	ck_assert_int_eq(run_once(NULL), 0);
+	ck_assert_str_eq(states(), "downloading,installed,confirmed");
+	ck_assert_int_eq(device_floor(), fk.asg_created);
+	/* It never goes back: an older signing time leaves it. */
+	floor = fk.asg_created + 30;
+	set_floor(floor);
+	free(fk.release);
+	free(fk.img);
+	fk.nstates = 0;
+	set_offer("v3.bin", "1.2.0", SIM_FW_OK, 3, w.release);
+	ck_assert_int_eq(run_once(NULL), 0);
+	ck_assert_str_eq(states(), "downloading,installed,confirmed");
+	ck_assert_int_eq(device_floor(), floor);
+	/* A signing time past the root's expiry (a stolen online key)
+	 * raises it only to just before that expiry. */
+	m = device_meta();
+	ck_assert_int_eq(sign_root_load(m->root, m->root_len, &root, err,
+	    sizeof(err)), SIGN_OK);
+	sim_meta_free(m);
+	free(fk.release);
+	free(fk.img);
+	fk.nstates = 0;
+	fk.asg_created = root->expires + 100 * FX_DAY;
+	fk.asg_expires = fk.asg_created + 300;
+	set_offer("v4.bin", "1.3.0", SIM_FW_OK, 3, w.release);
+	ck_assert_int_eq(run_once(NULL), 0);
+	ck_assert_int_eq(device_floor(), root->expires - 1);
+	sign_root_free(root);
+}
+END_TEST
+
 START_TEST(no_update_waits)
 {
 	int64_t next = 0;
@@ -621,6 +723,8 @@ suite(void)
 	tcase_add_test(tc, mirror_gets_no_token);
 	tcase_add_test(tc, slow_retrieval_reported);
 	tcase_add_test(tc, unreachable_is_download);
+	tcase_add_test(tc, clock_set_back_is_freeze);
+	tcase_add_test(tc, floor_rises_with_offers);
 	tcase_add_test(tc, no_update_waits);
 	suite_add_tcase(s, tc);
 	return s;

@@ -53,6 +53,10 @@ START_TEST(round_trip)
 	ck_assert_str_eq(d->report.reason, "selftest");
 	ck_assert_str_eq(d->slot[1].campaign, "c-9");
 	ck_assert_uint_eq(d->slot[1].release_len, 2);
+	/* The factory set the time floor from its clock. */
+	ck_assert_int_le(d->time_floor, util_now());
+	ck_assert_int_gt(d->time_floor, util_now() - 600);
+	ck_assert_int_eq(d->time_floor, m->time_floor);
 	/* Any flipped byte, and any cut, is refused. */
 	for (size_t i = 0; i < len; i += 97) {
 		buf[i] ^= 0x40;
@@ -61,6 +65,40 @@ START_TEST(round_trip)
 	}
 	ck_assert_ptr_null(sim_meta_decode(buf, len - 1));
 	ck_assert_ptr_null(sim_meta_decode(buf, 10));
+	sim_meta_free(d);
+	free(buf);
+	sim_meta_free(m);
+	sim_flash_close(f);
+}
+END_TEST
+
+START_TEST(format_1_still_read)
+{
+	struct sim_flash *f = fx_open(&w);
+	struct sim_meta *m = fx_load(f), *d;
+	size_t len = 0;
+	uint8_t *buf, sum[SIGN_SHA256_LEN];
+
+	/* A copy as format 1 wrote it: no time floor before the checksum. */
+	m->time_floor = 777;
+	m->crash_count = 9;
+	buf = sim_meta_encode(m, &len);
+	ck_assert_ptr_nonnull(buf);
+	len -= 8;
+	buf[8] = 1;
+	buf[12] = (uint8_t)len;
+	buf[13] = (uint8_t)(len >> 8);
+	buf[14] = (uint8_t)(len >> 16);
+	buf[15] = (uint8_t)(len >> 24);
+	sign_sha256(buf, len - SIGN_SHA256_LEN, sum);
+	memcpy(buf + len - SIGN_SHA256_LEN, sum, SIGN_SHA256_LEN);
+	d = sim_meta_decode(buf, len);
+	ck_assert_ptr_nonnull(d);
+	ck_assert_uint_eq(d->crash_count, 9);
+	ck_assert_int_eq(d->time_floor, 0);
+	/* A format from the future is not read. */
+	buf[8] = SIM_META_FORMAT + 1;
+	ck_assert_ptr_null(sim_meta_decode(buf, len));
 	sim_meta_free(d);
 	free(buf);
 	sim_meta_free(m);
@@ -302,6 +340,7 @@ suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, round_trip);
+	tcase_add_test(tc, format_1_still_read);
 	tcase_add_test(tc, copies_alternate);
 	tcase_add_test(tc, corrupt_newest_falls_back);
 	tcase_add_test(tc, torn_store_keeps_old_state);

@@ -152,7 +152,8 @@ fx_assignment_bytes(struct sign_key *online, const char *device,
 
 	sign_sha256(rel, rel_len, h);
 	ck_assert_msg(sign_assignment_create(online, device, h, "camp-1",
-	    nonce, expires, &out, len, ferr, sizeof(ferr)) == SIGN_OK,
+	    nonce, expires - 300, expires, &out, len, ferr, sizeof(ferr)) ==
+	    SIGN_OK,
 	    "assignment_create: %s", ferr);
 	return out;
 }

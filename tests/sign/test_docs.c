@@ -838,6 +838,7 @@ START_TEST(assignment_checks)
 	ck_assert_str_eq(a->device_id, "dev-1");
 	ck_assert_str_eq(a->campaign, "camp-1");
 	ck_assert_str_eq(a->nonce, "n-123");
+	ck_assert_int_eq(a->created, FX_NOW + 300);
 	sign_assignment_free(a);
 	/* Another device, another poll, another release, too late. */
 	ck_assert_int_eq(sign_assignment_verify(root, as, alen, "dev-2",
@@ -867,6 +868,31 @@ START_TEST(assignment_checks)
 }
 END_TEST
 
+START_TEST(assignment_created)
+{
+	struct sign_root *root = root_v1(1);
+	struct sign_assignment *a = NULL;
+	uint8_t h[SIGN_SHA256_LEN] = { 0 }, *out = NULL;
+	size_t len;
+
+	/* Without "created" (as servers before it wrote): 0. */
+	ck_assert_int_eq(sign_assignment_create(o1, "d", h, "c", "n", 0,
+	    FX_NOW + 60, &out, &len, err, sizeof(err)), SIGN_OK);
+	ck_assert_ptr_null(strstr((const char *)out, "created"));
+	ck_assert_int_eq(sign_assignment_verify_sig(root, out, len, FX_NOW, &a,
+	    err, sizeof(err)), SIGN_OK);
+	ck_assert_int_eq(a->created, 0);
+	sign_assignment_free(a);
+	free(out);
+	/* Made at or after its own expiry: not well formed. */
+	ck_assert_int_eq(sign_assignment_create(o1, "d", h, "c", "n",
+	    FX_NOW + 60, FX_NOW + 60, &out, &len, err, sizeof(err)),
+	    SIGN_ERR_FORMAT);
+	ck_assert_ptr_nonnull(strstr(err, "created"));
+	sign_root_free(root);
+}
+END_TEST
+
 START_TEST(assignment_create_refusals)
 {
 	uint8_t h[SIGN_SHA256_LEN] = { 0 }, *out = NULL;
@@ -875,13 +901,13 @@ START_TEST(assignment_create_refusals)
 
 	memset(long_id, 'd', sizeof(long_id) - 1);
 	long_id[sizeof(long_id) - 1] = '\0';
-	ck_assert_int_eq(sign_assignment_create(o1, "", h, "c", "n", FX_NOW,
+	ck_assert_int_eq(sign_assignment_create(o1, "", h, "c", "n", 0, FX_NOW,
 	    &out, &len, err, sizeof(err)), SIGN_ERR_FORMAT);
 	ck_assert_int_eq(sign_assignment_create(o1, long_id, h, "c", "n",
-	    FX_NOW, &out, &len, err, sizeof(err)), SIGN_ERR_FORMAT);
-	ck_assert_int_eq(sign_assignment_create(o1, "d", h, "c", "n\n", FX_NOW,
+	    0, FX_NOW, &out, &len, err, sizeof(err)), SIGN_ERR_FORMAT);
+	ck_assert_int_eq(sign_assignment_create(o1, "d", h, "c", "n\n", 0, FX_NOW,
 	    &out, &len, err, sizeof(err)), SIGN_ERR_FORMAT);
-	ck_assert_int_eq(sign_assignment_create(o1, "d", h, "c", NULL, FX_NOW,
+	ck_assert_int_eq(sign_assignment_create(o1, "d", h, "c", NULL, 0, FX_NOW,
 	    &out, &len, err, sizeof(err)), SIGN_ERR_FORMAT);
 	ck_assert_ptr_null(out);
 }
@@ -928,6 +954,7 @@ suite(void)
 	suite_add_tcase(s, tl);
 	tcase_add_checked_fixture(ta, setup, teardown);
 	tcase_add_test(ta, assignment_checks);
+	tcase_add_test(ta, assignment_created);
 	tcase_add_test(ta, assignment_create_refusals);
 	suite_add_tcase(s, ta);
 	return s;
