@@ -287,6 +287,35 @@ sign_root_verify_role(const struct sign_root *root, enum sign_role_id role,
 }
 
 enum sign_result
+sign_root_parse(const uint8_t *buf, size_t len, struct sign_envelope **env,
+    struct sign_root **out, char *err, size_t errlen)
+{
+	return parse_doc(buf, len, env, out, err, errlen);
+}
+
+enum sign_result
+sign_root_tally(const struct sign_root *root, enum sign_role_id role,
+    const struct sign_envelope *env, struct sign_tally *out, char *err,
+    size_t errlen)
+{
+	enum sign_result r;
+
+	memset(out, 0, sizeof(*out));
+	r = sign_root_verify_role(root, role, env, &out->signed_by, err,
+	    errlen);
+	if (r != SIGN_OK && r != SIGN_ERR_THRESHOLD)
+		return r;
+	out->threshold = root->roles[role].threshold;
+	for (size_t i = 0; i < root->roles[role].nkeys; i++) {
+		const char *id = root->roles[role].keys[i].keyid;
+
+		if (!sign_keyids_has(&out->signed_by, id))
+			(void)sign_keyids_add(&out->missing, id);
+	}
+	return SIGN_OK;
+}
+
+enum sign_result
 sign_root_load(const uint8_t *buf, size_t len, struct sign_root **out,
     char *err, size_t errlen)
 {

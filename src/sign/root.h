@@ -74,7 +74,9 @@ enum sign_result sign_root_check_roles(const struct sign_root *r, char *err,
 
 /* Makes root metadata from fields (version, expires, the three roles;
  * "keys" is written as every key the roles use) and signs it with each of
- * keys[0..nkeys). Thresholds are not checked here: verify the result.
+ * keys[0..nkeys) (none: unsigned, to be signed in turn with
+ * sign_envelope_add_signature). Thresholds are not checked here: verify
+ * the result.
  * On SIGN_OK *out is a malloc'd envelope (*len bytes) the caller frees. */
 enum sign_result sign_root_create(const struct sign_root *fields,
     const struct sign_key *const *keys, size_t nkeys, uint8_t **out,
@@ -109,6 +111,30 @@ enum sign_result sign_root_verify_next(const struct sign_root *trusted,
 enum sign_result sign_root_walk(const struct sign_root *trusted,
     const struct sign_bytes *docs, size_t n, int64_t now,
     struct sign_root **out, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+
+/* Parses root metadata without checking a signature (for tools that
+ * report how far a document is signed). On SIGN_OK the caller frees *env
+ * and *out. */
+enum sign_result sign_root_parse(const uint8_t *buf, size_t len,
+    struct sign_envelope **env, struct sign_root **out, char *err,
+    size_t errlen) __attribute__((warn_unused_result));
+
+/* How far a document is signed for one role of a root. */
+struct sign_tally {
+	int64_t threshold;
+	struct sign_keyids signed_by;	/* role keys whose signatures verify */
+	struct sign_keyids missing;	/* role keys that have not signed */
+};
+
+/* Counts env's signatures by root's keys for role as
+ * sign_root_verify_role does, without requiring the threshold: SIGN_OK
+ * whether it is met or not (compare out->signed_by.n with
+ * out->threshold), SIGN_ERR_SIGNATURE when a signature by a key of the
+ * role does not verify. */
+enum sign_result sign_root_tally(const struct sign_root *root,
+    enum sign_role_id role, const struct sign_envelope *env,
+    struct sign_tally *out, char *err, size_t errlen)
 	__attribute__((warn_unused_result));
 
 /* Checks that env is signed by a threshold of root's keys for role (see

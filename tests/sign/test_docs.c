@@ -518,6 +518,61 @@ START_TEST(root_roles_disjoint)
 }
 END_TEST
 
+START_TEST(root_tally_of_a_draft)
+{
+	struct sign_root *v1 = root_v1(1), *d = NULL;
+	struct fx_root spec = spec_v2();
+	struct sign_envelope *env = NULL;
+	struct sign_tally t;
+	uint8_t *buf, *next = NULL, *bad;
+	size_t len, nlen, blen;
+
+	/* No signer: an unsigned draft, which parses but verifies nowhere. */
+	spec.nsign = 0;
+	buf = fx_root_bytes(&spec, &len);
+	ck_assert_int_eq(sign_root_verify_next(v1, buf, len, FX_NOW, &d, err,
+	    sizeof(err)), SIGN_ERR_THRESHOLD);
+	ck_assert_int_eq(sign_root_parse(buf, len, &env, &d, err,
+	    sizeof(err)), SIGN_OK);
+	ck_assert_uint_eq(env->nsigs, 0);
+	ck_assert_int_eq(sign_root_tally(v1, SIGN_ROLE_ROOT, env, &t, err,
+	    sizeof(err)), SIGN_OK);
+	ck_assert_int_eq(t.threshold, 2);
+	ck_assert_uint_eq(t.signed_by.n, 0);
+	ck_assert_uint_eq(t.missing.n, 2);
+	sign_envelope_free(env);
+	/* One old root key signs: it counts there, and is no longer
+	 * missing; the new root's side still lacks both of its keys. */
+	ck_assert_int_eq(sign_envelope_add_signature(r1, buf, len, &next,
+	    &nlen, err, sizeof(err)), SIGN_OK);
+	ck_assert_int_eq(sign_envelope_parse(next, nlen, &env, err,
+	    sizeof(err)), SIGN_OK);
+	ck_assert_int_eq(sign_root_tally(v1, SIGN_ROLE_ROOT, env, &t, err,
+	    sizeof(err)), SIGN_OK);
+	ck_assert_uint_eq(t.signed_by.n, 1);
+	ck_assert_str_eq(t.signed_by.id[0], sign_key_id(r1));
+	ck_assert_uint_eq(t.missing.n, 1);
+	ck_assert_str_eq(t.missing.id[0], sign_key_id(r2));
+	ck_assert_int_eq(sign_root_tally(d, SIGN_ROLE_ROOT, env, &t, err,
+	    sizeof(err)), SIGN_OK);
+	ck_assert_uint_eq(t.signed_by.n, 0);
+	ck_assert_uint_eq(t.missing.n, 2);
+	sign_envelope_free(env);
+	/* Changed after r1 signed: the tally refuses it. */
+	bad = fx_replace(next, nlen, "\"version\":2", "\"version\":7", &blen);
+	ck_assert_int_eq(sign_envelope_parse(bad, blen, &env, err,
+	    sizeof(err)), SIGN_OK);
+	ck_assert_int_eq(sign_root_tally(v1, SIGN_ROLE_ROOT, env, &t, err,
+	    sizeof(err)), SIGN_ERR_SIGNATURE);
+	sign_envelope_free(env);
+	free(bad);
+	free(next);
+	free(buf);
+	sign_root_free(d);
+	sign_root_free(v1);
+}
+END_TEST
+
 /* Release -------------------------------------------------------------- */
 
 START_TEST(release_ok)
@@ -938,6 +993,7 @@ suite(void)
 	tcase_add_test(tr, root_next_version_jump);
 	tcase_add_test(tr, root_next_expired);
 	tcase_add_test(tr, root_roles_disjoint);
+	tcase_add_test(tr, root_tally_of_a_draft);
 	tcase_add_test(tr, root_walk_chain);
 	suite_add_tcase(s, tr);
 	tcase_add_checked_fixture(tl, setup, teardown);
