@@ -2,30 +2,15 @@
 # A 2-of-3 root rotation passed from person to person: each root key holder
 # signs on their own machine with otactl root cosign, and otactl verify
 # says which thresholds are met and which signatures are still missing.
-set -u
-BIN=${BIN_ABS:-${BIN:-bin}}
-case $BIN in /*) ;; *) BIN=$PWD/$BIN ;; esac
-OTACTL=$BIN/otactl
-export OTACTL_KDF=interactive
-unset OTA_PASSPHRASE
-T=$(mktemp -d "${TMPDIR:-/tmp}/otactl-cosign.XXXXXX")
-trap 'rm -rf "$T"' EXIT
-cd "$T" || exit 1
-failed=0
-ok() { echo "ok - $1"; }
-not_ok() { echo "not ok - $1${2:+: $2}"; failed=$((failed + 1)); }
-# run CMD...: otactl, with stdout in $out, stderr in $errout, status in $rc.
-run() {
-	out=$("$OTACTL" "$@" 2>"$T/stderr")
-	rc=$?
-	errout=$(cat "$T/stderr")
-}
-# check NAME: the last run exited WANT (and its output matched PATTERN).
+. "$(dirname "$0")/../otactl_lib.sh"
+
+# check NAME WANT [PATTERN]: the last run exited WANT, and its stdout or
+# stderr matches PATTERN.
 check() {
 	local name=$1 want=$2 pat=${3:-}
 	if [ "$rc" -eq "$want" ] && [[ "$out
 $errout" =~ $pat ]]; then ok "$name"
-	else not_ok "$name" "rc=$rc (want $want): $out $errout"; fi
+	else not_ok "$name"; echo "# rc=$rc (want $want): $out $errout"; fi
 }
 id() { jq -r .keyid "$1.pub"; }
 
