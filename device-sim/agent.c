@@ -312,6 +312,18 @@ refuse(struct sim_agent *a, const struct offer *of, const char *reason,
 	    of->release_sha256, reason, detail);
 }
 
+/* A refusal by a check of src/sign: reported under its class, the typed
+ * result first in the detail. */
+static void
+refuse_result(struct sim_agent *a, const struct offer *of,
+    enum sign_result r, const char *msg)
+{
+	char detail[SIM_DETAIL_MAX + 1];
+
+	sim_reason_detail(r, msg, detail);
+	refuse(a, of, sim_reason_class(r), detail);
+}
+
 /* Fetches roots N+1, N+2, ... until 404 and walks them from the stored
  * one; stores the newest. SIGN_ERR_IO when the server did not answer. */
 static enum sign_result
@@ -560,8 +572,8 @@ handle_offer(struct sim_agent *a, const struct sim_http *h,
 	int rc = 0;
 
 	if (parse_offer(h, &of) != 0) {
-		refuse(a, &of, "format", "the offer is not {release, "
-		    "assignment, artifact_url, campaign}");
+		refuse_result(a, &of, SIGN_ERR_FORMAT, "the offer is not "
+		    "{release, assignment, artifact_url, campaign}");
 		goto out;
 	}
 	r = walk_roots(a, &root, err, sizeof(err));
@@ -573,10 +585,10 @@ handle_offer(struct sim_agent *a, const struct sim_http *h,
 		log_warn("%s: %s: trying later", a->device_id, err);
 		rc = -1;
 	} else if (r != SIGN_OK) {
-		refuse(a, &of, sign_result_name(r), err);
+		refuse_result(a, &of, r, err);
 	} else if (artifact_url(a, of.url, url, sizeof(url)) != 0) {
-		refuse(a, &of, "format", "artifact_url is neither absolute "
-		    "nor a path");
+		refuse_result(a, &of, SIGN_ERR_FORMAT, "artifact_url is "
+		    "neither absolute nor a path");
 	} else {
 		raise_floor(a, root, rel, &of);
 		rc = install(a, &of, rel, url);

@@ -247,15 +247,15 @@ static int
 try_pending(struct sim_flash *f, struct sim_meta *m,
     const struct sign_root *root, int p, struct sim_boot *out)
 {
-	char err[256], why[256];
+	char err[256], why[256], detail[SIM_DETAIL_MAX + 1];
 	enum sign_result r;
 
 	if (m->attempts_left <= 0) {
 		out->fell_back = 1;
 		say(out, "gave up %s in slot %c: trial boot attempts exhausted",
 		    m->slot[p].fw_version, sim_slot_letter(p));
-		return sim_boot_rollback(f, m, p, "boot", "trial boot attempts "
-		    "exhausted", err, sizeof(err)) == 0 ? 0 :
+		return sim_boot_rollback(f, m, p, "crash_on_boot", "trial boot "
+		    "attempts exhausted", err, sizeof(err)) == 0 ? 0 :
 		    store_failed(out, p, err);
 	}
 	m->attempts_left--;
@@ -266,8 +266,9 @@ try_pending(struct sim_flash *f, struct sim_meta *m,
 		out->fell_back = 1;
 		say(out, "refused the pending image in slot %c: %s (%s)",
 		    sim_slot_letter(p), sign_result_name(r), why);
-		return sim_boot_rollback(f, m, p, sign_result_name(r), why, err,
-		    sizeof(err)) == 0 ? 0 : store_failed(out, p, err);
+		sim_reason_detail(r, why, detail);
+		return sim_boot_rollback(f, m, p, sim_reason_class(r), detail,
+		    err, sizeof(err)) == 0 ? 0 : store_failed(out, p, err);
 	}
 	if (out->fw.behavior == SIM_FW_CRASH_ON_BOOT ||
 	    (m->flags & SIM_META_FAULTY)) {

@@ -413,6 +413,6 @@ sim_dl_run(struct sim_dl *d, const struct sim_dl_net *n, const char **reason,
 	}
 	r = sim_dl_finish(d, err, errlen);
 	*reason = r == SIGN_OK ? NULL : r == SIGN_ERR_IO ? "flash" :
-	    sign_result_name(r);
+	    sim_reason_class(r);
 	return r;
 }

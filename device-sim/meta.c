@@ -1,5 +1,6 @@
 /* Metadata copies: a bounded binary encoding, checksums, and the
  * two-copy store that survives a torn write. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,6 +37,38 @@ char
 sim_slot_letter(int slot)
 {
 	return slot == 0 ? 'A' : 'B';
+}
+
+const char *
+sim_reason_class(enum sign_result r)
+{
+	switch (r) {
+	case SIGN_ERR_SIGNATURE:
+	case SIGN_ERR_THRESHOLD:
+	case SIGN_ERR_ROLE_OVERLAP:
+	case SIGN_ERR_DEVICE:
+	case SIGN_ERR_NONCE:
+	case SIGN_ERR_RELEASE_MISMATCH:
+		return "signature";
+	case SIGN_ERR_EXPIRED:
+	case SIGN_ERR_FREEZE:
+	case SIGN_ERR_ROLLBACK:
+	case SIGN_ERR_INCOMPATIBLE:
+	case SIGN_ERR_HASH:
+	case SIGN_ERR_LENGTH:
+		return sign_result_name(r);
+	default:
+		return "other";
+	}
+}
+
+void
+sim_reason_detail(enum sign_result r, const char *msg,
+    char out[SIM_DETAIL_MAX + 1])
+{
+	/* Cut rather than lost: the server takes at most SIM_DETAIL_MAX. */
+	(void)snprintf(out, SIM_DETAIL_MAX + 1, "%s: %s", sign_result_name(r),
+	    msg);
 }
 
 struct sim_meta *

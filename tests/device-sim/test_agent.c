@@ -319,7 +319,7 @@ START_TEST(crash_on_boot_rolls_back)
 {
 	set_offer("crash.bin", "1.1.0", SIM_FW_CRASH_ON_BOOT, 3, w.release);
 	ck_assert_int_eq(run_once(NULL), 0);
-	ck_assert_str_eq(states(), "downloading,installed,rolled_back:boot");
+	ck_assert_str_eq(states(), "downloading,installed,rolled_back:crash_on_boot");
 	expect_running("1.0.0", 0, 2);
 }
 END_TEST
@@ -402,7 +402,7 @@ START_TEST(other_device_refused)
 {
 	set_offer("v2.bin", "1.1.0", SIM_FW_OK, 3, w.release);
 	fk.asg_device = "dev-2";
-	expect_refusal("failed:device", 0);
+	expect_refusal("failed:signature", 0);
 }
 END_TEST
 
@@ -410,7 +410,7 @@ START_TEST(replayed_assignment_refused)
 {
 	set_offer("v2.bin", "1.1.0", SIM_FW_OK, 3, w.release);
 	fk.asg_nonce = "00112233445566778899aabbccddeeff";
-	expect_refusal("failed:nonce", 0);
+	expect_refusal("failed:signature", 0);
 }
 END_TEST
 
@@ -436,7 +436,7 @@ START_TEST(unknown_release_key_refused)
 
 	set_offer("v2.bin", "1.1.0", SIM_FW_OK, 3, k);
 	sign_key_free(k);
-	expect_refusal("failed:threshold", 0);
+	expect_refusal("failed:signature", 0);
 }
 END_TEST
 
@@ -472,7 +472,7 @@ START_TEST(bad_root_refused)
 	fk.nroots = 1;
 	set_offer("v2.bin", "1.1.0", SIM_FW_OK, 3, w.release);
 	sign_key_free(evil);
-	expect_refusal("failed:threshold", 0);
+	expect_refusal("failed:signature", 0);
 }
 END_TEST
 

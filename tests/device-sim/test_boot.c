@@ -214,7 +214,7 @@ START_TEST(crash_on_boot_falls_back)
 	    util_now() + FX_DAY);
 	ck_assert_uint_eq(m->crash_count, 0);
 	sim_meta_free(m);
-	expect_fallback(f, fx_load(f), "boot");
+	expect_fallback(f, fx_load(f), "crash_on_boot");
 	f = fx_open(&w);
 	m = fx_load(f);
 	ck_assert_uint_eq(m->crash_count, SIM_TRIAL_ATTEMPTS);
@@ -230,7 +230,7 @@ START_TEST(faulty_hardware_falls_back)
 	dev_pending(&f, &m, 1, "v2.bin", "1.1.0", 2, 1, w.release,
 	    util_now() + FX_DAY);
 	sim_meta_free(m);
-	expect_fallback(f, fx_load(f), "boot");
+	expect_fallback(f, fx_load(f), "crash_on_boot");
 }
 END_TEST
 
@@ -252,7 +252,7 @@ START_TEST(unconfirmed_trials_run_out)
 		ck_assert_int_eq(m->attempts_left, i - 1);
 	}
 	sim_meta_free(m);
-	expect_fallback(f, fx_load(f), "boot");
+	expect_fallback(f, fx_load(f), "crash_on_boot");
 }
 END_TEST
 
@@ -292,7 +292,7 @@ START_TEST(unsigned_pending_refused)
 	free(rel);
 	sign_key_free(other);
 	sim_meta_free(m);
-	expect_fallback(f, fx_load(f), "threshold");
+	expect_fallback(f, fx_load(f), "signature");
 }
 END_TEST
 

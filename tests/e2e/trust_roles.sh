@@ -110,7 +110,11 @@ sim_device d1
 sim_assign d1 "$EVIL"
 sim_run d1
 expect "the device refuses root 2 while walking the chain" "$(sim_history d1)" \
-	"failed:role_overlap"
+	"failed:signature"
+api GET /v1/devices/d1 "$ADMIN"
+expect "the report's detail names the typed reason" \
+	"$(jqb -r '[.history[] | select(.state == "failed")][0].detail' | cut -d: -f1)" \
+	role_overlap
 expect "it stays on its image" "$(sim_running d1)" "1.0.0 A"
 expect "and keeps trusting root 1" "$(sim_st d1 .root_version)" 1
 expect "nothing pending" "$(sim_st d1 .pending)" null
