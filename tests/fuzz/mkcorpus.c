@@ -129,7 +129,7 @@ make_assignment(const uint8_t *rel, size_t rel_len, size_t *len)
 
 	sign_sha256(rel, rel_len, h);
 	FZ_ASSERT(sign_assignment_create(fz.key[FZ_O1], "dev-1", h, "camp-1",
-	    "nonce-1", FZ_NOW + 3600, &out, len, err, sizeof(err)) ==
+	    "nonce-1", FZ_NOW, FZ_NOW + 3600, &out, len, err, sizeof(err)) ==
 	    SIGN_OK);
 	return out;
 }
