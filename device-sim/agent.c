@@ -110,6 +110,23 @@ close_step(struct sim_agent *a)
 	a->net = NULL;
 }
 
+/* The device's clock: the host's, moved by --clock-offset. */
+static int64_t
+device_now(const struct sim_agent *a)
+{
+	return util_now() + a->o->clock_offset;
+}
+
+/* The time expiry is judged at: the clock, or the time floor when the
+ * clock is behind it. */
+static int64_t
+trusted_now(const struct sim_agent *a)
+{
+	int64_t now = device_now(a);
+
+	return a->m->time_floor > now ? a->m->time_floor : now;
+}
+
 static const char *
 running_version(const struct sim_agent *a)
 {
@@ -295,6 +312,18 @@ refuse(struct sim_agent *a, const struct offer *of, const char *reason,
 	    of->release_sha256, reason, detail);
 }
 
+/* A refusal by a check of src/sign: reported under its class, the typed
+ * result first in the detail. */
+static void
+refuse_result(struct sim_agent *a, const struct offer *of,
+    enum sign_result r, const char *msg)
+{
+	char detail[SIM_DETAIL_MAX + 1];
+
+	sim_reason_detail(r, msg, detail);
+	refuse(a, of, sim_reason_class(r), detail);
+}
+
 /* Fetches roots N+1, N+2, ... until 404 and walks them from the stored
  * one; stores the newest. SIGN_ERR_IO when the server did not answer. */
 static enum sign_result
@@ -335,7 +364,7 @@ walk_roots(struct sim_agent *a, struct sign_root **out, char *err,
 		sim_http_clear(&h);
 	}
 	if (r == SIGN_OK)
-		r = sign_root_walk(trusted, docs, n, util_now(), out, err,
+		r = sign_root_walk(trusted, docs, n, trusted_now(a), out, err,
 		    errlen);
 	if (r == SIGN_OK && n > 0) {
 		a->m->root_version = (*out)->version;
@@ -418,6 +447,30 @@ artifact_url(const struct sim_agent *a, const char *u, char *out,
 	return -1;
 }
 
+/* The device token for an artifact URL: only for the server's own
+ * origin. A mirror elsewhere (a CDN behind public_url) serves signed bytes
+ * to anyone; whoever ran it must not get tokens that post reports. */
+static const char *
+artifact_token(const struct sim_agent *a, const char *url)
+{
+	if (sim_net_same_origin(a->o->server, url))
+		return a->token;
+	log_info("%s: %s is on another origin than the server: fetching it "
+	    "without the device token", a->device_id, url);
+	return NULL;
+}
+
+/* 1 for the reasons of a download given up (not a bad image): its
+ * progress is kept for a later resume, and the report goes out without a
+ * metadata store (after "flash", one may fail again). */
+static int
+given_up(const char *reason)
+{
+	return strcmp(reason, "download") == 0 ||
+	    strcmp(reason, "slow_retrieval") == 0 ||
+	    strcmp(reason, "flash") == 0;
+}
+
 /* A refusal after the download began. A bad image (length, hash) is
  * dropped and its report kept until sent; a download given up keeps its
  * progress for a later resume and is reported once. */
@@ -427,7 +480,7 @@ refuse_download(struct sim_agent *a, const struct offer *of, int slot,
 {
 	char err[256];
 
-	if (strcmp(reason, "download") == 0) {
+	if (given_up(reason)) {
 		refuse(a, of, reason, detail);
 		return;
 	}
@@ -449,8 +502,8 @@ install(struct sim_agent *a, const struct offer *of,
 {
 	struct sim_dl_target t = { a->f, a->m, 1 - a->m->active, rel,
 	    of->release, of->release_len, of->campaign };
-	struct sim_dl_net n = { a->net, url, a->token, a->o->limits,
-	    a->o->download_tries, a->o->backoff_max_ms };
+	struct sim_dl_net n = { a->net, url, artifact_token(a, url),
+	    a->o->limits, a->o->download_tries, a->o->backoff_max_ms };
 	struct sim_slot *s = &a->m->slot[t.slot];
 	const char *reason = "download";
 	char err[256] = "";
@@ -468,7 +521,7 @@ install(struct sim_agent *a, const struct offer *of,
 	if (r != SIGN_OK) {
 		/* A refusal is an answer; a download given up is not. */
 		refuse_download(a, of, t.slot, reason, err);
-		return strcmp(reason, "download") == 0 ? -1 : 0;
+		return given_up(reason) ? -1 : 0;
 	}
 	s->state = SIM_SLOT_PENDING;
 	s->written = s->length;
@@ -476,7 +529,9 @@ install(struct sim_agent *a, const struct offer *of,
 	sim_meta_set_report(a->m, SIM_REPORT_INSTALLED, of->campaign,
 	    of->release_sha256, NULL, NULL);
 	if (sim_meta_store(a->f, a->m, err, sizeof(err)) != 0) {
-		log_err("%s: %s", a->device_id, err);
+		/* Not pending on flash: the old image stays, the slot may
+		 * resume later. */
+		refuse(a, of, "flash", err);
 		return -1;
 	}
 	log_info("%s: installed %s in slot %c: rebooting", a->device_id,
@@ -485,13 +540,30 @@ install(struct sim_agent *a, const struct offer *of,
 	return boot_and_settle(a, 0);
 }
 
+/* Raises the time floor with the signing times an accepted offer proves;
+ * the next metadata store keeps it. */
+static void
+raise_floor(struct sim_agent *a, const struct sign_root *root,
+    const struct sign_release *rel, const struct offer *of)
+{
+	struct sign_assignment *asg = NULL;
+	int64_t floor = sign_time_floor_raise(a->m->time_floor, rel->created,
+	    root);
+
+	if (sign_assignment_verify_sig(root, of->assignment,
+	    of->assignment_len, SIGN_NO_EXPIRY, &asg, NULL, 0) == SIGN_OK)
+		floor = sign_time_floor_raise(floor, asg->created, root);
+	sign_assignment_free(asg);
+	a->m->time_floor = floor;
+}
+
 /* Verifies an offer (roots first) and installs it, or refuses it. */
 static int
 handle_offer(struct sim_agent *a, const struct sim_http *h,
     const char *nonce)
 {
 	struct sign_device_ctx ctx = { a->m->device_id, a->m->hw_class, nonce,
-	    a->m->committed_counter, running_version(a) };
+	    a->m->committed_counter, running_version(a), a->m->time_floor };
 	struct sign_release *rel = NULL;
 	struct sign_root *root = NULL;
 	char err[256] = "", url[URL_MAX];
@@ -500,24 +572,25 @@ handle_offer(struct sim_agent *a, const struct sim_http *h,
 	int rc = 0;
 
 	if (parse_offer(h, &of) != 0) {
-		refuse(a, &of, "format", "the offer is not {release, "
-		    "assignment, artifact_url, campaign}");
+		refuse_result(a, &of, SIGN_ERR_FORMAT, "the offer is not "
+		    "{release, assignment, artifact_url, campaign}");
 		goto out;
 	}
 	r = walk_roots(a, &root, err, sizeof(err));
 	if (r == SIGN_OK)
 		r = sign_check_update(root, of.release, of.release_len,
-		    of.assignment, of.assignment_len, &ctx, util_now(), &rel,
+		    of.assignment, of.assignment_len, &ctx, device_now(a), &rel,
 		    err, sizeof(err));
 	if (r == SIGN_ERR_IO) {
 		log_warn("%s: %s: trying later", a->device_id, err);
 		rc = -1;
 	} else if (r != SIGN_OK) {
-		refuse(a, &of, sign_result_name(r), err);
+		refuse_result(a, &of, r, err);
 	} else if (artifact_url(a, of.url, url, sizeof(url)) != 0) {
-		refuse(a, &of, "format", "artifact_url is neither absolute "
-		    "nor a path");
+		refuse_result(a, &of, SIGN_ERR_FORMAT, "artifact_url is "
+		    "neither absolute nor a path");
 	} else {
+		raise_floor(a, root, rel, &of);
 		rc = install(a, &of, rel, url);
 	}
 out:

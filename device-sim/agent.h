@@ -18,6 +18,7 @@ struct sim_agent_opts {
 	int download_tries;
 	int64_t backoff_max_ms;
 	struct sim_net_limits limits;
+	int64_t clock_offset;		/* seconds added to the host clock */
 };
 
 /* What a fleet tallies about one device. */

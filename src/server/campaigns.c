@@ -105,9 +105,12 @@ out:
 json_t *
 campaign_policy_to_json(const struct rollout_policy *p)
 {
-	return json_pack("{s:i,s:i,s:f,s:f,s:I,s:I,s:I,s:b,s:i}",
-	    "min_sample", p->min_sample, "max_failures", p->max_failures,
+	return json_pack("{s:i,s:f,s:f,s:f,s:f,s:b,s:f,s:I,s:I,s:I,s:b,s:i}",
+	    "min_sample", p->min_sample,
 	    "max_failure_pct", p->max_failure_pct,
+	    "bad_failure_pct", p->bad_failure_pct,
+	    "false_halt_pct", p->false_halt_pct, "miss_pct", p->miss_pct,
+	    "baseline", p->baseline,
 	    "min_healthy_pct", p->min_healthy_pct,
 	    "bake_time", (json_int_t)p->bake_time,
 	    "report_timeout", (json_int_t)p->report_timeout,
@@ -115,13 +118,18 @@ campaign_policy_to_json(const struct rollout_policy *p)
 	    "auto_advance", p->auto_advance, "max_attempts", p->max_attempts);
 }
 
+/* Retired policy fields: a request naming one is refused, saying why;
+ * campaigns stored before they retired still load (without them). */
+static const char *const retired_fields[] = { "max_failures", NULL };
+
 int
 campaign_policy_from_json(json_t *gate, struct rollout_policy *p, char *err,
     size_t errlen)
 {
-	static const char *const fields[] = { "min_sample", "max_failures",
-	    "max_failure_pct", "min_healthy_pct", "bake_time", "report_timeout",
-	    "absent_timeout", "auto_advance", "max_attempts", NULL };
+	static const char *const fields[] = { "min_sample", "max_failure_pct",
+	    "bad_failure_pct", "false_halt_pct", "miss_pct", "baseline",
+	    "min_healthy_pct", "bake_time", "report_timeout", "absent_timeout",
+	    "auto_advance", "max_attempts", NULL };
 	char e[200];
 	int64_t v;
 	int b;
@@ -130,6 +138,15 @@ campaign_policy_from_json(json_t *gate, struct rollout_policy *p, char *err,
 	rollout_policy_default(p);
 	if (gate == NULL || json_is_null(gate))
 		return 0;
+	for (size_t i = 0; retired_fields[i] != NULL; i++)
+		if (json_is_object(gate) &&
+		    json_object_get(gate, retired_fields[i]) != NULL) {
+			snprintf(err, errlen, "gate.%s: no longer used: the gate "
+			    "halts on a sequential test (false_halt_pct, "
+			    "bad_failure_pct; docs/rollouts.md)",
+			    retired_fields[i]);
+			return -1;
+		}
 	if (jv_only(gate, fields, e, sizeof(e)))
 		goto bad;
 #define INT_FIELD(name, lo, hi) \
@@ -139,24 +156,33 @@ campaign_policy_from_json(json_t *gate, struct rollout_policy *p, char *err,
 #define TIME_FIELD(name) \
 	if (jv_duration(gate, #name, 0, ROLLOUT_MAX_TIME, &p->name, e, \
 	    sizeof(e))) goto bad;
+#define PCT_FIELD(name, lo, hi) \
+	if (jv_num(gate, #name, lo, hi, &p->name, e, sizeof(e))) goto bad;
+#define BOOL_FIELD(name) \
+	b = p->name; \
+	if (jv_bool(gate, #name, &b, e, sizeof(e))) goto bad; \
+	p->name = b != 0;
 	INT_FIELD(min_sample, 1, 1000000)
-	INT_FIELD(max_failures, 1, 1000000)
 	INT_FIELD(max_attempts, 1, 100)
 	TIME_FIELD(bake_time)
 	TIME_FIELD(report_timeout)
 	TIME_FIELD(absent_timeout)
+	PCT_FIELD(max_failure_pct, 0.000001, 99.999999)
+	p->bad_failure_pct = rollout_policy_bad_default(p->max_failure_pct);
+	PCT_FIELD(bad_failure_pct, 0.000001, 99.999999)
+	PCT_FIELD(false_halt_pct, 0.000001, 50)
+	PCT_FIELD(miss_pct, 0.000001, 50)
+	PCT_FIELD(min_healthy_pct, 0, 100)
+	BOOL_FIELD(auto_advance)
+	BOOL_FIELD(baseline)
 #undef INT_FIELD
 #undef TIME_FIELD
-	if (jv_num(gate, "max_failure_pct", 0.000001, 100, &p->max_failure_pct,
-	    e, sizeof(e)) || jv_num(gate, "min_healthy_pct", 0, 100,
-	    &p->min_healthy_pct, e, sizeof(e)))
-		goto bad;
-	b = p->auto_advance;
-	if (jv_bool(gate, "auto_advance", &b, e, sizeof(e)))
-		goto bad;
-	p->auto_advance = b != 0;
+#undef PCT_FIELD
+#undef BOOL_FIELD
 	if (rollout_policy_validate(p, &bad) != 0) {
-		snprintf(err, errlen, "gate.%s: out of range", bad);
+		snprintf(err, errlen, "gate.%s: %s", bad,
+		    strcmp(bad, "bad_failure_pct") == 0 ?
+		    "must be above max_failure_pct" : "out of range");
 		return -1;
 	}
 	return 0;
@@ -165,15 +191,121 @@ bad:
 	return -1;
 }
 
+json_t *
+campaign_stages_to_json(const int *stages, int n)
+{
+	json_t *arr = json_array();
+
+	for (int i = 0; i < n; i++)
+		json_array_append_new(arr, json_integer(stages[i]));
+	return arr;
+}
+
+/* Reads "stages" into out (the default when absent); -1 with err. */
+static int
+stages_from_json(json_t *arr, int out[ROLLOUT_MAX_STAGES], int *n, char *err,
+    size_t errlen)
+{
+	const char *why = NULL;
+	json_t *v;
+	size_t i;
+
+	rollout_stages_default(out, n);
+	if (arr == NULL || json_is_null(arr))
+		return 0;
+	if (!json_is_array(arr) || json_array_size(arr) == 0 ||
+	    json_array_size(arr) > ROLLOUT_MAX_STAGES) {
+		snprintf(err, errlen, "stages: must be an array of 1 to %d "
+		    "percentages", ROLLOUT_MAX_STAGES);
+		return -1;
+	}
+	*n = 0;
+	json_array_foreach(arr, i, v) {
+		if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+		    json_integer_value(v) > 100) {
+			snprintf(err, errlen, "stages[%zu]: must be an integer "
+			    "percentage from 1 to 100", i);
+			return -1;
+		}
+		out[(*n)++] = (int)json_integer_value(v);
+	}
+	if (rollout_stages_validate(out, *n, &why) != 0) {
+		/* The rollout's reason may already name the field. */
+		if (why != NULL && strncmp(why, "stages ", 7) == 0)
+			why += 7;
+		snprintf(err, errlen, "stages: %s", why ? why :
+		    "must be strictly increasing and end at 100");
+		return -1;
+	}
+	return 0;
+}
+
+int
+campaign_spec_parse(json_t *body, struct campaign_spec *out, char *err,
+    size_t errlen)
+{
+	static const char *const fields[] = { "name", "release", "cohort",
+	    "stages", "gate", "supersede", NULL };
+
+	memset(out, 0, sizeof(*out));
+	if (jv_only(body, fields, err, errlen) ||
+	    jv_str(body, "name", 0, 1, 64, &out->name, err, errlen) ||
+	    jv_int(body, "release", 1, 1, INT64_MAX, &out->release_id, err,
+	    errlen) ||
+	    jv_ident(body, "cohort", 0, &out->cohort, err, errlen) ||
+	    jv_bool(body, "supersede", &out->supersede, err, errlen) ||
+	    campaign_policy_from_json(json_object_get(body, "gate"), &out->policy,
+	    err, errlen))
+		return -1;
+	return stages_from_json(json_object_get(body, "stages"), out->stages,
+	    &out->nstages, err, errlen);
+}
+
 int
 campaign_policy_parse(const char *text, struct rollout_policy *p)
 {
 	json_t *o = json_loads(text, 0, NULL);
 	char err[200];
-	int rc = campaign_policy_from_json(o, p, err, sizeof(err));
+	int rc;
 
+	/* A campaign stored with a retired field keeps going without it. */
+	for (size_t i = 0; json_is_object(o) && retired_fields[i] != NULL; i++)
+		json_object_del(o, retired_fields[i]);
+	rc = campaign_policy_from_json(o, p, err, sizeof(err));
 	json_decref(o);
 	return o == NULL ? -1 : rc;
+}
+
+void
+campaign_no_targets_why(const struct db_target_summary *t,
+    int64_t release_id, const char *release_fw, const char *cohort,
+    char *buf, size_t len)
+{
+	char scope[80], classes[4 * 66] = "";
+	int n;
+
+	snprintf(scope, sizeof(scope), cohort != NULL && cohort[0] ?
+	    "cohort %s" : "the fleet", cohort);
+	for (int i = 0; i < t->nhw; i++) {
+		n = (int)strlen(classes);
+		snprintf(classes + n, sizeof(classes) - (size_t)n, "%s%s",
+		    i ? ", " : "", t->hw[i]);
+	}
+	if (t->devices == 0)
+		n = snprintf(buf, len, "no device to update: %s has no devices",
+		    scope);
+	else if (t->fitting == 0)
+		n = snprintf(buf, len, "no device to update: release %lld (%s) "
+		    "lists hw class %s, but the %lld devices of %s are of hw "
+		    "class %s%s", (long long)release_id, release_fw, t->release_hw,
+		    (long long)t->devices, scope, classes,
+		    t->nhw == DB_SUMMARY_HW ? ", ..." : "");
+	else
+		n = snprintf(buf, len, "no device to update: the %lld devices of "
+		    "%s with hw class %s already run %s", (long long)t->fitting,
+		    scope, t->release_hw, release_fw);
+	if (n < 0 || (size_t)n >= len)
+		snprintf(buf, len, "no device to update");
 }
 
 /* ---- the live set ---- */
@@ -292,12 +424,20 @@ take_then(struct api_req *a, int rc)
 /* Decides for a member of campaign l; 1 when it replied or suspended. */
 static int
 offer_member(struct api_req *a, const struct live *l, uint32_t bucket,
-    const struct db_member *m, const char *fw, const char *nonce, int64_t now)
+    const struct db_member *m, const char *fw, const char *boot,
+    const char *nonce, int64_t now)
 {
 	enum rollout_device_state ds;
 	struct take *t;
 
 	if (rollout_device_state_parse(m->state, &ds) != 0)
+		return 0;
+	/* The version it declares may say it moved on or fell back; and a
+	 * device on a newer version would take our release for a rollback. */
+	if (reports_sighting_news(m, l->release_fw, fw, boot))
+		reports_sighting_submit(a->srv, a->who.device, l->id, fw, boot,
+		    now);
+	if (reports_is_newer(fw, l->release_fw))
 		return 0;
 	t = calloc(1, sizeof(*t));
 	if (t == NULL || offers_release(a->srv->offers, l->release_id,
@@ -309,12 +449,6 @@ offer_member(struct api_req *a, const struct live *l, uint32_t bucket,
 	    strcmp(t->rel.fw_version, fw) == 0 ||
 	    !rollout_should_offer(l->state, l->stages[l->stage], bucket, ds,
 	    m->attempts, &l->policy)) {
-		if (!t->rel.revoked && t->rel.expires > now &&
-		    strcmp(t->rel.fw_version, fw) != 0 &&
-		    (ds == ROLLOUT_DEV_INSTALLED || ds == ROLLOUT_DEV_CONFIRMED ||
-		    ds == ROLLOUT_DEV_HEALTHY))
-			reports_fallback_submit(a->srv, a->who.device, l->id, fw,
-			    now);
 		rel_snap_free(&t->rel);
 		free(t);
 		return 0;
@@ -337,8 +471,8 @@ offer_member(struct api_req *a, const struct live *l, uint32_t bucket,
 }
 
 int
-campaigns_offer(struct api_req *a, const char *fw, const char *nonce,
-    int64_t now)
+campaigns_offer(struct api_req *a, const char *fw, const char *boot,
+    const char *nonce, int64_t now)
 {
 	struct campaigns *c = a->srv->campaigns;
 	struct live l;
@@ -375,7 +509,8 @@ campaigns_offer(struct api_req *a, const char *fw, const char *nonce,
 			return 0;
 		switch (db_member_get(c->db, l.id, a->who.device, &m)) {
 		case DB_OK:
-			return offer_member(a, &l, bucket, &m, fw, nonce, now);
+			return offer_member(a, &l, bucket, &m, fw, boot, nonce,
+			    now);
 		case DB_NOTFOUND:
 			continue;	/* not targeted: an older campaign may be */
 		default:

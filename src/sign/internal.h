@@ -18,6 +18,11 @@
 /* Writes a message into err (when err is not NULL) and returns r. */
 enum sign_result sign_fail(enum sign_result r, char *err, size_t errlen,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+#if defined(__clang_analyzer__) && !defined(SIGN_FAIL_DEFINED_HERE)
+/* The analyser cannot see into result.c: without this it assumes a failure
+ * may come back as SIGN_OK and reports the unset outputs of every caller. */
+#define sign_fail(r, err, errlen, ...) ((void)(err), (void)(errlen), (r))
+#endif
 
 /* Copies the 32-byte seed of k into out; the caller wipes out. */
 void sign_key_seed(const struct sign_key *k, uint8_t out[SIGN_SEED_LEN]);
@@ -53,8 +58,9 @@ enum sign_result sign_json_hex(const json_t *obj, const char *key,
 json_t *sign_json_hex_new(const uint8_t *in, size_t n);
 json_t *sign_json_time_new(int64_t t);
 
-/* Signs signed_obj with each of keys[0..nkeys) (at least one). On SIGN_OK
- * *out is a malloc'd envelope the caller frees. */
+/* Signs signed_obj with each of keys[0..nkeys); with none, the envelope
+ * has no signatures yet. On SIGN_OK *out is a malloc'd envelope the
+ * caller frees. */
 enum sign_result sign_envelope_sign_all(const json_t *signed_obj,
     const struct sign_key *const *keys, size_t nkeys, uint8_t **out,
     size_t *len, char *err, size_t errlen);

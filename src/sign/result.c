@@ -2,6 +2,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#define SIGN_FAIL_DEFINED_HERE	/* the function, not the analyser's macro */
 #include "sign/internal.h"
 #include "sign/result.h"
 
@@ -24,6 +25,7 @@ static const char *const names[SIGN_ERR_COUNT] = {
 	[SIGN_ERR_FREEZE] = "freeze",
 	[SIGN_ERR_RELEASE_MISMATCH] = "release_mismatch",
 	[SIGN_ERR_NOMEM] = "nomem",
+	[SIGN_ERR_ROLE_OVERLAP] = "role_overlap",
 };
 
 const char *

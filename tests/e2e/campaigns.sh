@@ -1,7 +1,8 @@
 #!/bin/bash
 # Staged campaigns against the real daemon, with scripted devices: a good
 # release completes, a bad one halts in stage 1, pause holds new offers, a
-# silent fallback is a failure, and kill -9 loses nothing.
+# silent fallback (old version from a later boot) is a failure, and
+# kill -9 loses nothing.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../fleet_lib.sh"
 
@@ -23,6 +24,17 @@ expect_status "create a campaign (draft)" 201
 C1=$(jqb .id)
 expect "new campaign is a draft" "$(jqb .state)" draft
 expect "default stages" "$(jqb -c .stages)" "[1,10,50,100]"
+check_jq "the gate's test fields default" '.gate | .max_failure_pct == 5 and .bad_failure_pct == 10 and .false_halt_pct == 1 and .miss_pct == 5 and .baseline == true and (has("max_failures") | not)'
+api POST /v1/campaigns "$ADMIN" -d "{\"release\":$GOOD_REL,\"gate\":{\"max_failures\":1}}"
+expect_status "a retired gate field is 422" 422
+check "... saying it is no longer used" grep -q "gate.max_failures: no longer used" <<<"$(jqb .error.message)"
+api POST /v1/campaigns "$ADMIN" -d "{\"release\":$GOOD_REL,\"gate\":{\"max_failure_pct\":8,\"bad_failure_pct\":8}}"
+expect_status "a bad rate not above the allowed one is 422" 422
+check "... naming it" grep -q "gate.bad_failure_pct: must be above max_failure_pct" <<<"$(jqb .error.message)"
+api POST /v1/campaigns "$ADMIN" -d "{\"release\":$GOOD_REL,\"gate\":{\"max_failure_pct\":2,\"false_halt_pct\":0.5,\"baseline\":false}}"
+expect_status "the test's fields are accepted" 201
+check_jq "... and the bad rate follows the allowed one" '.gate | .bad_failure_pct == 4 and .false_halt_pct == 0.5 and .baseline == false'
+api POST "/v1/campaigns/$(jqb .id)/abort" "$ADMIN"
 api GET "/v1/campaigns/$C1/plan" "$ADMIN"
 expect "plan covers the whole fleet" "$(jqb '.stages[-1].devices')" 300
 check_jq "plan stages nest" '[.stages[].devices] | . == (sort)'
@@ -53,9 +65,10 @@ echo "# $SECONDS s"
 # ---- a bad release halts in stage 1; nobody outside it is offered ----
 make_release 3.0.0 3 board-b || fail "release 3.0.0"
 provision 400 bad board-b 1.0.0 || fail "provision 400"
-# max_failures 1: with a random salt, stage 1 of 400 devices may hold only
-# a couple of them; one failure at 100% must be enough to stop.
-api POST /v1/campaigns "$ADMIN" -d "{\"release\":$REL_ID,\"gate\":{\"bake_time\":1,\"min_sample\":2,\"max_failures\":1}}"
+# With a random salt, stage 1 of 400 devices may hold only a couple of
+# them: once they have all failed there is nothing left to wait for and a
+# stage smaller than min_sample must be all healthy, so it halts.
+api POST /v1/campaigns "$ADMIN" -d "{\"release\":$REL_ID,\"gate\":{\"bake_time\":1,\"min_sample\":2}}"
 C2=$(jqb .id)
 api POST "/v1/campaigns/$C2/start" "$ADMIN"
 for round in $(seq 1 5); do
@@ -65,7 +78,7 @@ for round in $(seq 1 5); do
 done
 api GET "/v1/campaigns/$C2" "$ADMIN"
 expect "bad release halts" "$(jqb .state)" halted
-expect "it halts in stage 1" "$(jqb .stage.index)" 0
+expect "it halts in stage 1" "$(jqb .stage.number)" 1
 check "the halt says why" grep -q "failed" <<<"$(jqb .verdict.reason)"
 device_round bad bad
 expect "a halted campaign offers nothing more" "$OFFERS" 0
@@ -114,19 +127,21 @@ expect "pause and resume are audited with the token's name" \
 	"$(jqb '[.events[] | select(.kind == "paused" or .kind == "resumed") | .actor] | join(",")')" "admin,admin"
 
 echo "# $SECONDS s"
-# ---- a device silently back on its old version is a failure ----
+# ---- a device silently back on its old version from a later boot ----
 make_release 5.0.0 5 board-d || fail "release 5.0.0"
 provision 50 silent board-d 1.0.0 || fail "provision 50"
 api POST /v1/campaigns "$ADMIN" -d "{\"release\":$REL_ID,\"stages\":[100],\"gate\":{\"bake_time\":1}}"
 C4=$(jqb .id)
 api POST "/v1/campaigns/$C4/start" "$ADMIN"
+export BOOT_IDS=1
 device_round silent silent
 sleep 0.5
 device_round silent silent
+unset BOOT_IDS
 sleep 1
 read -r first_id _ <"$TMP/tokens-silent"
 api GET "/v1/devices/$first_id" "$ADMIN"
-expect "polling on the old version after installing is a rollback" \
+expect "polling on the old version from a boot after installing is a rollback" \
 	"$(jqb ".campaigns[] | select(.campaign == $C4) | \"\(.state) \(.reason)\"")" "rolled_back fallback"
 wait_campaign "$C4" '.state == "halted"' 5
 expect "silent fallbacks halt the campaign" "$(jqb .state)" halted
@@ -140,14 +155,14 @@ C5=$(jqb .id)
 api POST "/v1/campaigns/$C5/start" "$ADMIN"
 device_round crash good
 api GET "/v1/campaigns/$C5" "$ADMIN"
-before=$(jqb -c '[.state, .stage.index, .counts]')
+before=$(jqb -c '[.state, .stage.number, .counts]')
 api GET "/v1/campaigns/$C5/plan" "$ADMIN"
 plan_before=$(jqb -c .stages)
 last_id=$(tail -1 "$TMP/offered-crash")
 stop_otad KILL
 start_otad -c "$TMP/otad.conf" || fail "otad restarts after kill -9"
 api GET "/v1/campaigns/$C5" "$ADMIN"
-expect "after kill -9: same state, stage and counts" "$(jqb -c '[.state, .stage.index, .counts]')" "$before"
+expect "after kill -9: same state, stage and counts" "$(jqb -c '[.state, .stage.number, .counts]')" "$before"
 api GET "/v1/campaigns/$C5/plan" "$ADMIN"
 expect "after kill -9: same membership" "$(jqb -c .stages)" "$plan_before"
 api GET "/v1/devices/$last_id" "$ADMIN"
@@ -164,7 +179,10 @@ make_release 7.0.0 7 board-f || fail "release 7.0.0"
 provision 20 late board-f 1.0.0 || fail "provision 20"
 head -10 "$TMP/tokens-late" >"$TMP/tokens-late1"
 tail -10 "$TMP/tokens-late" >"$TMP/tokens-late2"
-api POST /v1/campaigns "$ADMIN" -d "{\"release\":$REL_ID,\"stages\":[100],\"gate\":{\"bake_time\":1,\"min_sample\":2}}"
+# The ten that came are a credible pass only against a coarse bad rate
+# (10 x ln(0.5/0.95) = -6.4 <= ln 0.05); the ten that never poll do not
+# hold the stage, as pending devices are no evidence.
+api POST /v1/campaigns "$ADMIN" -d "{\"release\":$REL_ID,\"stages\":[100],\"gate\":{\"bake_time\":1,\"min_sample\":2,\"bad_failure_pct\":50}}"
 C6=$(jqb .id)
 api POST "/v1/campaigns/$C6/start" "$ADMIN"
 device_round late1 good

@@ -59,7 +59,7 @@ capture r4 replayreplay01 "$W/r4.offer"
 check "the captured answer is an offer" test "$(jq -r ".assignment | type" "$W/r4.offer")" = object
 sim_proxy --update-body "$W/r4.offer"
 sim_run_via "$PURL" r4
-refused r4 "failed:nonce" "replayed assignment"
+refused r4 "failed:signature" "replayed assignment"
 
 # An assignment made for another device.
 sim_device r5
@@ -69,7 +69,7 @@ sim_assign r6 "$GOOD"
 capture r6 otherdevice01 "$W/r6.offer"
 sim_proxy --update-body "$W/r6.offer"
 sim_run_via "$PURL" r5
-refused r5 "failed:device" "assignment for another device"
+refused r5 "failed:signature" "assignment for another device"
 
 # An expired assignment (assignment_ttl is 10 s here).
 sim_device r7
