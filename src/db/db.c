@@ -536,10 +536,10 @@ db_refuse(struct db *db, int on, int timeout_ms)
 	return rc;
 }
 
-enum db_health
-db_health(struct db *db, int stall_s, char *cause, size_t len)
+enum db_writer_state
+db_writer_health(struct db *db, int stall_s, char *cause, size_t len)
 {
-	enum db_health rc = DB_HEALTHY;
+	enum db_writer_state rc = DB_HEALTHY;
 	int64_t idle;
 
 	pthread_mutex_lock(&db->mu);

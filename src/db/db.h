@@ -70,9 +70,9 @@ int db_refuse(struct db *db, int on, int timeout_ms);
  * cannot commit: disk I/O error", "the database writer has made no
  * progress for 30 s"). While failing, the writer tries a small write
  * every second to notice the store's recovery. */
-enum db_health { DB_HEALTHY, DB_FAILING, DB_STALLED };
-enum db_health db_health(struct db *db, int stall_s, char *cause,
-    size_t len);
+enum db_writer_state { DB_HEALTHY, DB_FAILING, DB_STALLED };
+enum db_writer_state db_writer_health(struct db *db, int stall_s,
+    char *cause, size_t len);
 /* Writer statistics for /metrics. */
 struct db_stats {
 	uint64_t commits, jobs, commit_us_total;

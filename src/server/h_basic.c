@@ -14,8 +14,8 @@ h_healthz(struct api_req *a)
 {
 	struct db_stats st;
 	char cause[256];
-	enum db_health h = db_health(a->srv->db, a->srv->cfg.writer_stall_timeout,
-	    cause, sizeof(cause));
+	enum db_writer_state h = db_writer_health(a->srv->db,
+	    a->srv->cfg.writer_stall_timeout, cause, sizeof(cause));
 
 	db_stats(a->srv->db, &st);
 	if (h != DB_HEALTHY) {

@@ -315,11 +315,11 @@ drain(struct srv *s)
  * per change, and the watchdog hears from us only while the writer
  * makes progress (a stuck writer gets the daemon restarted). */
 static void
-watch(struct srv *s, uint64_t wd, enum db_health *last)
+watch(struct srv *s, uint64_t wd, enum db_writer_state *last)
 {
 	char cause[256];
-	enum db_health h = db_health(s->db, s->cfg.writer_stall_timeout, cause,
-	    sizeof(cause));
+	enum db_writer_state h = db_writer_health(s->db,
+	    s->cfg.writer_stall_timeout, cause, sizeof(cause));
 
 	if (h != *last) {
 		if (h == DB_HEALTHY)
@@ -359,7 +359,7 @@ serve(struct srv *s)
 	struct http_opts o;
 	sigset_t set;
 	char err[512], status[128];
-	enum db_health health = DB_HEALTHY;
+	enum db_writer_state health = DB_HEALTHY;
 	uint64_t wd;
 	int sig;
 

@@ -47,9 +47,11 @@ stored() {
 		| grep "^$1" | sort >"$TMP/stored"
 }
 
+# The reports are failures: each one is kept in the history (a repeated
+# progress report is not), so each acknowledged one can be found.
 for round in 1 2 3 4 5; do
 	awk -v r="$round" -v sha="$REL_SHA_OFFER" '{
-		printf "r%d-%s %s {\"campaign\":\"direct\",\"release\":\"%s\",\"state\":\"downloading\",\"detail\":\"@@\"}\n",
+		printf "r%d-%s %s {\"campaign\":\"direct\",\"release\":\"%s\",\"state\":\"failed\",\"reason\":\"download\",\"detail\":\"@@\"}\n",
 		    r, $1, $2, sha }' "$TMP/tokens-d" >"$TMP/load"
 	# httpc sends SIGTERM itself once 3,000 reports are answered.
 	"$TMP/httpc" load "${URL##*:}" 1000 $PER_ROUND /v1/device/status \

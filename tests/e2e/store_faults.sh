@@ -44,7 +44,7 @@ read -r DID DTOK <"$TMP/tokens-d"
 
 # report N: one status report of device d0000 with detail N; sets STATUS.
 report() {
-	api POST /v1/device/status "$DTOK" -d "{\"campaign\":\"direct\",\"release\":\"$REL_SHA_OFFER\",\"state\":\"downloading\",\"detail\":\"$1\"}"
+	api POST /v1/device/status "$DTOK" -d "{\"campaign\":\"direct\",\"release\":\"$REL_SHA_OFFER\",\"state\":\"failed\",\"reason\":\"download\",\"detail\":\"$1\"}"
 }
 # health: sets STATUS and BODY from /healthz.
 health() { api GET /healthz "" --max-time 5; }
@@ -97,7 +97,7 @@ check "both changes are logged" wait_grep 'healthy again' "$OTAD_LOG"
 dd if=/dev/zero of="$DISK/fill" bs=1M 2>/dev/null
 sync
 awk -v sha="$REL_SHA_OFFER" '{
-	printf "full-%s %s {\"campaign\":\"direct\",\"release\":\"%s\",\"state\":\"downloading\",\"detail\":\"@@ %s\"}\n",
+	printf "full-%s %s {\"campaign\":\"direct\",\"release\":\"%s\",\"state\":\"failed\",\"reason\":\"download\",\"detail\":\"@@ %s\"}\n",
 	    $1, $2, sha, sprintf("%0200d", 0) }' "$TMP/tokens-d" >"$TMP/load"
 before=$(grep -c 'sqlite:' "$OTAD_LOG")
 "$TMP/httpc" load "${URL##*:}" 50 20 /v1/device/status "$TMP/load" >"$TMP/acks"
@@ -146,7 +146,7 @@ for i in $(seq 1 100); do
 	sleep 0.05
 done
 head -50 "$TMP/tokens-d" | tail -49 | awk -v sha="$REL_SHA_OFFER" '{
-	printf "queued-%s %s {\"campaign\":\"direct\",\"release\":\"%s\",\"state\":\"downloading\",\"detail\":\"@@\"}\n",
+	printf "queued-%s %s {\"campaign\":\"direct\",\"release\":\"%s\",\"state\":\"failed\",\"reason\":\"download\",\"detail\":\"@@\"}\n",
 	    $1, $2, sha }' >"$TMP/load"
 "$TMP/httpc" load "${URL##*:}" 49 1 /v1/device/status "$TMP/load" >"$TMP/acks" &
 LOAD=$!

@@ -25,7 +25,7 @@ poller(void *arg)
 	snprintf(a.who.device_id, sizeof(a.who.device_id), "dev-%d", (int)n);
 	for (int i = 0; i < POLLS; i++) {
 		/* Every poll sees a new second: the cache reloads often. */
-		ck_assert_int_eq(campaigns_offer(&a, "1.0.0", "nonce-0001",
+		ck_assert_int_eq(campaigns_offer(&a, "1.0.0", NULL, "nonce-0001",
 		    1000000 + i * 10), 0);
 	}
 	return NULL;
