@@ -3,6 +3,7 @@
 #   make                 bin/otad bin/otactl bin/otasim
 #   make check           every test (unit suites, then end-to-end)
 #   make SANITIZE=1 check  the same under ASan + UBSan (build/san/)
+#   make TSAN=1 check    the same under ThreadSanitizer (build/tsan/)
 #   make fuzz            libFuzzer harnesses (clang, build/fuzz/), each run
 #                        FUZZ_TIME seconds (default 30; 0 only builds)
 #   make run             the daemon in the foreground: 127.0.0.1:8080, ./var
@@ -14,11 +15,18 @@
 PREFIX   ?= /usr/local
 DESTDIR  ?=
 SANITIZE ?= 0
+TSAN     ?= 0
 
 PKGS      := libmicrohttpd sqlite3 libsodium jansson libcurl inih libsystemd
 TEST_PKGS := check
 
-ifeq ($(SANITIZE),1)
+ifeq ($(TSAN),1)
+BUILD    := build/tsan
+BIN      := build/tsan/bin
+OPT      := -O1 -g -fno-omit-frame-pointer
+SAN      := -fsanitize=thread
+FORTIFY  :=
+else ifeq ($(SANITIZE),1)
 BUILD    := build/san
 BIN      := build/san/bin
 OPT      := -O1 -g -fno-omit-frame-pointer

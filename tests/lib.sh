@@ -96,15 +96,15 @@ api() {
 	BODY=$(cat "$TMP/body")
 }
 
-# finish: the script's exit status. Under SANITIZE=1 a sanitizer report in
-# any daemon log of this script is a failure too.
+# finish: the script's exit status. Under SANITIZE=1 or TSAN=1 a
+# sanitizer report in any daemon log of this script is a failure too.
 finish() {
 	local logs
-	logs=$(grep -l -E "ERROR: (Address|Leak)Sanitizer|runtime error:" \
+	logs=$(grep -l -E "ERROR: (Address|Leak)Sanitizer|runtime error:|WARNING: ThreadSanitizer" \
 		"$TMP"/otad.*.log 2>/dev/null)
 	if [ -n "$logs" ]; then
-		fail "no sanitizer reports in otad's logs" "$(grep -h -A5 -E \
-			"Sanitizer|runtime error" $logs | head -20)"
+		fail "no sanitizer reports in otad's logs" "$(grep -h -A12 -E \
+			"Sanitizer|runtime error" $logs | head -40)"
 	fi
 	[ "$T_FAILS" -eq 0 ]
 	exit $?

@@ -10,6 +10,7 @@
 
 #include "db/internal.h"
 #include "db/migrations.h"
+#include "util/util.h"
 
 #define BATCH_MAX 1024
 #define TICKS_MAX 8
@@ -40,9 +41,19 @@ struct db {
 	struct job *head, *tail;
 	uint64_t depth;
 	int stopping;
+	int refusing;		/* db_refuse: jobs fail instead of queueing */
+	int busy;		/* the writer holds a batch */
+	pthread_cond_t idle_cv;	/* signalled when busy drops */
 	struct tick ticks[TICKS_MAX];
 	int nticks;
 	struct db_stats st;
+	/* Health, under mu: the writer's last sign of life, and whether the
+	 * last write it tried failed to commit (and why). */
+	int64_t beat_ms;
+	int failing;
+	int64_t probe_due_ms;
+	char last_error[200];
+	int user_version;	/* rewritten by the probe */
 
 	pthread_mutex_t pool_mu;
 	pthread_cond_t pool_cv;
@@ -141,6 +152,23 @@ migrate(struct db *db, char *err, size_t errlen)
 	return 0;
 }
 
+static int
+read_user_version(struct db *db, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(db->wr->h, "PRAGMA user_version", -1, &st,
+	    NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", db->path, sqlite3_errmsg(db->wr->h));
+		return -1;
+	}
+	rc = sqlite3_step(st);
+	db->user_version = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
 /* ---- reader pool ---- */
 
 struct db_conn *
@@ -179,14 +207,40 @@ db_tx_after(struct db_tx *tx, void (*fn)(void *), void *arg)
 	return 0;
 }
 
+/* The first failure of the store itself (not of a job's own checks) in
+ * a batch: a read-only or full disk, an I/O error, a lock never granted. */
+struct batch_err {
+	int set;
+	char msg[200];
+};
+
+static void
+note_store_error(struct db_conn *c, struct batch_err *be)
+{
+	int e = sqlite3_extended_errcode(c->h) & 0xff;
+
+	if (be->set || !(e == SQLITE_READONLY || e == SQLITE_IOERR ||
+	    e == SQLITE_FULL || e == SQLITE_CANTOPEN || e == SQLITE_CORRUPT ||
+	    e == SQLITE_NOTADB || e == SQLITE_BUSY || e == SQLITE_LOCKED ||
+	    e == SQLITE_PERM || e == SQLITE_NOMEM || e == SQLITE_PROTOCOL))
+		return;
+	be->set = 1;
+	snprintf(be->msg, sizeof(be->msg), "%s", sqlite3_errmsg(c->h));
+}
+
 static int
-run_job(struct db_tx *tx, db_write_fn fn, void *arg)
+run_job(struct db_tx *tx, db_write_fn fn, void *arg, struct batch_err *be)
 {
 	int rc, nafter = tx->nafter;
 
-	if (db_exec(tx->c, "SAVEPOINT job") != DB_OK)
+	if (db_exec(tx->c, "SAVEPOINT job") != DB_OK) {
+		note_store_error(tx->c, be);
 		return DB_ERR;
+	}
 	rc = fn(tx, arg);
+	/* Read before the rollback below overwrites the connection's error. */
+	if (rc == DB_ERR)
+		note_store_error(tx->c, be);
 	db_conn_settle(tx->c);
 	if (rc != DB_OK) {
 		db_exec(tx->c, "ROLLBACK TO job");
@@ -196,31 +250,71 @@ run_job(struct db_tx *tx, db_write_fn fn, void *arg)
 	return rc;
 }
 
+/* Records how a batch (or a probe) went: a store failure makes the store
+ * unhealthy; only a commit that changed rows makes it healthy again, as
+ * an empty one commits even on a read-only disk. Under db->mu. */
+static void
+note_outcome(struct db *db, int ok, const struct batch_err *be, int wrote)
+{
+	db->beat_ms = now_ms();
+	if (!ok || be->set) {
+		db->failing = 1;
+		snprintf(db->last_error, sizeof(db->last_error), "%s", be->set ?
+		    be->msg : "commit failed");
+		db->probe_due_ms = db->beat_ms + 1000;
+	} else if (wrote) {
+		db->failing = 0;
+	}
+}
+
+static int
+begin_or_commit(struct db_conn *c, const char *sql, struct batch_err *be)
+{
+	if (db_exec(c, sql) == DB_OK)
+		return 1;
+	note_store_error(c, be);
+	if (!be->set) {
+		be->set = 1;
+		snprintf(be->msg, sizeof(be->msg), "%s", sqlite3_errmsg(c->h));
+	}
+	return 0;
+}
+
+/* A failed COMMIT may have rolled back already (a full disk does). */
+static void
+rollback(struct db_conn *c)
+{
+	if (!sqlite3_get_autocommit(c->h))
+		db_exec(c, "ROLLBACK");
+}
+
 static void
 run_batch(struct db *db, struct job *jobs, struct tick **due, int ndue)
 {
 	struct db_tx tx = { .c = db->wr, .db = db };
-	int64_t t0 = now_ms();
+	struct batch_err be = { 0 };
+	int64_t t0 = now_ms(), changes = sqlite3_total_changes64(db->wr->h);
 	uint64_t n = 0;
 	int ok;
 	struct job *j, *next;
 
-	ok = db_exec(db->wr, "BEGIN IMMEDIATE") == DB_OK;
+	ok = begin_or_commit(db->wr, "BEGIN IMMEDIATE", &be);
 	for (j = jobs; j != NULL; j = j->next, n++)
-		j->rc = ok ? run_job(&tx, j->fn, j->arg) : DB_ERR;
+		j->rc = ok ? run_job(&tx, j->fn, j->arg, &be) : DB_ERR;
 	for (int i = 0; i < ndue && ok; i++)
-		run_job(&tx, due[i]->fn, due[i]->arg);
-	if (ok && db_exec(db->wr, "COMMIT") != DB_OK) {
-		db_exec(db->wr, "ROLLBACK");
+		run_job(&tx, due[i]->fn, due[i]->arg, &be);
+	if (ok && !begin_or_commit(db->wr, "COMMIT", &be)) {
+		rollback(db->wr);
 		ok = 0;
 	}
 	for (int i = 0; ok && i < tx.nafter; i++)
 		tx.after[i].fn(tx.after[i].arg);
 	pthread_mutex_lock(&db->mu);
-	db->st.commits++;
+	db->st.commits += ok;
 	db->st.jobs += n;
-	db->st.commit_failures += !ok;
+	db->st.commit_failures += !ok || be.set;
 	db->st.commit_us_total += (uint64_t)(now_ms() - t0) * 1000;
+	note_outcome(db, ok, &be, sqlite3_total_changes64(db->wr->h) > changes);
 	pthread_mutex_unlock(&db->mu);
 	for (j = jobs; j != NULL; j = next) {
 		next = j->next;
@@ -228,6 +322,41 @@ run_batch(struct db *db, struct job *jobs, struct tick **due, int ndue)
 			j->done(j->done_arg, ok ? j->rc : DB_ERR);
 		free(j);
 	}
+}
+
+/* While the store is failing and nothing else is to be written: one small
+ * real write (the header's user_version, which nothing reads) to learn
+ * when it can commit again. */
+static void
+run_probe(struct db *db)
+{
+	struct batch_err be = { 0 };
+	char sql[64];
+	int ok;
+
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", db->user_version);
+	ok = begin_or_commit(db->wr, "BEGIN IMMEDIATE", &be);
+	if (ok && (!begin_or_commit(db->wr, sql, &be) ||
+	    !begin_or_commit(db->wr, "COMMIT", &be))) {
+		rollback(db->wr);
+		ok = 0;
+	}
+	pthread_mutex_lock(&db->mu);
+	note_outcome(db, ok, &be, 1);
+	pthread_mutex_unlock(&db->mu);
+}
+
+/* When the writer must wake at the latest: the next tick, or in a second.
+ * Called with db->mu held. */
+static int64_t
+next_wake(const struct db *db, int64_t t)
+{
+	int64_t wake = t + 1000;
+
+	for (int i = 0; i < db->nticks; i++)
+		if (db->ticks[i].due_ms < wake)
+			wake = db->ticks[i].due_ms;
+	return wake;
 }
 
 static void *
@@ -238,22 +367,21 @@ writer_main(void *p)
 	for (;;) {
 		struct tick *due[TICKS_MAX];
 		struct job *jobs, *last;
-		int ndue = 0, n = 0;
-		int64_t t = now_ms(), wake = t + 1000;
+		int ndue = 0, n = 0, probe, busy;
+		int64_t t = now_ms(), wake;
 
 		pthread_mutex_lock(&db->mu);
-		for (int i = 0; i < db->nticks; i++)
-			if (db->ticks[i].due_ms < wake)
-				wake = db->ticks[i].due_ms;
-		while (db->head == NULL && !db->stopping && t < wake) {
+		/* The wake-up time is worked out again after every signal: a
+		 * tick registered while we slept may be due sooner. */
+		while (db->head == NULL && !db->stopping &&
+		    t < (wake = next_wake(db, t))) {
 			struct timespec ts;
-			clock_gettime(CLOCK_REALTIME, &ts);
-			int64_t ns = ts.tv_nsec + (wake - t) * 1000000;
-			ts.tv_sec += ns / 1000000000;
-			ts.tv_nsec = ns % 1000000000;
+			db->beat_ms = t;
+			util_deadline(&ts, wake - t);
 			pthread_cond_timedwait(&db->cv, &db->mu, &ts);
 			t = now_ms();
 		}
+		db->beat_ms = t;
 		if (db->head == NULL && db->stopping) {
 			pthread_mutex_unlock(&db->mu);
 			break;
@@ -270,14 +398,27 @@ writer_main(void *p)
 			db->depth -= (uint64_t)n;
 		}
 		for (int i = 0; i < db->nticks; i++) {
-			if (db->ticks[i].due_ms <= t && !db->stopping) {
+			if (db->ticks[i].due_ms <= t && !db->stopping &&
+			    !db->refusing) {
 				due[ndue++] = &db->ticks[i];
 				db->ticks[i].due_ms = t + db->ticks[i].interval_ms;
 			}
 		}
+		busy = jobs != NULL || ndue > 0;
+		db->busy = busy;
 		pthread_mutex_unlock(&db->mu);
-		if (jobs != NULL || ndue > 0)
+		if (busy)
 			run_batch(db, jobs, due, ndue);
+		pthread_mutex_lock(&db->mu);
+		probe = db->failing && now_ms() >= db->probe_due_ms &&
+		    !db->refusing;
+		pthread_mutex_unlock(&db->mu);
+		if (probe)
+			run_probe(db);
+		pthread_mutex_lock(&db->mu);
+		db->busy = 0;
+		pthread_cond_broadcast(&db->idle_cv);
+		pthread_mutex_unlock(&db->mu);
 	}
 	return NULL;
 }
@@ -295,7 +436,7 @@ db_submit(struct db *db, db_write_fn fn, void *arg, db_done_fn done,
 	j->done = done;
 	j->done_arg = done_arg;
 	pthread_mutex_lock(&db->mu);
-	if (db->stopping) {
+	if (db->stopping || db->refusing) {
 		pthread_mutex_unlock(&db->mu);
 		free(j);
 		return -1;
@@ -362,6 +503,59 @@ db_every(struct db *db, int interval_ms, db_write_fn fn, void *arg)
 	return rc;
 }
 
+int
+db_refuse(struct db *db, int on, int timeout_ms)
+{
+	struct job *jobs, *next;
+	struct timespec ts;
+	int rc = 0;
+
+	pthread_mutex_lock(&db->mu);
+	db->refusing = on;
+	if (!on) {
+		pthread_mutex_unlock(&db->mu);
+		return 0;
+	}
+	jobs = db->head;
+	db->head = db->tail = NULL;
+	db->depth = 0;
+	pthread_mutex_unlock(&db->mu);
+	for (; jobs != NULL; jobs = next) {
+		next = jobs->next;
+		if (jobs->done != NULL)
+			jobs->done(jobs->done_arg, DB_ERR);
+		free(jobs);
+	}
+	/* The batch in hand commits (or fails) and its callbacks run. */
+	util_deadline(&ts, timeout_ms);
+	pthread_mutex_lock(&db->mu);
+	while (db->busy && rc == 0)
+		rc = pthread_cond_timedwait(&db->idle_cv, &db->mu, &ts);
+	rc = db->busy ? -1 : 0;
+	pthread_mutex_unlock(&db->mu);
+	return rc;
+}
+
+enum db_writer_state
+db_writer_health(struct db *db, int stall_s, char *cause, size_t len)
+{
+	enum db_writer_state rc = DB_HEALTHY;
+	int64_t idle;
+
+	pthread_mutex_lock(&db->mu);
+	idle = now_ms() - db->beat_ms;
+	if (idle > (int64_t)stall_s * 1000) {
+		snprintf(cause, len, "the database writer has made no progress "
+		    "for %lld s", (long long)(idle / 1000));
+		rc = DB_STALLED;
+	} else if (db->failing) {
+		snprintf(cause, len, "the store cannot commit: %s", db->last_error);
+		rc = DB_FAILING;
+	}
+	pthread_mutex_unlock(&db->mu);
+	return rc;
+}
+
 void
 db_stats(struct db *db, struct db_stats *out)
 {
@@ -391,10 +585,13 @@ db_open(const char *path, int readers, char *err, size_t errlen)
 	}
 	pthread_mutex_init(&db->mu, NULL);
 	pthread_cond_init(&db->cv, NULL);
+	pthread_cond_init(&db->idle_cv, NULL);
+	db->beat_ms = now_ms();
 	pthread_mutex_init(&db->pool_mu, NULL);
 	pthread_cond_init(&db->pool_cv, NULL);
 	db->wr = db_conn_open(path, 0, err, errlen);
-	if (db->wr == NULL || migrate(db, err, errlen) != 0)
+	if (db->wr == NULL || migrate(db, err, errlen) != 0 ||
+	    read_user_version(db, err, errlen) != 0)
 		goto fail;
 	if (readers < 1)
 		readers = 1;
@@ -439,6 +636,7 @@ db_close(struct db *db)
 	db_conn_close(db->wr);
 	pthread_mutex_destroy(&db->mu);
 	pthread_cond_destroy(&db->cv);
+	pthread_cond_destroy(&db->idle_cv);
 	pthread_mutex_destroy(&db->pool_mu);
 	pthread_cond_destroy(&db->pool_cv);
 	free(db->path);

@@ -56,9 +56,27 @@ int db_write(struct db *db, db_write_fn fn, void *arg);
 /* Registers fn to run on the writer every interval_ms, inside a grouped
  * transaction like any job. Call before traffic starts. 0/-1. */
 int db_every(struct db *db, int interval_ms, db_write_fn fn, void *arg);
+/* Refuses every write from now on (on = 1): the jobs still queued fail
+ * with DB_ERR (their done callbacks run on the calling thread), and
+ * db_submit returns -1 (db_write DB_ERR) until db_refuse(db, 0, 0). Then
+ * waits up to timeout_ms for the batch being committed to finish, with
+ * its callbacks: 0, or -1 if it is still running (a stuck disk). For a
+ * shutdown that cannot wait longer: every write is committed or refused,
+ * none half-done. */
+int db_refuse(struct db *db, int on, int timeout_ms);
+/* How the store is: DB_HEALTHY while the writer is alive (some sign of
+ * life within stall_s seconds) and the last write it tried committed;
+ * else DB_FAILING or DB_STALLED with the cause in cause ("the store
+ * cannot commit: disk I/O error", "the database writer has made no
+ * progress for 30 s"). While failing, the writer tries a small write
+ * every second to notice the store's recovery. */
+enum db_writer_state { DB_HEALTHY, DB_FAILING, DB_STALLED };
+enum db_writer_state db_writer_health(struct db *db, int stall_s,
+    char *cause, size_t len);
 /* Writer statistics for /metrics. */
 struct db_stats {
-	uint64_t commits, jobs, commit_failures, commit_us_total;
+	uint64_t commits, jobs, commit_us_total;
+	uint64_t commit_failures;	/* batches the store failed */
 	uint64_t queue_depth;
 };
 void db_stats(struct db *db, struct db_stats *out);

@@ -3,6 +3,7 @@
  * looked up by index and compared again in constant time. */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "db/devices.h"
 #include "db/tokens.h"
@@ -37,6 +38,27 @@ auth_role_parse(const char *s)
 	if (strcmp(s, "viewer") == 0)
 		return ROLE_VIEWER;
 	return ROLE_NONE;
+}
+
+const char *
+auth_bearer(const char *h)
+{
+	static const char t68[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789-._~+/";
+	size_t n;
+
+	if (strncasecmp(h, "Bearer", 6) != 0 || h[6] != ' ')
+		return NULL;
+	h += 6;
+	while (*h == ' ')
+		h++;
+	/* token68 = 1*( ALPHA / DIGIT / "-._~+/" ) *"=" */
+	if ((n = strspn(h, t68)) == 0)
+		return NULL;
+	n += strspn(h + n, "=");
+	if (n > 128 || h[n] != '\0')
+		return NULL;
+	return h;
 }
 
 static int
@@ -117,12 +139,9 @@ api_auth(struct api_req *a, enum api_need need)
 	if (h == NULL)
 		return unauthorized(a, "missing_token", "this call needs "
 		    "\"Authorization: Bearer <token>\"");
-	if (strncmp(h, "Bearer ", 7) != 0)
+	if ((tok = auth_bearer(h)) == NULL)
 		return unauthorized(a, "invalid_token", "the Authorization "
 		    "header must be \"Bearer <token>\"");
-	tok = h + 7;
-	if (strlen(tok) > 128)
-		return unauthorized(a, "invalid_token", "unknown or revoked token");
 	sign_sha256(tok, strlen(tok), hash);
 	if (strncmp(tok, "dev_", 4) == 0)
 		return check_device(a, hash, need);

@@ -40,8 +40,9 @@ struct campaigns {
 	int nlive;
 	int64_t window;			/* completed_offer_window */
 	atomic_uint_fast64_t gen;	/* bumped by changes */
-	uint64_t loaded_gen;
-	int64_t loaded_at;
+	/* Read by every poll without the lock, written by the reloader. */
+	atomic_uint_fast64_t loaded_gen;
+	atomic_int_fast64_t loaded_at;
 	pthread_mutex_t reload_mu;
 };
 
@@ -357,7 +358,8 @@ maybe_reload(struct campaigns *c, int64_t now)
 	uint64_t gen = atomic_load(&c->gen);
 	struct load_ctx lc;
 
-	if (gen == c->loaded_gen && now - c->loaded_at < RELOAD_EVERY)
+	if (gen == atomic_load(&c->loaded_gen) &&
+	    now - atomic_load(&c->loaded_at) < RELOAD_EVERY)
 		return;
 	if (pthread_mutex_trylock(&c->reload_mu) != 0)
 		return;		/* another thread is at it */
@@ -369,8 +371,8 @@ maybe_reload(struct campaigns *c, int64_t now)
 		pthread_rwlock_wrlock(&c->lock);
 		memcpy(c->live, lc.out, (size_t)lc.n * sizeof(*lc.out));
 		c->nlive = lc.n;
-		c->loaded_gen = gen;
-		c->loaded_at = now;
+		atomic_store(&c->loaded_gen, gen);
+		atomic_store(&c->loaded_at, now);
 		pthread_rwlock_unlock(&c->lock);
 	}
 	free(lc.out);

@@ -19,8 +19,12 @@ cfg_defaults(struct cfg *c)
 	memcpy(c->data_dir, "./var", sizeof("./var"));
 	c->threads = 0;
 	c->max_connections = 10000;
+	c->max_connections_per_address = 1000;
 	c->connection_memory = 16 * 1024;
 	c->connection_timeout = 60;
+	c->header_timeout = 10;
+	c->min_body_rate = 1024;
+	c->body_rate_window = 10;
 	c->max_json_body = 1024 * 1024;
 	c->max_bulk_body = 64 * 1024 * 1024;
 	c->max_artifact_size = 8ULL << 30;
@@ -36,6 +40,7 @@ cfg_defaults(struct cfg *c)
 	c->health_samples_max = 100;
 	c->seen_flush_interval = 5;
 	c->shutdown_timeout = 30;
+	c->writer_stall_timeout = 20;
 }
 
 int
@@ -148,6 +153,14 @@ cfg_set(struct cfg *c, const char *k, const char *v, char *err, size_t errlen)
 	KEY("threads", set_int(v, 0, 256, &c->threads), "0..256 (0: one per core)")
 	KEY("max_connections", set_int(v, 1, 1000000, &c->max_connections),
 	    "1..1000000")
+	KEY("max_connections_per_address", set_int(v, 0, 1000000,
+	    &c->max_connections_per_address), "0..1000000 (0: no cap)")
+	KEY("header_timeout", set_secs(v, 1, 3600, &c->header_timeout),
+	    "a duration from 1s to 1h")
+	KEY("min_body_rate", set_size(v, 0, 1ULL << 30, &c->min_body_rate),
+	    "a size per second from 0 (no minimum) to 1G")
+	KEY("body_rate_window", set_secs(v, 1, 3600, &c->body_rate_window),
+	    "a duration from 1s to 1h")
 	KEY("connection_memory", set_size(v, 8192, 16 << 20,
 	    &c->connection_memory), "a size from 8K to 16M")
 	KEY("connection_timeout", set_secs(v, 1, 3600, &c->connection_timeout),
@@ -185,6 +198,8 @@ cfg_set(struct cfg *c, const char *k, const char *v, char *err, size_t errlen)
 	    &c->seen_flush_interval), "a duration from 1s to 10m")
 	KEY("shutdown_timeout", set_secs(v, 0, 3600, &c->shutdown_timeout),
 	    "a duration from 0s to 1h")
+	KEY("writer_stall_timeout", set_secs(v, 1, 3600,
+	    &c->writer_stall_timeout), "a duration from 1s to 1h")
 	KEY("online_key_passphrase_file", set_path(v,
 	    c->online_key_passphrase_file,
 	    sizeof(c->online_key_passphrase_file)), "a file path")

@@ -15,8 +15,12 @@ struct cfg {
 	char data_dir[CFG_PATH_MAX];
 	int threads;			/* 0: one per core */
 	int max_connections;
+	int max_connections_per_address;	/* 0: no cap */
 	uint64_t connection_memory;	/* bytes per connection */
 	int connection_timeout;		/* seconds idle */
+	int header_timeout;		/* seconds to send a request head */
+	uint64_t min_body_rate;		/* bytes/s of a request body; 0: none */
+	int body_rate_window;		/* seconds the rate is checked over */
 	uint64_t max_json_body;		/* most API calls */
 	uint64_t max_bulk_body;		/* POST /v1/devices arrays */
 	uint64_t max_artifact_size;
@@ -33,6 +37,7 @@ struct cfg {
 	int health_samples_max;		/* samples kept per device */
 	int seen_flush_interval;	/* seconds between last-seen flushes */
 	int shutdown_timeout;		/* seconds to let requests finish */
+	int writer_stall_timeout;	/* seconds without progress: unhealthy */
 	char online_key_passphrase_file[CFG_PATH_MAX];
 };
 

@@ -1,5 +1,6 @@
-/* Artifacts: streamed uploads (hashed on the fly, fsync + rename, then the
- * row) and downloads sent from the file descriptor with Range and ETag. */
+/* Artifacts: streamed uploads (written, hashed, fsynced and renamed into
+ * place by the I/O thread, then the row) and downloads sent from the file
+ * descriptor with Range and ETag. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include "db/artifacts.h"
+#include "server/fileio.h"
 #include "server/handlers.h"
 #include "server/metrics.h"
 #include "server/range.h"
@@ -17,15 +19,12 @@
 #include "util/log.h"
 #include "util/util.h"
 
-/* Start writeback every so often so the final fsync has little to do. */
-#define WRITEBACK_EVERY (64ULL << 20)
-
 struct upload {
-	int fd;
+	struct api_req *a;
+	struct fio_file *ff;	/* the bytes, written by the I/O thread */
 	int renamed;
+	uint64_t size;
 	char tmp[CFG_PATH_MAX + 32];
-	struct sign_sha256 *h;
-	uint64_t size, synced;
 	char sha[SIGN_SHA256_HEX];
 	struct db_artifact_put put;
 };
@@ -36,28 +35,40 @@ upload_cleanup(struct api_req *a, int ok)
 	struct upload *u = a->state;
 
 	(void)ok;
-	if (u->fd >= 0)
-		close(u->fd);
+	fio_close(u->ff);
 	/* Anything not renamed into artifacts/ was never acknowledged. */
 	if (!u->renamed && u->tmp[0] != '\0')
 		unlink(u->tmp);
-	sign_sha256_free(u->h);
 	free(u);
 }
 
-static int
-write_all(int fd, const uint8_t *p, size_t n)
+/* The I/O thread resumes the paused request. */
+static void
+upload_wake(void *arg)
 {
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
+	struct upload *u = arg;
+
+	http_resume(u->a->http);
+}
+
+static void
+upload_failed(struct api_req *a, int e)
+{
+	struct upload *u = a->state;
+
+	if (e == ECANCELED) {
+		api_err(a, 503, "shutting_down", "the server is stopping; nothing "
+		    "was stored; try again shortly");
+		return;
 	}
-	return 0;
+	log_limited(LOG_LVL_ERROR, 10, "artifact upload: writing %s: %s",
+	    u->tmp, strerror(e));
+	if (e == ENOSPC || e == EDQUOT)
+		api_err(a, 507, "insufficient_storage", "the server's disk is "
+		    "full; nothing was stored");
+	else
+		api_err(a, 500, "internal", "cannot store the upload; nothing was "
+		    "stored");
 }
 
 static int
@@ -65,47 +76,45 @@ upload_chunk(struct http_req *r, const uint8_t *p, size_t n, void *ctx)
 {
 	struct api_req *a = ctx;
 	struct upload *u = a->state;
+	int rc;
 
-	if (write_all(u->fd, p, n) != 0) {
-		int e = errno;
-		log_err("artifact upload: writing %s: %s", u->tmp, strerror(e));
-		if (e == ENOSPC || e == EDQUOT)
-			http_reply_error(r, 507, "insufficient_storage", "the "
-			    "server's disk is full; nothing was stored");
-		else
-			http_reply_error(r, 500, "internal", "cannot write the "
-			    "upload; nothing was stored");
+	(void)r;
+	if (p == NULL) {	/* paused: the I/O thread wakes us */
+		fio_wait(u->ff);
+		return 0;
+	}
+	rc = fio_write(u->ff, p, n);
+	if (rc < 0) {
+		upload_failed(a, fio_error(u->ff));
 		return -1;
 	}
-	sign_sha256_update(u->h, p, n);
 	u->size += n;
-	if (u->size - u->synced >= WRITEBACK_EVERY) {
-		sync_file_range(u->fd, (off64_t)u->synced,
-		    (off64_t)(u->size - u->synced), SYNC_FILE_RANGE_WRITE);
-		u->synced = u->size;
-	}
-	return 0;
+	return rc > 0 ? HTTP_CHUNK_WAIT : 0;
 }
 
 int
 artifacts_stream(struct api_req *a)
 {
 	struct upload *u = calloc(1, sizeof(*u));
+	int fd;
 
-	if (u == NULL || (u->h = sign_sha256_new()) == NULL) {
-		free(u);
+	if (u == NULL) {
 		api_err(a, 503, "out_of_memory", "try again later");
 		return -1;
 	}
-	u->fd = -1;
+	u->a = a;
 	a->state = u;
 	a->cleanup = upload_cleanup;
 	if (util_fmt(u->tmp, sizeof(u->tmp), "%s/upload.XXXXXX",
-	    a->srv->tmp_dir) != 0 || (u->fd = mkostemp(u->tmp, O_CLOEXEC)) < 0) {
+	    a->srv->tmp_dir) != 0 || (fd = mkostemp(u->tmp, O_CLOEXEC)) < 0) {
 		log_err("artifact upload: cannot create a file in %s: %s",
 		    a->srv->tmp_dir, strerror(errno));
 		u->tmp[0] = '\0';
 		api_err(a, 500, "internal", "cannot store uploads right now");
+		return -1;
+	}
+	if ((u->ff = fio_open(a->srv->fio, fd, upload_wake, u)) == NULL) {
+		api_err(a, 503, "out_of_memory", "try again later");
 		return -1;
 	}
 	http_expect_stream(a->http, a->srv->cfg.max_artifact_size, upload_chunk,
@@ -130,44 +139,63 @@ put_then(struct api_req *a, int rc)
 	    "sha256", u->sha, "size", (json_int_t)u->size));
 }
 
+/* On the I/O thread, once the bytes are durable: the file goes into
+ * artifacts/ under its hash. 0, or an errno. */
+static int
+store_file(struct fio_file *ff, void *arg)
+{
+	struct upload *u = arg;
+	uint8_t digest[SIGN_SHA256_LEN];
+	char final[CFG_PATH_MAX + 80];
+
+	fio_digest(ff, digest);
+	sign_hex(digest, sizeof(digest), u->sha);
+	if (util_fmt(final, sizeof(final), "%s/%s", u->a->srv->artifacts_dir,
+	    u->sha) != 0)
+		return ENAMETOOLONG;
+	/* Same bytes again: the stored copy is already whole. */
+	if (access(final, F_OK) == 0) {
+		unlink(u->tmp);
+		u->renamed = 1;
+		return 0;
+	}
+	if (rename(u->tmp, final) != 0 || util_fsync_dir(final) != 0)
+		return errno ? errno : EIO;
+	u->renamed = 1;
+	return 0;
+}
+
+/* Back on the request's thread after the I/O thread is done. */
+static void
+put_stored(struct http_req *r)
+{
+	struct api_req *a = http_data(r);
+	struct upload *u = a->state;
+	int e = fio_error(u->ff);
+
+	if (e != 0) {
+		upload_failed(a, e);
+		return;
+	}
+	u->put = (struct db_artifact_put){ u->sha, u->size, a->who.name,
+	    util_now(), 0 };
+	api_write(a, db_artifact_put, &u->put, put_then);
+}
+
 void
 h_artifacts_put(struct api_req *a)
 {
 	struct upload *u = a->state;
-	uint8_t digest[SIGN_SHA256_LEN];
-	char final[CFG_PATH_MAX + 80];
 
 	if (u->size == 0) {
 		api_err(a, 422, "empty_artifact", "the body is empty; send the "
 		    "artifact's bytes, e.g. curl --data-binary @fw.bin");
 		return;
 	}
-	sign_sha256_final(u->h, digest);
-	sign_hex(digest, sizeof(digest), u->sha);
-	if (util_fmt(final, sizeof(final), "%s/%s", a->srv->artifacts_dir,
-	    u->sha) != 0)
-		goto fail;
-	if (fsync(u->fd) != 0) {
-		log_err("artifact upload: fsync %s: %s", u->tmp, strerror(errno));
-		goto fail;
-	}
-	/* Same bytes again: the stored copy is already whole. */
-	if (access(final, F_OK) == 0) {
-		unlink(u->tmp);
-		u->renamed = 1;
-	} else if (rename(u->tmp, final) != 0 || util_fsync_dir(final) != 0) {
-		log_err("artifact upload: storing %s: %s", final, strerror(errno));
-		goto fail;
-	} else {
-		u->renamed = 1;
-	}
-	u->put = (struct db_artifact_put){ u->sha, u->size, a->who.name,
-	    util_now(), 0 };
-	api_write(a, db_artifact_put, &u->put, put_then);
-	return;
-fail:
-	api_err(a, 500, "internal", "cannot store the artifact; nothing was "
-	    "stored");
+	/* Paused first, so the I/O thread's wake cannot come too early. */
+	http_suspend(a->http, put_stored);
+	if (fio_finish(u->ff, store_file, u) != 0)
+		http_resume(a->http);	/* failed already: put_stored says so */
 }
 
 void
@@ -198,9 +226,7 @@ h_artifacts_get(struct api_req *a)
 	http_add_header(a->http, "Cache-Control", "public, max-age=31536000, "
 	    "immutable");
 	inm = http_header(a->http, "If-None-Match");
-	/* Weak comparison (RFC 9110): W/"sha" and lists match too. */
-	if (inm != NULL && (strstr(inm, etag) != NULL ||
-	    strcmp(inm, "*") == 0)) {
+	if (inm != NULL && http_if_none_match(inm, etag)) {
 		close(fd);
 		http_reply(a->http, 304, NULL, "", 0);
 		return;
@@ -208,7 +234,7 @@ h_artifacts_get(struct api_req *a)
 	len = (uint64_t)st.st_size;
 	range = http_header(a->http, "Range");
 	ifr = http_header(a->http, "If-Range");
-	if (ifr != NULL && strcmp(ifr, etag) != 0)
+	if (ifr != NULL && !http_if_range(ifr, etag))
 		range = NULL;
 	ranged = http_parse_range(range, (uint64_t)st.st_size, &off, &len);
 	if (ranged < 0) {

@@ -153,12 +153,17 @@ h_device_update(struct api_req *a)
 		    "_ : -, new at every boot (optional)", REPORT_BOOT_MAX);
 		return;
 	}
+	/* A HEAD checks the token and the query but records nothing (no
+	 * last-seen, no offer taken): it answers as if nothing were offered. */
+	if (http_method(a->http) == HTTP_HEAD)
+		goto nothing;
 	metrics_add(M_POLLS, 1);
 	seen_note(a->srv->seen, a->who.device, now, fw);
 	if (direct_offer(a, fw, boot, nonce, now))
 		return;
 	if (campaigns_offer(a, fw, boot, nonce, now))
 		return;
+nothing:
 	snprintf(hint, sizeof(hint), "%d", a->srv->cfg.poll_interval);
 	http_add_header(a->http, "Retry-After", hint);
 	http_reply(a->http, 204, NULL, "", 0);

@@ -32,36 +32,37 @@ provision_cleanup(struct api_req *a, int ok)
 	free(p);
 }
 
-/* Checks one device object into d; -1 with a->err naming "devices[i]". */
+/* Checks one device object into d; -1 with the reason in err, naming
+ * "devices[i]." in a list. */
 static int
-check_device(struct api_req *a, json_t *o, size_t i, int single,
-    struct db_new_device *d)
+check_device(json_t *o, size_t i, int single, struct db_new_device *d,
+    char *err, size_t errlen)
 {
 	static const char *const fields[] = { "device_id", "hw_class", "tags",
 	    "fw_version", NULL };
-	char prefix[32] = "";
+	char prefix[32] = "", e[256];
 	json_t *tags, *t;
 	size_t k;
 
 	if (!single)
 		snprintf(prefix, sizeof(prefix), "devices[%zu].", i);
-	if (jv_only(o, fields, AE(a)) ||
-	    jv_ident(o, "device_id", 1, &d->device_id, AE(a)) ||
-	    jv_ident(o, "hw_class", 1, &d->hw_class, AE(a)) ||
-	    jv_ident(o, "fw_version", 1, &d->fw_version, AE(a)))
+	if (jv_only(o, fields, e, sizeof(e)) ||
+	    jv_ident(o, "device_id", 1, &d->device_id, e, sizeof(e)) ||
+	    jv_ident(o, "hw_class", 1, &d->hw_class, e, sizeof(e)) ||
+	    jv_ident(o, "fw_version", 1, &d->fw_version, e, sizeof(e)))
 		goto bad;
 	tags = json_object_get(o, "tags");
 	if (tags != NULL && !json_is_null(tags)) {
 		if (!json_is_array(tags) || json_array_size(tags) > DB_TAGS_MAX) {
-			snprintf(a->err, sizeof(a->err), "tags: must be an array of "
-			    "at most %d identifiers", DB_TAGS_MAX);
+			snprintf(e, sizeof(e), "tags: must be an array of at most "
+			    "%d identifiers", DB_TAGS_MAX);
 			goto bad;
 		}
 		json_array_foreach(tags, k, t) {
 			if (!json_is_string(t) ||
 			    !jv_valid_ident(json_string_value(t))) {
-				snprintf(a->err, sizeof(a->err), "tags[%zu]: must be "
-				    "1 to 64 of A-Z a-z 0-9 . _ : -", k);
+				snprintf(e, sizeof(e), "tags[%zu]: must be 1 to 64 "
+				    "of A-Z a-z 0-9 . _ : -", k);
 				goto bad;
 			}
 			d->tags[d->ntags++] = json_string_value(t);
@@ -69,8 +70,37 @@ check_device(struct api_req *a, json_t *o, size_t i, int single,
 	}
 	return 0;
 bad:
-	api_err(a, 422, "invalid_field", "%s%s", prefix, a->err);
+	snprintf(err, errlen, "%s%s", prefix, e);
 	return -1;
+}
+
+int
+h_devices_parse(json_t *body, struct db_new_device **items, size_t *n,
+    int *single, char *err, size_t errlen)
+{
+	json_t *o;
+	size_t i;
+
+	*items = NULL;
+	*n = 0;
+	*single = json_is_object(body);
+	if (!*single && (!json_is_array(body) || json_array_size(body) == 0 ||
+	    json_array_size(body) > PROVISION_MAX)) {
+		snprintf(err, errlen, "body: must be a device object or an array "
+		    "of 1 to %d of them", PROVISION_MAX);
+		return -1;
+	}
+	*n = *single ? 1 : json_array_size(body);
+	if ((*items = calloc(*n, sizeof(**items))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -2;
+	}
+	if (*single)
+		return check_device(body, 0, 1, &(*items)[0], err, errlen);
+	json_array_foreach(body, i, o)
+		if (check_device(o, i, 0, &(*items)[i], err, errlen) != 0)
+			return -1;
+	return 0;
 }
 
 static void
@@ -112,8 +142,7 @@ void
 h_devices_add(struct api_req *a)
 {
 	struct provision *p;
-	json_t *list = a->json, *o;
-	size_t i;
+	int rc;
 
 	p = calloc(1, sizeof(*p));
 	if (p == NULL) {
@@ -122,38 +151,25 @@ h_devices_add(struct api_req *a)
 	}
 	a->state = p;
 	a->cleanup = provision_cleanup;
-	p->single = json_is_object(list);
-	if (p->single)
-		list = json_pack("[O]", a->json);
-	else
-		json_incref(list);
-	if (!json_is_array(list) || json_array_size(list) == 0 ||
-	    json_array_size(list) > PROVISION_MAX) {
-		json_decref(list);
-		api_err(a, 422, "invalid_field", "body: must be a device object or "
-		    "an array of 1 to %d of them", PROVISION_MAX);
-		return;
-	}
-	p->add.n = json_array_size(list);
-	p->add.items = calloc(p->add.n, sizeof(*p->add.items));
-	p->tokens = calloc(p->add.n, sizeof(*p->tokens));
-	if (p->add.items == NULL || p->tokens == NULL) {
-		json_decref(list);
+	/* The strings stay owned by a->json, which lives until the reply. */
+	rc = h_devices_parse(a->json, &p->add.items, &p->add.n, &p->single,
+	    AE(a));
+	if (rc == -2 || (rc == 0 &&
+	    (p->tokens = calloc(p->add.n, sizeof(*p->tokens))) == NULL)) {
 		api_err(a, 503, "out_of_memory", "try again later");
 		return;
 	}
-	/* The strings stay owned by a->json, which lives until the reply. */
-	json_array_foreach(list, i, o) {
-		if (check_device(a, o, i, p->single, &p->add.items[i]) != 0 ||
-		    auth_token_new("dev_", p->tokens[i], sizeof(p->tokens[i]),
+	if (rc != 0) {
+		api_err(a, 422, "invalid_field", "%s", a->err);
+		return;
+	}
+	for (size_t i = 0; i < p->add.n; i++) {
+		if (auth_token_new("dev_", p->tokens[i], sizeof(p->tokens[i]),
 		    p->add.items[i].token_hash) != 0) {
-			json_decref(list);
-			if (!http_replied(a->http))
-				api_err(a, 500, "internal", "cannot make a token");
+			api_err(a, 500, "internal", "cannot make a token");
 			return;
 		}
 	}
-	json_decref(list);
 	p->add.now = util_now();
 	api_write(a, db_devices_add, &p->add, provision_then);
 }

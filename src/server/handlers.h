@@ -18,6 +18,13 @@ void h_artifacts_put(struct api_req *a);
 void h_artifacts_get(struct api_req *a);
 /* h_devices.c */
 void h_devices_add(struct api_req *a);
+struct db_new_device;
+/* Reads a provisioning body, one device object or an array of them, into
+ * *items (n of them, malloc'd; their strings stay owned by body). 0; -1
+ * with the reason in err ("body: ..." or "devices[i].field: ..."); -2
+ * out of memory. The caller frees *items in any case. */
+int h_devices_parse(json_t *body, struct db_new_device **items, size_t *n,
+    int *single, char *err, size_t errlen);
 void h_devices_list(struct api_req *a);
 void h_devices_get(struct api_req *a);
 /* h_cohorts.c */

@@ -32,9 +32,13 @@ struct http_opts {
 	const char *addr;
 	int port;		/* 0: any free port; see http_port */
 	int threads;
-	int max_connections;
+	int max_connections;	/* served at once; past it a quick 503 */
+	int per_address;	/* the same per client address; 0: no cap */
 	size_t connection_memory;
-	int connection_timeout;
+	int connection_timeout;	/* seconds idle */
+	int header_timeout;	/* seconds to send a whole request head */
+	uint64_t min_body_rate;	/* bytes per second of a body; 0: none */
+	int body_rate_window;	/* seconds over which the rate is checked */
 	int log_requests;
 };
 
@@ -45,7 +49,11 @@ struct http_server *http_start(const struct http_opts *o,
 int http_port(struct http_server *s);
 /* Requests begun and not yet done, on the server of this request. */
 unsigned http_in_flight_of(const struct http_req *r);
-/* Stops accepting new connections; requests in flight go on. */
+/* Open connections (not counting refused ones), on r's server. */
+unsigned http_connections_of(const struct http_req *r);
+/* Stops accepting new connections; requests in flight go on, every reply
+ * closes its connection, and new requests on open connections are
+ * answered 503 shutting_down. */
 void http_quiesce(struct http_server *s);
 /* Requests begun and not yet done. */
 unsigned http_in_flight(struct http_server *s);
@@ -61,7 +69,7 @@ const char *http_path(const struct http_req *r);
 const char *http_query(struct http_req *r, const char *name);
 /* A request header (case-insensitive name) or NULL. */
 const char *http_header(struct http_req *r, const char *name);
-/* Content-Length if the client sent one, else -1. */
+/* Content-Length: 0 without a body, -1 for a chunked body. */
 int64_t http_content_length(struct http_req *r);
 
 /* Application data for this request; freed by the app in done(). */
@@ -72,8 +80,14 @@ void *http_data(const struct http_req *r);
 void http_expect_body(struct http_req *r, uint64_t cap);
 /* The body received so far (NUL-terminated), or NULL/0 for none. */
 const uint8_t *http_body(const struct http_req *r, size_t *len);
-/* Stream the body to fn chunk by chunk (413 past cap). fn returns 0, or
- * -1 after having replied (the rest of the body is then discarded). */
+/* Stream the body to fn chunk by chunk (413 past cap). fn returns 0; or
+ * -1 after having replied (the rest of the body is then discarded, or,
+ * when too much of it is left, the reply is written at once and the
+ * connection closed); or HTTP_CHUNK_WAIT, having taken the chunk, to
+ * pause the sender: the request is then suspended and fn is called once
+ * more with p NULL and n 0, after which the consumer calls http_resume
+ * exactly once (perhaps from inside that call) when it wants more. */
+#define HTTP_CHUNK_WAIT 1
 typedef int (*http_chunk_fn)(struct http_req *r, const uint8_t *p, size_t n,
     void *ctx);
 void http_expect_stream(struct http_req *r, uint64_t cap, http_chunk_fn fn,

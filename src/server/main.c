@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -16,6 +17,7 @@
 #include "server/auth.h"
 #include "server/campaigns.h"
 #include "server/config.h"
+#include "server/fileio.h"
 #include "server/gate.h"
 #include "server/offers.h"
 #include "server/reports.h"
@@ -120,10 +122,12 @@ path_in(const struct cfg *c, const char *name, char *out, size_t size)
 		fatal(2, "data_dir: path too long");
 }
 
+/* A failing disk fails every write the same way: once per distinct
+ * message per 10 s is enough. */
 static void
 log_db_error(const char *msg)
 {
-	log_err("%s", msg);
+	log_limited(LOG_LVL_ERROR, 10, "%s", msg);
 }
 
 /* Opens the store, refusing a data dir that holds none unless create. */
@@ -242,30 +246,110 @@ wait_for_signal(int timeout_ms)
 	return sig > 0 ? sig : 0;
 }
 
+/* Waits until no request is in flight (0), the deadline passes (-1) or
+ * a second signal comes (1). */
+static int
+wait_idle(struct srv *s, int64_t deadline)
+{
+	while (http_in_flight(s->http) > 0) {
+		if (util_mono_us() >= deadline)
+			return -1;
+		if (wait_for_signal(20) != 0)
+			return 1;
+	}
+	return 0;
+}
+
+static int
+ms_until(int64_t t)
+{
+	int64_t left = (t - util_mono_us()) / 1000;
+
+	return left > 0 ? (int)left : 0;
+}
+
+/* Stops within shutdown_timeout: no new connections, then the requests
+ * in flight finish; for those still waiting at the end (a queued write,
+ * an upload's disk work) the wait is cancelled: they are answered 503
+ * and nothing of them is stored, while what is being committed commits.
+ * Only then does the HTTP library stop, with nothing suspended. */
 static void
 drain(struct srv *s)
 {
-	int64_t deadline = util_mono_us() +
-	    (int64_t)s->cfg.shutdown_timeout * 1000000;
+	int64_t t0 = util_mono_us(), limit = (int64_t)s->cfg.shutdown_timeout *
+	    1000000, grace = limit / 4 < 2000000 ? limit / 4 : 2000000, end;
+	int rc;
 
 	sysd_stopping();
 	http_quiesce(s->http);
 	log_info("stopping: no new connections; %u request(s) in flight",
 	    http_in_flight(s->http));
-	while (http_in_flight(s->http) > 0) {
-		if (util_mono_us() >= deadline) {
-			log_warn("shutdown_timeout: closing %u request(s) still "
-			    "in flight", http_in_flight(s->http));
-			break;
+	rc = wait_idle(s, t0 + limit - grace);
+	if (rc != 0) {
+		log_warn("%s: refusing what %u request(s) still wait for",
+		    rc > 0 ? "second signal" : "shutdown_timeout",
+		    http_in_flight(s->http));
+		end = rc > 0 ? util_mono_us() + 500000 : t0 + limit;
+		if (db_refuse(s->db, 1, ms_until(end)) != 0 ||
+		    fio_refuse(s->fio, 1, ms_until(end)) != 0) {
+			/* Requests still wait on it: the library cannot be
+			 * stopped under them, nor the store closed. Nothing
+			 * they wait for was acknowledged. */
+			log_err("shutdown_timeout: the disk is stuck in a write; "
+			    "exiting without it");
+			_exit(1);
 		}
-		if (wait_for_signal(50) != 0) {
-			log_warn("second signal: closing %u request(s) now",
+		/* Their answers go out; a slow client is cut at the end. */
+		if (wait_idle(s, end))
+			log_warn("closing %u request(s) still in flight",
 			    http_in_flight(s->http));
-			break;
-		}
 	}
 	http_stop(s->http);
 	s->http = NULL;
+	db_refuse(s->db, 0, 0);
+	fio_free(s->fio);
+	s->fio = NULL;
+}
+
+/* Once a second: the store's health goes to the log and to systemd once
+ * per change, and the watchdog hears from us only while the writer
+ * makes progress (a stuck writer gets the daemon restarted). */
+static void
+watch(struct srv *s, uint64_t wd, enum db_writer_state *last)
+{
+	char cause[256];
+	enum db_writer_state h = db_writer_health(s->db,
+	    s->cfg.writer_stall_timeout, cause, sizeof(cause));
+
+	if (h != *last) {
+		if (h == DB_HEALTHY)
+			log_info("healthy again: the store commits");
+		else
+			log_err("unhealthy: %s", cause);
+		sysd_status(h == DB_HEALTHY ? "serving" : cause);
+		*last = h;
+	}
+	if (wd && h != DB_STALLED)
+		sysd_watchdog_ping();
+}
+
+/* As many descriptors as the hard limit allows: each connection is one. */
+static void
+raise_nofile(const struct cfg *c)
+{
+	struct rlimit rl;
+	rlim_t want = (rlim_t)c->max_connections + c->max_connections / 4 +
+	    (rlim_t)c->threads * 4 + 256;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	setrlimit(RLIMIT_NOFILE, &rl);
+	if (rl.rlim_cur < want)
+		log_warn("the file descriptor limit (%llu) is below what "
+		    "max_connections %d needs (%llu); raise LimitNOFILE",
+		    (unsigned long long)rl.rlim_cur, c->max_connections,
+		    (unsigned long long)want);
 }
 
 static int
@@ -275,6 +359,7 @@ serve(struct srv *s)
 	struct http_opts o;
 	sigset_t set;
 	char err[512], status[128];
+	enum db_writer_state health = DB_HEALTHY;
 	uint64_t wd;
 	int sig;
 
@@ -290,7 +375,9 @@ serve(struct srv *s)
 	s->seen = seen_new();
 	s->offers = offers_new(s->db);
 	s->campaigns = campaigns_new(s->db, s->cfg.completed_offer_window);
+	s->fio = fio_new();
 	if (s->seen == NULL || s->offers == NULL || s->campaigns == NULL ||
+	    s->fio == NULL ||
 	    db_every(s->db, s->cfg.seen_flush_interval * 1000, seen_flush,
 	    s->seen) != 0 ||
 	    db_every(s->db, s->cfg.gate_interval * 1000, gate_tick, s) != 0 ||
@@ -306,9 +393,12 @@ serve(struct srv *s)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	raise_nofile(&s->cfg);
 	o = (struct http_opts){ s->cfg.listen_addr, s->cfg.listen_port,
-	    s->cfg.threads, s->cfg.max_connections, s->cfg.connection_memory,
-	    s->cfg.connection_timeout, s->cfg.log_requests };
+	    s->cfg.threads, s->cfg.max_connections,
+	    s->cfg.max_connections_per_address, s->cfg.connection_memory,
+	    s->cfg.connection_timeout, s->cfg.header_timeout,
+	    s->cfg.min_body_rate, s->cfg.body_rate_window, s->cfg.log_requests };
 	app.app = s;
 	s->http = http_start(&o, &app, err, sizeof(err));
 	if (s->http == NULL)
@@ -321,11 +411,10 @@ serve(struct srv *s)
 
 	wd = sysd_watchdog_usec();
 	for (;;) {
-		sig = wait_for_signal(wd ? (int)(wd / 2000) : 1000);
+		sig = wait_for_signal(wd && wd < 2000000 ? (int)(wd / 2000) : 1000);
 		if (sig != 0)
 			break;
-		if (wd)
-			sysd_watchdog_ping();
+		watch(s, wd, &health);
 	}
 	log_info("%s: draining", strsignal(sig));
 	drain(s);

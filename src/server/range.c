@@ -1,4 +1,5 @@
-/* The Range request header of artifact downloads: one "bytes=" range. */
+/* The Range request header of artifact downloads (one "bytes=" range) and
+ * the entity-tag conditions, If-None-Match and If-Range. */
 #include <string.h>
 
 #include "server/range.h"
@@ -46,4 +47,76 @@ http_parse_range(const char *h, uint64_t size, uint64_t *off, uint64_t *len)
 	*off = (uint64_t)a;
 	*len = (uint64_t)(b - a + 1);
 	return 1;
+}
+
+/* ---- entity-tags ---- */
+
+static const char *
+ows(const char *p)
+{
+	while (*p == ' ' || *p == '\t')
+		p++;
+	return p;
+}
+
+/* One entity-tag at p: [W/]"etagc*"; the end, or NULL. Sets *weak and
+ * the quoted opaque tag's span [*tag, end). */
+static const char *
+entity_tag(const char *p, int *weak, const char **tag)
+{
+	*weak = p[0] == 'W' && p[1] == '/';
+	if (*weak)
+		p += 2;
+	if (*p != '"')
+		return NULL;
+	*tag = p++;
+	/* etagc = %x21 / %x23-7E / obs-text */
+	while (*p == 0x21 || ((unsigned char)*p >= 0x23 && *p != 0x7f))
+		p++;
+	return *p == '"' ? p + 1 : NULL;
+}
+
+static int
+same_tag(const char *tag, const char *end, const char *etag)
+{
+	size_t n = (size_t)(end - tag);
+
+	return strlen(etag) == n && memcmp(tag, etag, n) == 0;
+}
+
+int
+http_if_none_match(const char *field, const char *etag)
+{
+	const char *p = ows(field), *tag, *end;
+	int weak, match = 0;
+
+	if (*p == '*')
+		return *ows(p + 1) == '\0';
+	/* #entity-tag: a comma list; empty elements are allowed. */
+	for (;;) {
+		p = ows(p);
+		if (*p == ',') {
+			p++;
+			continue;
+		}
+		if (*p == '\0')
+			return match;
+		if ((end = entity_tag(p, &weak, &tag)) == NULL)
+			return 0;
+		match |= same_tag(tag, end, etag);
+		p = ows(end);
+		if (*p != ',' && *p != '\0')
+			return 0;
+	}
+}
+
+int
+http_if_range(const char *field, const char *etag)
+{
+	const char *p = ows(field), *tag, *end;
+	int weak;
+
+	end = entity_tag(p, &weak, &tag);
+	return end != NULL && !weak && *ows(end) == '\0' &&
+	    same_tag(tag, end, etag);
 }

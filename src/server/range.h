@@ -1,4 +1,5 @@
-/* The Range request header of artifact downloads: pure parsing, no I/O. */
+/* The Range and conditional request headers of artifact downloads:
+ * pure parsing, no I/O. */
 #ifndef SERVER_RANGE_H
 #define SERVER_RANGE_H
 
@@ -10,5 +11,14 @@
  * ranges), or -1 when the range cannot be satisfied (416). */
 int http_parse_range(const char *h, uint64_t size, uint64_t *off,
     uint64_t *len);
+
+/* If-None-Match (RFC 9110 13.1.2) against etag, our strong ETag with its
+ * quotes: 1 when "*" or a list holding an entity-tag that weakly matches
+ * (answer 304), 0 otherwise, also for a malformed field. */
+int http_if_none_match(const char *field, const char *etag);
+/* If-Range (RFC 9110 13.1.5): 1 when the field is etag itself (a strong
+ * match: the Range may be honoured), 0 for anything else (another or a
+ * weak tag, a date, junk: the whole file is sent). */
+int http_if_range(const char *field, const char *etag);
 
 #endif

@@ -114,17 +114,16 @@ api_route_find(enum http_method m, const char *path,
 {
 	static const char *const names[] = { "GET", "HEAD", "POST", "PUT",
 	    "DELETE" };
-	int methods = 0, head = m == HTTP_HEAD;
+	int methods = 0;
 
-	/* HEAD is answered wherever GET is (the HTTP layer drops the body),
-	 * except on device calls: a poll records state, a HEAD must not. */
-	if (head)
+	/* HEAD is answered wherever GET is (the HTTP layer drops the body;
+	 * a handler that records state must not for a HEAD: the poll). */
+	if (m == HTTP_HEAD)
 		m = HTTP_GET;
 	/* Only routes of this method can answer; the others are matched
 	 * when none does, to list what is allowed. */
 	for (size_t i = 0; i < ARRAY_LEN(routes); i++) {
-		if (routes[i].method == m && (!head ||
-		    routes[i].need != NEED_DEVICE) &&
+		if (routes[i].method == m &&
 		    match(routes[i].pattern, path, NULL)) {
 			match(routes[i].pattern, path, args);
 			return &routes[i];
@@ -134,7 +133,7 @@ api_route_find(enum http_method m, const char *path,
 		if (!match(routes[i].pattern, path, NULL))
 			continue;
 		methods |= routes[i].method;
-		if (routes[i].method == HTTP_GET && routes[i].need != NEED_DEVICE)
+		if (routes[i].method == HTTP_GET)
 			methods |= HTTP_HEAD;
 	}
 	allow[0] = '\0';

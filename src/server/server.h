@@ -12,6 +12,7 @@ struct trust;
 struct seen;
 struct offers;
 struct campaigns;
+struct fio;
 
 struct srv {
 	struct cfg cfg;
@@ -21,6 +22,7 @@ struct srv {
 	struct seen *seen;		/* coalesced last-seen updates */
 	struct offers *offers;		/* release cache */
 	struct campaigns *campaigns;	/* live campaigns, for polls */
+	struct fio *fio;		/* upload I/O thread */
 	char artifacts_dir[CFG_PATH_MAX];
 	char tmp_dir[CFG_PATH_MAX];
 };

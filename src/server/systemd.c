@@ -26,6 +26,12 @@ sysd_watchdog_usec(void)
 }
 
 void
+sysd_status(const char *status)
+{
+	sd_notifyf(0, "STATUS=%s", status);
+}
+
+void
 sysd_watchdog_ping(void)
 {
 	sd_notify(0, "WATCHDOG=1");

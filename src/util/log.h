@@ -15,6 +15,16 @@ int log_enabled(enum log_level lvl);
 
 void log_msg(enum log_level lvl, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* Logs like log_msg, but a message with the same text as one logged less
+ * than interval seconds ago is held back; the next one logged says how
+ * many were. For errors that repeat per request (a full disk). */
+void log_limited(enum log_level lvl, int interval, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Copies in to out (size bytes, NUL-terminated) with backslash, control
+ * and non-ASCII bytes escaped as \\, \n, \r, \t or \xNN (as stravis
+ * does); stops before an escape that does not fit. Returns how many
+ * bytes of in were copied. Every log line goes through it. */
+size_t log_escape(const char *in, char *out, size_t size);
 /* Start-up failure only: logs and exits with status 'code'. */
 void fatal(int code, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3), noreturn));

@@ -114,6 +114,17 @@ util_mono_us(void)
 }
 
 void
+util_deadline(struct timespec *ts, int64_t ms)
+{
+	int64_t ns;
+
+	clock_gettime(CLOCK_REALTIME, ts);
+	ns = ts->tv_nsec + (ms % 1000) * 1000000;
+	ts->tv_sec += (time_t)(ms / 1000 + ns / 1000000000);
+	ts->tv_nsec = (long)(ns % 1000000000);
+}
+
+void
 util_time_fmt(int64_t t, char buf[static 21])
 {
 	struct tm tm;

@@ -19,6 +19,9 @@ int util_parse_duration(const char *s, int64_t *out);
 int64_t util_now(void);
 /* Monotonic microseconds, for measuring. */
 int64_t util_mono_us(void);
+/* The wall-clock time ms milliseconds (>= 0) from now, for
+ * pthread_cond_timedwait. */
+void util_deadline(struct timespec *ts, int64_t ms);
 /* Formats t as RFC 3339 UTC ("2026-11-22T10:00:00Z"); buf >= 21 bytes. */
 void util_time_fmt(int64_t t, char buf[static 21]);
 /* Parses exactly "YYYY-MM-DDTHH:MM:SSZ"; 0, or -1. */

@@ -1,5 +1,6 @@
 /* db: migrations, the grouped-commit writer, savepoint isolation, tokens. */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sqlite3.h>
 
 #include "check_util.h"
@@ -244,14 +245,14 @@ START_TEST(concurrent_writes_share_commits)
 }
 END_TEST
 
-static int tick_count;
+static atomic_int tick_count;
 
 static int
 count_tick(struct db_tx *tx, void *arg)
 {
 	(void)tx;
 	(void)arg;
-	tick_count++;
+	atomic_fetch_add(&tick_count, 1);
 	return DB_OK;
 }
 
@@ -259,11 +260,15 @@ START_TEST(periodic_job_runs)
 {
 	struct db *db = open_ok();
 
-	tick_count = 0;
+	atomic_store(&tick_count, 0);
+	/* Registered after the writer went to sleep: it must not wait out its
+	 * idle second (a 20 ms tick runs some 50 times in that second). */
+	usleep(50 * 1000);
 	ck_assert_int_eq(db_every(db, 20, count_tick, NULL), 0);
-	usleep(200 * 1000);
+	for (int i = 0; i < 500 && atomic_load(&tick_count) < 3; i++)
+		usleep(10 * 1000);
 	db_close(db);
-	ck_assert_int_ge(tick_count, 3);
+	ck_assert_int_ge(atomic_load(&tick_count), 3);
 }
 END_TEST
 

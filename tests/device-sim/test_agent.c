@@ -190,7 +190,10 @@ setup(void)
 	    &listener_ids[0] };
 	struct http_app app2 = { app_begin, app_handle, app_done,
 	    &listener_ids[1] };
-	struct http_opts o = { "127.0.0.1", 0, 2, 64, 256 * 1024, 10, 0 };
+	struct http_opts o = { .addr = "127.0.0.1", .threads = 2,
+	    .max_connections = 64, .connection_memory = 256 * 1024,
+	    .connection_timeout = 10, .header_timeout = 10,
+	    .body_rate_window = 10 };
 	char err[256];
 
 	fx_world_init(&w);

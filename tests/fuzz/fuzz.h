@@ -212,6 +212,27 @@ fz_no_ctrl(const char *s, size_t n)
 	return 1;
 }
 
+/* The API's identifier rule (1 to max of A-Z a-z 0-9 . _ : -, starting
+ * with a letter or digit), read independently from jsonv.h. */
+static inline int
+fz_ref_ident(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > max)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		int alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9');
+
+		if (!alnum && (i == 0 || (c != '.' && c != '_' && c != ':' &&
+		    c != '-')))
+			return 0;
+	}
+	return 1;
+}
+
 /* 1 when r is a named result (and so a reason a device may report). */
 static inline int
 fz_result_ok(enum sign_result r)

@@ -16,24 +16,10 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-/* The identifier rule, read independently from jsonv.h. */
 static int
 ref_ident(const char *s)
 {
-	size_t n = strlen(s);
-
-	if (n == 0 || n > JV_ID_MAX)
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		int alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9');
-
-		if (!alnum && (i == 0 || (c != '.' && c != '_' && c != ':' &&
-		    c != '-')))
-			return 0;
-	}
-	return 1;
+	return fz_ref_ident(s, JV_ID_MAX);
 }
 
 /* A failed getter's message starts with "field: ". */

@@ -63,6 +63,36 @@ START_TEST(whole_file_or_unsatisfiable)
 }
 END_TEST
 
+START_TEST(if_none_match_lists)
+{
+	static const char *const hit[] = { "\"abc\"", "W/\"abc\"", "*", " * ",
+	    "\"x\", W/\"abc\"", ",,\"abc\" ,", "\"x\",\t\"abc\"" };
+	static const char *const miss[] = { "\"abcd\"", "abc", "\"abc",
+	    "xx\"abc\"yy", "\"abc\" junk", "\"abc\", bad", "* , \"x\"",
+	    "w/\"abc\"", "\"a\"bc\"", "", "\"\"" };
+
+	for (size_t i = 0; i < sizeof(hit) / sizeof(hit[0]); i++)
+		ck_assert_msg(http_if_none_match(hit[i], "\"abc\"") == 1,
+		    "no match: %s", hit[i]);
+	/* A malformed list matches nothing, even holding the tag. */
+	for (size_t i = 0; i < sizeof(miss) / sizeof(miss[0]); i++)
+		ck_assert_msg(http_if_none_match(miss[i], "\"abc\"") == 0,
+		    "match: %s", miss[i]);
+}
+END_TEST
+
+START_TEST(if_range_is_strong)
+{
+	ck_assert_int_eq(http_if_range("\"abc\"", "\"abc\""), 1);
+	ck_assert_int_eq(http_if_range(" \"abc\" ", "\"abc\""), 1);
+	ck_assert_int_eq(http_if_range("W/\"abc\"", "\"abc\""), 0);
+	ck_assert_int_eq(http_if_range("\"abd\"", "\"abc\""), 0);
+	ck_assert_int_eq(http_if_range("Sat, 01 Jan 2026 00:00:00 GMT",
+	    "\"abc\""), 0);
+	ck_assert_int_eq(http_if_range("\"abc\", \"abc\"", "\"abc\""), 0);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -72,6 +102,8 @@ main(void)
 	tcase_add_test(tc, first_last_open_and_suffix);
 	tcase_add_test(tc, past_four_gib);
 	tcase_add_test(tc, whole_file_or_unsatisfiable);
+	tcase_add_test(tc, if_none_match_lists);
+	tcase_add_test(tc, if_range_is_strong);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }
