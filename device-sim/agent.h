@@ -10,6 +10,19 @@
 #include "meta.h"
 #include "net.h"
 
+/* Where the agent sends its boot id ("boot-N", N the persistent boot
+ * count): nowhere, on polls only (a query parameter, which servers
+ * without boot ids ignore), or on polls and in every status and health
+ * report (servers without boot ids refuse the unknown body field). */
+enum sim_boot_id_mode {
+	SIM_BOOT_ID_NONE = 0,
+	SIM_BOOT_ID_POLL,
+	SIM_BOOT_ID_ALL,
+};
+/* What otasim sends unless told otherwise. POLL until the server takes
+ * boot_id in report bodies; then ALL (the contract). */
+#define SIM_BOOT_ID_DEFAULT SIM_BOOT_ID_POLL
+
 /* Settings shared by every agent of a run (borrowed for their life). */
 struct sim_agent_opts {
 	const char *server;		/* base URL, without a trailing '/' */
@@ -18,14 +31,22 @@ struct sim_agent_opts {
 	int download_tries;
 	int64_t backoff_max_ms;
 	struct sim_net_limits limits;
+	int poll_fixed;			/* poll_interval wins over Retry-After */
+	int64_t reboot_delay;		/* seconds from install to reboot */
+	enum sim_boot_id_mode boot_id;
 };
 
 /* What a fleet tallies about one device. */
 struct sim_agent_view {
 	char fw_version[SIGN_SEMVER_MAX + 1];	/* running now */
 	enum sim_report_state last_state;	/* last reported */
-	char last_reason[SIM_REASON_MAX + 1];
+	char last_reason[SIM_REASON_MAX + 1];	/* its reason class */
 	int dead;				/* no bootable image */
+	int healthy;		/* the last health report the server took */
+	int reported;		/* the server took a health report */
+	int silent;		/* took an offer and went silent */
+	int reboot_due;		/* an installed image waits for its reboot */
+	uint32_t installs;	/* images installed (made pending) */
 };
 
 struct sim_agent;
@@ -48,5 +69,14 @@ int sim_agent_power_on(struct sim_agent *a, struct sim_net *net);
 int sim_agent_poll(struct sim_agent *a, struct sim_net *net, int64_t *next_s);
 /* Copies what the fleet tallies. */
 void sim_agent_view(const struct sim_agent *a, struct sim_agent_view *out);
+/* Makes the device go silent at its next offer: it takes it and then
+ * neither reports nor polls again (sim_agent_poll does nothing). */
+void sim_agent_set_silent(struct sim_agent *a);
+
+/* The reason class of the contract (docs/device-sim.md, section 4) that a
+ * device-side reason falls in: "threshold" is a "signature" failure,
+ * "boot" (trial attempts exhausted) "crash_on_boot", "io" "download";
+ * a class stays itself; anything else is "other". Static. */
+const char *sim_reason_class(const char *reason);
 
 #endif

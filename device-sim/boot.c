@@ -333,6 +333,13 @@ sim_boot_run(struct sim_flash *f, struct sim_meta *m, struct sim_boot *out)
 	}
 	if (!booted && boot_settled(f, m, root, out) != 0)
 		goto out;
+	/* The boot count names this boot to the server (the agent's boot
+	 * id), so it is durable before the image runs; a trial boot stored
+	 * it with its attempt. */
+	if (!booted && sim_meta_store(f, m, err, sizeof(err)) != 0) {
+		say(out, "%s", err);
+		goto out;
+	}
 	rc = 0;
 out:
 	sign_root_free(root);

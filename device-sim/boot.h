@@ -43,7 +43,9 @@ enum sign_result sim_slot_verify(struct sim_flash *f,
 
 /* Powers on: the bootloader logic, writing the metadata as it goes (a
  * trial attempt is consumed before the image runs; crashes and fallbacks
- * are recorded, and a given-up image leaves a rolled_back report). 0 when
+ * are recorded, and a given-up image leaves a rolled_back report; the
+ * boot count, which grows at every power-on, is stored before the image
+ * runs). 0 when
  * an image booted (*out says which and why), -1 when none can (out->why
  * says why) or on an I/O error. */
 int sim_boot_run(struct sim_flash *f, struct sim_meta *m, struct sim_boot *out);

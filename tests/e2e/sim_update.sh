@@ -77,8 +77,8 @@ sim_assign d3 "$REL_ID"
 sim_run d3
 expect "crash on boot leaves d3 on 1.0.0" "$(sim_running d3)" "1.0.0 A"
 expect "after three crashes" "$(sim_st d3 .crash_count)" 3
-expect "and reports rolled_back:boot" "$(sim_history d3)" \
-	"downloading,installed,rolled_back:boot"
+expect "and reports rolled_back:crash_on_boot" "$(sim_history d3)" \
+	"downloading,installed,rolled_back:crash_on_boot"
 api GET /v1/devices/d3 "$ADMIN"
 check "its health said the boot failed" grep -q 'boot_ok=false' <<<"$BODY"
 
@@ -90,8 +90,8 @@ jqb .token >"$W/d4.token"
 sim_assign d4 "$GOOD"
 sim_run d4
 expect "faulty hardware falls back to 1.0.0" "$(sim_running d4)" "1.0.0 A"
-expect "and reports rolled_back:boot" "$(sim_history d4)" \
-	"downloading,installed,rolled_back:boot"
+expect "and reports rolled_back:crash_on_boot" "$(sim_history d4)" \
+	"downloading,installed,rolled_back:crash_on_boot"
 
 # The trial, step by step: a boot between install and confirm.
 sim_device d5
