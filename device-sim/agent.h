@@ -64,8 +64,11 @@ void sim_agent_free(struct sim_agent *a);
  * boots or the flash fails (logged). */
 int sim_agent_power_on(struct sim_agent *a, struct sim_net *net);
 /* One poll and whatever it brings (an update runs to its end, reboot
- * included). Sets *next_s to the seconds until the next poll. 0, or -1
- * when the server gave no usable answer or the flash failed (logged). */
+ * included; with a reboot_delay the reboot is done by the first call
+ * once it is due, before that call's poll). Sets *next_s to the seconds
+ * until the next call (no later than a due reboot). A device that went
+ * silent does nothing. 0, or -1 when the server gave no usable answer or
+ * the flash failed (logged). */
 int sim_agent_poll(struct sim_agent *a, struct sim_net *net, int64_t *next_s);
 /* Copies what the fleet tallies. */
 void sim_agent_view(const struct sim_agent *a, struct sim_agent_view *out);
