@@ -102,21 +102,21 @@ $(LIB): $(LIB_OBJ)
 $(BIN)/otad: $(BUILD)/src/server/main.o $(LIB)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(PKG_LIBS) -lpthread -o $@
+	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(PKG_LIBS) -lpthread -lm -o $@
 $(BIN)/otactl: $(BUILD)/src/otactl/main.o $(LIB)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(PKG_LIBS) -lpthread -o $@
+	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(PKG_LIBS) -lpthread -lm -o $@
 $(BIN)/otasim: $(BUILD)/device-sim/main.o $(LIB)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(PKG_LIBS) -lpthread -o $@
+	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(PKG_LIBS) -lpthread -lm -o $@
 
 $(BUILD)/tests/%: tests/%.c tests/check_util.h $(LIB)
 	@mkdir -p $(dir $@)
 	@echo "  TEST    $@"
 	$(Q)$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -Itests -MMD -MP $< $(LIB) \
-	  $(ALL_LDFLAGS) $(PKG_LIBS) $(TEST_LIBS) -lpthread -o $@
+	  $(ALL_LDFLAGS) $(PKG_LIBS) $(TEST_LIBS) -lpthread -lm -o $@
 
 check: $(PROGS) $(TESTS)
 	BUILD=$(BUILD) BIN=$(BIN) tests/run $(TESTS)
@@ -142,7 +142,7 @@ $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_LIB)
 # Writes the seed corpora: build/fuzz/mkcorpus tests/fuzz/corpus
 $(FUZZ_BUILD)/mkcorpus: tests/fuzz/mkcorpus.c tests/fuzz/fuzz.h $(FUZZ_LIB)
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP $< $(FUZZ_LIB) $(PKG_LIBS) \
-	  -lpthread -o $@
+	  -lpthread -lm -o $@
 
 # FUZZ=word runs only the harnesses whose name has word.
 fuzz: $(FUZZERS) $(FUZZ_BUILD)/mkcorpus

@@ -1,4 +1,5 @@
-/* One device's state in a campaign: names, transitions, timeouts, bake. */
+/* One device's state in a campaign: names, transitions, timeouts, bake,
+ * what a declared version means, and the reason classes of failures. */
 #include <string.h>
 
 #include "rollout/rollout.h"
@@ -14,6 +15,7 @@ static const char *const state_names[ROLLOUT_DEV_STATES] = {
 	[ROLLOUT_DEV_FAILED] = "failed",
 	[ROLLOUT_DEV_ROLLED_BACK] = "rolled_back",
 	[ROLLOUT_DEV_TIMED_OUT] = "timed_out",
+	[ROLLOUT_DEV_SUPERSEDED] = "superseded",
 };
 
 static const char *const event_names[ROLLOUT_EVENTS] = {
@@ -27,6 +29,28 @@ static const char *const event_names[ROLLOUT_EVENTS] = {
 	[ROLLOUT_EV_UNHEALTHY] = "unhealthy",
 	[ROLLOUT_EV_TIMEOUT] = "timeout",
 	[ROLLOUT_EV_BAKED] = "baked",
+	[ROLLOUT_EV_NEWER] = "newer",
+};
+
+/* Also part of the REST API and the database. */
+static const char *const reason_names[ROLLOUT_REASONS] = {
+	[ROLLOUT_WHY_SELFTEST] = "selftest",
+	[ROLLOUT_WHY_CRASH_ON_BOOT] = "crash_on_boot",
+	[ROLLOUT_WHY_HASH] = "hash",
+	[ROLLOUT_WHY_LENGTH] = "length",
+	[ROLLOUT_WHY_SIGNATURE] = "signature",
+	[ROLLOUT_WHY_EXPIRED] = "expired",
+	[ROLLOUT_WHY_ROLLBACK] = "rollback",
+	[ROLLOUT_WHY_INCOMPATIBLE] = "incompatible",
+	[ROLLOUT_WHY_FREEZE] = "freeze",
+	[ROLLOUT_WHY_DOWNLOAD] = "download",
+	[ROLLOUT_WHY_SLOW_RETRIEVAL] = "slow_retrieval",
+	[ROLLOUT_WHY_INSTALL] = "install",
+	[ROLLOUT_WHY_TIMEOUT] = "timeout",
+	[ROLLOUT_WHY_FALLBACK] = "fallback",
+	[ROLLOUT_WHY_UNHEALTHY] = "unhealthy",
+	[ROLLOUT_WHY_FLASH] = "flash",
+	[ROLLOUT_WHY_OTHER] = "other",
 };
 
 const char *
@@ -112,9 +136,20 @@ rollout_offer_kind(enum rollout_device_state s, int attempts,
 	case ROLLOUT_DEV_INSTALLED:
 	case ROLLOUT_DEV_CONFIRMED:
 	case ROLLOUT_DEV_HEALTHY:
+	case ROLLOUT_DEV_SUPERSEDED:
 		break;
 	}
 	return ROLLOUT_OFFER_NONE;
+}
+
+/* 1 for the states a member leaves when it moves on to a newer version:
+ * not offered yet, in flight, or timed out (our guess, which its own word
+ * replaces). */
+static int
+leaves_for_newer(enum rollout_device_state s)
+{
+	return s == ROLLOUT_DEV_PENDING || rollout_state_is_in_flight(s) ||
+	    s == ROLLOUT_DEV_TIMED_OUT;
 }
 
 /* Position of an in-flight state on the way to confirmed; 0 otherwise. */
@@ -225,8 +260,60 @@ rollout_device_step(enum rollout_device_state from,
 			return 0;
 		}
 		return -1;
+	case ROLLOUT_EV_NEWER:
+		/* What a device proved (healthy, or a failure) stands. */
+		*to = leaves_for_newer(from) ? ROLLOUT_DEV_SUPERSEDED : from;
+		return 0;
 	}
 	return -1;
+}
+
+int
+rollout_sighting(enum rollout_device_state s, const struct rollout_seen *w,
+    enum rollout_device_event *ev)
+{
+	if ((unsigned)s >= ROLLOUT_DEV_STATES || w->on_release)
+		return 0;
+	if (w->newer) {
+		if (!leaves_for_newer(s))
+			return 0;
+		*ev = ROLLOUT_EV_NEWER;
+		return 1;
+	}
+	/* Installed but maybe not rebooted yet: only a later boot counts. */
+	if ((s == ROLLOUT_DEV_INSTALLED && w->boot_known && !w->same_boot) ||
+	    s == ROLLOUT_DEV_CONFIRMED || s == ROLLOUT_DEV_HEALTHY) {
+		*ev = ROLLOUT_EV_FALLBACK;
+		return 1;
+	}
+	return 0;
+}
+
+const char *
+rollout_reason_name(enum rollout_reason r)
+{
+	if ((unsigned)r >= ROLLOUT_REASONS)
+		return NULL;
+	return reason_names[r];
+}
+
+enum rollout_reason
+rollout_reason_class(const char *reported)
+{
+	if (reported == NULL)
+		return ROLLOUT_WHY_OTHER;
+	for (int i = 0; i < ROLLOUT_REASONS; i++)
+		if (strcmp(reported, reason_names[i]) == 0)
+			return (enum rollout_reason)i;
+	return ROLLOUT_WHY_OTHER;
+}
+
+enum rollout_reason
+rollout_health_reason(bool boot_ok, bool selftest_ok)
+{
+	if (!boot_ok)
+		return ROLLOUT_WHY_CRASH_ON_BOOT;
+	return selftest_ok ? ROLLOUT_WHY_UNHEALTHY : ROLLOUT_WHY_SELFTEST;
 }
 
 int

@@ -1,4 +1,5 @@
 /* The stage gate: halt, advance, wait for approval, complete or continue. */
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -111,6 +112,13 @@ fmt_pct(double v, double t, char *out, size_t size)
 	}
 }
 
+/* Evidence for people: two decimals, or three digits when it is huge. */
+static void
+fmt_evidence(double v, char *out, size_t size)
+{
+	(void)snprintf(out, size, fabs(v) < 1e6 ? "%.2f" : "%.3g", v);
+}
+
 /* A duration for people: "45s", "20m", "1h05m", "3d4h" (rounded up). */
 static void
 fmt_dur(int64_t s, char *out, size_t size)
@@ -129,7 +137,6 @@ fmt_dur(int64_t s, char *out, size_t size)
 		(void)snprintf(out, size, "%lldd%lldh", h / 24, h % 24);
 	}
 }
-
 /* Checks everything the gate reads; NULL if fine, else what is wrong. */
 static const char *
 check_input(const struct rollout_policy *p, const int *stages, int nstages,
@@ -162,6 +169,15 @@ check_input(const struct rollout_policy *p, const int *stages, int nstages,
 	}
 	if (sum != c->members)
 		return "counts";
+	*detail = "unseen outside 0..pending";
+	if (c->unseen < 0 || c->unseen > c->by_state[ROLLOUT_DEV_PENDING])
+		return "counts";
+	*detail = "baseline out of range";
+	if (c->baseline_reporting < 0 ||
+	    c->baseline_reporting > ROLLOUT_MAX_MEMBERS ||
+	    c->baseline_unhealthy < 0 ||
+	    c->baseline_unhealthy > c->baseline_reporting)
+		return "counts";
 	return NULL;
 }
 
@@ -173,7 +189,10 @@ tally(const struct rollout_policy *p, const struct rollout_counts *c,
 	const int64_t *n = c->by_state;
 	uint64_t age;
 
-	d->members = c->members;
+	/* Superseded members moved on to a newer release: they have left
+	 * the campaign and are neither evidence nor exposure. */
+	d->superseded = n[ROLLOUT_DEV_SUPERSEDED];
+	d->members = c->members - d->superseded;
 	d->pending = n[ROLLOUT_DEV_PENDING];
 	d->started = d->members - d->pending;
 	d->in_flight = n[ROLLOUT_DEV_OFFERED] + n[ROLLOUT_DEV_DOWNLOADING] +
@@ -191,7 +210,11 @@ tally(const struct rollout_policy *p, const struct rollout_counts *c,
 	}
 	d->bake_left = d->stage_age >= p->bake_time ? 0 :
 	    p->bake_time - d->stage_age;
-	d->absent = d->stage_age >= p->absent_timeout ? d->pending : 0;
+	/* Only a device that has not polled can be absent: one that polls
+	 * can still take the offer. */
+	d->unseen = c->unseen;
+	d->absent = d->stage_age >= p->absent_timeout ? c->unseen : 0;
+	d->waiting = d->pending - d->absent;
 	d->present = d->members - d->absent;
 	d->needed = p->min_sample < d->present ? p->min_sample : d->present;
 	if (d->started > 0) {
@@ -200,6 +223,25 @@ tally(const struct rollout_policy *p, const struct rollout_counts *c,
 		d->healthy_pct = (double)d->healthy * 100.0 /
 		    (double)d->started;
 	}
+}
+
+/* The test's rates, thresholds and the two readings of the evidence. */
+static void
+judge(const struct rollout_policy *p, int nstages, int64_t reporting,
+    int64_t unhealthy, struct rollout_decision *d, struct rollout_test *t)
+{
+	rollout_test_setup(p, nstages, reporting, unhealthy, t);
+	d->baseline_pct = t->baseline * 100.0;
+	d->allowed_pct = t->allowed * 100.0;
+	d->bad_pct = t->bad * 100.0;
+	d->halt_at = t->halt_at;
+	d->pass_at = t->pass_at;
+	/* In flight as good for the halt, as failed for the pass: what the
+	 * in-flight devices do next can only confirm either verdict. */
+	d->halt_evidence = rollout_evidence(t, d->failures,
+	    d->started - d->failures);
+	d->pass_evidence = rollout_evidence(t, d->failures + d->in_flight,
+	    d->healthy);
 }
 
 /* The verdict of a stage that passed, with the end of its reason. */
@@ -222,17 +264,200 @@ passed(const struct rollout_policy *p, const int *stages, int nstages,
 	}
 }
 
-void
-rollout_gate(const struct rollout_policy *p, const int *stages, int nstages,
+/* What the decision needs beyond the counted devices. */
+struct scope {
+	int halt_only;		/* the halt test alone (rule 1) */
+	/* the campaign so far (every member of the open stage), or NULL
+	 * when the counted devices are all of it */
+	const struct rollout_decision *whole;
+	int64_t reporting;	/* the baseline */
+	int64_t unhealthy;
+};
+
+/* The stage being judged, for people: "stage 2 (10%)". */
+static void
+stage_label(struct text *t, const int *stages, int stage_index)
+{
+	text_add(t, "stage %d (%d%%)", stage_index + 1, stages[stage_index]);
+}
+
+/* Rule 1: the failure rate is credibly above the allowed one. */
+static void
+halt_credible(const struct rollout_policy *p, const struct rollout_decision *d,
+    struct text *t)
+{
+	char a[32], b[32];
+
+	fmt_pct(d->failure_pct, d->allowed_pct, a, sizeof(a));
+	fmt_threshold(p->max_failure_pct, b, sizeof(b));
+	text_add(t, ": %lld of %lld started devices failed (%s%%), credibly "
+	    "above the allowed ", (long long)d->failures,
+	    (long long)d->started, a);
+	if (d->baseline_pct > 0.0)
+		text_add(t, "%.1f%% (%s%% on top of a %.1f%% baseline)",
+		    d->allowed_pct, b, d->baseline_pct);
+	else
+		text_add(t, "%s%%", b);
+	fmt_evidence(d->halt_evidence, a, sizeof(a));
+	text_add(t, " (evidence %s \u2265 %.2f): halting", a, d->halt_at);
+}
+
+/* Rules 2 and 3: no device to judge, so no evidence either way. At the
+ * last stage of a campaign where no device started, halt, or wait if one
+ * still may. */
+static void
+nothing_to_judge(const struct rollout_policy *p, const int *stages,
+    int nstages, int stage_index, const struct rollout_decision *whole,
+    struct rollout_decision *d, struct text *t)
+{
+	char dur[32];
+	int last = stage_index == nstages - 1;
+
+	if (last && whole->started == 0 && whole->waiting > 0) {
+		text_add(t, "waiting: no device of the campaign has started "
+		    "yet; %lld may still start", (long long)whole->waiting);
+		return;
+	}
+	if (last && whole->started == 0 && whole->members == 0) {
+		d->verdict = ROLLOUT_HALT;
+		text_add(t, "the campaign has no devices");
+		if (whole->superseded > 0)
+			text_add(t, " left (%lld superseded)",
+			    (long long)whole->superseded);
+		text_add(t, ": halting");
+		return;
+	}
+	stage_label(t, stages, stage_index);
+	if (d->members == 0) {
+		text_add(t, " has no devices");
+	} else {
+		fmt_dur(p->absent_timeout, dur, sizeof(dur));
+		text_add(t, ": none of its %lld devices showed up in %s",
+		    (long long)d->members, dur);
+	}
+	if (last && whole->started == 0) {
+		d->verdict = ROLLOUT_HALT;
+		text_add(t, ", and no device of the campaign took the release; "
+		    "nothing shows it works: halting");
+		return;
+	}
+	text_add(t, ", nothing to judge");
+	passed(p, stages, nstages, stage_index, d, t);
+}
+
+/* Rule 4: credibly below the bad rate, with the sample and the share. */
+static void
+pass_credible(const struct rollout_decision *d, struct text *t)
+{
+	char dur[32], e[32];
+
+	fmt_dur(d->stage_age, dur, sizeof(dur));
+	fmt_evidence(d->pass_evidence, e, sizeof(e));
+	text_add(t, " passed after %s: %lld healthy, %lld failed, %lld in "
+	    "flight of %lld started, credibly below %.1f%% (evidence %s "
+	    "\u2264 %.2f)", dur, (long long)d->healthy, (long long)d->failures,
+	    (long long)d->in_flight, (long long)d->started, d->bad_pct, e,
+	    d->pass_at);
+}
+
+/* Rule 5: seen in full; floor is the healthy share it needs. */
+static void
+seen_in_full(const struct rollout_decision *d, double floor, int ok,
+    struct text *t)
+{
+	char a[32], b[32], dur[32];
+
+	fmt_pct(d->healthy_pct, floor, a, sizeof(a));
+	fmt_threshold(floor, b, sizeof(b));
+	if (ok) {
+		fmt_dur(d->stage_age, dur, sizeof(dur));
+		text_add(t, " passed after %s, seen in full: %lld of %lld "
+		    "started devices healthy (%s%% \u2265 %s%%, %lld needed)",
+		    dur, (long long)d->healthy, (long long)d->started, a, b,
+		    (long long)d->needed);
+		if (d->absent > 0)
+			text_add(t, ", %lld absent", (long long)d->absent);
+		return;
+	}
+	text_add(t, " has nothing left to wait for, with %lld of %lld "
+	    "started devices failed: ", (long long)d->failures,
+	    (long long)d->started);
+	if (d->healthy < d->needed)
+		text_add(t, "%lld healthy, %lld needed", (long long)d->healthy,
+		    (long long)d->needed);
+	else
+		text_add(t, "healthy %s%% < %s%%", a, b);
+	text_add(t, ": halting");
+}
+
+/* Rule 6: what the stage waits for; test_left: only the test is. */
+static void
+waiting_for(const struct rollout_policy *p, const struct rollout_decision *d,
+    double floor, int test_left, struct text *t)
+{
+	const char *sep = " ";
+	char a[32], b[32], dur[32];
+	int64_t unseen = d->absent == 0 ? d->unseen : 0;
+
+	text_add(t, "waiting:");
+	if (d->healthy < d->needed) {
+		text_add(t, "%s%lld of %lld healthy needed", sep,
+		    (long long)d->healthy, (long long)d->needed);
+		sep = "; ";
+	}
+	if (d->started == 0) {
+		text_add(t, "%snone of %lld devices started yet", sep,
+		    (long long)d->members);
+		sep = "; ";
+	} else if (!at_least_pct(d->healthy, floor, d->started)) {
+		fmt_pct(d->healthy_pct, floor, a, sizeof(a));
+		fmt_threshold(floor, b, sizeof(b));
+		text_add(t, "%shealthy %s%% < %s%% of %lld started", sep, a, b,
+		    (long long)d->started);
+		sep = "; ";
+	}
+	if (d->failures > 0) {
+		fmt_evidence(d->halt_evidence, a, sizeof(a));
+		text_add(t, "%s%lld failed (evidence %s < %.2f)", sep,
+		    (long long)d->failures, a, d->halt_at);
+		sep = "; ";
+	}
+	if (test_left) {
+		fmt_evidence(d->pass_evidence, a, sizeof(a));
+		text_add(t, "%spass evidence %s > %.2f", sep, a, d->pass_at);
+		sep = "; ";
+	}
+	if (d->in_flight > 0) {
+		text_add(t, "%s%lld in flight", sep, (long long)d->in_flight);
+		sep = "; ";
+	}
+	fmt_dur(p->absent_timeout - d->stage_age, dur, sizeof(dur));
+	if (d->waiting > 0 && unseen == d->waiting)
+		text_add(t, "%s%lld not seen yet (absent in %s)", sep,
+		    (long long)unseen, dur);
+	else if (unseen > 0)
+		text_add(t, "%s%lld not started, %lld unseen (absent in %s)",
+		    sep, (long long)d->waiting, (long long)unseen, dur);
+	else if (d->waiting > 0)
+		text_add(t, "%s%lld not started", sep, (long long)d->waiting);
+	if (d->waiting > 0)
+		sep = "; ";
+	if (d->bake_left > 0) {
+		fmt_dur(d->bake_left, dur, sizeof(dur));
+		text_add(t, "%sbake %s left", sep, dur);
+	}
+}
+
+static void
+gate_eval(const struct rollout_policy *p, const int *stages, int nstages,
     int stage_index, int64_t stage_opened_at, const struct rollout_counts *c,
-    int64_t now, struct rollout_decision *d)
+    int64_t now, const struct scope *s, struct rollout_decision *d)
 {
 	struct text t;
-	const char *what, *sep, *detail = "";
-	/* Big enough for any percentage in [0, 100] with 6 decimals and any
-	 * int64 duration, so the snprintf calls into them cannot truncate. */
-	char a[32], b[32], dur[32];
-	int enough, rate_ok, baked;
+	struct rollout_test test;
+	const char *what, *detail = "";
+	double floor;
+	int seen_all, sample_ok, share_ok, ok, baked;
 
 	memset(d, 0, sizeof(*d));
 	d->verdict = ROLLOUT_CONTINUE;
@@ -246,87 +471,70 @@ rollout_gate(const struct rollout_policy *p, const int *stages, int nstages,
 		return;
 	}
 	tally(p, c, stage_opened_at, now, d);
+	judge(p, nstages, s->reporting, s->unhealthy, d, &test);
 
-	/* 1. Halt first: nothing may outvote failing devices. */
-	if (d->failures >= p->max_failures &&
-	    at_least_pct(d->failures, p->max_failure_pct, d->started)) {
+	/* 1. Halt first: nothing may outvote credible failure. */
+	if (d->halt_evidence >= d->halt_at) {
 		d->verdict = ROLLOUT_HALT;
-		fmt_pct(d->failure_pct, p->max_failure_pct, a, sizeof(a));
-		fmt_threshold(p->max_failure_pct, b, sizeof(b));
-		text_add(&t, "%lld of %lld started devices failed "
-		    "(%s%% \u2265 %s%%, %lld \u2265 %d): halting",
-		    (long long)d->failures, (long long)d->started, a, b,
-		    (long long)d->failures, p->max_failures);
+		stage_label(&t, stages, stage_index);
+		halt_credible(p, d, &t);
+		return;
+	}
+	if (s->halt_only) {
+		text_add(&t, "no halt");
 		return;
 	}
 
-	/* 2. Nothing to wait for in an empty stage. */
-	if (d->members == 0) {
-		text_add(&t, "stage %d (%d%%) has no devices, no bake needed",
-		    stage_index + 1, stages[stage_index]);
-		passed(p, stages, nstages, stage_index, d, &t);
+	/* 2, 3. Nothing to judge: move on, but never complete on nothing. */
+	seen_all = d->in_flight == 0 && d->waiting == 0;
+	if (d->members == 0 || (d->started == 0 && seen_all)) {
+		nothing_to_judge(p, stages, nstages, stage_index,
+		    s->whole != NULL ? s->whole : d, d, &t);
 		return;
 	}
 
-	/* 3. Enough healthy devices, a high enough share, and time. */
-	enough = d->healthy >= d->needed;
-	rate_ok = d->started == 0 ? d->needed == 0 :
-	    at_least_pct(d->healthy, p->min_healthy_pct, d->started);
+	/* 4. Early pass: credibly good, enough healthy devices, baked. */
+	floor = p->min_healthy_pct * (1.0 - test.baseline);
+	sample_ok = d->healthy >= d->needed;
+	share_ok = at_least_pct(d->healthy, floor, d->started);
+	ok = sample_ok && share_ok;
 	baked = d->stage_age >= p->bake_time;
-	fmt_dur(d->stage_age, dur, sizeof(dur));
-
-	if (enough && rate_ok && baked) {
-		text_add(&t, "stage %d (%d%%) passed after %s: ",
-		    stage_index + 1, stages[stage_index], dur);
-		if (d->started == 0) {
-			fmt_dur(p->absent_timeout, dur, sizeof(dur));
-			text_add(&t, "none of its %lld devices showed up in %s",
-			    (long long)d->members, dur);
-		} else {
-			fmt_pct(d->healthy_pct, p->min_healthy_pct, a,
-			    sizeof(a));
-			fmt_threshold(p->min_healthy_pct, b, sizeof(b));
-			text_add(&t, "%lld of %lld started devices healthy "
-			    "(%s%% \u2265 %s%%, %lld needed)",
-			    (long long)d->healthy, (long long)d->started, a, b,
-			    (long long)d->needed);
-			if (d->absent > 0)
-				text_add(&t, ", %lld absent",
-				    (long long)d->absent);
-		}
+	if (ok && baked && d->pass_evidence <= d->pass_at) {
+		stage_label(&t, stages, stage_index);
+		pass_credible(d, &t);
 		passed(p, stages, nstages, stage_index, d, &t);
 		return;
 	}
 
-	/* 4. Say what the stage is waiting for. */
-	text_add(&t, "waiting:");
-	sep = " ";
-	if (!enough) {
-		text_add(&t, "%s%lld of %lld healthy devices needed", sep,
-		    (long long)d->healthy, (long long)d->needed);
-		sep = "; ";
+	/* 5. Seen in full: decide now, never wait for ever. */
+	if (seen_all && (!ok || baked)) {
+		stage_label(&t, stages, stage_index);
+		seen_in_full(d, floor, ok, &t);
+		if (ok)
+			passed(p, stages, nstages, stage_index, d, &t);
+		else
+			d->verdict = ROLLOUT_HALT;
+		return;
 	}
-	if (d->started == 0) {
-		text_add(&t, "%snone of %lld devices started yet", sep,
-		    (long long)d->members);
-		sep = "; ";
-	} else if (!rate_ok) {
-		fmt_pct(d->healthy_pct, p->min_healthy_pct, a, sizeof(a));
-		fmt_threshold(p->min_healthy_pct, b, sizeof(b));
-		text_add(&t, "%shealthy %s%% < %s%% of %lld started", sep, a, b,
-		    (long long)d->started);
-		sep = "; ";
+
+	/* 6. Say what the stage is waiting for. */
+	waiting_for(p, d, floor, ok && !seen_all &&
+	    d->pass_evidence > d->pass_at, &t);
+}
+
+void
+rollout_gate(const struct rollout_policy *p, const int *stages, int nstages,
+    int stage_index, int64_t stage_opened_at, const struct rollout_counts *c,
+    int64_t now, struct rollout_decision *d)
+{
+	struct scope s = { 0, NULL, 0, 0 };
+
+	if (c != NULL) {
+		s.reporting = c->baseline_reporting;
+		s.unhealthy = c->baseline_unhealthy;
 	}
-	if (!enough && d->absent == 0 && d->pending > 0) {
-		fmt_dur(p->absent_timeout - d->stage_age, dur, sizeof(dur));
-		text_add(&t, "%s%lld not seen yet (absent in %s)", sep,
-		    (long long)d->pending, dur);
-		sep = "; ";
-	}
-	if (!baked) {
-		fmt_dur(d->bake_left, dur, sizeof(dur));
-		text_add(&t, "%sbake %s left", sep, dur);
-	}
+	gate_eval(p, stages, nstages, stage_index, stage_opened_at, c, now, &s,
+	    d);
 }
 
 /* Drops a UTF-8 sequence cut short at the end of s. */
@@ -351,21 +559,34 @@ rollout_gate_nested(const struct rollout_policy *p, const int *stages,
     const struct rollout_counts *stage, const struct rollout_counts *added,
     int64_t now, struct rollout_decision *d)
 {
+	struct scope s = { 1, NULL, 0, 0 };
 	struct rollout_decision nd;
 	char reason[ROLLOUT_REASON_MAX];
 
-	rollout_gate(p, stages, nstages, stage_index, stage_opened_at, stage,
-	    now, d);
+	if (stage_index == 0 || added == NULL) {
+		rollout_gate(p, stages, nstages, stage_index, stage_opened_at,
+		    stage, now, d);
+		d->scope = ROLLOUT_SCOPE_STAGE;
+		return;
+	}
+	if (stage != NULL) {
+		s.reporting = stage->baseline_reporting;
+		s.unhealthy = stage->baseline_unhealthy;
+	}
+	gate_eval(p, stages, nstages, stage_index, stage_opened_at, stage, now,
+	    &s, d);
 	d->scope = ROLLOUT_SCOPE_STAGE;
-	if (d->verdict == ROLLOUT_HALT || stage_index == 0 || added == NULL ||
+	if (d->verdict == ROLLOUT_HALT ||
 	    strncmp(d->reason, "invalid input", 13) == 0)
 		return;
-	rollout_gate(p, stages, nstages, stage_index, stage_opened_at, added,
-	    now, &nd);
+	s.halt_only = 0;
+	s.whole = d;
+	gate_eval(p, stages, nstages, stage_index, stage_opened_at, added, now,
+	    &s, &nd);
 	nd.scope = ROLLOUT_SCOPE_ADDED;
 	/* The prefix may push the end out: cut on a character boundary. */
 	{
-		static const char pfx[] = "devices added by this stage: ";
+		static const char pfx[] = "new devices: ";
 		size_t n = strlen(nd.reason), room = sizeof(reason) - sizeof(pfx);
 
 		if (n > room)

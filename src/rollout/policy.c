@@ -5,20 +5,39 @@ void
 rollout_policy_default(struct rollout_policy *p)
 {
 	p->min_sample = 5;
-	p->max_failures = 2;
 	p->max_failure_pct = 5.0;
+	p->bad_failure_pct = 10.0;
+	p->false_halt_pct = 1.0;
+	p->miss_pct = 5.0;
 	p->min_healthy_pct = 90.0;
 	p->bake_time = 3600;
 	p->report_timeout = 3600;
 	p->absent_timeout = 86400;
 	p->auto_advance = true;
 	p->max_attempts = 1;
+	p->baseline = true;
+}
+
+double
+rollout_policy_bad_default(double max_failure_pct)
+{
+	double twice = 2.0 * max_failure_pct;
+	double half_way = (max_failure_pct + 100.0) / 2.0;
+
+	return twice < half_way ? twice : half_way;
 }
 
 static int
 time_ok(int64_t t)
 {
 	return t >= 0 && t <= ROLLOUT_MAX_TIME;
+}
+
+/* A probability in percent the tests can use: (0, 50]. */
+static int
+chance_ok(double v)
+{
+	return v > 0.0 && v <= 50.0;
 }
 
 int
@@ -29,10 +48,15 @@ rollout_policy_validate(const struct rollout_policy *p, const char **bad_field)
 	/* Written so that NaN fails every range test. */
 	if (p->min_sample < 1 || p->min_sample > 1000000)
 		bad = "min_sample";
-	else if (p->max_failures < 1 || p->max_failures > 1000000)
-		bad = "max_failures";
-	else if (!(p->max_failure_pct > 0.0 && p->max_failure_pct <= 100.0))
+	else if (!(p->max_failure_pct > 0.0 && p->max_failure_pct < 100.0))
 		bad = "max_failure_pct";
+	else if (!(p->bad_failure_pct > p->max_failure_pct &&
+	    p->bad_failure_pct < 100.0))
+		bad = "bad_failure_pct";
+	else if (!chance_ok(p->false_halt_pct))
+		bad = "false_halt_pct";
+	else if (!chance_ok(p->miss_pct))
+		bad = "miss_pct";
 	else if (!(p->min_healthy_pct >= 0.0 && p->min_healthy_pct <= 100.0))
 		bad = "min_healthy_pct";
 	else if (!time_ok(p->bake_time))

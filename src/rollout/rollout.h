@@ -57,28 +57,38 @@ void rollout_plan(const uint32_t *buckets, size_t n, const int *stages,
 struct rollout_policy {
 	/* healthy devices a stage needs, capped at those present [5] */
 	int min_sample;			/* 1..1e6 */
-	/* a stage halts when failures >= max_failures [2] ... */
-	int max_failures;		/* 1..1e6 */
-	/* ... and failures * 100 >= max_failure_pct * started [5.0] */
-	double max_failure_pct;		/* (0, 100] */
+	/* the allowed failure rate: the test's null hypothesis [5.0] */
+	double max_failure_pct;		/* (0, 100) */
+	/* a failure rate the test must catch: its alternative [10.0] */
+	double bad_failure_pct;		/* (max_failure_pct, 100) */
+	/* chance that a campaign at the allowed rate halts [1.0] */
+	double false_halt_pct;		/* (0, 50] */
+	/* chance that a stage at bad_failure_pct passes early [5.0] */
+	double miss_pct;		/* (0, 50] */
 	/* a stage passes only if healthy * 100 >= this * started [90.0] */
 	double min_healthy_pct;		/* [0, 100] */
 	/* confirmed -> healthy after this; also a stage's minimum age [3600] */
 	int64_t bake_time;		/* 0..ROLLOUT_MAX_TIME */
 	/* offered/downloading/installed silent this long: timed out [3600] */
 	int64_t report_timeout;		/* 0..ROLLOUT_MAX_TIME */
-	/* stage age after which pending devices count as absent [86400] */
+	/* stage age after which unseen pending devices are absent [86400] */
 	int64_t absent_timeout;		/* 0..ROLLOUT_MAX_TIME */
 	/* false: a stage that passes waits for a human advance [true] */
 	bool auto_advance;
 	/* offers per device, first included: retry while attempts < this [1] */
 	int max_attempts;		/* 1..100 */
+	/* allow, on top, what old-release members credibly fail [true] */
+	bool baseline;
 };
 
 #define ROLLOUT_MAX_TIME	(365 * 86400)	/* one year */
 
-/* Fills p with the defaults: 5, 2, 5.0, 90.0, 3600, 3600, 86400, true, 1. */
+/* Fills p with the defaults: 5, 5.0, 10.0, 1.0, 5.0, 90.0, 3600, 3600,
+ * 86400, true, 1, true. */
 void rollout_policy_default(struct rollout_policy *p);
+/* The bad_failure_pct that goes with a max_failure_pct m in (0, 100) when
+ * none is given: twice m, or halfway from m to 100 when that is less. */
+double rollout_policy_bad_default(double max_failure_pct);
 /* 0 if p is valid, else -1 and *bad_field (if non-NULL) names the member. */
 int rollout_policy_validate(const struct rollout_policy *p,
     const char **bad_field);
@@ -87,6 +97,7 @@ int rollout_policy_validate(const struct rollout_policy *p,
  * pending: member, never offered. offered, downloading, installed,
  * confirmed: in flight. healthy: confirmed, then bake_time without a
  * failure (success). failed, rolled_back, timed_out: failures.
+ * superseded: moved on to a newer version; left the campaign.
  * rollout_device_step (the full table is in docs/rollouts.md):
  * - downloading, installed, confirmed move forward from an in-flight state,
  *   jumps allowed (a device may skip reports); the current state again is
@@ -109,6 +120,12 @@ int rollout_policy_validate(const struct rollout_policy *p,
  *   never times out: it waits on us (the bake), not we on it.
  * - baked: confirmed -> healthy (healthy again: no-op); the caller asks
  *   rollout_device_baked first.
+ * - newer (the device declares a version newer than the release: it moved
+ *   on through another campaign or a direct offer): pending, in flight or
+ *   timed_out -> superseded, which is no failure, not in flight and no
+ *   success; it has left the campaign. healthy, failed, rolled_back and
+ *   superseded stay as they are (what the device proved stands). Nothing
+ *   else leaves superseded, and it is never offered again.
  * The caller sets last_change = now when rollout_device_touches says so: a
  * state change or a progress refresh, never a re-offer, so a device that
  * keeps polling without progress still times out. A clock that went back
@@ -124,8 +141,9 @@ enum rollout_device_state {
 	ROLLOUT_DEV_FAILED,
 	ROLLOUT_DEV_ROLLED_BACK,
 	ROLLOUT_DEV_TIMED_OUT,
+	ROLLOUT_DEV_SUPERSEDED,
 };
-#define ROLLOUT_DEV_STATES	(ROLLOUT_DEV_TIMED_OUT + 1)
+#define ROLLOUT_DEV_STATES	(ROLLOUT_DEV_SUPERSEDED + 1)
 
 enum rollout_device_event {
 	ROLLOUT_EV_OFFER,
@@ -138,8 +156,9 @@ enum rollout_device_event {
 	ROLLOUT_EV_UNHEALTHY,
 	ROLLOUT_EV_TIMEOUT,
 	ROLLOUT_EV_BAKED,
+	ROLLOUT_EV_NEWER,
 };
-#define ROLLOUT_EVENTS		(ROLLOUT_EV_BAKED + 1)
+#define ROLLOUT_EVENTS		(ROLLOUT_EV_NEWER + 1)
 
 enum rollout_offer_kind {
 	ROLLOUT_OFFER_NONE,	/* not offerable in this state */
@@ -148,12 +167,12 @@ enum rollout_offer_kind {
 	ROLLOUT_OFFER_RETRY,	/* new attempt after a failure: adds one */
 };
 
-/* "pending", "offered", ... "timed_out", or NULL if out of range. */
+/* "pending", "offered", ... "superseded", or NULL if out of range. */
 const char *rollout_device_state_name(enum rollout_device_state s);
 /* Exact, case-sensitive name to state: 0, or -1 for any other text. */
 int rollout_device_state_parse(const char *name,
     enum rollout_device_state *out);
-/* "offer", "downloading", ... "baked", or NULL if out of range. */
+/* "offer", "downloading", ... "newer", or NULL if out of range. */
 const char *rollout_device_event_name(enum rollout_device_event ev);
 /* Exact, case-sensitive name to event: 0, or -1 for any other text. */
 int rollout_device_event_parse(const char *name,
@@ -179,6 +198,69 @@ int rollout_device_timed_out(enum rollout_device_state s, int64_t last_change,
 /* 1 if s is confirmed and now - confirmed_at >= bake_time, else 0. */
 int rollout_device_baked(enum rollout_device_state s, int64_t confirmed_at,
     int64_t now, const struct rollout_policy *p);
+
+/* ---- What a device's declared version says --------------------------------
+ * A poll or a health report declares the version a device runs, and may
+ * carry a boot id (opaque, new at every boot). For a member in s:
+ * - the release's own version: nothing.
+ * - a version newer than the release: newer (-> superseded where allowed).
+ * - any other version after `installed`: the device is back on its old
+ *   image. That is a fallback only from a boot after the installed report:
+ *   both boot ids known and different. The same boot id means the device
+ *   has not rebooted yet; without a boot id on either side the old version
+ *   alone proves nothing and the member times out at report_timeout like
+ *   any silent install. From confirmed or healthy (the device has run the
+ *   release) any other version is a fallback, boot id or not.
+ * The caller compares the versions (semver) and the ids; rollout_sighting
+ * returns 1 with *ev when the sighting is an event that changes s, else 0.
+ */
+
+struct rollout_seen {
+	bool on_release;	/* declares the release's fw_version */
+	bool newer;		/* declares a version newer than the release */
+	bool boot_known;	/* both boot ids known: this one and the
+				   installed report's */
+	bool same_boot;		/* with boot_known: they are equal */
+};
+
+int rollout_sighting(enum rollout_device_state s, const struct rollout_seen *w,
+    enum rollout_device_event *ev);
+
+/* ---- Reason classes --------------------------------------------------------
+ * A failure carries one reason class from a fixed list, used in member
+ * reasons, counts and verdicts. A device-reported reason outside the list
+ * is kept in the history as sent but counted as "other". */
+
+enum rollout_reason {
+	ROLLOUT_WHY_SELFTEST,
+	ROLLOUT_WHY_CRASH_ON_BOOT,
+	ROLLOUT_WHY_HASH,
+	ROLLOUT_WHY_LENGTH,
+	ROLLOUT_WHY_SIGNATURE,
+	ROLLOUT_WHY_EXPIRED,
+	ROLLOUT_WHY_ROLLBACK,
+	ROLLOUT_WHY_INCOMPATIBLE,
+	ROLLOUT_WHY_FREEZE,
+	ROLLOUT_WHY_DOWNLOAD,
+	ROLLOUT_WHY_SLOW_RETRIEVAL,
+	ROLLOUT_WHY_INSTALL,
+	ROLLOUT_WHY_TIMEOUT,
+	ROLLOUT_WHY_FALLBACK,
+	ROLLOUT_WHY_UNHEALTHY,
+	ROLLOUT_WHY_FLASH,
+	ROLLOUT_WHY_OTHER,
+};
+#define ROLLOUT_REASONS		(ROLLOUT_WHY_OTHER + 1)
+
+/* "selftest", "crash_on_boot", ... "other", or NULL if out of range. */
+const char *rollout_reason_name(enum rollout_reason r);
+/* The class of a reported reason: exact name match, else (NULL, empty or
+ * unknown text) ROLLOUT_WHY_OTHER. */
+enum rollout_reason rollout_reason_class(const char *reported);
+/* The class of an unhealthy health report on the release: a failed boot
+ * is crash_on_boot, else a failed self-test is selftest, else (crashes
+ * while running) unhealthy. */
+enum rollout_reason rollout_health_reason(bool boot_ok, bool selftest_ok);
 
 /* ---- Campaigns -----------------------------------------------------------
  * start: draft -> running, at stage 0. pause: running -> paused. resume:
@@ -239,23 +321,73 @@ int rollout_should_offer(enum rollout_campaign_state cs, int stage_pct,
 /* ---- Gate ----------------------------------------------------------------
  * Counts are over the members of the current stage: every device whose
  * bucket is below pct * 100, earlier stages' devices included (stages
- * nest). started = members - pending; failures = failed + rolled_back +
- * timed_out; age = now - stage_opened_at (0 if the clock went back).
- * 1. HALT when failures >= max_failures and failures * 100 >=
- *    max_failure_pct * started. Checked first: it beats everything.
- * 2. A stage with no members passes at once (no bake; the reason says so).
- * 3. absent = (age >= absent_timeout ? pending : 0), present = members -
- *    absent, needed = min(min_sample, present). The stage passes when
- *    age >= bake_time and healthy >= needed and (started == 0 ?
- *    needed == 0 : healthy * 100 >= min_healthy_pct * started).
- * 4. A passed stage gives ADVANCE, AWAIT_APPROVAL when !auto_advance, or
+ * nest). Superseded members have left the campaign: the gate does not
+ * count them as members, started, healthy, failed, pending or in flight
+ * (decision.superseded shows them). started = members - pending;
+ * failures = failed + rolled_back + timed_out; age = now - stage_opened_at
+ * (0 if the clock went back); absent = unseen once age >= absent_timeout,
+ * else 0 (a device that polls is never absent); waiting = pending - absent
+ * (members that may still start); present = members - absent; needed =
+ * min(min_sample, present).
+ * The test is a sequential probability ratio test of the failure rate:
+ * allowed rate r0 = 1 - (1 - max_failure_pct)(1 - b), bad rate r1 = 1 -
+ * (1 - bad_failure_pct)(1 - b), where b is 0, or with the baseline on
+ * rollout_baseline_low(baseline_unhealthy, baseline_reporting, miss_pct). A failure weighs ln(r1 / r0), a success
+ * ln((1 - r1) / (1 - r0)). Halt evidence counts every started member that
+ * has not failed as a success (in flight counted well); pass evidence
+ * counts in-flight members as failures (in flight counted badly), so
+ * neither verdict can be undone by what the in-flight members do next.
+ * 1. HALT when halt evidence >= ln(nstages / false_halt_pct). Checked
+ *    first: it beats everything.
+ * 2. No members: the stage passes at once (nothing to judge: no bake and
+ *    no evidence; the reason says so), except at the last stage when no
+ *    device of the campaign has started at all: then it halts ("the
+ *    campaign has no devices"), since completing would vouch for nothing.
+ * 3. Every member absent (started == 0, waiting == 0): as 2, "none of its
+ *    devices showed up".
+ * 4. ok = healthy >= needed and healthy * 100 >= min_healthy_pct * (1 - b)
+ *    * started. The stage passes early when pass evidence <= ln(miss_pct)
+ *    and ok and age >= bake_time.
+ * 5. Nothing in flight and nothing waiting: the stage is seen in full; it
+ *    passes if ok (once age >= bake_time), else HALTs. So a stage never
+ *    waits for ever, and one smaller than min_sample must be all healthy.
+ * 6. A passed stage gives ADVANCE, AWAIT_APPROVAL when !auto_advance, or
  *    COMPLETE at the last stage (completing offers nothing new, so it
  *    needs no approval). Otherwise CONTINUE, the reason saying what the
  *    stage waits for.
+ * The baseline counts are about the campaign, not about the counted
+ * devices: members still on the old release (pending, in the open stage
+ * or a later one) that sent a health report since the stage opened.
+ * Buckets are random, so they run the same hardware as the stage.
  * Input the gate cannot trust (policy, stages, stage index, NULL, counts
- * that are negative, do not add up to members or exceed
- * ROLLOUT_MAX_MEMBERS) gives CONTINUE with a reason starting
- * "invalid input": a caller's bug changes nothing. */
+ * that are negative, do not add up to members, exceed ROLLOUT_MAX_MEMBERS,
+ * unseen > pending or baseline_unhealthy > baseline_reporting) gives
+ * CONTINUE with a reason starting "invalid input": a caller's bug changes
+ * nothing. Reasons number stages from 1, as people do: "stage 1 (1%)". */
+
+/* The test's numbers for one stage (fractions, not percent). */
+struct rollout_test {
+	double baseline;	/* b: 0, or the baseline's lower bound */
+	double allowed;		/* r0 */
+	double bad;		/* r1 */
+	double w_fail;		/* ln(r1 / r0), > 0 */
+	double w_ok;		/* ln((1 - r1) / (1 - r0)), < 0 */
+	double halt_at;		/* ln(nstages / false_halt_pct) */
+	double pass_at;		/* ln(miss_pct) */
+};
+
+/* A lower bound, confidence 1 - miss (a fraction in (0, 1)), on the rate
+ * behind unhealthy of reporting: the Chernoff (Kullback-Leibler) bound,
+ * valid for every sample size, so a small baseline is not trusted blindly
+ * (1 of 1 gives miss itself). 0 when there is nothing to go on. */
+double rollout_baseline_low(int64_t unhealthy, int64_t reporting,
+    double miss);
+/* Fills t for a valid p, nstages stages and the baseline counts. */
+void rollout_test_setup(const struct rollout_policy *p, int nstages,
+    int64_t reporting, int64_t unhealthy, struct rollout_test *t);
+/* failures * w_fail + successes * w_ok: the log-likelihood ratio. */
+double rollout_evidence(const struct rollout_test *t, int64_t failures,
+    int64_t successes);
 
 #define ROLLOUT_MAX_MEMBERS	10000000000LL	/* devices in a stage */
 #define ROLLOUT_REASON_MAX	256
@@ -263,6 +395,10 @@ int rollout_should_offer(enum rollout_campaign_state cs, int stage_pct,
 struct rollout_counts {
 	int64_t members;			/* devices in the stage */
 	int64_t by_state[ROLLOUT_DEV_STATES];	/* of them, per state */
+	int64_t unseen;		/* pending members with no poll since the stage opened */
+	int64_t baseline_reporting;	/* pending members (still on the old
+				   release) with a health report since the stage opened */
+	int64_t baseline_unhealthy;	/* of those, latest report unhealthy */
 };
 
 enum rollout_verdict {
@@ -284,17 +420,27 @@ struct rollout_decision {
 	enum rollout_verdict verdict;
 	enum rollout_scope scope;
 	char reason[ROLLOUT_REASON_MAX];	/* one sentence, UTF-8 */
-	int64_t members;
+	int64_t members;	/* of the counts, superseded ones excluded */
+	int64_t superseded;	/* left the campaign: not counted at all */
 	int64_t pending;
 	int64_t started;	/* members - pending */
 	int64_t in_flight;	/* offered+downloading+installed+confirmed */
 	int64_t healthy;
 	int64_t failures;	/* failed + rolled_back + timed_out */
 	int64_t present;	/* members - absent */
-	int64_t absent;		/* pending, once age >= absent_timeout */
+	int64_t absent;		/* unseen, once age >= absent_timeout */
+	int64_t unseen;		/* pending, no poll since the stage opened */
+	int64_t waiting;	/* pending - absent: may still start */
 	int64_t needed;		/* min(min_sample, present) */
 	double failure_pct;	/* failures * 100 / started (0 if none) */
 	double healthy_pct;	/* healthy * 100 / started (0 if none) */
+	double baseline_pct;	/* b * 100: what the baseline adds (0: none) */
+	double allowed_pct;	/* r0 * 100 */
+	double bad_pct;		/* r1 * 100 */
+	double halt_evidence;	/* log-likelihood ratio, in flight as good */
+	double pass_evidence;	/* log-likelihood ratio, in flight as failed */
+	double halt_at;		/* ln(nstages / false_halt_pct) */
+	double pass_at;		/* ln(miss_pct), below 0 */
 	int64_t stage_age;	/* now - stage_opened_at, at least 0 */
 	int64_t bake_left;	/* seconds until age >= bake_time, or 0 */
 };
@@ -306,14 +452,17 @@ void rollout_gate(const struct rollout_policy *p, const int *stages,
     int nstages, int stage_index, int64_t stage_opened_at,
     const struct rollout_counts *c, int64_t now, struct rollout_decision *d);
 
-/* The daemon's gate over nested stages. First rollout_gate over every
- * member of the open stage (`stage`): a HALT there stands, so a device of
- * an earlier stage that regresses still stops the campaign. Past stage 1,
- * the stage may only pass on evidence from the devices it added (`added`:
- * buckets from the previous stage's pct * 100 up to this one's), so a stage
- * never advances on its predecessors' healthy devices alone: the verdict is
- * then rollout_gate over `added`, scope ROLLOUT_SCOPE_ADDED, its reason
- * prefixed "devices added by this stage: ". Always writes all of *d. */
+/* The daemon's gate over nested stages. Past stage 1, first the halt test
+ * (rule 1 alone) over every member of the open stage (`stage`): a HALT
+ * there stands, so a device of an earlier stage that regresses still stops
+ * the campaign. Then rollout_gate over the devices the stage added
+ * (`added`: buckets from the previous stage's pct * 100 up to this one's),
+ * scope ROLLOUT_SCOPE_ADDED, its reason prefixed "new devices: ", so a
+ * stage never advances on its predecessors' healthy devices alone; it
+ * takes the baseline and what the campaign as a whole has started (for
+ * rule 2 at the last stage) from `stage`. At stage 1 it is rollout_gate
+ * over `stage`.
+ * Always writes all of *d. */
 void rollout_gate_nested(const struct rollout_policy *p, const int *stages,
     int nstages, int stage_index, int64_t stage_opened_at,
     const struct rollout_counts *stage, const struct rollout_counts *added,

@@ -104,9 +104,12 @@ out:
 json_t *
 campaign_policy_to_json(const struct rollout_policy *p)
 {
-	return json_pack("{s:i,s:i,s:f,s:f,s:I,s:I,s:I,s:b,s:i}",
-	    "min_sample", p->min_sample, "max_failures", p->max_failures,
+	return json_pack("{s:i,s:f,s:f,s:f,s:f,s:b,s:f,s:I,s:I,s:I,s:b,s:i}",
+	    "min_sample", p->min_sample,
 	    "max_failure_pct", p->max_failure_pct,
+	    "bad_failure_pct", p->bad_failure_pct,
+	    "false_halt_pct", p->false_halt_pct, "miss_pct", p->miss_pct,
+	    "baseline", p->baseline,
 	    "min_healthy_pct", p->min_healthy_pct,
 	    "bake_time", (json_int_t)p->bake_time,
 	    "report_timeout", (json_int_t)p->report_timeout,
@@ -114,13 +117,18 @@ campaign_policy_to_json(const struct rollout_policy *p)
 	    "auto_advance", p->auto_advance, "max_attempts", p->max_attempts);
 }
 
+/* Retired policy fields: a request naming one is refused, saying why;
+ * campaigns stored before they retired still load (without them). */
+static const char *const retired_fields[] = { "max_failures", NULL };
+
 int
 campaign_policy_from_json(json_t *gate, struct rollout_policy *p, char *err,
     size_t errlen)
 {
-	static const char *const fields[] = { "min_sample", "max_failures",
-	    "max_failure_pct", "min_healthy_pct", "bake_time", "report_timeout",
-	    "absent_timeout", "auto_advance", "max_attempts", NULL };
+	static const char *const fields[] = { "min_sample", "max_failure_pct",
+	    "bad_failure_pct", "false_halt_pct", "miss_pct", "baseline",
+	    "min_healthy_pct", "bake_time", "report_timeout", "absent_timeout",
+	    "auto_advance", "max_attempts", NULL };
 	char e[200];
 	int64_t v;
 	int b;
@@ -129,6 +137,15 @@ campaign_policy_from_json(json_t *gate, struct rollout_policy *p, char *err,
 	rollout_policy_default(p);
 	if (gate == NULL || json_is_null(gate))
 		return 0;
+	for (size_t i = 0; retired_fields[i] != NULL; i++)
+		if (json_is_object(gate) &&
+		    json_object_get(gate, retired_fields[i]) != NULL) {
+			snprintf(err, errlen, "gate.%s: no longer used: the gate "
+			    "halts on a sequential test (false_halt_pct, "
+			    "bad_failure_pct; docs/rollouts.md)",
+			    retired_fields[i]);
+			return -1;
+		}
 	if (jv_only(gate, fields, e, sizeof(e)))
 		goto bad;
 #define INT_FIELD(name, lo, hi) \
@@ -138,24 +155,33 @@ campaign_policy_from_json(json_t *gate, struct rollout_policy *p, char *err,
 #define TIME_FIELD(name) \
 	if (jv_duration(gate, #name, 0, ROLLOUT_MAX_TIME, &p->name, e, \
 	    sizeof(e))) goto bad;
+#define PCT_FIELD(name, lo, hi) \
+	if (jv_num(gate, #name, lo, hi, &p->name, e, sizeof(e))) goto bad;
+#define BOOL_FIELD(name) \
+	b = p->name; \
+	if (jv_bool(gate, #name, &b, e, sizeof(e))) goto bad; \
+	p->name = b != 0;
 	INT_FIELD(min_sample, 1, 1000000)
-	INT_FIELD(max_failures, 1, 1000000)
 	INT_FIELD(max_attempts, 1, 100)
 	TIME_FIELD(bake_time)
 	TIME_FIELD(report_timeout)
 	TIME_FIELD(absent_timeout)
+	PCT_FIELD(max_failure_pct, 0.000001, 99.999999)
+	p->bad_failure_pct = rollout_policy_bad_default(p->max_failure_pct);
+	PCT_FIELD(bad_failure_pct, 0.000001, 99.999999)
+	PCT_FIELD(false_halt_pct, 0.000001, 50)
+	PCT_FIELD(miss_pct, 0.000001, 50)
+	PCT_FIELD(min_healthy_pct, 0, 100)
+	BOOL_FIELD(auto_advance)
+	BOOL_FIELD(baseline)
 #undef INT_FIELD
 #undef TIME_FIELD
-	if (jv_num(gate, "max_failure_pct", 0.000001, 100, &p->max_failure_pct,
-	    e, sizeof(e)) || jv_num(gate, "min_healthy_pct", 0, 100,
-	    &p->min_healthy_pct, e, sizeof(e)))
-		goto bad;
-	b = p->auto_advance;
-	if (jv_bool(gate, "auto_advance", &b, e, sizeof(e)))
-		goto bad;
-	p->auto_advance = b != 0;
+#undef PCT_FIELD
+#undef BOOL_FIELD
 	if (rollout_policy_validate(p, &bad) != 0) {
-		snprintf(err, errlen, "gate.%s: out of range", bad);
+		snprintf(err, errlen, "gate.%s: %s", bad,
+		    strcmp(bad, "bad_failure_pct") == 0 ?
+		    "must be above max_failure_pct" : "out of range");
 		return -1;
 	}
 	return 0;
@@ -169,8 +195,12 @@ campaign_policy_parse(const char *text, struct rollout_policy *p)
 {
 	json_t *o = json_loads(text, 0, NULL);
 	char err[200];
-	int rc = campaign_policy_from_json(o, p, err, sizeof(err));
+	int rc;
 
+	/* A campaign stored with a retired field keeps going without it. */
+	for (size_t i = 0; json_is_object(o) && retired_fields[i] != NULL; i++)
+		json_object_del(o, retired_fields[i]);
+	rc = campaign_policy_from_json(o, p, err, sizeof(err));
 	json_decref(o);
 	return o == NULL ? -1 : rc;
 }

@@ -23,6 +23,17 @@ expect_status "create a campaign (draft)" 201
 C1=$(jqb .id)
 expect "new campaign is a draft" "$(jqb .state)" draft
 expect "default stages" "$(jqb -c .stages)" "[1,10,50,100]"
+check_jq "the gate's test fields default" '.gate | .max_failure_pct == 5 and .bad_failure_pct == 10 and .false_halt_pct == 1 and .miss_pct == 5 and .baseline == true and (has("max_failures") | not)'
+api POST /v1/campaigns "$ADMIN" -d "{\"release\":$GOOD_REL,\"gate\":{\"max_failures\":1}}"
+expect_status "a retired gate field is 422" 422
+check "... saying it is no longer used" grep -q "gate.max_failures: no longer used" <<<"$(jqb .error.message)"
+api POST /v1/campaigns "$ADMIN" -d "{\"release\":$GOOD_REL,\"gate\":{\"max_failure_pct\":8,\"bad_failure_pct\":8}}"
+expect_status "a bad rate not above the allowed one is 422" 422
+check "... naming it" grep -q "gate.bad_failure_pct: must be above max_failure_pct" <<<"$(jqb .error.message)"
+api POST /v1/campaigns "$ADMIN" -d "{\"release\":$GOOD_REL,\"gate\":{\"max_failure_pct\":2,\"false_halt_pct\":0.5,\"baseline\":false}}"
+expect_status "the test's fields are accepted" 201
+check_jq "... and the bad rate follows the allowed one" '.gate | .bad_failure_pct == 4 and .false_halt_pct == 0.5 and .baseline == false'
+api POST "/v1/campaigns/$(jqb .id)/abort" "$ADMIN"
 api GET "/v1/campaigns/$C1/plan" "$ADMIN"
 expect "plan covers the whole fleet" "$(jqb '.stages[-1].devices')" 300
 check_jq "plan stages nest" '[.stages[].devices] | . == (sort)'
@@ -53,9 +64,10 @@ echo "# $SECONDS s"
 # ---- a bad release halts in stage 1; nobody outside it is offered ----
 make_release 3.0.0 3 board-b || fail "release 3.0.0"
 provision 400 bad board-b 1.0.0 || fail "provision 400"
-# max_failures 1: with a random salt, stage 1 of 400 devices may hold only
-# a couple of them; one failure at 100% must be enough to stop.
-api POST /v1/campaigns "$ADMIN" -d "{\"release\":$REL_ID,\"gate\":{\"bake_time\":1,\"min_sample\":2,\"max_failures\":1}}"
+# With a random salt, stage 1 of 400 devices may hold only a couple of
+# them: once they have all failed there is nothing left to wait for and a
+# stage smaller than min_sample must be all healthy, so it halts.
+api POST /v1/campaigns "$ADMIN" -d "{\"release\":$REL_ID,\"gate\":{\"bake_time\":1,\"min_sample\":2}}"
 C2=$(jqb .id)
 api POST "/v1/campaigns/$C2/start" "$ADMIN"
 for round in $(seq 1 5); do
@@ -164,7 +176,10 @@ make_release 7.0.0 7 board-f || fail "release 7.0.0"
 provision 20 late board-f 1.0.0 || fail "provision 20"
 head -10 "$TMP/tokens-late" >"$TMP/tokens-late1"
 tail -10 "$TMP/tokens-late" >"$TMP/tokens-late2"
-api POST /v1/campaigns "$ADMIN" -d "{\"release\":$REL_ID,\"stages\":[100],\"gate\":{\"bake_time\":1,\"min_sample\":2}}"
+# The ten that came are a credible pass only against a coarse bad rate
+# (10 x ln(0.5/0.95) = -6.4 <= ln 0.05); the ten that never poll do not
+# hold the stage, as pending devices are no evidence.
+api POST /v1/campaigns "$ADMIN" -d "{\"release\":$REL_ID,\"stages\":[100],\"gate\":{\"bake_time\":1,\"min_sample\":2,\"bad_failure_pct\":50}}"
 C6=$(jqb .id)
 api POST "/v1/campaigns/$C6/start" "$ADMIN"
 device_round late1 good
