@@ -90,30 +90,6 @@ sim_agent_set_silent(struct sim_agent *a)
 	a->silent = 1;
 }
 
-/* The classes of the contract; the first column is what the device
- * calls it, the second what it reports (docs/device-sim.md, section 4). */
-static const char *const reason_classes[][2] = {
-	{ "selftest", "selftest" }, { "crash_on_boot", "crash_on_boot" },
-	{ "boot", "crash_on_boot" }, { "hash", "hash" },
-	{ "length", "length" }, { "signature", "signature" },
-	{ "threshold", "signature" }, { "expired", "expired" },
-	{ "rollback", "rollback" }, { "incompatible", "incompatible" },
-	{ "freeze", "freeze" }, { "download", "download" },
-	{ "io", "download" }, { "slow_retrieval", "slow_retrieval" },
-	{ "install", "install" }, { "timeout", "timeout" },
-	{ "fallback", "fallback" }, { "unhealthy", "unhealthy" },
-	{ "flash", "flash" }, { "other", "other" },
-};
-
-const char *
-sim_reason_class(const char *reason)
-{
-	for (size_t i = 0; i < ARRAY_LEN(reason_classes); i++)
-		if (strcmp(reason, reason_classes[i][0]) == 0)
-			return reason_classes[i][1];
-	return "other";
-}
-
 /* Opens the flash and loads the metadata for one step. 0/-1. */
 static int
 open_step(struct sim_agent *a, struct sim_net *net)
@@ -144,6 +120,23 @@ close_step(struct sim_agent *a)
 	a->m = NULL;
 	a->f = NULL;
 	a->net = NULL;
+}
+
+/* The device's clock: the host's, moved by --clock-offset. */
+static int64_t
+device_now(const struct sim_agent *a)
+{
+	return util_now() + a->o->clock_offset;
+}
+
+/* The time expiry is judged at: the clock, or the time floor when the
+ * clock is behind it. */
+static int64_t
+trusted_now(const struct sim_agent *a)
+{
+	int64_t now = device_now(a);
+
+	return a->m->time_floor > now ? a->m->time_floor : now;
 }
 
 static const char *
@@ -184,34 +177,6 @@ add_boot_id(const struct sim_agent *a, json_t *o)
 		json_object_set_new(o, "boot_id", json_string(a->boot_id));
 }
 
-/* Sets the reason class and the detail of a report: the server counts
- * the class, so the device's own word for it leads the detail. */
-static void
-add_reason(json_t *o, const char *reason, const char *detail)
-{
-	char full[SIM_DETAIL_MAX + 1];
-	const char *cls;
-
-	if (o == NULL)
-		return;
-	if (reason == NULL || reason[0] == '\0') {
-		if (detail != NULL && detail[0] != '\0')
-			json_object_set_new(o, "detail", json_string(detail));
-		return;
-	}
-	cls = sim_reason_class(reason);
-	json_object_set_new(o, "reason", json_string(cls));
-	/* Cut rather than lose the report: the detail is informative. */
-	if (strcmp(cls, reason) != 0)
-		(void)util_fmt(full, sizeof(full), "%s: %s", reason,
-		    detail != NULL ? detail : "");
-	else
-		(void)util_fmt(full, sizeof(full), "%s",
-		    detail != NULL ? detail : "");
-	if (full[0] != '\0')
-		json_object_set_new(o, "detail", json_string(full));
-}
-
 /* Reports one state of a campaign; 1 once the server has it (2xx), or
  * will never want it (404 offer withdrawn, 409 state moved on). */
 static int
@@ -226,12 +191,14 @@ post_status(struct sim_agent *a, enum sim_report_state state,
 	sign_hex(sha, SIGN_SHA256_LEN, hex);
 	o = json_pack("{s:s, s:s, s:s}", "campaign", campaign, "release", hex,
 	    "state", sim_report_state_name(state));
-	add_reason(o, reason, detail);
+	if (o != NULL && reason != NULL && reason[0] != '\0')
+		json_object_set_new(o, "reason", json_string(reason));
+	if (o != NULL && detail != NULL && detail[0] != '\0')
+		json_object_set_new(o, "detail", json_string(detail));
 	add_boot_id(a, o);
 	a->view.last_state = state;
 	(void)util_fmt(a->view.last_reason, sizeof(a->view.last_reason), "%s",
-	    reason != NULL && reason[0] != '\0' ? sim_reason_class(reason) :
-	    "");
+	    reason != NULL ? reason : "");
 	st = post(a, "/v1/device/status", o);
 	if (st == 404 || st == 409)
 		log_info("%s: status %s answered %ld: going on", a->device_id,
@@ -401,6 +368,18 @@ refuse(struct sim_agent *a, const struct offer *of, const char *reason,
 	    of->release_sha256, reason, detail);
 }
 
+/* A refusal by a check of src/sign: reported under its class, the typed
+ * result first in the detail. */
+static void
+refuse_result(struct sim_agent *a, const struct offer *of,
+    enum sign_result r, const char *msg)
+{
+	char detail[SIM_DETAIL_MAX + 1];
+
+	sim_reason_detail(r, msg, detail);
+	refuse(a, of, sim_reason_class(r), detail);
+}
+
 /* Fetches roots N+1, N+2, ... until 404 and walks them from the stored
  * one; stores the newest. SIGN_ERR_IO when the server did not answer. */
 static enum sign_result
@@ -441,7 +420,7 @@ walk_roots(struct sim_agent *a, struct sign_root **out, char *err,
 		sim_http_clear(&h);
 	}
 	if (r == SIGN_OK)
-		r = sign_root_walk(trusted, docs, n, util_now(), out, err,
+		r = sign_root_walk(trusted, docs, n, trusted_now(a), out, err,
 		    errlen);
 	if (r == SIGN_OK && n > 0) {
 		a->m->root_version = (*out)->version;
@@ -524,6 +503,30 @@ artifact_url(const struct sim_agent *a, const char *u, char *out,
 	return -1;
 }
 
+/* The device token for an artifact URL: only for the server's own
+ * origin. A mirror elsewhere (a CDN behind public_url) serves signed bytes
+ * to anyone; whoever ran it must not get tokens that post reports. */
+static const char *
+artifact_token(const struct sim_agent *a, const char *url)
+{
+	if (sim_net_same_origin(a->o->server, url))
+		return a->token;
+	log_info("%s: %s is on another origin than the server: fetching it "
+	    "without the device token", a->device_id, url);
+	return NULL;
+}
+
+/* 1 for the reasons of a download given up (not a bad image): its
+ * progress is kept for a later resume, and the report goes out without a
+ * metadata store (after "flash", one may fail again). */
+static int
+given_up(const char *reason)
+{
+	return strcmp(reason, "download") == 0 ||
+	    strcmp(reason, "slow_retrieval") == 0 ||
+	    strcmp(reason, "flash") == 0;
+}
+
 /* A refusal after the download began. A bad image (length, hash) is
  * dropped and its report kept until sent; a download given up keeps its
  * progress for a later resume and is reported once. */
@@ -533,7 +536,7 @@ refuse_download(struct sim_agent *a, const struct offer *of, int slot,
 {
 	char err[256];
 
-	if (strcmp(reason, "download") == 0) {
+	if (given_up(reason)) {
 		refuse(a, of, reason, detail);
 		return;
 	}
@@ -555,8 +558,8 @@ install(struct sim_agent *a, const struct offer *of,
 {
 	struct sim_dl_target t = { a->f, a->m, 1 - a->m->active, rel,
 	    of->release, of->release_len, of->campaign };
-	struct sim_dl_net n = { a->net, url, a->token, a->o->limits,
-	    a->o->download_tries, a->o->backoff_max_ms };
+	struct sim_dl_net n = { a->net, url, artifact_token(a, url),
+	    a->o->limits, a->o->download_tries, a->o->backoff_max_ms };
 	struct sim_slot *s = &a->m->slot[t.slot];
 	const char *reason = "download";
 	char err[256] = "";
@@ -574,7 +577,7 @@ install(struct sim_agent *a, const struct offer *of,
 	if (r != SIGN_OK) {
 		/* A refusal is an answer; a download given up is not. */
 		refuse_download(a, of, t.slot, reason, err);
-		return strcmp(reason, "download") == 0 ? -1 : 0;
+		return given_up(reason) ? -1 : 0;
 	}
 	s->state = SIM_SLOT_PENDING;
 	s->written = s->length;
@@ -582,7 +585,9 @@ install(struct sim_agent *a, const struct offer *of,
 	sim_meta_set_report(a->m, SIM_REPORT_INSTALLED, of->campaign,
 	    of->release_sha256, NULL, NULL);
 	if (sim_meta_store(a->f, a->m, err, sizeof(err)) != 0) {
-		log_err("%s: %s", a->device_id, err);
+		/* Not pending on flash: the old image stays, the slot may
+		 * resume later. */
+		refuse(a, of, "flash", err);
 		return -1;
 	}
 	a->view.installs++;
@@ -602,13 +607,30 @@ install(struct sim_agent *a, const struct offer *of,
 	return boot_and_settle(a, 0);
 }
 
+/* Raises the time floor with the signing times an accepted offer proves;
+ * the next metadata store keeps it. */
+static void
+raise_floor(struct sim_agent *a, const struct sign_root *root,
+    const struct sign_release *rel, const struct offer *of)
+{
+	struct sign_assignment *asg = NULL;
+	int64_t floor = sign_time_floor_raise(a->m->time_floor, rel->created,
+	    root);
+
+	if (sign_assignment_verify_sig(root, of->assignment,
+	    of->assignment_len, SIGN_NO_EXPIRY, &asg, NULL, 0) == SIGN_OK)
+		floor = sign_time_floor_raise(floor, asg->created, root);
+	sign_assignment_free(asg);
+	a->m->time_floor = floor;
+}
+
 /* Verifies an offer (roots first) and installs it, or refuses it. */
 static int
 handle_offer(struct sim_agent *a, const struct sim_http *h,
     const char *nonce)
 {
 	struct sign_device_ctx ctx = { a->m->device_id, a->m->hw_class, nonce,
-	    a->m->committed_counter, running_version(a) };
+	    a->m->committed_counter, running_version(a), a->m->time_floor };
 	struct sign_release *rel = NULL;
 	struct sign_root *root = NULL;
 	char err[256] = "", url[URL_MAX];
@@ -617,24 +639,25 @@ handle_offer(struct sim_agent *a, const struct sim_http *h,
 	int rc = 0;
 
 	if (parse_offer(h, &of) != 0) {
-		refuse(a, &of, "format", "the offer is not {release, "
-		    "assignment, artifact_url, campaign}");
+		refuse_result(a, &of, SIGN_ERR_FORMAT, "the offer is not "
+		    "{release, assignment, artifact_url, campaign}");
 		goto out;
 	}
 	r = walk_roots(a, &root, err, sizeof(err));
 	if (r == SIGN_OK)
 		r = sign_check_update(root, of.release, of.release_len,
-		    of.assignment, of.assignment_len, &ctx, util_now(), &rel,
+		    of.assignment, of.assignment_len, &ctx, device_now(a), &rel,
 		    err, sizeof(err));
 	if (r == SIGN_ERR_IO) {
 		log_warn("%s: %s: trying later", a->device_id, err);
 		rc = -1;
 	} else if (r != SIGN_OK) {
-		refuse(a, &of, sign_result_name(r), err);
+		refuse_result(a, &of, r, err);
 	} else if (artifact_url(a, of.url, url, sizeof(url)) != 0) {
-		refuse(a, &of, "format", "artifact_url is neither absolute "
-		    "nor a path");
+		refuse_result(a, &of, SIGN_ERR_FORMAT, "artifact_url is "
+		    "neither absolute nor a path");
 	} else {
+		raise_floor(a, root, rel, &of);
 		rc = install(a, &of, rel, url);
 	}
 out:

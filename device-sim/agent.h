@@ -19,9 +19,8 @@ enum sim_boot_id_mode {
 	SIM_BOOT_ID_POLL,
 	SIM_BOOT_ID_ALL,
 };
-/* What otasim sends unless told otherwise. POLL until the server takes
- * boot_id in report bodies; then ALL (the contract). */
-#define SIM_BOOT_ID_DEFAULT SIM_BOOT_ID_POLL
+/* What otasim sends unless told otherwise (the contract). */
+#define SIM_BOOT_ID_DEFAULT SIM_BOOT_ID_ALL
 
 /* Settings shared by every agent of a run (borrowed for their life). */
 struct sim_agent_opts {
@@ -31,6 +30,7 @@ struct sim_agent_opts {
 	int download_tries;
 	int64_t backoff_max_ms;
 	struct sim_net_limits limits;
+	int64_t clock_offset;		/* seconds added to the host clock */
 	int poll_fixed;			/* poll_interval wins over Retry-After */
 	int64_t reboot_delay;		/* seconds from install to reboot */
 	enum sim_boot_id_mode boot_id;
@@ -75,11 +75,5 @@ void sim_agent_view(const struct sim_agent *a, struct sim_agent_view *out);
 /* Makes the device go silent at its next offer: it takes it and then
  * neither reports nor polls again (sim_agent_poll does nothing). */
 void sim_agent_set_silent(struct sim_agent *a);
-
-/* The reason class of the contract (docs/device-sim.md, section 4) that a
- * device-side reason falls in: "threshold" is a "signature" failure,
- * "boot" (trial attempts exhausted) "crash_on_boot", "io" "download";
- * a class stays itself; anything else is "other". Static. */
-const char *sim_reason_class(const char *reason);
 
 #endif

@@ -231,32 +231,44 @@ say(struct sim_boot *out, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* The metadata store of a trial failed: says so; -1. */
+static int
+store_failed(struct sim_boot *out, int p, const char *err)
+{
+	say(out, "flash: cannot record the trial of slot %c (%s): booting "
+	    "the settled image, the pending one waits", sim_slot_letter(p),
+	    err);
+	return -1;
+}
+
 /* One trial power-on of pending slot p: 1 booted, 0 reset (try again),
- * -1 I/O error. */
+ * -1 when its metadata could not be stored (out->why says so). */
 static int
 try_pending(struct sim_flash *f, struct sim_meta *m,
     const struct sign_root *root, int p, struct sim_boot *out)
 {
-	char err[256], why[256];
+	char err[256], why[256], detail[SIM_DETAIL_MAX + 1];
 	enum sign_result r;
 
 	if (m->attempts_left <= 0) {
 		out->fell_back = 1;
 		say(out, "gave up %s in slot %c: trial boot attempts exhausted",
 		    m->slot[p].fw_version, sim_slot_letter(p));
-		return sim_boot_rollback(f, m, p, "boot", "trial boot attempts "
-		    "exhausted", err, sizeof(err)) == 0 ? 0 : -1;
+		return sim_boot_rollback(f, m, p, "crash_on_boot", "trial boot "
+		    "attempts exhausted", err, sizeof(err)) == 0 ? 0 :
+		    store_failed(out, p, err);
 	}
 	m->attempts_left--;
 	if (sim_meta_store(f, m, err, sizeof(err)) != 0)
-		return -1;
+		return store_failed(out, p, err);
 	r = sim_slot_verify(f, m, root, p, &out->fw, why, sizeof(why));
 	if (r != SIGN_OK) {
 		out->fell_back = 1;
 		say(out, "refused the pending image in slot %c: %s (%s)",
 		    sim_slot_letter(p), sign_result_name(r), why);
-		return sim_boot_rollback(f, m, p, sign_result_name(r), why, err,
-		    sizeof(err)) == 0 ? 0 : -1;
+		sim_reason_detail(r, why, detail);
+		return sim_boot_rollback(f, m, p, sim_reason_class(r), detail,
+		    err, sizeof(err)) == 0 ? 0 : store_failed(out, p, err);
 	}
 	if (out->fw.behavior == SIM_FW_CRASH_ON_BOOT ||
 	    (m->flags & SIM_META_FAULTY)) {
@@ -297,8 +309,9 @@ boot_settled(struct sim_flash *f, struct sim_meta *m,
 		}
 		if (slot != m->active) {
 			m->active = slot;
-			if (sim_meta_store(f, m, err, sizeof(err)) != 0)
-				return -1;
+			/* If this cannot be stored, the next power-on makes
+			 * the same choice again. */
+			(void)sim_meta_store(f, m, err, sizeof(err));
 		}
 		out->slot = slot;
 		return 0;
@@ -312,7 +325,7 @@ sim_boot_run(struct sim_flash *f, struct sim_meta *m, struct sim_boot *out)
 {
 	struct sign_root *root = NULL;
 	char err[256];
-	int rc = -1, booted = 0;
+	int rc = -1, booted = 0, unrecorded = 0;
 
 	memset(out, 0, sizeof(*out));
 	out->slot = -1;
@@ -328,18 +341,25 @@ sim_boot_run(struct sim_flash *f, struct sim_meta *m, struct sim_boot *out)
 		if (p < 0)
 			break;
 		booted = try_pending(f, m, root, p, out);
-		if (booted < 0)
-			goto out;
+		/* A trial whose attempt is not on flash does not run (it
+		 * could crash for ever uncounted); the settled image boots. */
+		if (booted < 0) {
+			booted = 0;
+			unrecorded = 1;
+			break;
+		}
 	}
 	if (!booted && boot_settled(f, m, root, out) != 0)
 		goto out;
 	/* The boot count names this boot to the server (the agent's boot
 	 * id), so it is durable before the image runs; a trial boot stored
-	 * it with its attempt. */
-	if (!booted && sim_meta_store(f, m, err, sizeof(err)) != 0) {
-		say(out, "%s", err);
-		goto out;
-	}
+	 * it with its attempt. Not after a trial whose attempt could not be
+	 * stored (the record in memory counts an attempt that never ran);
+	 * and a flash that refuses the store still boots the settled image,
+	 * as it would any other. */
+	if (!booted && !unrecorded && sim_meta_store(f, m, err,
+	    sizeof(err)) != 0 && out->why[0] == '\0')
+		say(out, "flash: cannot record the boot count (%s)", err);
 	rc = 0;
 out:
 	sign_root_free(root);

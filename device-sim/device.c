@@ -104,6 +104,8 @@ identity(struct sim_meta *m, const struct sim_factory *fac, char *err,
 		goto out;
 	}
 	m->root_version = root->version;
+	/* The factory's clock is the first trusted time the device knows. */
+	m->time_floor = sign_time_floor_raise(0, util_now(), root);
 	m->root = buf;
 	m->root_len = len;
 	buf = NULL;
@@ -157,7 +159,7 @@ sim_device_init(const struct sim_factory *fac, char *err, size_t errlen)
 		goto out;
 	rc = fill_and_write(f, m, fac, fd, (uint64_t)st.st_size, err, errlen);
 	if (rc != 0)
-		(void)unlink(fac->flash_path);
+		(void)sim_flash_unlink(fac->flash_path);
 out:
 	sim_flash_close(f);
 	if (fd >= 0)
@@ -207,9 +209,11 @@ meta_json(const struct sim_meta *m)
 	    m->slot[1].state == SIM_SLOT_PENDING ? 1 : -1;
 	char letter[2] = { sim_slot_letter(m->active), '\0' };
 	char pl[2] = { p >= 0 ? sim_slot_letter(p) : '\0', '\0' };
+	char floor[21];
 
+	util_time_fmt(m->time_floor, floor);
 	return json_pack("{s:s, s:s, s:s, s:{s:o, s:o}, s:o, s:i, s:I, s:I, "
-	    "s:I, s:I, s:b, s:I, s:o}",
+	    "s:I, s:I, s:b, s:I, s:o, s:s}",
 	    "device_id", m->device_id, "hw_class", m->hw_class,
 	    "active", letter, "slots", "A", slot_json(&m->slot[0]), "B",
 	    slot_json(&m->slot[1]), "pending",
@@ -221,7 +225,7 @@ meta_json(const struct sim_meta *m)
 	    "crash_count", (json_int_t)m->crash_count,
 	    "faulty", (m->flags & SIM_META_FAULTY) != 0,
 	    "metadata_seq", (json_int_t)m->seq,
-	    "last_report", report_json(&m->report));
+	    "last_report", report_json(&m->report), "time_floor", floor);
 }
 
 json_t *

@@ -36,7 +36,8 @@ struct sim_dl_target {
  * re-hashes what is there; otherwise records the slot as WRITING with a
  * downloading report, then erases the image's blocks. Returns the
  * download, or NULL with a message (reason in *reason: "length" when the
- * image does not fit the slot, else "download"). Free with sim_dl_free. */
+ * image does not fit the slot, "flash" when the flash or the metadata
+ * store failed, else "download"). Free with sim_dl_free. */
 struct sim_dl *sim_dl_begin(const struct sim_dl_target *t,
     const char **reason, char *err, size_t errlen);
 /* Frees d; NULL is a no-op. */
@@ -78,7 +79,9 @@ struct sim_dl_net {
 
 /* Runs transfers (Range from sim_dl_offset) until the download is
  * complete, refused or out of tries, then finishes it. SIGN_OK; or a
- * refusal with *reason set ("length", "hash", "download"). */
+ * refusal with *reason set ("length", "hash", "download", "flash" when a
+ * write, erase, read-back or metadata store failed, or "slow_retrieval"
+ * when the last try hit n->limits once connected). */
 enum sign_result sim_dl_run(struct sim_dl *d, const struct sim_dl_net *n,
     const char **reason, char *err, size_t errlen);
 

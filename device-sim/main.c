@@ -31,7 +31,8 @@ enum {
 	O_TOKEN_FILE, O_FAULTY, O_SERVER, O_TOKEN, O_ONCE, O_POLL_INTERVAL,
 	O_CRASH_AFTER, O_MAX_TIME, O_DEVICES, O_ADMIN_TOKEN, O_TOKENS, O_DIR,
 	O_CONCURRENCY, O_DURATION, O_UNTIL_IDLE, O_SUMMARY, O_ID_PREFIX,
-	O_TRIES, O_LOG_LEVEL, O_PROGRESS, O_FAULTY_PCT, O_REBOOT_DELAY,
+	O_TRIES, O_LOG_LEVEL, O_PROGRESS, O_FAULTY_PCT, O_FAIL_WRITE,
+	O_FAIL_ERASE, O_BAD_REGION, O_CLOCK_OFFSET, O_REBOOT_DELAY,
 	O_SILENT, O_BOOT_ID, O_NO_BOOT_ID, O_HELP,
 };
 
@@ -68,6 +69,10 @@ static const struct option all_opts[] = {
 	{ "download-tries", required_argument, NULL, O_TRIES },
 	{ "log-level", required_argument, NULL, O_LOG_LEVEL },
 	{ "progress", required_argument, NULL, O_PROGRESS },
+	{ "fail-write", required_argument, NULL, O_FAIL_WRITE },
+	{ "fail-erase", required_argument, NULL, O_FAIL_ERASE },
+	{ "bad-region", required_argument, NULL, O_BAD_REGION },
+	{ "clock-offset", required_argument, NULL, O_CLOCK_OFFSET },
 	{ "reboot-delay", required_argument, NULL, O_REBOOT_DELAY },
 	{ "silent", required_argument, NULL, O_SILENT },
 	{ "boot-id", required_argument, NULL, O_BOOT_ID },
@@ -86,7 +91,9 @@ struct args {
 	uint64_t size, slot_size;
 	int64_t security_counter, poll_interval, crash_after, max_time;
 	int64_t devices, faulty_pct, concurrency, duration, until_idle, tries;
-	int64_t progress, reboot_delay, silent_pct;
+	int64_t progress, fail_write, fail_erase, clock_offset;
+	int64_t reboot_delay, silent_pct;
+	uint64_t bad_off, bad_len;
 	enum sim_boot_id_mode boot_id;
 	int once, faulty, help;
 	unsigned long long seen;	/* bit per flag given */
@@ -196,6 +203,28 @@ size_arg(const char *s, int code, uint64_t *out)
 	    flag_name(code), s);
 }
 
+/* --bad-region OFFSET[:LENGTH] (sizes; the length defaults to one erase
+ * block). */
+static int
+region_arg(const char *s, struct args *a)
+{
+	char off[32];
+	const char *colon = strchr(s, ':');
+	size_t n = colon != NULL ? (size_t)(colon - s) : strlen(s);
+
+	a->bad_len = SIM_FLASH_ERASE_BLOCK;
+	if (n >= sizeof(off))
+		n = 0;
+	memcpy(off, s, n);
+	off[n] = '\0';
+	if (util_parse_size(off, &a->bad_off) != 0 ||
+	    (colon != NULL && util_parse_size(colon + 1, &a->bad_len) != 0) ||
+	    a->bad_len == 0)
+		return usage_err("--bad-region: expected OFFSET[:LENGTH] (sizes "
+		    "such as 1M:4K), got \"%s\"", s);
+	return 0;
+}
+
 /* Stores one flag's value; 0, or EXIT_USAGE. */
 static int
 take(struct args *a, int c, const char *v)
@@ -237,6 +266,16 @@ take(struct args *a, int c, const char *v)
 	case O_ID_PREFIX: a->id_prefix = v; return 0;
 	case O_TRIES: return num(v, c, 1, 1000, &a->tries);
 	case O_PROGRESS: return dur(v, c, &a->progress);
+	case O_FAIL_WRITE: return num(v, c, 1, INT64_MAX, &a->fail_write);
+	case O_FAIL_ERASE: return num(v, c, 1, INT64_MAX, &a->fail_erase);
+	case O_BAD_REGION: return region_arg(v, a);
+	case O_CLOCK_OFFSET:
+		/* A duration, negative for a clock that is behind. */
+		if (dur(v[0] == '-' ? v + 1 : v, c, &a->clock_offset) != 0)
+			return EXIT_USAGE;
+		if (v[0] == '-')
+			a->clock_offset = -a->clock_offset;
+		return 0;
 	case O_REBOOT_DELAY: return dur(v, c, &a->reboot_delay);
 	case O_SILENT: return num(v, c, 0, 100, &a->silent_pct);
 	case O_NO_BOOT_ID: a->boot_id = SIM_BOOT_ID_NONE; return 0;
@@ -275,9 +314,11 @@ static const struct cmd_flags cmd_flags[] = {
 	{ "init", { O_FLASH, O_SLOT_SIZE, O_DEVICE_ID, O_HW_CLASS, O_ROOT,
 	    O_FIRMWARE, O_SECURITY_COUNTER, O_TOKEN_FILE, O_FAULTY, O_HELP } },
 	{ "run", { O_FLASH, O_SERVER, O_TOKEN, O_ONCE, O_POLL_INTERVAL,
-	    O_CRASH_AFTER, O_MAX_TIME, O_TRIES, O_LOG_LEVEL, O_REBOOT_DELAY,
+	    O_CRASH_AFTER, O_MAX_TIME, O_TRIES, O_LOG_LEVEL, O_FAIL_WRITE,
+	    O_FAIL_ERASE, O_BAD_REGION, O_CLOCK_OFFSET, O_REBOOT_DELAY,
 	    O_BOOT_ID, O_NO_BOOT_ID, O_HELP } },
-	{ "boot", { O_FLASH, O_CRASH_AFTER, O_LOG_LEVEL, O_HELP } },
+	{ "boot", { O_FLASH, O_CRASH_AFTER, O_LOG_LEVEL, O_FAIL_WRITE,
+	    O_FAIL_ERASE, O_BAD_REGION, O_HELP } },
 	{ "status", { O_FLASH, O_HELP } },
 	{ "fleet", { O_DEVICES, O_SERVER, O_ADMIN_TOKEN, O_HW_CLASS,
 	    O_FW_VERSION, O_TOKENS, O_ROOT, O_FIRMWARE, O_DIR, O_FAULTY_PCT,
@@ -433,6 +474,17 @@ print_boot(const struct sim_meta *m, const struct sim_boot *b)
 	printf("\n");
 }
 
+/* What --crash-after and the fault flags ask of the flash. */
+static void
+arm_flash(const struct args *a)
+{
+	sim_flash_cut_after((uint64_t)a->crash_after);
+	sim_flash_fail_write((uint64_t)a->fail_write);
+	sim_flash_fail_erase((uint64_t)a->fail_erase);
+	if (a->seen & (1ULL << (O_BAD_REGION - 256)))
+		sim_flash_bad_region(a->bad_off, a->bad_len);
+}
+
 static int
 cmd_boot(struct args *a)
 {
@@ -444,7 +496,7 @@ cmd_boot(struct args *a)
 
 	if (rc != 0)
 		return rc;
-	sim_flash_cut_after((uint64_t)a->crash_after);
+	arm_flash(a);
 	f = sim_flash_open(a->flash, 0, 0, err, sizeof(err));
 	if (f != NULL)
 		m = sim_meta_load(f, err, sizeof(err));
@@ -544,7 +596,8 @@ cmd_run(struct args *a)
 	o.backoff_max_ms = 8000;
 	o.limits = (struct sim_net_limits){ 1024, 30,
 	    a->max_time > 0 ? (long)a->max_time : 3600 };
-	sim_flash_cut_after((uint64_t)a->crash_after);
+	o.clock_offset = a->clock_offset;
+	arm_flash(a);
 	net = sim_net_new(30);
 	ag = sim_agent_new(a->flash, &o);
 	rc = net != NULL && ag != NULL ? agent_loop(ag, net, a) : 1;
@@ -625,5 +678,11 @@ main(int argc, char **argv)
 	else
 		rc = cmd_fleet(&a);
 	sim_net_global_cleanup();
+	if (sim_flash_violations() > 0) {
+		fprintf(stderr, "otasim: %llu writes onto flash that was not "
+		    "erased: a bug in the device code\n",
+		    (unsigned long long)sim_flash_violations());
+		rc = SIM_FLASH_MISUSE_STATUS;
+	}
 	return rc;
 }

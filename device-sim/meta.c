@@ -1,5 +1,6 @@
 /* Metadata copies: a bounded binary encoding, checksums, and the
  * two-copy store that survives a torn write. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,6 +37,38 @@ char
 sim_slot_letter(int slot)
 {
 	return slot == 0 ? 'A' : 'B';
+}
+
+const char *
+sim_reason_class(enum sign_result r)
+{
+	switch (r) {
+	case SIGN_ERR_SIGNATURE:
+	case SIGN_ERR_THRESHOLD:
+	case SIGN_ERR_ROLE_OVERLAP:
+	case SIGN_ERR_DEVICE:
+	case SIGN_ERR_NONCE:
+	case SIGN_ERR_RELEASE_MISMATCH:
+		return "signature";
+	case SIGN_ERR_EXPIRED:
+	case SIGN_ERR_FREEZE:
+	case SIGN_ERR_ROLLBACK:
+	case SIGN_ERR_INCOMPATIBLE:
+	case SIGN_ERR_HASH:
+	case SIGN_ERR_LENGTH:
+		return sign_result_name(r);
+	default:
+		return "other";
+	}
+}
+
+void
+sim_reason_detail(enum sign_result r, const char *msg,
+    char out[SIM_DETAIL_MAX + 1])
+{
+	/* Cut rather than lost: the server takes at most SIM_DETAIL_MAX. */
+	(void)snprintf(out, SIM_DETAIL_MAX + 1, "%s: %s", sign_result_name(r),
+	    msg);
 }
 
 struct sim_meta *
@@ -197,6 +230,7 @@ put_body(struct enc *e, const struct sim_meta *m)
 	put_slot(e, &m->slot[0]);
 	put_slot(e, &m->slot[1]);
 	put_report(e, &m->report);
+	put_u64(e, (uint64_t)m->time_floor);
 }
 
 uint8_t *
@@ -340,7 +374,7 @@ get_report(struct dec *d, struct sim_report *r)
 }
 
 static void
-get_body(struct dec *d, struct sim_meta *m)
+get_body(struct dec *d, struct sim_meta *m, uint32_t format)
 {
 	get_str(d, m->device_id, sizeof(m->device_id));
 	get_str(d, m->hw_class, sizeof(m->hw_class));
@@ -357,21 +391,24 @@ get_body(struct dec *d, struct sim_meta *m)
 	get_slot(d, &m->slot[0]);
 	get_slot(d, &m->slot[1]);
 	get_report(d, &m->report);
+	if (format >= 2)
+		m->time_floor = (int64_t)get_u64(d);
 }
 
-/* The total length a copy's header claims, or 0 when it is not one. */
+/* The total length a copy's header claims (and its format), or 0 when it
+ * is not one. */
 static size_t
-claimed_len(const uint8_t *buf, size_t len)
+claimed_len(const uint8_t *buf, size_t len, uint32_t *format)
 {
 	struct dec d = { buf, len, MAGIC_LEN, 0 };
-	uint32_t format, total;
+	uint32_t total;
 
 	if (len < HDR_LEN || memcmp(buf, MAGIC, MAGIC_LEN) != 0)
 		return 0;
-	format = get_u32(&d);
+	*format = get_u32(&d);
 	total = get_u32(&d);
-	if (format != SIM_META_FORMAT || total < HDR_LEN + SIGN_SHA256_LEN ||
-	    total > SIM_META_COPY_SIZE)
+	if (*format < 1 || *format > SIM_META_FORMAT ||
+	    total < HDR_LEN + SIGN_SHA256_LEN || total > SIM_META_COPY_SIZE)
 		return 0;
 	return total;
 }
@@ -379,7 +416,8 @@ claimed_len(const uint8_t *buf, size_t len)
 struct sim_meta *
 sim_meta_decode(const uint8_t *buf, size_t len)
 {
-	size_t total = claimed_len(buf, len);
+	uint32_t format = 0;
+	size_t total = claimed_len(buf, len, &format);
 	uint8_t sum[SIGN_SHA256_LEN];
 	struct dec d = { buf, 0, MAGIC_LEN + 8, 0 };
 	struct sim_meta *m;
@@ -394,7 +432,7 @@ sim_meta_decode(const uint8_t *buf, size_t len)
 		return NULL;
 	d.len = total - SIGN_SHA256_LEN;
 	m->seq = get_u64(&d);
-	get_body(&d, m);
+	get_body(&d, m, format);
 	if (d.bad || d.pos != d.len || m->slot_size == 0 ||
 	    m->slot_size % SIM_FLASH_ERASE_BLOCK != 0) {
 		sim_meta_free(m);
@@ -409,12 +447,13 @@ load_copy(struct sim_flash *f, int i, uint8_t *buf)
 {
 	char err[128];
 	struct sim_meta *m;
+	uint32_t format;
 	size_t total;
 
 	if (sim_flash_read(f, (uint64_t)i * SIM_META_COPY_SIZE, buf, HDR_LEN,
 	    err, sizeof(err)) != 0)
 		return NULL;
-	total = claimed_len(buf, HDR_LEN);
+	total = claimed_len(buf, HDR_LEN, &format);
 	if (total == 0 || sim_flash_read(f, (uint64_t)i * SIM_META_COPY_SIZE,
 	    buf, total, err, sizeof(err)) != 0)
 		return NULL;

@@ -11,13 +11,15 @@
 #include "sign/assignment.h"
 #include "sign/crypto.h"
 #include "sign/release.h"
+#include "sign/result.h"
 #include "sign/semver.h"
 
 /* Flash layout: copy 0, copy 1, slot A, slot B. */
 #define SIM_META_COPY_SIZE (1024 * 1024)
 #define SIM_META_AREA (2 * (uint64_t)SIM_META_COPY_SIZE)
-/* Format version written in every copy. */
-#define SIM_META_FORMAT 1
+/* Format version written in every copy; copies of format 1 (without the
+ * time floor) are still read. */
+#define SIM_META_FORMAT 2
 /* Caps on the stored documents and strings. */
 #define SIM_META_ROOT_MAX (128 * 1024)
 #define SIM_META_RELEASE_MAX (64 * 1024)
@@ -91,6 +93,8 @@ struct sim_meta {
 	uint32_t crash_count;
 	struct sim_slot slot[2];
 	struct sim_report report;
+	int64_t time_floor;		/* newest trusted time seen; never
+					 * lowered (docs/trust.md) */
 };
 
 /* "empty", "writing", "pending", "confirmed", "factory". Static. */
@@ -100,6 +104,16 @@ const char *sim_slot_state_name(enum sim_slot_state s);
 const char *sim_report_state_name(enum sim_report_state s);
 /* 'A' or 'B'. */
 char sim_slot_letter(int slot);
+
+/* The reason class a refusal with result r is reported under (the names
+ * the server counts, docs/trust.md section 4): "signature", "expired",
+ * "freeze", "rollback", "incompatible", "hash", "length", else "other".
+ * Static. */
+const char *sim_reason_class(enum sign_result r);
+/* Writes "NAME: msg" (NAME the result's own name, so the typed reason
+ * stays in the report) into out, cut to SIM_DETAIL_MAX bytes. */
+void sim_reason_detail(enum sign_result r, const char *msg,
+    char out[SIM_DETAIL_MAX + 1]);
 
 /* A zeroed metadata record (copy -1), or NULL; free with sim_meta_free. */
 struct sim_meta *sim_meta_new(void);

@@ -24,6 +24,7 @@ struct xfer {
 	sim_net_sink sink;
 	void *ctx;
 	int sink_stopped;
+	int connected;		/* the server accepted the connection */
 };
 
 int
@@ -185,6 +186,20 @@ auth_header(const char *token)
 	return curl_slist_append(NULL, h);
 }
 
+/* Called once connected, before the request goes out. */
+static int
+on_connected(void *arg, char *ip, char *local_ip, int port, int local_port)
+{
+	struct xfer *x = arg;
+
+	(void)ip;
+	(void)local_ip;
+	(void)port;
+	(void)local_port;
+	x->connected = 1;
+	return CURL_PREREQFUNC_OK;
+}
+
 /* Sets what every request shares. */
 static void
 prepare(struct sim_net *n, const char *url, struct curl_slist *hdrs,
@@ -203,6 +218,8 @@ prepare(struct sim_net *n, const char *url, struct curl_slist *hdrs,
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, x);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, x);
+	curl_easy_setopt(c, CURLOPT_PREREQFUNCTION, on_connected);
+	curl_easy_setopt(c, CURLOPT_PREREQDATA, x);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "otasim/1");
 }
@@ -218,6 +235,9 @@ perform(struct sim_net *n, struct xfer *x)
 	x->out->status = code;
 	if (rc == CURLE_OK)
 		return 0;
+	/* A server that took the connection and then starved it, not one
+	 * that could not be reached. */
+	x->out->slow = rc == CURLE_OPERATION_TIMEDOUT && x->connected;
 	(void)util_fmt(x->out->error, sizeof(x->out->error), "%s",
 	    x->out->too_big ? "answer too large" : x->sink_stopped ?
 	    "stopped by the device" : curl_easy_strerror(rc));
@@ -300,4 +320,41 @@ sim_net_fetch(struct sim_net *n, const char *url, const char *token,
 	if (rc == 0 && out->status != 200 && out->status != 206)
 		rc = -1;
 	return rc;
+}
+
+/* The parts of url that make its origin; 0, or -1 when it does not parse.
+ * The caller frees the three strings with curl_free. */
+static int
+origin_of(const char *url, char **scheme, char **host, char **port)
+{
+	CURLU *u = curl_url();
+	int rc = -1;
+
+	*scheme = *host = *port = NULL;
+	if (u != NULL && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_SCHEME, scheme, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, host, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_PORT, port, CURLU_DEFAULT_PORT) ==
+	    CURLUE_OK)
+		rc = 0;
+	curl_url_cleanup(u);
+	return rc;
+}
+
+int
+sim_net_same_origin(const char *a, const char *b)
+{
+	char *p[2][3] = { { NULL } };
+	int same;
+
+	/* Parsed by the parser that makes the request, so a URL cannot
+	 * look like the server's here and reach another host there. */
+	same = origin_of(a, &p[0][0], &p[0][1], &p[0][2]) == 0 &&
+	    origin_of(b, &p[1][0], &p[1][1], &p[1][2]) == 0 &&
+	    strcasecmp(p[0][0], p[1][0]) == 0 &&
+	    strcasecmp(p[0][1], p[1][1]) == 0 && strcmp(p[0][2], p[1][2]) == 0;
+	for (int i = 0; i < 2; i++)
+		for (int j = 0; j < 3; j++)
+			curl_free(p[i][j]);
+	return same;
 }

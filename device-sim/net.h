@@ -16,6 +16,8 @@ struct sim_http {
 	uint8_t *body;
 	size_t len;
 	int too_big;		/* the body went past its cap */
+	int slow;		/* connected, then stopped by the speed or
+				 * time limit (a slow retrieval) */
 	char error[256];	/* why status is 0, for logs */
 };
 
@@ -57,6 +59,11 @@ int sim_net_post_json(struct sim_net *n, const char *url, const char *token,
 int sim_net_fetch(struct sim_net *n, const char *url, const char *token,
     uint64_t offset, const struct sim_net_limits *lim, sim_net_sink sink,
     void *ctx, struct sim_http *out);
+/* 1 when URLs a and b share an origin (scheme, host and port, the port
+ * defaulting by scheme, as curl parses them), 0 when not or when either
+ * does not parse. The device token goes only to its server's origin. */
+int sim_net_same_origin(const char *a, const char *b);
+
 /* Frees the body of an answer and zeroes it. */
 void sim_http_clear(struct sim_http *h);
 

@@ -16,15 +16,16 @@ setup_trust() {
 	[ "$STATUS" = 201 ]
 }
 
-# make_release VERSION COUNTER HW [SIZE]: uploads a random artifact, signs
-# and registers a release; sets REL_ID and REL_SHA (envelope sha256).
+# make_release VERSION COUNTER HW [SIZE] [EXPIRES]: uploads a random
+# artifact, signs (expiring in EXPIRES, default 7d) and registers a
+# release; sets REL_ID and REL_SHA (envelope sha256).
 make_release() {
-	local v=$1 sc=$2 hw=$3 size=${4:-4096}
+	local v=$1 sc=$2 hw=$3 size=${4:-4096} expires=${5:-7d}
 	head -c "$size" /dev/urandom >"$TMP/fw-$v.bin"
 	api POST /v1/artifacts "$ADMIN" --data-binary @"$TMP/fw-$v.bin"
 	[ "$STATUS" = 201 ] || [ "$STATUS" = 200 ] || return 1
 	"$BIN/otactl" release sign --artifact "$TMP/fw-$v.bin" --fw-version "$v" \
-		--hw-class "$hw" --security-counter "$sc" --expires 7d \
+		--hw-class "$hw" --security-counter "$sc" --expires "$expires" \
 		--key "$TMP/release.key" --out "$TMP/release-$v.json" >/dev/null || return 1
 	api POST /v1/releases "$ADMIN" --data-binary @"$TMP/release-$v.json"
 	[ "$STATUS" = 201 ] || return 1
@@ -81,13 +82,32 @@ batch_curl() {
 	curl --parallel --parallel-max 8 -K "$1" 2>/dev/null
 }
 
+# boot_of ID: sets BOOT to the device's boot id with BOOT_IDS=1 (boot-N,
+# N its boot count, kept in $TMP/boot/ID), else to nothing.
+boot_of() {
+	local n=1
+	BOOT=
+	[ "${BOOT_IDS:-0}" = 1 ] || return 0
+	[ -e "$TMP/boot/$1" ] && read -r n <"$TMP/boot/$1"
+	BOOT=boot-$n
+}
+# reboot ID: counts one more boot of the device.
+reboot() {
+	local n=1
+	mkdir -p "$TMP/boot"
+	[ -e "$TMP/boot/$1" ] && read -r n <"$TMP/boot/$1"
+	echo $((n + 1)) >"$TMP/boot/$1"
+}
+
 # device_round PREFIX BEHAVIOUR: every device of PREFIX polls once (one
 # batch of requests); those offered an update act it out in batches of
 # reports. BEHAVIOUR: good (installs, confirms, runs the new version),
 # bad (installs, fails its self-test, rolls back), silent (installs, then
-# comes back on the old version without a word), idle (takes the offer
-# and reports nothing). Sets OFFERS; appends offered ids to
-# $TMP/offered-PREFIX.
+# comes back on the old version without a word), early (installs and
+# keeps running the old version: it has not rebooted yet), idle (takes
+# the offer and reports nothing). With BOOT_IDS=1 the devices send their
+# boot id on polls and reports, and each reboots after installing (early
+# ones do not). Sets OFFERS; appends offered ids to $TMP/offered-PREFIX.
 device_round() {
 	local prefix=$1 how=$2 id tok fw code state reason r=$TMP/round
 	declare -A token
@@ -95,8 +115,9 @@ device_round() {
 	while read -r id tok; do
 		token[$id]=$tok
 		read -r fw <"$TMP/fw/$id"
-		printf 'url = "%s/v1/device/update?fw_version=%s&nonce=n%s%s"\n' \
-			"$URL" "$fw" "$RANDOM$RANDOM" "$id"
+		boot_of "$id"
+		printf 'url = "%s/v1/device/update?fw_version=%s&nonce=n%s%s%s"\n' \
+			"$URL" "$fw" "$RANDOM$RANDOM" "$id" "${BOOT:+&boot_id=$BOOT}"
 		printf 'header = "Authorization: Bearer %s"\noutput = "%s/%s"\n' \
 			"$tok" "$r" "$id"
 		printf 'write-out = "%s %%{http_code}\\n"\nsilent\nnext\n' "$id"
@@ -108,26 +129,33 @@ device_round() {
 	for state in downloading installed confirmed rolled_back health; do
 		case "$how/$state" in
 		good/rolled_back | bad/confirmed | bad/health | silent/confirmed | \
-		silent/rolled_back | silent/health) continue ;;
+		silent/rolled_back | silent/health | early/confirmed | \
+		early/rolled_back | early/health) continue ;;
 		esac
 		reason=
 		[ "$state" = rolled_back ] && reason=selftest
 		while read -r id; do
 			offer_of "$r/$id"
+			boot_of "$id"
 			if [ "$state" = health ]; then
 				printf 'url = "%s/v1/device/health"\n' "$URL"
-				printf 'data = "{\\"fw_version\\":\\"%s\\",\\"boot_ok\\":true,\\"selftest\\":\\"pass\\",\\"crash_count\\":0,\\"uptime_s\\":5}"\n' \
-					"$OFFER_VERSION"
+				printf 'data = "{\\"fw_version\\":\\"%s\\",\\"boot_ok\\":true,\\"selftest\\":\\"pass\\",\\"crash_count\\":0,\\"uptime_s\\":5%s}"\n' \
+					"$OFFER_VERSION" "${BOOT:+,\\\"boot_id\\\":\\\"$BOOT\\\"}"
 			else
 				printf 'url = "%s/v1/device/status"\n' "$URL"
-				printf 'data = "{\\"campaign\\":\\"%s\\",\\"release\\":\\"%s\\",\\"state\\":\\"%s\\"%s}"\n' \
+				printf 'data = "{\\"campaign\\":\\"%s\\",\\"release\\":\\"%s\\",\\"state\\":\\"%s\\"%s%s}"\n' \
 					"$OFFER_CAMPAIGN" "$OFFER_RELEASE" "$state" \
-					"${reason:+,\\\"reason\\\":\\\"$reason\\\"}"
+					"${reason:+,\\\"reason\\\":\\\"$reason\\\"}" \
+					"${BOOT:+,\\\"boot_id\\\":\\\"$BOOT\\\"}"
 			fi
 			printf 'header = "Authorization: Bearer %s"\n' "${token[$id]}"
 			printf 'output = "/dev/null"\nwrite-out = "%s %%{http_code}\\n"\nsilent\nnext\n' "$id"
 		done <"$r/offered" >"$r/$state"
 		batch_curl "$r/$state" >"$r/$state.out"
+		if [ "$state" = installed ] && [ "$how" != early ] &&
+			[ "${BOOT_IDS:-0}" = 1 ]; then
+			while read -r id; do reboot "$id"; done <"$r/offered"
+		fi
 	done
 	if [ "$how" = good ]; then
 		while read -r id; do

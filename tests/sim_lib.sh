@@ -95,29 +95,50 @@ sim_detail() {
 SIM_TESTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 PROXY_PID=
 PURL=
+MIRROR_PID=
+MURL=
 _sim_cleanup() {
 	[ -n "$PROXY_PID" ] && kill "$PROXY_PID" 2>/dev/null
+	[ -n "$MIRROR_PID" ] && kill "$MIRROR_PID" 2>/dev/null
 	_cleanup
 }
 trap _sim_cleanup EXIT
 
-# sim_proxy [--update-body F] [--artifact F] [--artifact-cut N]: starts the
-# middlebox of tests/sim/proxy.c in front of otad; sets PURL.
-sim_proxy() {
-	sim_proxy_stop
+# _proxy_start NAME UPSTREAM_PORT [proxy args...]: builds and starts
+# tests/sim/proxy.c, waits for its port; sets _PID and _URL.
+_proxy_start() {
+	local name=$1 i
+	shift
 	if [ ! -x "$TMP/proxy" ]; then
 		cc -std=c11 -D_GNU_SOURCE -O1 -o "$TMP/proxy" \
 			"$SIM_TESTS/sim/proxy.c" || return 1
 	fi
-	rm -f "$TMP/proxy.port"
-	"$TMP/proxy" "$TMP/proxy.port" "${URL##*:}" "$@" &
-	PROXY_PID=$!
-	local i
+	rm -f "$TMP/$name.port"
+	"$TMP/proxy" "$TMP/$name.port" "$@" &
+	_PID=$!
 	for i in $(seq 1 100); do
-		[ -s "$TMP/proxy.port" ] && break
+		[ -s "$TMP/$name.port" ] && break
 		sleep 0.02
 	done
-	PURL=http://127.0.0.1:$(cat "$TMP/proxy.port")
+	_URL=http://127.0.0.1:$(cat "$TMP/$name.port")
+}
+
+# sim_proxy [--update-body F] [--artifact F] [--artifact-cut N] [--log F]:
+# starts the middlebox of tests/sim/proxy.c in front of otad; sets PURL.
+sim_proxy() {
+	sim_proxy_stop
+	_proxy_start proxy "${URL##*:}" "$@" || return 1
+	PROXY_PID=$_PID
+	PURL=$_URL
+}
+
+# sim_mirror --artifact F [--log F]: a second listener on another origin
+# that serves artifacts from F and forwards nothing (a CDN behind
+# public_url); may start before otad. Sets MURL.
+sim_mirror() {
+	_proxy_start mirror 1 "$@" || return 1
+	MIRROR_PID=$_PID
+	MURL=$_URL
 }
 
 sim_proxy_stop() {

@@ -44,7 +44,8 @@ db_campaign_create(struct db_tx *tx, void *arg)
 	"COALESCE(c.verdict, ''), COALESCE(c.verdict_reason, ''), " \
 	"COALESCE(c.verdict_detail, ''), COALESCE(c.verdict_at, 0), " \
 	"c.created_at, COALESCE(c.started_at, 0), COALESCE(c.finished_at, 0), " \
-	"c.created_by, r.fw_version, r.envelope_sha256 FROM campaigns c " \
+	"c.created_by, r.fw_version, r.envelope_sha256, r.expires, " \
+	"COALESCE(r.revoked_at, 0) FROM campaigns c " \
 	"JOIN releases r ON r.id = c.release_id " \
 	"LEFT JOIN cohorts h ON h.id = c.cohort_id "
 
@@ -75,6 +76,8 @@ row_to_campaign(sqlite3_stmt *st, struct db_campaign *c)
 	db_col_text(st, 19, c->created_by, sizeof(c->created_by));
 	db_col_text(st, 20, c->release_fw, sizeof(c->release_fw));
 	db_col_text(st, 21, c->release_sha, sizeof(c->release_sha));
+	c->release_expires = sqlite3_column_int64(st, 22);
+	c->release_revoked_at = sqlite3_column_int64(st, 23);
 }
 
 static int
@@ -182,6 +185,37 @@ db_campaign_live_tx(struct db_tx *tx, int64_t completed_since,
     void (*fn)(const struct db_campaign *, void *), void *arg)
 {
 	return live(tx->c, completed_since, fn, arg);
+}
+
+int
+db_campaign_of_release_tx(struct db_tx *tx, int64_t release,
+    void (*fn)(const struct db_campaign *, void *), void *arg)
+{
+	static const char sql[] = "SELECT " CAMPAIGN_COLS "WHERE "
+	    "c.release_id = ? AND c.state IN ('running', 'paused') ORDER BY c.id";
+	sqlite3_stmt *st = db_stmt(tx->c, sql);
+
+	if (st == NULL)
+		return DB_ERR;
+	sqlite3_bind_int64(st, 1, release);
+	return each_campaign(tx->c, st, fn, arg);
+}
+
+int
+db_campaign_sweepable_tx(struct db_tx *tx, int64_t finished_since,
+    void (*fn)(const struct db_campaign *, void *), void *arg)
+{
+	/* Running and paused first: a caller that stops early keeps them. */
+	static const char sql[] = "SELECT " CAMPAIGN_COLS "WHERE c.state IN "
+	    "('running', 'paused') OR (c.state IN ('completed', 'halted') AND "
+	    "c.finished_at >= ?) ORDER BY c.state IN ('running', 'paused') DESC, "
+	    "c.id DESC";
+	sqlite3_stmt *st = db_stmt(tx->c, sql);
+
+	if (st == NULL)
+		return DB_ERR;
+	sqlite3_bind_int64(st, 1, finished_since);
+	return each_campaign(tx->c, st, fn, arg);
 }
 
 static void
@@ -323,6 +357,81 @@ db_campaign_targets_tx(struct db_tx *tx, int64_t release, int64_t cohort,
 	return targets(tx->c, release, cohort, fn, arg);
 }
 
+/* Fills out for (release, cohort); see db_target_summary. */
+static int
+target_summary(struct db_conn *c, int64_t release, int64_t cohort,
+    struct db_target_summary *out)
+{
+	static const char any[] = "SELECT EXISTS (SELECT 1 " TARGETS ")";
+	static const char hw[] = "SELECT COALESCE(group_concat(hw_class, ', '), "
+	    "'') FROM (SELECT hw_class FROM release_hw_classes WHERE "
+	    "release_id = ? ORDER BY hw_class)";
+	static const char scope[] = "SELECT d.hw_class, COUNT(*), "
+	    "d.hw_class IN (SELECT hw_class FROM release_hw_classes WHERE "
+	    "release_id = ?1), SUM(d.fw_version = (SELECT fw_version FROM "
+	    "releases WHERE id = ?1)) FROM devices d WHERE (?2 = 0 OR d.id IN "
+	    "(SELECT device FROM cohort_devices WHERE cohort = ?2)) "
+	    "GROUP BY d.hw_class ORDER BY 2 DESC, 1";
+	sqlite3_stmt *st = db_stmt(c, any);
+	int rc, s;
+
+	memset(out, 0, sizeof(*out));
+	if (st == NULL)
+		return DB_ERR;
+	sqlite3_bind_int64(st, 1, release);
+	sqlite3_bind_int64(st, 2, cohort);
+	if ((rc = db_row(c, st, "any target")) != DB_OK)
+		return rc;
+	out->any = sqlite3_column_int(st, 0);
+	/* The explanation costs a scan of the scope: only when empty. */
+	if (out->any)
+		return DB_OK;
+	if ((st = db_stmt(c, hw)) == NULL)
+		return DB_ERR;
+	sqlite3_bind_int64(st, 1, release);
+	if ((rc = db_row(c, st, "release hw classes")) != DB_OK)
+		return rc;
+	db_col_text(st, 0, out->release_hw, sizeof(out->release_hw));
+	if ((st = db_stmt(c, scope)) == NULL)
+		return DB_ERR;
+	sqlite3_bind_int64(st, 1, release);
+	sqlite3_bind_int64(st, 2, cohort);
+	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t n = sqlite3_column_int64(st, 1);
+
+		out->devices += n;
+		if (sqlite3_column_int(st, 2)) {
+			out->fitting += n;
+			out->on_version += sqlite3_column_int64(st, 3);
+		}
+		if (out->nhw < DB_SUMMARY_HW)
+			db_col_text(st, 0, out->hw[out->nhw++], sizeof(out->hw[0]));
+	}
+	sqlite3_reset(st);
+	if (s == SQLITE_DONE)
+		return DB_OK;
+	db_report(c, "target scope");
+	return DB_ERR;
+}
+
+int
+db_target_summary(struct db *db, int64_t release, int64_t cohort,
+    struct db_target_summary *out)
+{
+	struct db_conn *c = db_rd_get(db);
+	int rc = target_summary(c, release, cohort, out);
+
+	db_rd_put(db, c);
+	return rc;
+}
+
+int
+db_target_summary_tx(struct db_tx *tx, int64_t release, int64_t cohort,
+    struct db_target_summary *out)
+{
+	return target_summary(tx->c, release, cohort, out);
+}
+
 int
 db_member_add(struct db_tx *tx, int64_t campaign, int64_t device,
     uint32_t bucket, int64_t now)
@@ -387,7 +496,9 @@ db_campaign_overlaps(struct db *db, int64_t release, int64_t cohort,
 
 #define MEMBER_COLS "cd.campaign, cd.device, cd.bucket, cd.state, " \
 	"cd.attempts, COALESCE(cd.last_change, 0), " \
-	"COALESCE(cd.confirmed_at, 0), COALESCE(cd.reason, '')"
+	"COALESCE(cd.confirmed_at, 0), COALESCE(cd.reason, ''), " \
+	"COALESCE(cd.install_boot, ''), cd.cause_stated"
+#define MEMBER_NCOLS 10
 
 static void
 row_to_member(sqlite3_stmt *st, struct db_member *m)
@@ -400,6 +511,8 @@ row_to_member(sqlite3_stmt *st, struct db_member *m)
 	m->last_change = sqlite3_column_int64(st, 5);
 	m->confirmed_at = sqlite3_column_int64(st, 6);
 	db_col_text(st, 7, m->reason, sizeof(m->reason));
+	db_col_text(st, 8, m->install_boot, sizeof(m->install_boot));
+	m->cause_stated = sqlite3_column_int(st, 9);
 }
 
 static int
@@ -442,8 +555,8 @@ int
 db_member_update(struct db_tx *tx, const struct db_member *m)
 {
 	static const char sql[] = "UPDATE campaign_devices SET state = ?, "
-	    "attempts = ?, last_change = ?, confirmed_at = ?, reason = ? "
-	    "WHERE campaign = ? AND device = ?";
+	    "attempts = ?, last_change = ?, confirmed_at = ?, reason = ?, "
+	    "install_boot = ?, cause_stated = ? WHERE campaign = ? AND device = ?";
 	sqlite3_stmt *st = db_stmt(tx->c, sql);
 
 	if (st == NULL)
@@ -453,28 +566,33 @@ db_member_update(struct db_tx *tx, const struct db_member *m)
 	bind_or_null(st, 3, m->last_change);
 	bind_or_null(st, 4, m->confirmed_at);
 	db_bind_text(st, 5, m->reason[0] ? m->reason : NULL);
-	sqlite3_bind_int64(st, 6, m->campaign);
-	sqlite3_bind_int64(st, 7, m->device);
+	db_bind_text(st, 6, m->install_boot[0] ? m->install_boot : NULL);
+	sqlite3_bind_int(st, 7, m->cause_stated);
+	sqlite3_bind_int64(st, 8, m->campaign);
+	sqlite3_bind_int64(st, 9, m->device);
 	return db_step_done(tx->c, st, "member update");
 }
 
 int
 db_member_in_flight_tx(struct db_tx *tx, int64_t campaign,
-    void (*fn)(const struct db_member *, void *), void *arg)
+    void (*fn)(const struct db_flight *, void *), void *arg)
 {
-	static const char sql[] = "SELECT " MEMBER_COLS " FROM campaign_devices "
-	    "cd WHERE cd.campaign = ? AND cd.state IN ('offered', 'downloading', "
-	    "'installed', 'confirmed')";
+	static const char sql[] = "SELECT " MEMBER_COLS ", d.fw_version, "
+	    "COALESCE(d.last_seen, 0) FROM campaign_devices cd JOIN devices d "
+	    "ON d.id = cd.device WHERE cd.campaign = ? AND cd.state IN "
+	    "('offered', 'downloading', 'installed', 'confirmed')";
 	sqlite3_stmt *st = db_stmt(tx->c, sql);
-	struct db_member m;
+	struct db_flight f;
 	int s;
 
 	if (st == NULL)
 		return DB_ERR;
 	sqlite3_bind_int64(st, 1, campaign);
 	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-		row_to_member(st, &m);
-		fn(&m, arg);
+		row_to_member(st, &f.m);
+		db_col_text(st, MEMBER_NCOLS, f.fw_version, sizeof(f.fw_version));
+		f.last_seen = sqlite3_column_int64(st, MEMBER_NCOLS + 1);
+		fn(&f, arg);
 	}
 	sqlite3_reset(st);
 	if (s == SQLITE_DONE)
@@ -483,37 +601,130 @@ db_member_in_flight_tx(struct db_tx *tx, int64_t campaign,
 	return DB_ERR;
 }
 
+/* Steps a (text, all, added) query, handing each row to fn. */
+static int
+each_split(struct db_conn *c, sqlite3_stmt *st, const char *what,
+    void (*fn)(const char *, int64_t, int64_t, void *), void *arg)
+{
+	int s;
+
+	while ((s = sqlite3_step(st)) == SQLITE_ROW)
+		fn((const char *)sqlite3_column_text(st, 0),
+		    sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2), arg);
+	sqlite3_reset(st);
+	if (s == SQLITE_DONE)
+		return DB_OK;
+	db_report(c, what);
+	return DB_ERR;
+}
+
 int
 db_member_counts_tx(struct db_tx *tx, int64_t campaign, uint32_t from,
-    uint32_t below, void (*fn)(const char *state, int64_t n, void *),
-    void *arg)
+    uint32_t below, void (*fn)(const char *state, int64_t all,
+    int64_t added, void *), void *arg)
 {
-	static const char sql[] = "SELECT state, COUNT(*) FROM campaign_devices "
-	    "WHERE campaign = ? AND bucket < ? AND bucket >= ? GROUP BY state";
+	/* One pass over the index (campaign, state, bucket) in its order:
+	 * no sort, both counts at once. */
+	static const char sql[] = "SELECT state, COUNT(*), SUM(bucket >= ?3) "
+	    "FROM campaign_devices WHERE campaign = ?1 AND bucket < ?2 "
+	    "GROUP BY state";
 	sqlite3_stmt *st = db_stmt(tx->c, sql);
-	int s;
 
 	if (st == NULL)
 		return DB_ERR;
 	sqlite3_bind_int64(st, 1, campaign);
 	sqlite3_bind_int64(st, 2, below);
 	sqlite3_bind_int64(st, 3, from);
-	while ((s = sqlite3_step(st)) == SQLITE_ROW)
-		fn((const char *)sqlite3_column_text(st, 0),
-		    sqlite3_column_int64(st, 1), arg);
+	return each_split(tx->c, st, "member counts", fn, arg);
+}
+
+int
+db_failure_reasons_tx(struct db_tx *tx, int64_t campaign, uint32_t from,
+    uint32_t below, void (*fn)(const char *reason, int64_t all,
+    int64_t added, void *), void *arg)
+{
+	static const char sql[] = "SELECT COALESCE(reason, 'other'), COUNT(*), "
+	    "SUM(bucket >= ?3) FROM campaign_devices WHERE campaign = ?1 "
+	    "AND state IN ('failed', 'rolled_back', 'timed_out') AND "
+	    "bucket < ?2 GROUP BY 1";
+	sqlite3_stmt *st = db_stmt(tx->c, sql);
+
+	if (st == NULL)
+		return DB_ERR;
+	sqlite3_bind_int64(st, 1, campaign);
+	sqlite3_bind_int64(st, 2, below);
+	sqlite3_bind_int64(st, 3, from);
+	return each_split(tx->c, st, "failure reasons", fn, arg);
+}
+
+int
+db_pending_seen_tx(struct db_tx *tx, int64_t campaign, uint32_t from,
+    uint32_t below, int64_t since, struct db_pending out[2])
+{
+	/* The stage's pending members through (campaign, state, bucket),
+	 * each with its device's last poll. */
+	static const char sql[] = "SELECT cd.bucket >= ?3, COUNT(*), "
+	    "SUM(COALESCE(d.last_seen, 0) < ?4) FROM campaign_devices cd "
+	    "JOIN devices d ON d.id = cd.device WHERE cd.campaign = ?1 AND "
+	    "cd.state = 'pending' AND cd.bucket < ?2 GROUP BY 1";
+	sqlite3_stmt *st = db_stmt(tx->c, sql);
+	int s;
+
+	memset(out, 0, 2 * sizeof(*out));
+	if (st == NULL)
+		return DB_ERR;
+	sqlite3_bind_int64(st, 1, campaign);
+	sqlite3_bind_int64(st, 2, below);
+	sqlite3_bind_int64(st, 3, from);
+	sqlite3_bind_int64(st, 4, since);
+	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+		struct db_pending *p = &out[sqlite3_column_int(st, 0) != 0];
+
+		p->pending = sqlite3_column_int64(st, 1);
+		p->unseen = sqlite3_column_int64(st, 2);
+	}
 	sqlite3_reset(st);
 	if (s == SQLITE_DONE)
 		return DB_OK;
-	db_report(tx->c, "member counts");
+	db_report(tx->c, "pending members");
 	return DB_ERR;
 }
 
 int
-db_member_histogram(struct db *db, int64_t campaign,
-    void (*fn)(int pct_floor, const char *state, int64_t n, void *), void *arg)
+db_baseline_tx(struct db_tx *tx, int64_t campaign, int64_t since,
+    const char *release_fw, struct db_baseline *out)
 {
-	static const char sql[] = "SELECT bucket / 100, state, COUNT(*) FROM "
-	    "campaign_devices WHERE campaign = ? GROUP BY bucket / 100, state";
+	/* Every pending member of the campaign, whatever its stage, with
+	 * its latest health report when that is recent. */
+	static const char sql[] = "SELECT COUNT(*), COALESCE(SUM(h.unhealthy), 0) "
+	    "FROM campaign_devices cd JOIN device_health h ON "
+	    "h.device = cd.device WHERE cd.campaign = ?1 AND "
+	    "cd.state = 'pending' AND h.at >= ?2 AND h.fw_version <> ?3";
+	sqlite3_stmt *st = db_stmt(tx->c, sql);
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (st == NULL)
+		return DB_ERR;
+	sqlite3_bind_int64(st, 1, campaign);
+	sqlite3_bind_int64(st, 2, since);
+	db_bind_text(st, 3, release_fw);
+	if ((rc = db_row(tx->c, st, "baseline")) != DB_OK)
+		return rc == DB_NOTFOUND ? DB_ERR : rc;
+	out->reporting = sqlite3_column_int64(st, 0);
+	out->unhealthy = sqlite3_column_int64(st, 1);
+	return DB_OK;
+}
+
+int
+db_member_histogram(struct db *db, int64_t campaign,
+    void (*fn)(int pct_floor, const char *state, const char *reason,
+    int64_t n, void *), void *arg)
+{
+	static const char sql[] = "SELECT bucket / 100, state, "
+	    "CASE WHEN state IN ('failed', 'rolled_back', 'timed_out') THEN "
+	    "COALESCE(reason, 'other') END, COUNT(*) FROM campaign_devices "
+	    "WHERE campaign = ? GROUP BY 1, 2, 3";
 	struct db_conn *c = db_rd_get(db);
 	sqlite3_stmt *st = db_stmt(c, sql);
 	int rc = DB_ERR, s;
@@ -523,7 +734,8 @@ db_member_histogram(struct db *db, int64_t campaign,
 	sqlite3_bind_int64(st, 1, campaign);
 	while ((s = sqlite3_step(st)) == SQLITE_ROW)
 		fn(sqlite3_column_int(st, 0), (const char *)sqlite3_column_text(st,
-		    1), sqlite3_column_int64(st, 2), arg);
+		    1), (const char *)sqlite3_column_text(st, 2),
+		    sqlite3_column_int64(st, 3), arg);
 	if (s == SQLITE_DONE)
 		rc = DB_OK;
 	else
@@ -574,9 +786,11 @@ memberships(struct db_conn *c, int64_t device,
 	sqlite3_bind_int64(st, 1, device);
 	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
 		row_to_member(st, &ms.m);
-		db_col_text(st, 8, ms.campaign_state, sizeof(ms.campaign_state));
-		ms.release_id = sqlite3_column_int64(st, 9);
-		db_col_text(st, 10, ms.release_fw, sizeof(ms.release_fw));
+		db_col_text(st, MEMBER_NCOLS, ms.campaign_state,
+		    sizeof(ms.campaign_state));
+		ms.release_id = sqlite3_column_int64(st, MEMBER_NCOLS + 1);
+		db_col_text(st, MEMBER_NCOLS + 2, ms.release_fw,
+		    sizeof(ms.release_fw));
 		fn(&ms, arg);
 	}
 	sqlite3_reset(st);

@@ -24,12 +24,13 @@ struct db_campaign {
 	int stage;
 	int64_t stage_opened_at;
 	char verdict[20];
-	char verdict_reason[257];
+	char verdict_reason[400];
 	char verdict_detail[1024];	/* JSON object, or "" */
 	int64_t verdict_at;
 	int64_t created_at, started_at, finished_at;
 	char created_by[65];
 	char release_fw[65], release_sha[65];	/* for views */
+	int64_t release_expires, release_revoked_at;	/* 0: not revoked */
 };
 
 /* Inserts c as a draft (write job); sets c->id. */
@@ -45,6 +46,15 @@ int db_campaign_list(struct db *db, const char *state, int64_t after,
 int db_campaign_live(struct db *db, int64_t completed_since,
     void (*fn)(const struct db_campaign *, void *), void *arg);
 int db_campaign_live_tx(struct db_tx *tx, int64_t completed_since,
+    void (*fn)(const struct db_campaign *, void *), void *arg);
+/* The running and paused campaigns of a release, in id order (inside a
+ * write job: a revoke halts them in its own transaction). */
+int db_campaign_of_release_tx(struct db_tx *tx, int64_t release,
+    void (*fn)(const struct db_campaign *, void *), void *arg);
+/* The campaigns whose devices may still change state: running and
+ * paused, then completed and halted ones finished at or after
+ * finished_since, newest first (inside a write job). */
+int db_campaign_sweepable_tx(struct db_tx *tx, int64_t finished_since,
     void (*fn)(const struct db_campaign *, void *), void *arg);
 /* Writes state, stage, stage_opened_at, verdict*, started_at and
  * finished_at of c. */
@@ -70,6 +80,23 @@ int db_campaign_targets(struct db *db, int64_t release, int64_t cohort,
     db_target_fn fn, void *arg);
 int db_campaign_targets_tx(struct db_tx *tx, int64_t release, int64_t cohort,
     db_target_fn fn, void *arg);
+/* Whether (release, cohort) targets any device, and when not, why: the
+ * hw classes the release lists (", "-separated), the devices of the
+ * cohort (or fleet), how many of them have one of those hw classes and
+ * how many of those run the release's version already, and the largest
+ * hw classes of the scope. */
+#define DB_SUMMARY_HW 4
+struct db_target_summary {
+	int any;
+	char release_hw[256];
+	int64_t devices, fitting, on_version;
+	char hw[DB_SUMMARY_HW][65];
+	int nhw;
+};
+int db_target_summary(struct db *db, int64_t release, int64_t cohort,
+    struct db_target_summary *out);
+int db_target_summary_tx(struct db_tx *tx, int64_t release, int64_t cohort,
+    struct db_target_summary *out);
 /* Adds a member (write job body). */
 int db_member_add(struct db_tx *tx, int64_t campaign, int64_t device,
     uint32_t bucket, int64_t now);
@@ -88,26 +115,59 @@ struct db_member {
 	char state[16];
 	int attempts;
 	int64_t last_change, confirmed_at;
-	char reason[41];
+	char reason[41];		/* a reason class, "" when none */
+	char install_boot[65];		/* boot id of the installed report */
+	int cause_stated;		/* the device's own report named reason */
 };
 /* One membership; DB_NOTFOUND when the device is not in the campaign. */
 int db_member_get(struct db *db, int64_t campaign, int64_t device,
     struct db_member *out);
 int db_member_get_tx(struct db_tx *tx, int64_t campaign, int64_t device,
     struct db_member *out);
-/* Writes state, attempts, last_change, confirmed_at and reason of m. */
+/* Writes state, attempts, last_change, confirmed_at, reason,
+ * install_boot and cause_stated of m. */
 int db_member_update(struct db_tx *tx, const struct db_member *m);
+/* A member in flight with what its device last declared. */
+struct db_flight {
+	struct db_member m;
+	char fw_version[65];		/* the device's, as last polled */
+	int64_t last_seen;		/* its last poll, 0: never */
+};
 /* Members in flight (offered, downloading, installed, confirmed). */
 int db_member_in_flight_tx(struct db_tx *tx, int64_t campaign,
-    void (*fn)(const struct db_member *, void *), void *arg);
-/* Counts members with from <= bucket < below per state (fn per state). */
+    void (*fn)(const struct db_flight *, void *), void *arg);
+/* Counts the members with bucket < below per state, in one pass: fn gets
+ * each state once with all of them and those with from <= bucket. */
 int db_member_counts_tx(struct db_tx *tx, int64_t campaign, uint32_t from,
     uint32_t below,
-    void (*fn)(const char *state, int64_t n, void *), void *arg);
-/* Members per (bucket / 100, state), for per-stage views. */
-int db_member_histogram(struct db *db, int64_t campaign,
-    void (*fn)(int pct_floor, const char *state, int64_t n, void *),
+    void (*fn)(const char *state, int64_t all, int64_t added, void *),
     void *arg);
+/* The same for failed, rolled_back and timed_out members per reason
+ * class (a missing reason is "other"). */
+int db_failure_reasons_tx(struct db_tx *tx, int64_t campaign, uint32_t from,
+    uint32_t below,
+    void (*fn)(const char *reason, int64_t all, int64_t added, void *),
+    void *arg);
+/* Pending members with bucket < below: out[0] those below from, out[1]
+ * the others; unseen: no poll at or after since. */
+struct db_pending {
+	int64_t pending, unseen;
+};
+int db_pending_seen_tx(struct db_tx *tx, int64_t campaign, uint32_t from,
+    uint32_t below, int64_t since, struct db_pending out[2]);
+/* The baseline: pending members of the whole campaign (any stage) whose
+ * latest health report is from since or later, on a version other than
+ * release_fw (reporting), and of those the unhealthy. */
+struct db_baseline {
+	int64_t reporting, unhealthy;
+};
+int db_baseline_tx(struct db_tx *tx, int64_t campaign, int64_t since,
+    const char *release_fw, struct db_baseline *out);
+/* Members per (bucket / 100, state, reason), for per-stage views; reason
+ * is NULL except for failures. */
+int db_member_histogram(struct db *db, int64_t campaign,
+    void (*fn)(int pct_floor, const char *state, const char *reason,
+    int64_t n, void *), void *arg);
 /* Every bucket of a campaign's members (for plans). */
 int db_member_buckets(struct db *db, int64_t campaign,
     void (*fn)(uint32_t bucket, void *), void *arg);

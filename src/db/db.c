@@ -413,7 +413,7 @@ db_open(const char *path, int readers, char *err, size_t errlen)
 	}
 	return db;
 fail:
-	for (int i = 0; i < db->npool; i++)
+	for (int i = 0; db->pool != NULL && i < db->npool; i++)
 		db_conn_close(db->pool[i]);
 	free(db->pool);
 	db_conn_close(db->wr);

@@ -268,7 +268,7 @@ db_event_add(struct db_tx *tx, int64_t device, const char *kind,
 
 int
 db_device_seen(struct db_tx *tx, int64_t device, int64_t at,
-    const char *fw_version)
+    const char *fw_version, int *changed)
 {
 	static const char get[] = "SELECT fw_version FROM devices WHERE id = ?";
 	static const char upd[] = "UPDATE devices SET last_seen = MAX(?, "
@@ -286,6 +286,7 @@ db_device_seen(struct db_tx *tx, int64_t device, int64_t at,
 	sqlite3_bind_int64(st, 1, at);
 	sqlite3_bind_int64(st, 2, device);
 	db_bind_text(st, 3, fw_version);
+	*changed = 0;
 	if ((rc = db_step_done(tx->c, st, "device seen")) != DB_OK)
 		return rc;
 	if (sqlite3_changes(tx->c->h) > 0)
@@ -306,6 +307,184 @@ db_device_seen(struct db_tx *tx, int64_t device, int64_t at,
 		return rc;
 	if (old[0] == '\0' || strcmp(old, fw_version) == 0)
 		return DB_OK;
+	*changed = 1;
 	snprintf(detail, sizeof(detail), "%s -> %s", old, fw_version);
 	return db_event_add(tx, device, "version", 0, 0, NULL, NULL, detail);
+}
+
+/* ---- health: the latest report per device, and sampled history ---- */
+
+#define HEALTH_COLS "device, at, fw_version, COALESCE(boot_id, ''), boot_ok, " \
+	"selftest_ok, crash_count, uptime_s, unhealthy"
+
+/* Columns 0..8 of HEALTH_COLS (a sample has no counters) into h. */
+static void
+row_to_health(sqlite3_stmt *st, struct db_health *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->device = sqlite3_column_int64(st, 0);
+	h->at = sqlite3_column_int64(st, 1);
+	db_col_text(st, 2, h->fw_version, sizeof(h->fw_version));
+	db_col_text(st, 3, h->boot_id, sizeof(h->boot_id));
+	h->boot_ok = sqlite3_column_int(st, 4);
+	h->selftest_ok = sqlite3_column_int(st, 5);
+	h->crash_count = sqlite3_column_int64(st, 6);
+	h->uptime_s = sqlite3_column_int64(st, 7);
+	h->unhealthy = sqlite3_column_int(st, 8);
+}
+
+static int
+health_get(struct db_conn *c, int64_t device, struct db_health *out)
+{
+	static const char sql[] = "SELECT " HEALTH_COLS ", reports, "
+	    "unhealthy_reports, crashes, first_at, sampled_at FROM device_health "
+	    "WHERE device = ?";
+	sqlite3_stmt *st = db_stmt(c, sql);
+	int rc;
+
+	if (st == NULL)
+		return DB_ERR;
+	sqlite3_bind_int64(st, 1, device);
+	if ((rc = db_row(c, st, "health get")) != DB_OK)
+		return rc;
+	row_to_health(st, out);
+	out->reports = sqlite3_column_int64(st, 9);
+	out->unhealthy_reports = sqlite3_column_int64(st, 10);
+	out->crashes = sqlite3_column_int64(st, 11);
+	out->first_at = sqlite3_column_int64(st, 12);
+	out->sampled_at = sqlite3_column_int64(st, 13);
+	return DB_OK;
+}
+
+int
+db_health_get(struct db *db, int64_t device, struct db_health *out)
+{
+	struct db_conn *c = db_rd_get(db);
+	int rc = health_get(c, device, out);
+
+	db_rd_put(db, c);
+	return rc;
+}
+
+int
+db_health_get_tx(struct db_tx *tx, int64_t device, struct db_health *out)
+{
+	return health_get(tx->c, device, out);
+}
+
+/* Binds h's report fields to parameters 1..9 of st. */
+static void
+bind_health(sqlite3_stmt *st, const struct db_health *h)
+{
+	sqlite3_bind_int64(st, 1, h->device);
+	sqlite3_bind_int64(st, 2, h->at);
+	db_bind_text(st, 3, h->fw_version);
+	db_bind_text(st, 4, h->boot_id[0] ? h->boot_id : NULL);
+	sqlite3_bind_int(st, 5, h->boot_ok);
+	sqlite3_bind_int(st, 6, h->selftest_ok);
+	sqlite3_bind_int64(st, 7, h->crash_count);
+	sqlite3_bind_int64(st, 8, h->uptime_s);
+	sqlite3_bind_int(st, 9, h->unhealthy);
+}
+
+int
+db_health_put(struct db_tx *tx, const struct db_health *h)
+{
+	static const char sql[] = "INSERT OR REPLACE INTO device_health "
+	    "(device, at, fw_version, boot_id, boot_ok, selftest_ok, crash_count, "
+	    "uptime_s, unhealthy, reports, unhealthy_reports, crashes, first_at, "
+	    "sampled_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	sqlite3_stmt *st = db_stmt(tx->c, sql);
+
+	if (st == NULL)
+		return DB_ERR;
+	bind_health(st, h);
+	sqlite3_bind_int64(st, 10, h->reports);
+	sqlite3_bind_int64(st, 11, h->unhealthy_reports);
+	sqlite3_bind_int64(st, 12, h->crashes);
+	sqlite3_bind_int64(st, 13, h->first_at);
+	sqlite3_bind_int64(st, 14, h->sampled_at);
+	return db_step_done(tx->c, st, "health put");
+}
+
+int
+db_health_sample(struct db_tx *tx, const struct db_health *h, int keep)
+{
+	static const char ins[] = "INSERT INTO health_samples (device, at, "
+	    "fw_version, boot_id, boot_ok, selftest_ok, crash_count, uptime_s, "
+	    "unhealthy) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	/* The keep+1-th newest and older go: a few rows at most. */
+	static const char trim[] = "DELETE FROM health_samples WHERE "
+	    "device = ?1 AND id <= (SELECT id FROM health_samples WHERE "
+	    "device = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)";
+	sqlite3_stmt *st = db_stmt(tx->c, ins);
+	int rc;
+
+	if (st == NULL)
+		return DB_ERR;
+	bind_health(st, h);
+	if ((rc = db_step_done(tx->c, st, "health sample")) != DB_OK)
+		return rc;
+	if ((st = db_stmt(tx->c, trim)) == NULL)
+		return DB_ERR;
+	sqlite3_bind_int64(st, 1, h->device);
+	sqlite3_bind_int(st, 2, keep);
+	return db_step_done(tx->c, st, "health samples trim");
+}
+
+struct each_health {
+	void (*fn)(const struct db_health *, void *);
+	void *arg;
+};
+
+static int
+health_row(sqlite3_stmt *st, void *arg)
+{
+	struct each_health *eh = arg;
+	struct db_health h;
+
+	row_to_health(st, &h);
+	eh->fn(&h, eh->arg);
+	return DB_OK;
+}
+
+int
+db_health_samples(struct db *db, int64_t device, int64_t limit,
+    void (*fn)(const struct db_health *, void *), void *arg)
+{
+	static const char sql[] = "SELECT " HEALTH_COLS " FROM health_samples "
+	    "WHERE device = ? ORDER BY id DESC LIMIT ?";
+	struct db_conn *c = db_rd_get(db);
+	sqlite3_stmt *st = db_stmt(c, sql);
+	struct each_health eh = { fn, arg };
+	int rc = DB_ERR;
+
+	if (st != NULL) {
+		sqlite3_bind_int64(st, 1, device);
+		sqlite3_bind_int64(st, 2, limit);
+		rc = db_rows(c, st, "health samples", health_row, &eh);
+	}
+	db_rd_put(db, c);
+	return rc;
+}
+
+int
+db_health_prune(struct db_tx *tx, int64_t before, int batch,
+    int64_t *deleted)
+{
+	/* The oldest rows by id, of which those older than the cutoff go:
+	 * no index on time, and a pass reads at most batch rows. */
+	static const char sql[] = "DELETE FROM health_samples WHERE id IN "
+	    "(SELECT id FROM health_samples ORDER BY id LIMIT ?) AND at < ?";
+	sqlite3_stmt *st = db_stmt(tx->c, sql);
+	int rc;
+
+	*deleted = 0;
+	if (st == NULL)
+		return DB_ERR;
+	sqlite3_bind_int(st, 1, batch);
+	sqlite3_bind_int64(st, 2, before);
+	if ((rc = db_step_done(tx->c, st, "health prune")) == DB_OK)
+		*deleted = sqlite3_changes(tx->c->h);
+	return rc;
 }

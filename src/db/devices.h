@@ -78,8 +78,36 @@ int db_event_add(struct db_tx *tx, int64_t device, const char *kind,
     const char *reason, const char *detail);
 
 /* Records when a device polled and what it declared (write job body for
- * the coalesced flush); adds a "version" event when it changed. */
+ * the coalesced flush); adds a "version" event and sets *changed when the
+ * version differs from the one stored (else *changed = 0). */
 int db_device_seen(struct db_tx *tx, int64_t device, int64_t at,
-    const char *fw_version);
+    const char *fw_version, int *changed);
+
+/* A health report: the latest per device with its counters (the
+ * summary), or one of the sampled history (counters 0). */
+struct db_health {
+	int64_t device, at;
+	char fw_version[DB_ID_MAX + 1];
+	char boot_id[DB_ID_MAX + 1];	/* "" when none was sent */
+	int boot_ok, selftest_ok, unhealthy;
+	int64_t crash_count, uptime_s;
+	/* summary only: */
+	int64_t reports, unhealthy_reports, crashes;	/* since first_at */
+	int64_t first_at, sampled_at;	/* sampled_at: the latest sample */
+};
+/* The device's latest report; DB_OK, DB_NOTFOUND or DB_ERR. */
+int db_health_get(struct db *db, int64_t device, struct db_health *out);
+int db_health_get_tx(struct db_tx *tx, int64_t device, struct db_health *out);
+/* Stores h as the device's latest report (write job body). */
+int db_health_put(struct db_tx *tx, const struct db_health *h);
+/* Adds h to the device's sampled history, keeping its newest `keep`. */
+int db_health_sample(struct db_tx *tx, const struct db_health *h, int keep);
+/* The device's samples, newest first, at most limit. */
+int db_health_samples(struct db *db, int64_t device, int64_t limit,
+    void (*fn)(const struct db_health *, void *), void *arg);
+/* Deletes samples older than before among the oldest `batch` (a small
+ * step for the writer's timer); *deleted says how many went. */
+int db_health_prune(struct db_tx *tx, int64_t before, int batch,
+    int64_t *deleted);
 
 #endif

@@ -131,6 +131,26 @@ db_release_revoke(struct db_tx *tx, void *arg)
 	return db_step_done(tx->c, st, "release revoke offers");
 }
 
+int
+db_release_state_tx(struct db_tx *tx, int64_t id, int64_t *revoked_at,
+    int64_t *expires, char fw_version[65])
+{
+	static const char sql[] = "SELECT COALESCE(revoked_at, 0), expires, "
+	    "fw_version FROM releases WHERE id = ?";
+	sqlite3_stmt *st = db_stmt(tx->c, sql);
+	int rc;
+
+	if (st == NULL)
+		return DB_ERR;
+	sqlite3_bind_int64(st, 1, id);
+	if ((rc = db_row(tx->c, st, "release state")) != DB_OK)
+		return rc;
+	*revoked_at = sqlite3_column_int64(st, 0);
+	*expires = sqlite3_column_int64(st, 1);
+	db_col_text(st, 2, fw_version, 65);
+	return DB_OK;
+}
+
 #define RELEASE_COLS "r.id, r.envelope_sha256, r.fw_version, " \
 	"r.security_counter, r.artifact_sha256, r.length, r.expires, " \
 	"r.created, r.uploaded_at, COALESCE(r.revoked_at, 0), r.uploaded_by, " \
@@ -327,8 +347,8 @@ offer_get(struct db_conn *c, int64_t device, struct db_offer *out, char *sha,
 {
 	static const char sql[] = "SELECT o.release_id, o.state, o.reason, "
 	    "o.created_at, o.updated_at, o.created_by, r.envelope_sha256, "
-	    "r.fw_version FROM offers o JOIN releases r ON r.id = o.release_id "
-	    "WHERE o.device = ?";
+	    "r.fw_version, o.install_boot FROM offers o JOIN releases r "
+	    "ON r.id = o.release_id WHERE o.device = ?";
 	sqlite3_stmt *st = db_stmt(c, sql);
 	int rc;
 
@@ -343,6 +363,7 @@ offer_get(struct db_conn *c, int64_t device, struct db_offer *out, char *sha,
 	out->created_at = sqlite3_column_int64(st, 3);
 	out->updated_at = sqlite3_column_int64(st, 4);
 	db_col_text(st, 5, out->created_by, sizeof(out->created_by));
+	db_col_text(st, 8, out->install_boot, sizeof(out->install_boot));
 	if (sha != NULL)
 		db_col_text(st, 6, sha, 65);
 	if (fw != NULL)
@@ -369,10 +390,11 @@ db_offer_get_tx(struct db_tx *tx, int64_t device, struct db_offer *out,
 
 int
 db_offer_update(struct db_tx *tx, int64_t device, const char *state,
-    const char *reason, int64_t now)
+    const char *reason, const char *install_boot, int64_t now)
 {
 	static const char sql[] = "UPDATE offers SET state = ?, reason = ?, "
-	    "updated_at = ? WHERE device = ?";
+	    "updated_at = ?, install_boot = COALESCE(?, install_boot) "
+	    "WHERE device = ?";
 	sqlite3_stmt *st = db_stmt(tx->c, sql);
 
 	if (st == NULL)
@@ -380,6 +402,7 @@ db_offer_update(struct db_tx *tx, int64_t device, const char *state,
 	db_bind_text(st, 1, state);
 	db_bind_text(st, 2, reason);
 	sqlite3_bind_int64(st, 3, now);
-	sqlite3_bind_int64(st, 4, device);
+	db_bind_text(st, 4, install_boot);
+	sqlite3_bind_int64(st, 5, device);
 	return db_step_done(tx->c, st, "offer update");
 }

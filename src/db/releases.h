@@ -48,6 +48,11 @@ struct db_release_revoke {
  * its direct offers that have not been installed yet. */
 int db_release_revoke(struct db_tx *tx, void *arg);
 
+/* Inside a write job: whether release id is revoked (*revoked_at, 0 if
+ * not), when it expires, and its version (65 bytes). DB_NOTFOUND. */
+int db_release_state_tx(struct db_tx *tx, int64_t id, int64_t *revoked_at,
+    int64_t *expires, char fw_version[65]);
+
 /* One release; DB_OK, DB_NOTFOUND or DB_ERR. With envelope non-NULL, also
  * its bytes (malloc'd, caller frees). */
 int db_release_get(struct db *db, int64_t id, struct db_release *out,
@@ -77,6 +82,7 @@ struct db_offer {
 	char state[16], reason[41];
 	int64_t created_at, updated_at;
 	char created_by[65];
+	char install_boot[65];		/* boot id of the installed report */
 };
 /* A device's direct offer; DB_NOTFOUND when none. */
 int db_offer_get(struct db *db, int64_t device, struct db_offer *out);
@@ -84,8 +90,9 @@ int db_offer_get(struct db *db, int64_t device, struct db_offer *out);
  * fw_version (each 65 bytes). */
 int db_offer_get_tx(struct db_tx *tx, int64_t device, struct db_offer *out,
     char *release_sha256, char *fw_version);
-/* Sets a direct offer's state and reason (write job body). */
+/* Sets a direct offer's state and reason (write job body), and its
+ * install_boot unless that is NULL. */
 int db_offer_update(struct db_tx *tx, int64_t device, const char *state,
-    const char *reason, int64_t now);
+    const char *reason, const char *install_boot, int64_t now);
 
 #endif

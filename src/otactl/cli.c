@@ -254,6 +254,9 @@ otactl_load_keys(const char *cmd, const struct otactl_flag *paths,
 
 	for (size_t i = 0; i < paths->n; i++)
 		keys[i] = NULL;
+	/* No key (an unsigned draft): no passphrase to ask for. */
+	if (paths->n == 0)
+		return OTACTL_OK;
 	rc = otactl_pass_load(cmd, pf, paths->n, &pass);
 	for (size_t i = 0; rc == OTACTL_OK && i < paths->n; i++) {
 		const uint8_t *pw;
@@ -333,4 +336,121 @@ otactl_keyids(const struct sign_keyids *set, char *buf, size_t size)
 		}
 		used += (size_t)n;
 	}
+}
+
+int
+otactl_check_roles(const char *cmd, const struct sign_root *r)
+{
+	char err[512];
+
+	if (sign_root_check_roles(r, err, sizeof(err)) == SIGN_OK)
+		return OTACTL_OK;
+	return otactl_usage(cmd, "%s", err);
+}
+
+int
+otactl_add_signatures(const char *cmd, struct sign_key *const *keys,
+    size_t n, uint8_t **doc, size_t *len)
+{
+	char err[1024];
+
+	for (size_t i = 0; i < n; i++) {
+		uint8_t *next;
+		size_t nlen;
+		enum sign_result r;
+
+		r = sign_envelope_add_signature(keys[i], *doc, *len, &next, &nlen,
+		    err, sizeof(err));
+		if (r != SIGN_OK)
+			return otactl_fail(cmd, r, "%s", err);
+		free(*doc);
+		*doc = next;
+		*len = nlen;
+	}
+	return OTACTL_OK;
+}
+
+int
+otactl_print_tally(const char *cmd, const struct sign_root *root,
+    enum sign_role_id role, const struct sign_envelope *env)
+{
+	char err[1024], ids[SIGN_MAX_SIGS * SIGN_KEYID_HEX];
+	char missing[SIGN_MAX_SIGS * SIGN_KEYID_HEX];
+	struct sign_tally t;
+	int64_t more;
+	enum sign_result r;
+
+	r = sign_root_tally(root, role, env, &t, err, sizeof(err));
+	if (r != SIGN_OK) {
+		(void)otactl_fail(cmd, r, "%s", err);
+		return -1;
+	}
+	otactl_keyids(&t.signed_by, ids, sizeof(ids));
+	more = t.threshold - (int64_t)t.signed_by.n;
+	printf("  %s role of root version %lld: %zu of %lld signature%s",
+	    sign_role_name(role), (long long)root->version, t.signed_by.n,
+	    (long long)t.threshold, t.threshold == 1 ? "" : "s");
+	if (more <= 0) {
+		printf(": met (signed by %s)\n", ids);
+		return 1;
+	}
+	otactl_keyids(&t.missing, missing, sizeof(missing));
+	printf(": %lld more needed, from any of %s (signed by %s)\n",
+	    (long long)more, missing, ids);
+	return 0;
+}
+
+int
+otactl_root_progress(const char *cmd, const struct sign_root *prev,
+    const uint8_t *doc, size_t len)
+{
+	struct sign_envelope *env = NULL;
+	struct sign_root *r = NULL;
+	char err[1024];
+	enum sign_result res;
+	int a = 1, b;
+
+	res = sign_root_parse(doc, len, &env, &r, err, sizeof(err));
+	if (res != SIGN_OK) {
+		(void)otactl_fail(cmd, res, "%s", err);
+		return -1;
+	}
+	if (prev != NULL)
+		a = otactl_print_tally(cmd, prev, SIGN_ROLE_ROOT, env);
+	b = a < 0 ? -1 : otactl_print_tally(cmd, r, SIGN_ROLE_ROOT, env);
+	sign_envelope_free(env);
+	sign_root_free(r);
+	return a < 0 || b < 0 ? -1 : a && b;
+}
+
+int
+otactl_check_signers(const char *cmd, const struct otactl_flag *paths,
+    struct sign_key *const *keys, const struct sign_root *doc,
+    const struct sign_root *prev)
+{
+	for (size_t i = 0; i < paths->n; i++) {
+		const char *id = sign_key_id(keys[i]);
+
+		if (sign_role_find(&doc->roles[SIGN_ROLE_ROOT], id) >= 0 ||
+		    (prev != NULL && sign_role_find(&prev->roles[SIGN_ROLE_ROOT],
+		    id) >= 0))
+			continue;
+		if (prev == NULL)
+			return otactl_fail(cmd, SIGN_ERR_THRESHOLD, "--%s %s: key "
+			    "%s is not a root key of version %lld", paths->name,
+			    paths->val[i], id, (long long)doc->version);
+		return otactl_fail(cmd, SIGN_ERR_THRESHOLD, "--%s %s: key %s is "
+		    "a root key of neither version %lld nor %lld", paths->name,
+		    paths->val[i], id, (long long)prev->version,
+		    (long long)doc->version);
+	}
+	return OTACTL_OK;
+}
+
+void
+otactl_print_next_step(const char *path, int met)
+{
+	printf("written to %s: %s\n", path, met ? "every threshold is met; "
+	    "check it with otactl verify, then upload it" : "not valid yet; "
+	    "pass it on for otactl root cosign");
 }

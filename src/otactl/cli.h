@@ -85,10 +85,39 @@ int otactl_write(const char *cmd, const char *path, const void *buf,
 /* Joins the ids of set into buf ("id1,id2"); "none" when empty. */
 void otactl_keyids(const struct sign_keyids *set, char *buf, size_t size);
 
+/* OTACTL_USAGE (printed: the key and both roles) when one key serves two
+ * roles of r, which no root may (docs/trust.md section 1). */
+int otactl_check_roles(const char *cmd, const struct sign_root *r);
+/* Adds the signatures of keys[0..n) to the envelope *doc (*len bytes),
+ * replacing it. OTACTL_OK or OTACTL_FAIL (printed). */
+int otactl_add_signatures(const char *cmd, struct sign_key *const *keys,
+    size_t n, uint8_t **doc, size_t *len);
+/* Prints one line on how far env is signed for role of root: met, or
+ * how many signatures are still missing and from which keys. 1 when the
+ * threshold is met, 0 when not, -1 (printed) when a signature by a key
+ * of the role does not verify. */
+int otactl_print_tally(const char *cmd, const struct sign_root *root,
+    enum sign_role_id role, const struct sign_envelope *env);
+/* Checks that each of keys[0..paths->n) (read from those paths) is a root
+ * key of doc or of prev (the root it follows; NULL for a first root).
+ * OTACTL_OK or OTACTL_FAIL (printed, naming the key). */
+int otactl_check_signers(const char *cmd, const struct otactl_flag *paths,
+    struct sign_key *const *keys, const struct sign_root *doc,
+    const struct sign_root *prev);
+/* The last line after a root draft or cosign was written to path. */
+void otactl_print_next_step(const char *path, int met);
+/* Prints how far root document doc is signed: by prev's root keys (when
+ * prev is not NULL, the root it follows) and by its own. 1 when every
+ * threshold is met, 0 when not, -1 (printed) when it does not parse or a
+ * signature does not verify. */
+int otactl_root_progress(const char *cmd, const struct sign_root *prev,
+    const uint8_t *doc, size_t len);
+
 /* The subcommands; each takes the words after its name. */
 int otactl_cmd_key(const char *cmd, int argc, char **argv);
 int otactl_cmd_root_new(const char *cmd, int argc, char **argv);
 int otactl_cmd_root_rotate(const char *cmd, int argc, char **argv);
+int otactl_cmd_root_cosign(const char *cmd, int argc, char **argv);
 int otactl_cmd_release_sign(const char *cmd, int argc, char **argv);
 int otactl_cmd_release_cosign(const char *cmd, int argc, char **argv);
 int otactl_cmd_verify(const char *cmd, int argc, char **argv);

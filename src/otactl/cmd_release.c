@@ -166,22 +166,9 @@ otactl_cmd_release_cosign(const char *cmd, int argc, char **argv)
 		goto out;
 	}
 	if ((rc = otactl_load_keys(cmd, &flags[C_KEY], &flags[C_PASSFILE],
-	    keys)))
+	    keys)) ||
+	    (rc = otactl_add_signatures(cmd, keys, flags[C_KEY].n, &doc, &len)))
 		goto out;
-	for (size_t i = 0; i < flags[C_KEY].n; i++) {
-		uint8_t *next;
-		size_t nlen;
-
-		r = sign_envelope_add_signature(keys[i], doc, len, &next, &nlen,
-		    err, sizeof(err));
-		if (r != SIGN_OK) {
-			rc = otactl_fail(cmd, r, "%s", err);
-			goto out;
-		}
-		free(doc);
-		doc = next;
-		len = nlen;
-	}
 	/* The whole input was read first, so --in and --out may be one
 	 * file; the write replaces it atomically. */
 	rc = otactl_write(cmd, flags[C_OUT].val[0], doc, len, 0644);

@@ -143,6 +143,8 @@ otactl_cmd_root_new(const char *cmd, int argc, char **argv)
 			goto out;
 		}
 	}
+	if ((rc = otactl_check_roles(cmd, f)))
+		goto out;
 	r = sign_root_create(f, (const struct sign_key *const *)keys,
 	    flags[N_ROOT].n, &doc, &len, err, sizeof(err));
 	if (r == SIGN_OK)
@@ -188,11 +190,13 @@ removal_id(const char *cmd, const char *val, char id[SIGN_KEYID_HEX])
 enum {
 	R_FROM, R_ADD_ROOT, R_DEL_ROOT, R_ADD_RELEASE, R_DEL_RELEASE,
 	R_ADD_ONLINE, R_DEL_ONLINE, R_THRESHOLD, R_EXPIRES, R_SIGN, R_OUT,
-	R_PASSFILE, R_COUNT
+	R_DRAFT, R_PASSFILE, R_COUNT
 };
 
-int
-otactl_cmd_root_rotate(const char *cmd, int argc, char **argv)
+/* Applies the --remove-ROLE-key and --add-ROLE-key flags to f. */
+static int
+apply_changes(const char *cmd, const struct otactl_flag *flags,
+    const struct sign_root *old, struct sign_root *f)
 {
 	static const struct {
 		int add, del;
@@ -202,6 +206,78 @@ otactl_cmd_root_rotate(const char *cmd, int argc, char **argv)
 		{ R_ADD_RELEASE, R_DEL_RELEASE, SIGN_ROLE_RELEASE },
 		{ R_ADD_ONLINE, R_DEL_ONLINE, SIGN_ROLE_ONLINE },
 	};
+	int rc;
+
+	for (size_t c = 0; c < ARRAY_LEN(changes); c++) {
+		const struct otactl_flag *del = &flags[changes[c].del];
+		struct sign_role *role = &f->roles[changes[c].role];
+
+		for (size_t i = 0; i < del->n; i++) {
+			char id[SIGN_KEYID_HEX];
+
+			if ((rc = removal_id(cmd, del->val[i], id)))
+				return rc;
+			if (sign_role_remove(role, id) != 0)
+				return otactl_fail(cmd, SIGN_ERR_FORMAT, "--%s: "
+				    "key %s is not in the %s role of root "
+				    "version %lld", del->name, id,
+				    sign_role_name(changes[c].role),
+				    (long long)old->version);
+		}
+		if ((rc = add_pubs(cmd, &flags[changes[c].add], role)))
+			return rc;
+	}
+	return OTACTL_OK;
+}
+
+/* Signs f with keys[0..n) and writes it to out, which must then be a
+ * valid step from old; or, as a draft, writes it however far it is
+ * signed and says what is missing. */
+static int
+write_rotated(const char *cmd, const struct sign_root *old,
+    const struct sign_root *f, struct sign_key *const *keys, size_t n,
+    const char *out, int draft)
+{
+	struct sign_root *check = NULL;
+	uint8_t *doc = NULL;
+	size_t len;
+	char err[1024];
+	enum sign_result r;
+	int rc, met = 0;
+
+	r = sign_root_create(f, (const struct sign_key *const *)keys, n, &doc,
+	    &len, err, sizeof(err));
+	if (r == SIGN_OK && !draft)
+		r = sign_root_verify_next(old, doc, len, util_now(), &check,
+		    err, sizeof(err));
+	if (r != SIGN_OK) {
+		rc = otactl_fail(cmd, r, "%s%s", err, r == SIGN_ERR_THRESHOLD ?
+		    " (root N+1 must be signed by a threshold of the old root "
+		    "keys and of the new ones: give more --sign-key, or write "
+		    "a --draft for others to cosign)" : "");
+		goto out;
+	}
+	if (draft) {
+		printf("root version %lld draft:\n", (long long)f->version);
+		if ((met = otactl_root_progress(cmd, old, doc, len)) < 0) {
+			rc = OTACTL_FAIL;
+			goto out;
+		}
+	}
+	rc = otactl_write(cmd, out, doc, len, 0644);
+	if (rc == OTACTL_OK && draft)
+		otactl_print_next_step(out, met);
+	else if (rc == OTACTL_OK)
+		print_root(check, out);
+out:
+	free(doc);
+	sign_root_free(check);
+	return rc;
+}
+
+int
+otactl_cmd_root_rotate(const char *cmd, int argc, char **argv)
+{
 	struct otactl_flag flags[R_COUNT] = {
 		[R_FROM] = { .name = "from", .max = 1 },
 		[R_ADD_ROOT] = { .name = "add-root-key",
@@ -220,23 +296,29 @@ otactl_cmd_root_rotate(const char *cmd, int argc, char **argv)
 		[R_EXPIRES] = { .name = "expires", .max = 1 },
 		[R_SIGN] = { .name = "sign-key", .max = OTACTL_MAX_VALUES },
 		[R_OUT] = { .name = "out", .max = 1 },
+		[R_DRAFT] = { .name = "draft", .max = 1 },
 		[R_PASSFILE] = { .name = "passphrase-file",
 		    .max = OTACTL_MAX_VALUES },
 	};
 	struct sign_key *keys[OTACTL_MAX_VALUES] = { NULL };
-	struct sign_root *old = NULL, *f = NULL, *check = NULL;
+	struct sign_root *old = NULL, *f = NULL;
 	const char *pos[1];
-	uint8_t *buf = NULL, *doc = NULL;
-	size_t npos, len, doclen;
+	uint8_t *buf = NULL;
+	size_t npos, len;
 	char err[1024];
 	enum sign_result r;
-	int rc;
+	int rc, draft;
 
 	if ((rc = otactl_parse(cmd, argc, argv, flags, R_COUNT, pos, 0,
 	    &npos)) ||
-	    (rc = otactl_require(cmd, &flags[R_FROM])) ||
-	    (rc = otactl_require(cmd, &flags[R_SIGN])) ||
-	    (rc = otactl_require(cmd, &flags[R_OUT])) ||
+	    (rc = otactl_require(cmd, &flags[R_FROM])))
+		return rc;
+	draft = flags[R_DRAFT].n > 0;
+	if (draft == (flags[R_OUT].n > 0))
+		return otactl_usage(cmd, "give --out FILE (a root signed by "
+		    "every threshold) or --draft FILE (to pass on for root "
+		    "cosign), not %s", draft ? "both" : "neither");
+	if ((!draft && (rc = otactl_require(cmd, &flags[R_SIGN]))) ||
 	    (rc = otactl_read_doc(cmd, flags[R_FROM].val[0], &buf, &len)))
 		return rc;
 	r = sign_root_load(buf, len, &old, err, sizeof(err));
@@ -250,67 +332,22 @@ otactl_cmd_root_rotate(const char *cmd, int argc, char **argv)
 		goto out;
 	}
 	f->version = old->version + 1;
-	if (flags[R_EXPIRES].n > 0 &&
-	    (rc = parse_expires(cmd, flags[R_EXPIRES].val[0], &f->expires)))
-		goto out;
-	for (size_t c = 0; c < ARRAY_LEN(changes); c++) {
-		const struct otactl_flag *del = &flags[changes[c].del];
-		struct sign_role *role = &f->roles[changes[c].role];
-
-		for (size_t i = 0; i < del->n; i++) {
-			char id[SIGN_KEYID_HEX];
-
-			if ((rc = removal_id(cmd, del->val[i], id)))
-				goto out;
-			if (sign_role_remove(role, id) != 0) {
-				rc = otactl_fail(cmd, SIGN_ERR_FORMAT, "--%s: "
-				    "key %s is not in the %s role of root "
-				    "version %lld", del->name, id,
-				    sign_role_name(changes[c].role),
-				    (long long)old->version);
-				goto out;
-			}
-		}
-		if ((rc = add_pubs(cmd, &flags[changes[c].add], role)))
-			goto out;
-	}
-	if ((rc = apply_thresholds(cmd, &flags[R_THRESHOLD], f)) ||
+	if ((flags[R_EXPIRES].n > 0 &&
+	    (rc = parse_expires(cmd, flags[R_EXPIRES].val[0], &f->expires))) ||
+	    (rc = apply_changes(cmd, flags, old, f)) ||
+	    (rc = apply_thresholds(cmd, &flags[R_THRESHOLD], f)) ||
+	    (rc = otactl_check_roles(cmd, f)) ||
 	    (rc = otactl_load_keys(cmd, &flags[R_SIGN], &flags[R_PASSFILE],
-	    keys)))
+	    keys)) ||
+	    (rc = otactl_check_signers(cmd, &flags[R_SIGN], keys, f, old)))
 		goto out;
-	for (size_t i = 0; i < flags[R_SIGN].n; i++) {
-		const char *id = sign_key_id(keys[i]);
-
-		if (sign_role_find(&old->roles[SIGN_ROLE_ROOT], id) < 0 &&
-		    sign_role_find(&f->roles[SIGN_ROLE_ROOT], id) < 0) {
-			rc = otactl_fail(cmd, SIGN_ERR_THRESHOLD, "--sign-key "
-			    "%s: key %s is a root key of neither version %lld "
-			    "nor %lld", flags[R_SIGN].val[i], id,
-			    (long long)old->version, (long long)f->version);
-			goto out;
-		}
-	}
-	r = sign_root_create(f, (const struct sign_key *const *)keys,
-	    flags[R_SIGN].n, &doc, &doclen, err, sizeof(err));
-	if (r == SIGN_OK)
-		r = sign_root_verify_next(old, doc, doclen, util_now(), &check,
-		    err, sizeof(err));
-	if (r != SIGN_OK) {
-		rc = otactl_fail(cmd, r, "%s%s", err, r == SIGN_ERR_THRESHOLD ?
-		    " (root N+1 must be signed by a threshold of the old root "
-		    "keys and of the new ones: give more --sign-key)" : "");
-		goto out;
-	}
-	rc = otactl_write(cmd, flags[R_OUT].val[0], doc, doclen, 0644);
-	if (rc == OTACTL_OK)
-		print_root(check, flags[R_OUT].val[0]);
+	rc = write_rotated(cmd, old, f, keys, flags[R_SIGN].n,
+	    draft ? flags[R_DRAFT].val[0] : flags[R_OUT].val[0], draft);
 out:
 	for (size_t i = 0; i < OTACTL_MAX_VALUES; i++)
 		sign_key_free(keys[i]);
 	free(buf);
-	free(doc);
 	sign_root_free(old);
 	sign_root_free(f);
-	sign_root_free(check);
 	return rc;
 }

@@ -18,13 +18,20 @@ verify_root(const char *cmd, const struct sign_root *trusted,
 
 	r = sign_root_verify_next(trusted, doc, len, now, &next, err,
 	    sizeof(err));
-	if (r != SIGN_OK)
-		return otactl_fail(cmd, r, "%s", err);
+	if (r != SIGN_OK) {
+		int rc = otactl_fail(cmd, r, "%s", err);
+
+		/* Which thresholds are met, and whose signatures are missing. */
+		if (r == SIGN_ERR_THRESHOLD)
+			(void)otactl_root_progress(cmd, trusted, doc, len);
+		return rc;
+	}
 	util_time_fmt(next->expires, when);
 	otactl_keyids(&next->signers, ids, sizeof(ids));
 	printf("ok: root version %lld follows version %lld, expires %s, "
 	    "signed by %s\n", (long long)next->version,
 	    (long long)trusted->version, when, ids);
+	(void)otactl_root_progress(cmd, trusted, doc, len);
 	sign_root_free(next);
 	return OTACTL_OK;
 }
@@ -32,7 +39,8 @@ verify_root(const char *cmd, const struct sign_root *trusted,
 /* DOC is the --root file itself: its own threshold (checked on loading)
  * and its expiry. */
 static int
-verify_self(const char *cmd, const struct sign_root *root, int64_t now)
+verify_self(const char *cmd, const struct sign_root *root, const uint8_t *doc,
+    size_t len, int64_t now)
 {
 	char when[21], ids[SIGN_MAX_SIGS * SIGN_KEYID_HEX];
 
@@ -44,7 +52,20 @@ verify_self(const char *cmd, const struct sign_root *root, int64_t now)
 	printf("ok: root version %lld (signed by a threshold of its own root "
 	    "keys), expires %s, signed by %s\n", (long long)root->version,
 	    when, ids);
+	(void)otactl_root_progress(cmd, NULL, doc, len);
 	return OTACTL_OK;
+}
+
+/* The release role's line for the release doc (parsed again). */
+static void
+release_progress(const char *cmd, const struct sign_root *root,
+    const uint8_t *doc, size_t len)
+{
+	struct sign_envelope *env = NULL;
+
+	if (sign_envelope_parse(doc, len, &env, NULL, 0) == SIGN_OK)
+		(void)otactl_print_tally(cmd, root, SIGN_ROLE_RELEASE, env);
+	sign_envelope_free(env);
 }
 
 static int
@@ -61,8 +82,12 @@ verify_release(const char *cmd, const struct sign_root *root,
 	if (r == SIGN_OK && artifact != NULL)
 		r = sign_check_artifact_path(rel, artifact, err, sizeof(err));
 	if (r != SIGN_OK) {
+		int rc = otactl_fail(cmd, r, "%s", err);
+
+		if (r == SIGN_ERR_THRESHOLD)
+			release_progress(cmd, root, doc, len);
 		sign_release_free(rel);
-		return otactl_fail(cmd, r, "%s", err);
+		return rc;
 	}
 	for (size_t i = 0; i < rel->nhw_classes; i++) {
 		size_t n = strlen(rel->hw_classes[i]);
@@ -80,6 +105,7 @@ verify_release(const char *cmd, const struct sign_root *root,
 	    (long long)rel->security_counter, hw,
 	    (unsigned long long)rel->length, when, ids,
 	    artifact != NULL ? "; artifact matches" : "");
+	release_progress(cmd, root, doc, len);
 	sign_release_free(rel);
 	return OTACTL_OK;
 }
@@ -152,7 +178,7 @@ otactl_cmd_verify(const char *cmd, int argc, char **argv)
 	}
 	if (env->type == SIGN_DOC_ROOT) {
 		if (len == rootlen && memcmp(doc, rootbuf, len) == 0)
-			rc = verify_self(cmd, root, now);
+			rc = verify_self(cmd, root, doc, len, now);
 		else
 			rc = verify_root(cmd, root, doc, len, now);
 		goto out;

@@ -17,7 +17,10 @@ static const char usage_text[] =
 "           [--threshold ROLE=N]... [--expires DURATION] --sign-key "
 "SECRET... --out FILE\n"
 "      root metadata version N+1, signed by old and new root keys\n"
-"      (ROLE is root, release or online)\n"
+"      (ROLE is root, release or online); with --draft FILE instead of\n"
+"      --out, written however far it is signed (--sign-key optional)\n"
+"  root cosign [--from ROOT] --key SECRET... --in FILE --out FILE\n"
+"      adds root-key signatures to a draft; --from is the root it follows\n"
 "  release sign --artifact FILE --fw-version V --hw-class C... "
 "--security-counter N\n"
 "           --expires DURATION [--notes TEXT] --key SECRET... --out FILE\n"
@@ -50,6 +53,8 @@ main(int argc, char **argv)
 		return otactl_cmd_root_new("root new", argc - 3, argv + 3);
 	if (strcmp(a, "root") == 0 && strcmp(b, "rotate") == 0)
 		return otactl_cmd_root_rotate("root rotate", argc - 3, argv + 3);
+	if (strcmp(a, "root") == 0 && strcmp(b, "cosign") == 0)
+		return otactl_cmd_root_cosign("root cosign", argc - 3, argv + 3);
 	if (strcmp(a, "release") == 0 && strcmp(b, "sign") == 0)
 		return otactl_cmd_release_sign("release sign", argc - 3,
 		    argv + 3);

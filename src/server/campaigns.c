@@ -190,6 +190,76 @@ bad:
 	return -1;
 }
 
+json_t *
+campaign_stages_to_json(const int *stages, int n)
+{
+	json_t *arr = json_array();
+
+	for (int i = 0; i < n; i++)
+		json_array_append_new(arr, json_integer(stages[i]));
+	return arr;
+}
+
+/* Reads "stages" into out (the default when absent); -1 with err. */
+static int
+stages_from_json(json_t *arr, int out[ROLLOUT_MAX_STAGES], int *n, char *err,
+    size_t errlen)
+{
+	const char *why = NULL;
+	json_t *v;
+	size_t i;
+
+	rollout_stages_default(out, n);
+	if (arr == NULL || json_is_null(arr))
+		return 0;
+	if (!json_is_array(arr) || json_array_size(arr) == 0 ||
+	    json_array_size(arr) > ROLLOUT_MAX_STAGES) {
+		snprintf(err, errlen, "stages: must be an array of 1 to %d "
+		    "percentages", ROLLOUT_MAX_STAGES);
+		return -1;
+	}
+	*n = 0;
+	json_array_foreach(arr, i, v) {
+		if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+		    json_integer_value(v) > 100) {
+			snprintf(err, errlen, "stages[%zu]: must be an integer "
+			    "percentage from 1 to 100", i);
+			return -1;
+		}
+		out[(*n)++] = (int)json_integer_value(v);
+	}
+	if (rollout_stages_validate(out, *n, &why) != 0) {
+		/* The rollout's reason may already name the field. */
+		if (why != NULL && strncmp(why, "stages ", 7) == 0)
+			why += 7;
+		snprintf(err, errlen, "stages: %s", why ? why :
+		    "must be strictly increasing and end at 100");
+		return -1;
+	}
+	return 0;
+}
+
+int
+campaign_spec_parse(json_t *body, struct campaign_spec *out, char *err,
+    size_t errlen)
+{
+	static const char *const fields[] = { "name", "release", "cohort",
+	    "stages", "gate", "supersede", NULL };
+
+	memset(out, 0, sizeof(*out));
+	if (jv_only(body, fields, err, errlen) ||
+	    jv_str(body, "name", 0, 1, 64, &out->name, err, errlen) ||
+	    jv_int(body, "release", 1, 1, INT64_MAX, &out->release_id, err,
+	    errlen) ||
+	    jv_ident(body, "cohort", 0, &out->cohort, err, errlen) ||
+	    jv_bool(body, "supersede", &out->supersede, err, errlen) ||
+	    campaign_policy_from_json(json_object_get(body, "gate"), &out->policy,
+	    err, errlen))
+		return -1;
+	return stages_from_json(json_object_get(body, "stages"), out->stages,
+	    &out->nstages, err, errlen);
+}
+
 int
 campaign_policy_parse(const char *text, struct rollout_policy *p)
 {
@@ -203,6 +273,38 @@ campaign_policy_parse(const char *text, struct rollout_policy *p)
 	rc = campaign_policy_from_json(o, p, err, sizeof(err));
 	json_decref(o);
 	return o == NULL ? -1 : rc;
+}
+
+void
+campaign_no_targets_why(const struct db_target_summary *t,
+    int64_t release_id, const char *release_fw, const char *cohort,
+    char *buf, size_t len)
+{
+	char scope[80], classes[4 * 66] = "";
+	int n;
+
+	snprintf(scope, sizeof(scope), cohort != NULL && cohort[0] ?
+	    "cohort %s" : "the fleet", cohort);
+	for (int i = 0; i < t->nhw; i++) {
+		n = (int)strlen(classes);
+		snprintf(classes + n, sizeof(classes) - (size_t)n, "%s%s",
+		    i ? ", " : "", t->hw[i]);
+	}
+	if (t->devices == 0)
+		n = snprintf(buf, len, "no device to update: %s has no devices",
+		    scope);
+	else if (t->fitting == 0)
+		n = snprintf(buf, len, "no device to update: release %lld (%s) "
+		    "lists hw class %s, but the %lld devices of %s are of hw "
+		    "class %s%s", (long long)release_id, release_fw, t->release_hw,
+		    (long long)t->devices, scope, classes,
+		    t->nhw == DB_SUMMARY_HW ? ", ..." : "");
+	else
+		n = snprintf(buf, len, "no device to update: the %lld devices of "
+		    "%s with hw class %s already run %s", (long long)t->fitting,
+		    scope, t->release_hw, release_fw);
+	if (n < 0 || (size_t)n >= len)
+		snprintf(buf, len, "no device to update");
 }
 
 /* ---- the live set ---- */
@@ -320,12 +422,20 @@ take_then(struct api_req *a, int rc)
 /* Decides for a member of campaign l; 1 when it replied or suspended. */
 static int
 offer_member(struct api_req *a, const struct live *l, uint32_t bucket,
-    const struct db_member *m, const char *fw, const char *nonce, int64_t now)
+    const struct db_member *m, const char *fw, const char *boot,
+    const char *nonce, int64_t now)
 {
 	enum rollout_device_state ds;
 	struct take *t;
 
 	if (rollout_device_state_parse(m->state, &ds) != 0)
+		return 0;
+	/* The version it declares may say it moved on or fell back; and a
+	 * device on a newer version would take our release for a rollback. */
+	if (reports_sighting_news(m, l->release_fw, fw, boot))
+		reports_sighting_submit(a->srv, a->who.device, l->id, fw, boot,
+		    now);
+	if (reports_is_newer(fw, l->release_fw))
 		return 0;
 	t = calloc(1, sizeof(*t));
 	if (t == NULL || offers_release(a->srv->offers, l->release_id,
@@ -337,12 +447,6 @@ offer_member(struct api_req *a, const struct live *l, uint32_t bucket,
 	    strcmp(t->rel.fw_version, fw) == 0 ||
 	    !rollout_should_offer(l->state, l->stages[l->stage], bucket, ds,
 	    m->attempts, &l->policy)) {
-		if (!t->rel.revoked && t->rel.expires > now &&
-		    strcmp(t->rel.fw_version, fw) != 0 &&
-		    (ds == ROLLOUT_DEV_INSTALLED || ds == ROLLOUT_DEV_CONFIRMED ||
-		    ds == ROLLOUT_DEV_HEALTHY))
-			reports_fallback_submit(a->srv, a->who.device, l->id, fw,
-			    now);
 		rel_snap_free(&t->rel);
 		free(t);
 		return 0;
@@ -365,8 +469,8 @@ offer_member(struct api_req *a, const struct live *l, uint32_t bucket,
 }
 
 int
-campaigns_offer(struct api_req *a, const char *fw, const char *nonce,
-    int64_t now)
+campaigns_offer(struct api_req *a, const char *fw, const char *boot,
+    const char *nonce, int64_t now)
 {
 	struct campaigns *c = a->srv->campaigns;
 	struct live l;
@@ -403,7 +507,8 @@ campaigns_offer(struct api_req *a, const char *fw, const char *nonce,
 			return 0;
 		switch (db_member_get(c->db, l.id, a->who.device, &m)) {
 		case DB_OK:
-			return offer_member(a, &l, bucket, &m, fw, nonce, now);
+			return offer_member(a, &l, bucket, &m, fw, boot, nonce,
+			    now);
 		case DB_NOTFOUND:
 			continue;	/* not targeted: an older campaign may be */
 		default:

@@ -31,6 +31,9 @@ cfg_defaults(struct cfg *c)
 	c->artifacts_public = 0;
 	c->gate_interval = 10;
 	c->completed_offer_window = 7 * 86400;
+	c->event_retention = 30 * 86400;
+	c->health_sample_interval = 86400;
+	c->health_samples_max = 100;
 	c->seen_flush_interval = 5;
 	c->shutdown_timeout = 30;
 }
@@ -172,6 +175,12 @@ cfg_set(struct cfg *c, const char *k, const char *v, char *err, size_t errlen)
 	    "a duration from 1s to 1h")
 	KEY("completed_offer_window", set_secs(v, 0, 366 * 86400,
 	    &c->completed_offer_window), "a duration from 0s to 366d")
+	KEY("event_retention", set_secs(v, 3600, 3650 * 86400,
+	    &c->event_retention), "a duration from 1h to 3650d")
+	KEY("health_sample_interval", set_secs(v, 1, 30 * 86400,
+	    &c->health_sample_interval), "a duration from 1s to 30d")
+	KEY("health_samples_max", set_int(v, 1, 100000, &c->health_samples_max),
+	    "1..100000")
 	KEY("seen_flush_interval", set_secs(v, 1, 600,
 	    &c->seen_flush_interval), "a duration from 1s to 10m")
 	KEY("shutdown_timeout", set_secs(v, 0, 3600, &c->shutdown_timeout),

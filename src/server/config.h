@@ -28,6 +28,9 @@ struct cfg {
 	char public_url[512];		/* "" = artifact_url relative */
 	int gate_interval;		/* seconds between gate runs */
 	int completed_offer_window;	/* seconds a completed campaign offers */
+	int event_retention;		/* seconds health samples are kept */
+	int health_sample_interval;	/* seconds between kept samples */
+	int health_samples_max;		/* samples kept per device */
 	int seen_flush_interval;	/* seconds between last-seen flushes */
 	int shutdown_timeout;		/* seconds to let requests finish */
 	char online_key_passphrase_file[CFG_PATH_MAX];

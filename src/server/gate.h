@@ -25,11 +25,19 @@ struct gate_act {
 	int64_t now;
 	/* out */
 	char state[16];			/* current state, for a 409 */
-	char why[256];			/* what made it impossible */
+	char code[32];			/* with DB_INVALID: the error code */
+	char why[512];			/* what made it impossible */
 	int64_t members;		/* devices taken in by start */
 };
 /* Write job: start, pause, resume, advance or abort. DB_NOTFOUND,
- * DB_CONFLICT (impossible now; why says so). */
+ * DB_CONFLICT (impossible now; why says so), DB_INVALID (start on a
+ * revoked or expired release, or with no device to update: code and why
+ * say which). */
 int gate_act(struct db_tx *tx, void *arg);
+
+/* Inside the revoke's job: halts the running and paused campaigns of the
+ * release with an event release_revoked naming actor. */
+int gate_release_revoked(struct db_tx *tx, struct srv *s, int64_t release,
+    const char *actor, int64_t now);
 
 #endif

@@ -21,54 +21,6 @@ free_state(struct api_req *a, int ok)
 	free(a->state);
 }
 
-static json_t *
-stages_json(const int *stages, int n)
-{
-	json_t *arr = json_array();
-
-	for (int i = 0; i < n; i++)
-		json_array_append_new(arr, json_integer(stages[i]));
-	return arr;
-}
-
-/* Reads "stages" into out (the default when absent); -1 having replied. */
-static int
-read_stages(struct api_req *a, int out[ROLLOUT_MAX_STAGES], int *n)
-{
-	json_t *arr = json_object_get(a->json, "stages"), *v;
-	const char *why = NULL;
-	size_t i;
-
-	rollout_stages_default(out, n);
-	if (arr == NULL || json_is_null(arr))
-		return 0;
-	if (!json_is_array(arr) || json_array_size(arr) == 0 ||
-	    json_array_size(arr) > ROLLOUT_MAX_STAGES) {
-		api_err(a, 422, "invalid_field", "stages: must be an array of 1 to "
-		    "%d percentages", ROLLOUT_MAX_STAGES);
-		return -1;
-	}
-	*n = 0;
-	json_array_foreach(arr, i, v) {
-		if (!json_is_integer(v) || json_integer_value(v) < 1 ||
-		    json_integer_value(v) > 100) {
-			api_err(a, 422, "invalid_field", "stages[%zu]: must be an "
-			    "integer percentage from 1 to 100", i);
-			return -1;
-		}
-		out[(*n)++] = (int)json_integer_value(v);
-	}
-	if (rollout_stages_validate(out, *n, &why) != 0) {
-		/* The rollout's reason may already name the field. */
-		if (why != NULL && strncmp(why, "stages ", 7) == 0)
-			why += 7;
-		api_err(a, 422, "invalid_field", "stages: %s", why ? why :
-		    "must be strictly increasing and end at 100");
-		return -1;
-	}
-	return 0;
-}
-
 struct create {
 	struct db_campaign c;
 };
@@ -112,6 +64,9 @@ check_refs(struct api_req *a, struct db_campaign *c, const char *cohort)
 		rc = DB_INVALID;
 	if (rc == DB_OK && c->name[0] == '\0')
 		snprintf(c->name, sizeof(c->name), "%s", r->fw_version);
+	if (rc == DB_OK)
+		snprintf(c->release_fw, sizeof(c->release_fw), "%s",
+		    r->fw_version);
 	free(r);
 	if (rc == DB_NOTFOUND || rc == DB_INVALID) {
 		api_err(a, 422, "invalid_field", "release: %s", rc == DB_NOTFOUND ?
@@ -137,15 +92,33 @@ check_refs(struct api_req *a, struct db_campaign *c, const char *cohort)
 	return 0;
 }
 
+/* Refuses a campaign with no device to update (it would "complete" on
+ * nobody); -1 having replied 422 no_targets naming the hw classes. */
+static int
+check_targets(struct api_req *a, const struct db_campaign *c,
+    const char *cohort)
+{
+	struct db_target_summary t;
+	char why[512];
+	int rc = db_target_summary(a->srv->db, c->release_id, c->cohort_id, &t);
+
+	if (rc != DB_OK) {
+		api_err_db(a, rc, "count the devices to update");
+		return -1;
+	}
+	if (t.any)
+		return 0;
+	campaign_no_targets_why(&t, c->release_id, c->release_fw, cohort, why,
+	    sizeof(why));
+	api_err(a, 422, "no_targets", "%s", why);
+	return -1;
+}
+
 void
 h_campaigns_add(struct api_req *a)
 {
-	static const char *const fields[] = { "name", "release", "cohort",
-	    "stages", "gate", "supersede", NULL };
 	struct create *s = calloc(1, sizeof(*s));
-	struct rollout_policy p;
-	const char *name = NULL, *cohort = NULL;
-	int stages[ROLLOUT_MAX_STAGES], n, supersede = 0;
+	struct campaign_spec sp;
 	int64_t overlap[2] = { 0, 0 };
 	json_t *j;
 	char *text;
@@ -156,41 +129,35 @@ h_campaigns_add(struct api_req *a)
 	}
 	a->state = s;
 	a->cleanup = free_state;
-	if (jv_only(a->json, fields, AE(a)) ||
-	    jv_str(a->json, "name", 0, 1, 64, &name, AE(a)) ||
-	    jv_int(a->json, "release", 1, 1, INT64_MAX, &s->c.release_id, AE(a)) ||
-	    jv_ident(a->json, "cohort", 0, &cohort, AE(a)) ||
-	    jv_bool(a->json, "supersede", &supersede, AE(a)) ||
-	    campaign_policy_from_json(json_object_get(a->json, "gate"), &p,
-	    AE(a))) {
+	if (campaign_spec_parse(a->json, &sp, AE(a)) != 0) {
 		api_invalid(a);
 		return;
 	}
-	if (read_stages(a, stages, &n) != 0)
+	s->c.release_id = sp.release_id;
+	if (sp.name != NULL)
+		snprintf(s->c.name, sizeof(s->c.name), "%s", sp.name);
+	if (check_refs(a, &s->c, sp.cohort) != 0 ||
+	    check_targets(a, &s->c, sp.cohort) != 0)
 		return;
-	if (name != NULL)
-		snprintf(s->c.name, sizeof(s->c.name), "%s", name);
-	if (check_refs(a, &s->c, cohort) != 0)
-		return;
-	if (!supersede && db_campaign_overlaps(a->srv->db, s->c.release_id,
+	if (!sp.supersede && db_campaign_overlaps(a->srv->db, s->c.release_id,
 	    s->c.cohort_id, 0, overlap_note, overlap) == DB_OK && overlap[0]) {
 		api_err(a, 409, "overlap", "%lld of its devices are in running "
 		    "campaign %lld; pass \"supersede\": true to replace it",
 		    (long long)overlap[1], (long long)overlap[0]);
 		return;
 	}
-	j = stages_json(stages, n);
+	j = campaign_stages_to_json(sp.stages, sp.nstages);
 	text = json_dumps(j, JSON_COMPACT);
 	json_decref(j);
 	snprintf(s->c.stages, sizeof(s->c.stages), "%s", text ? text : "");
 	free(text);
-	j = campaign_policy_to_json(&p);
+	j = campaign_policy_to_json(&sp.policy);
 	text = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(17));
 	json_decref(j);
 	snprintf(s->c.policy, sizeof(s->c.policy), "%s", text ? text : "");
 	free(text);
 	sign_random(s->c.salt, sizeof(s->c.salt));
-	s->c.supersede = supersede;
+	s->c.supersede = sp.supersede;
 	s->c.created_at = util_now();
 	snprintf(s->c.created_by, sizeof(s->c.created_by), "%s", a->who.name);
 	api_write(a, db_campaign_create, &s->c, create_then);
@@ -200,39 +167,87 @@ h_campaigns_add(struct api_req *a)
 
 struct hist {
 	int64_t cells[101][ROLLOUT_DEV_STATES];
+	int64_t why[101][ROLLOUT_REASONS];
 };
 
 static void
-hist_one(int pct, const char *state, int64_t n, void *arg)
+hist_one(int pct, const char *state, const char *reason, int64_t n,
+    void *arg)
 {
 	struct hist *h = arg;
 	enum rollout_device_state s;
 
-	if (pct >= 0 && pct <= 100 && rollout_device_state_parse(state, &s) == 0)
-		h->cells[pct][s] += n;
+	if (pct < 0 || pct > 100 || rollout_device_state_parse(state, &s) != 0)
+		return;
+	h->cells[pct][s] += n;
+	if (reason != NULL)
+		h->why[pct][rollout_reason_class(reason)] += n;
 }
 
-/* Per-stage counts by device state, cumulative (stages nest). */
+/* One stage's counts by device state and failure reason (cumulative:
+ * stages nest), and in *started and *failures its own started devices
+ * (superseded ones have left) and failures. */
 static json_t *
-stage_counts(const struct hist *h, const int *stages, int n)
+one_stage(const struct hist *h, int number, int pct, int64_t *started,
+    int64_t *failures)
 {
-	json_t *arr = json_array();
+	json_t *o = json_pack("{s:i,s:i}", "stage", number, "percent", pct);
+	json_t *why = json_object();
+	int64_t total = 0, c;
 
-	for (int i = 0; i < n; i++) {
-		json_t *o = json_pack("{s:i}", "percent", stages[i]);
-		int64_t total = 0;
-		for (int s = 0; s < ROLLOUT_DEV_STATES; s++) {
-			int64_t c = 0;
-			for (int p = 0; p < stages[i]; p++)
-				c += h->cells[p][s];
-			total += c;
-			json_object_set_new(o, rollout_device_state_name(
-			    (enum rollout_device_state)s), json_integer(c));
-		}
-		json_object_set_new(o, "members", json_integer(total));
-		json_array_append_new(arr, o);
+	*failures = 0;
+	for (int s = 0; s < ROLLOUT_DEV_STATES; s++) {
+		c = 0;
+		for (int p = 0; p < pct; p++)
+			c += h->cells[p][s];
+		total += c;
+		if (rollout_state_is_failure((enum rollout_device_state)s))
+			*failures += c;
+		json_object_set_new(o, rollout_device_state_name(
+		    (enum rollout_device_state)s), json_integer(c));
 	}
-	return arr;
+	*started = total - json_integer_value(json_object_get(o, "pending")) -
+	    json_integer_value(json_object_get(o, "superseded"));
+	for (int r = 0; r < ROLLOUT_REASONS; r++) {
+		c = 0;
+		for (int p = 0; p < pct; p++)
+			c += h->why[p][r];
+		if (c > 0)
+			json_object_set_new(why, rollout_reason_name(
+			    (enum rollout_reason)r), json_integer(c));
+	}
+	json_object_set_new(o, "members", json_integer(total));
+	json_object_set_new(o, "failure_reasons", why);
+	return o;
+}
+
+/* Adds "counts" (per stage) and the open stage's "failure_rate" to o. */
+static void
+add_counts(struct api_req *a, const struct db_campaign *c, const int *stages,
+    int n, json_t *o)
+{
+	struct hist *h = calloc(1, sizeof(*h));
+	int64_t started, fail, open_started = 0, open_fail = 0;
+	json_t *arr;
+
+	if (h == NULL || db_member_histogram(a->srv->db, c->id, hist_one,
+	    h) != DB_OK) {
+		free(h);
+		return;
+	}
+	arr = json_array();
+	for (int i = 0; i < n; i++) {
+		json_array_append_new(arr, one_stage(h, i + 1, stages[i], &started,
+		    &fail));
+		if (i == c->stage) {
+			open_started = started;
+			open_fail = fail;
+		}
+	}
+	free(h);
+	json_object_set_new(o, "counts", arr);
+	json_object_set_new(o, "failure_rate", json_real(open_started > 0 ?
+	    100.0 * (double)open_fail / (double)open_started : 0.0));
 }
 
 static json_t *
@@ -250,37 +265,21 @@ campaign_json(const struct db_campaign *c, int with_counts, struct api_req *a)
 	    c->verdict, "reason", c->verdict_reason, "at", api_time(c->verdict_at),
 	    "numbers", c->verdict_detail[0] ? json_loads(c->verdict_detail, 0,
 	    NULL) : json_null()) : json_null();
+	/* Stage numbers are 1-based wherever people read them. */
 	o = json_pack("{s:I,s:s,s:{s:I,s:s,s:s},s:o,s:s,s:o,s:o,s:o,s:b,s:o,"
 	    "s:o,s:s,s:o,s:o}", "id", (json_int_t)c->id, "name", c->name,
 	    "release", "id", (json_int_t)c->release_id, "fw_version", c->release_fw,
 	    "sha256", c->release_sha, "cohort", c->cohort[0] ?
 	    json_string(c->cohort) : json_null(), "state", c->state, "stages",
-	    stages_json(stages, n), "stage", n > 0 ? json_pack("{s:i,s:i,s:o}",
-	    "index", c->stage, "percent", stages[c->stage], "opened_at",
-	    api_time(c->stage_opened_at)) : json_null(), "gate", gate,
-	    "supersede", c->supersede, "verdict", verdict, "created_at",
-	    api_time(c->created_at), "created_by", c->created_by, "started_at",
-	    api_time(c->started_at), "finished_at", api_time(c->finished_at));
-	if (with_counts && n > 0) {
-		struct hist *h = calloc(1, sizeof(*h));
-		if (h != NULL && db_member_histogram(a->srv->db, c->id, hist_one,
-		    h) == DB_OK) {
-			json_t *sc = stage_counts(h, stages, n);
-			json_t *cur = json_array_get(sc, (size_t)c->stage);
-			int64_t pend = json_integer_value(json_object_get(cur,
-			    "pending"));
-			int64_t mem = json_integer_value(json_object_get(cur,
-			    "members"));
-			int64_t fail = json_integer_value(json_object_get(cur,
-			    "failed")) + json_integer_value(json_object_get(cur,
-			    "rolled_back")) + json_integer_value(json_object_get(cur,
-			    "timed_out"));
-			json_object_set_new(o, "counts", sc);
-			json_object_set_new(o, "failure_rate", json_real(mem - pend > 0 ?
-			    100.0 * (double)fail / (double)(mem - pend) : 0.0));
-		}
-		free(h);
-	}
+	    campaign_stages_to_json(stages, n), "stage", n > 0 ?
+	    json_pack("{s:i,s:i,s:o}", "number", c->stage + 1, "percent",
+	    stages[c->stage], "opened_at", api_time(c->stage_opened_at)) :
+	    json_null(), "gate", gate, "supersede", c->supersede, "verdict",
+	    verdict, "created_at", api_time(c->created_at), "created_by",
+	    c->created_by, "started_at", api_time(c->started_at), "finished_at",
+	    api_time(c->finished_at));
+	if (with_counts && n > 0 && o != NULL)
+		add_counts(a, c, stages, n, o);
 	return o;
 }
 
@@ -454,7 +453,7 @@ event_one(const struct db_campaign_event *e, void *arg)
 {
 	json_array_append_new(arg, json_pack("{s:I,s:o,s:s,s:s,s:i,s:o}", "id",
 	    (json_int_t)e->id, "at", api_time(e->at), "kind", e->kind, "actor",
-	    e->actor, "stage", e->stage, "detail", e->detail[0] ?
+	    e->actor, "stage", e->stage + 1, "detail", e->detail[0] ?
 	    json_loads(e->detail, 0, NULL) : json_null()));
 }
 
@@ -508,6 +507,9 @@ act_then(struct api_req *a, int rc)
 		    (long long)g->campaign);
 	else if (rc == DB_CONFLICT)
 		api_err(a, 409, "invalid_state", "cannot %s: %s",
+		    rollout_action_name((enum rollout_action)g->action), g->why);
+	else if (rc == DB_INVALID)
+		api_err(a, 422, g->code, "cannot %s: %s",
 		    rollout_action_name((enum rollout_action)g->action), g->why);
 	else if (rc != DB_OK)
 		api_err_db(a, rc, "change the campaign");

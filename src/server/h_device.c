@@ -94,16 +94,16 @@ device_reply_offer(struct api_req *a, const struct rel_snap *rel,
 
 /* The direct offer, if the device has one it should act on; 1 replied. */
 static int
-direct_offer(struct api_req *a, const char *fw, const char *nonce,
-    int64_t now)
+direct_offer(struct api_req *a, const char *fw, const char *boot,
+    const char *nonce, int64_t now)
 {
 	enum rollout_device_state st;
 	struct rel_snap rel;
-	int replied = 0;
+	int replied = 0, newer;
 
 	if (a->who.offer_release == 0 ||
 	    rollout_device_state_parse(a->who.offer_state, &st) != 0 ||
-	    rollout_state_is_failure(st))
+	    rollout_state_is_failure(st) || st == ROLLOUT_DEV_SUPERSEDED)
 		return 0;
 	if (offers_release(a->srv->offers, a->who.offer_release, &rel) != 0)
 		return 0;
@@ -113,10 +113,15 @@ direct_offer(struct api_req *a, const char *fw, const char *nonce,
 		rel_snap_free(&rel);
 		return 0;
 	}
-	if (st == ROLLOUT_DEV_INSTALLED || st == ROLLOUT_DEV_CONFIRMED ||
+	newer = reports_is_newer(fw, rel.fw_version);
+	if (newer || st == ROLLOUT_DEV_INSTALLED || st == ROLLOUT_DEV_CONFIRMED ||
 	    st == ROLLOUT_DEV_HEALTHY) {
-		/* Installed, yet it runs something else: a silent fallback. */
-		reports_fallback_submit(a->srv, a->who.device, 0, fw, now);
+		/* It moved on, or it installed and runs something else: a
+		 * fallback if from a later boot (the job compares). Without a
+		 * boot id an installed device may simply not have rebooted. */
+		if (newer || st != ROLLOUT_DEV_INSTALLED || boot != NULL)
+			reports_sighting_submit(a->srv, a->who.device, -1, fw,
+			    boot, now);
 	} else {
 		replied = device_reply_offer(a, &rel, "direct", nonce, now) == 0;
 	}
@@ -129,6 +134,7 @@ h_device_update(struct api_req *a)
 {
 	const char *fw = http_query(a->http, "fw_version");
 	const char *nonce = http_query(a->http, "nonce");
+	const char *boot = http_query(a->http, "boot_id");
 	int64_t now = util_now();
 	char hint[24];
 
@@ -142,11 +148,16 @@ h_device_update(struct api_req *a)
 		    "are required, fresh for each poll", NONCE_MIN, NONCE_MAX);
 		return;
 	}
+	if (boot != NULL && !reports_valid_boot_id(boot)) {
+		api_err(a, 400, "bad_query", "boot_id: 1 to %d of A-Z a-z 0-9 . "
+		    "_ : -, new at every boot (optional)", REPORT_BOOT_MAX);
+		return;
+	}
 	metrics_add(M_POLLS, 1);
 	seen_note(a->srv->seen, a->who.device, now, fw);
-	if (direct_offer(a, fw, nonce, now))
+	if (direct_offer(a, fw, boot, nonce, now))
 		return;
-	if (campaigns_offer(a, fw, nonce, now))
+	if (campaigns_offer(a, fw, boot, nonce, now))
 		return;
 	snprintf(hint, sizeof(hint), "%d", a->srv->cfg.poll_interval);
 	http_add_header(a->http, "Retry-After", hint);
@@ -187,74 +198,6 @@ status_then(struct api_req *a, int rc)
 	api_json(a, 200, json_pack("{s:s}", "state", r->state));
 }
 
-static int
-valid_reason(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > 40)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
-		    s[i] == '_'))
-			return 0;
-	return 1;
-}
-
-/* Reads the report fields into r; -1 having replied. */
-static int
-read_status(struct api_req *a, struct report_status *r)
-{
-	static const char *const fields[] = { "campaign", "release", "state",
-	    "reason", "detail", NULL };
-	static const char *const states[] = { "downloading", "installed",
-	    "confirmed", "failed", "rolled_back", NULL };
-	const char *campaign = NULL, *release = NULL, *state = NULL;
-	enum rollout_device_event ev;
-	int i;
-
-	if (jv_only(a->json, fields, AE(a)) ||
-	    jv_str(a->json, "campaign", 1, 1, 24, &campaign, AE(a)) ||
-	    jv_str(a->json, "release", 1, 64, 64, &release, AE(a)) ||
-	    jv_str(a->json, "state", 1, 1, 16, &state, AE(a)) ||
-	    jv_str(a->json, "reason", 0, 1, 40, &r->reason, AE(a)) ||
-	    jv_str(a->json, "detail", 0, 0, 256, &r->detail, AE(a))) {
-		api_invalid(a);
-		return -1;
-	}
-	for (i = 0; states[i] != NULL && strcmp(states[i], state) != 0; i++)
-		;
-	if (states[i] == NULL || rollout_device_event_parse(state, &ev) != 0) {
-		api_err(a, 422, "invalid_field", "state: must be downloading, "
-		    "installed, confirmed, failed or rolled_back");
-		return -1;
-	}
-	if (!jv_valid_sha256(release)) {
-		api_err(a, 422, "invalid_field", "release: must be the lowercase "
-		    "hex sha256 of the release envelope");
-		return -1;
-	}
-	if ((ev == ROLLOUT_EV_FAILED || ev == ROLLOUT_EV_ROLLED_BACK) &&
-	    (r->reason == NULL || !valid_reason(r->reason))) {
-		api_err(a, 422, "invalid_field", "reason: failed and rolled_back "
-		    "need a reason class such as hash, signature or selftest");
-		return -1;
-	}
-	if (r->reason != NULL && !valid_reason(r->reason)) {
-		api_err(a, 422, "invalid_field", "reason: 1 to 40 of a-z 0-9 _");
-		return -1;
-	}
-	if (strcmp(campaign, "direct") != 0 &&
-	    util_parse_int(campaign, 1, INT64_MAX, &r->campaign) != 0) {
-		api_err(a, 422, "invalid_field", "campaign: must be \"direct\" or "
-		    "a campaign id, as in the assignment");
-		return -1;
-	}
-	memcpy(r->release, release, 65);
-	r->event = (int)ev;
-	return 0;
-}
-
 void
 h_device_status(struct api_req *a)
 {
@@ -266,8 +209,10 @@ h_device_status(struct api_req *a)
 	}
 	a->state = r;
 	a->cleanup = report_cleanup;
-	if (read_status(a, r) != 0)
+	if (reports_status_parse(a->json, r, AE(a)) != 0) {
+		api_invalid(a);
 		return;
+	}
 	r->srv = a->srv;
 	r->device = a->who.device;
 	r->now = util_now();
@@ -291,10 +236,7 @@ health_then(struct api_req *a, int rc)
 void
 h_device_health(struct api_req *a)
 {
-	static const char *const fields[] = { "fw_version", "boot_ok",
-	    "selftest", "crash_count", "uptime_s", NULL };
 	struct report_health *h = calloc(1, sizeof(*h));
-	const char *fw = NULL, *selftest = NULL;
 
 	if (h == NULL) {
 		api_err(a, 503, "out_of_memory", "try again later");
@@ -302,28 +244,10 @@ h_device_health(struct api_req *a)
 	}
 	a->state = h;
 	a->cleanup = report_cleanup;
-	h->boot_ok = -1;
-	if (jv_only(a->json, fields, AE(a)) ||
-	    jv_ident(a->json, "fw_version", 1, &fw, AE(a)) ||
-	    jv_bool(a->json, "boot_ok", &h->boot_ok, AE(a)) ||
-	    jv_str(a->json, "selftest", 1, 4, 4, &selftest, AE(a)) ||
-	    jv_int(a->json, "crash_count", 0, 0, INT32_MAX, &h->crash_count,
-	    AE(a)) ||
-	    jv_int(a->json, "uptime_s", 0, 0, INT64_MAX / 2, &h->uptime_s,
-	    AE(a))) {
+	if (reports_health_parse(a->json, h, AE(a)) != 0) {
 		api_invalid(a);
 		return;
 	}
-	if (h->boot_ok < 0 || (strcmp(selftest, "pass") != 0 &&
-	    strcmp(selftest, "fail") != 0)) {
-		api_err(a, 422, "invalid_field", "%s", h->boot_ok < 0 ?
-		    "boot_ok: is required (true or false)" :
-		    "selftest: must be \"pass\" or \"fail\"");
-		return;
-	}
-	h->selftest_ok = strcmp(selftest, "pass") == 0;
-	h->unhealthy = !h->boot_ok || !h->selftest_ok || h->crash_count > 0;
-	snprintf(h->fw_version, sizeof(h->fw_version), "%s", fw);
 	h->srv = a->srv;
 	h->device = a->who.device;
 	h->now = util_now();

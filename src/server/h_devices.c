@@ -215,6 +215,9 @@ h_devices_list(struct api_req *a)
 	    json_incref(json_object_get(last, "device_id")) : json_null()));
 }
 
+#define HISTORY_MAX 100
+#define SAMPLES_MAX 20
+
 static void
 event_one(const struct db_event *e, void *arg)
 {
@@ -231,14 +234,88 @@ event_one(const struct db_event *e, void *arg)
 		json_object_set_new(o, "reason", json_string(e->reason));
 	if (e->detail[0])
 		json_object_set_new(o, "detail", json_string(e->detail));
+	json_object_set_new(o, "t", json_integer(e->at));
 	json_array_append_new(arg, o);
+}
+
+/* A health report's fields as one line of history text. */
+static json_t *
+health_detail(const struct db_health *h)
+{
+	char d[256];
+
+	if (snprintf(d, sizeof(d), "fw_version=%s boot_ok=%s selftest=%s "
+	    "crash_count=%lld uptime_s=%lld%s%s", h->fw_version,
+	    h->boot_ok ? "true" : "false", h->selftest_ok ? "pass" : "fail",
+	    (long long)h->crash_count, (long long)h->uptime_s,
+	    h->boot_id[0] ? " boot_id=" : "", h->boot_id) >= (int)sizeof(d))
+		d[sizeof(d) - 1] = '\0';
+	return json_string(d);
+}
+
+static void
+sample_one(const struct db_health *h, void *arg)
+{
+	json_array_append_new(arg, json_pack("{s:o,s:s,s:s,s:o,s:I}", "at",
+	    api_time(h->at), "kind", "health", "state", h->unhealthy ?
+	    "unhealthy" : "healthy", "detail", health_detail(h), "t",
+	    (json_int_t)h->at));
+}
+
+/* The update history and the sampled health history, each newest first
+ * and read with its own limit (health reports never push updates out),
+ * merged by time; at the same second a health sample comes first. */
+static json_t *
+merge_history(json_t *events, json_t *samples)
+{
+	json_t *out = json_array(), *v;
+	size_t i = 0, k = 0, n = json_array_size(events);
+	size_t m = json_array_size(samples);
+
+	while (i < n || k < m) {
+		json_t *e = json_array_get(events, i);
+		json_t *h = json_array_get(samples, k);
+
+		if (e == NULL || (h != NULL && json_integer_value(json_object_get(h,
+		    "t")) >= json_integer_value(json_object_get(e, "t")))) {
+			v = h;
+			k++;
+		} else {
+			v = e;
+			i++;
+		}
+		json_object_del(v, "t");
+		json_array_append(out, v);
+	}
+	json_decref(events);
+	json_decref(samples);
+	return out;
+}
+
+/* The device's latest health report and its counters, or null. */
+static json_t *
+health_json(struct api_req *a, int64_t device)
+{
+	struct db_health h;
+
+	if (db_health_get(a->srv->db, device, &h) != DB_OK)
+		return json_null();
+	return json_pack("{s:o,s:s,s:s,s:b,s:s,s:I,s:I,s:s?,s:I,s:I,s:I,s:o}",
+	    "at", api_time(h.at), "health", h.unhealthy ? "unhealthy" :
+	    "healthy", "fw_version", h.fw_version, "boot_ok", h.boot_ok,
+	    "selftest", h.selftest_ok ? "pass" : "fail", "crash_count",
+	    (json_int_t)h.crash_count, "uptime_s", (json_int_t)h.uptime_s,
+	    "boot_id", h.boot_id[0] ? h.boot_id : NULL, "reports",
+	    (json_int_t)h.reports, "unhealthy_reports",
+	    (json_int_t)h.unhealthy_reports, "crashes", (json_int_t)h.crashes,
+	    "since", api_time(h.first_at));
 }
 
 void
 h_devices_get(struct api_req *a)
 {
 	struct db_device d;
-	json_t *out, *hist;
+	json_t *out, *hist, *samples;
 	int rc = db_device_get(a->srv->db, a->args[0], &d);
 
 	if (rc == DB_NOTFOUND) {
@@ -251,14 +328,20 @@ h_devices_get(struct api_req *a)
 	}
 	out = device_json(&d);
 	hist = json_array();
-	rc = db_device_events(a->srv->db, d.id, 100, event_one, hist);
+	samples = json_array();
+	rc = db_device_events(a->srv->db, d.id, HISTORY_MAX, event_one, hist);
+	if (rc == DB_OK)
+		rc = db_health_samples(a->srv->db, d.id, SAMPLES_MAX, sample_one,
+		    samples);
 	if (rc != DB_OK) {
 		json_decref(out);
 		json_decref(hist);
+		json_decref(samples);
 		api_err_db(a, rc, "read the device's history");
 		return;
 	}
-	json_object_set_new(out, "history", hist);
+	json_object_set_new(out, "history", merge_history(hist, samples));
+	json_object_set_new(out, "health", health_json(a, d.id));
 	offers_describe_device(a, d.id, out);
 	api_json(a, 200, out);
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "db/releases.h"
+#include "server/gate.h"
 #include "server/handlers.h"
 #include "server/offers.h"
 #include "server/trust.h"
@@ -237,7 +238,20 @@ h_releases_get(struct api_req *a)
 
 struct revoke_state {
 	struct db_release_revoke rv;
+	struct srv *srv;
 };
+
+/* Write job: the revoke, and in the same transaction the halt of every
+ * running or paused campaign of the release. */
+static int
+revoke_job(struct db_tx *tx, void *arg)
+{
+	struct revoke_state *s = arg;
+	int rc = db_release_revoke(tx, &s->rv);
+
+	return rc == DB_OK ? gate_release_revoked(tx, s->srv, s->rv.id,
+	    s->rv.by, s->rv.now) : rc;
+}
 
 static void
 revoke_then(struct api_req *a, int rc)
@@ -271,5 +285,6 @@ h_releases_revoke(struct api_req *a)
 		return;
 	s->rv.by = a->who.name;
 	s->rv.now = util_now();
-	api_write(a, db_release_revoke, &s->rv, revoke_then);
+	s->srv = a->srv;
+	api_write(a, revoke_job, s, revoke_then);
 }

@@ -18,6 +18,7 @@
 #include "server/config.h"
 #include "server/gate.h"
 #include "server/offers.h"
+#include "server/reports.h"
 #include "server/seen.h"
 #include "server/server.h"
 #include "server/trust.h"
@@ -292,8 +293,10 @@ serve(struct srv *s)
 	if (s->seen == NULL || s->offers == NULL || s->campaigns == NULL ||
 	    db_every(s->db, s->cfg.seen_flush_interval * 1000, seen_flush,
 	    s->seen) != 0 ||
-	    db_every(s->db, s->cfg.gate_interval * 1000, gate_tick, s) != 0)
+	    db_every(s->db, s->cfg.gate_interval * 1000, gate_tick, s) != 0 ||
+	    db_every(s->db, 10 * 1000, reports_health_prune, s) != 0)
 		fatal(1, "out of memory");
+	seen_on_change(s->seen, reports_version_changed, s);
 
 	/* Signals go to this thread only, through sigtimedwait. */
 	sigemptyset(&set);

@@ -135,12 +135,14 @@ static void
 membership_one(const struct db_membership *ms, void *arg)
 {
 	json_array_append_new(arg, json_pack("{s:I,s:s,s:I,s:s,s:s?,s:i,s:i,"
-	    "s:o,s:o}", "campaign", (json_int_t)ms->m.campaign, "campaign_state",
-	    ms->campaign_state, "release", (json_int_t)ms->release_id, "state",
-	    ms->m.state, "reason", ms->m.reason[0] ? ms->m.reason : NULL,
-	    "attempts", ms->m.attempts, "bucket", (int)ms->m.bucket,
-	    "last_change", api_time(ms->m.last_change), "confirmed_at",
-	    api_time(ms->m.confirmed_at)));
+	    "s:o,s:o,s:s?}", "campaign", (json_int_t)ms->m.campaign,
+	    "campaign_state", ms->campaign_state, "release",
+	    (json_int_t)ms->release_id, "state", ms->m.state, "reason",
+	    ms->m.reason[0] ? ms->m.reason : NULL, "attempts", ms->m.attempts,
+	    "bucket", (int)ms->m.bucket, "last_change",
+	    api_time(ms->m.last_change), "confirmed_at",
+	    api_time(ms->m.confirmed_at), "installed_boot_id",
+	    ms->m.install_boot[0] ? ms->m.install_boot : NULL));
 }
 
 void
@@ -157,10 +159,12 @@ offers_describe_device(struct api_req *a, int64_t device, json_t *out)
 
 	if (db_offer_get(a->srv->db, device, &off) == DB_OK)
 		json_object_set_new(out, "offer", json_pack("{s:I,s:s,s:s?,s:o,"
-		    "s:o,s:s}", "release", (json_int_t)off.release_id, "state",
-		    off.state, "reason", off.reason[0] ? off.reason : NULL,
-		    "created_at", api_time(off.created_at), "updated_at",
-		    api_time(off.updated_at), "created_by", off.created_by));
+		    "s:o,s:s,s:s?}", "release", (json_int_t)off.release_id,
+		    "state", off.state, "reason", off.reason[0] ? off.reason :
+		    NULL, "created_at", api_time(off.created_at), "updated_at",
+		    api_time(off.updated_at), "created_by", off.created_by,
+		    "installed_boot_id", off.install_boot[0] ? off.install_boot :
+		    NULL));
 	else
 		json_object_set_new(out, "offer", json_null());
 }

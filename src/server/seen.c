@@ -28,6 +28,9 @@ struct shard {
 
 struct seen {
 	struct shard shard[SHARDS];
+	int (*on_change)(struct db_tx *, int64_t, const char *, int64_t,
+	    void *);
+	void *on_change_arg;
 };
 
 struct seen *
@@ -113,6 +116,27 @@ out:
 	return rc;
 }
 
+void
+seen_on_change(struct seen *s, int (*fn)(struct db_tx *tx, int64_t device,
+    const char *fw_version, int64_t at, void *arg), void *arg)
+{
+	s->on_change = fn;
+	s->on_change_arg = arg;
+}
+
+/* Writes one note, and tells the hook when the version changed. */
+static int
+flush_one(struct seen *s, struct db_tx *tx, const struct note *n)
+{
+	int changed, rc;
+
+	rc = db_device_seen(tx, n->device, n->at, n->fw_version, &changed);
+	if (rc == DB_OK && changed && s->on_change != NULL)
+		rc = s->on_change(tx, n->device, n->fw_version, n->at,
+		    s->on_change_arg);
+	return rc;
+}
+
 uint64_t
 seen_pending(struct seen *s)
 {
@@ -143,8 +167,7 @@ seen_flush(struct db_tx *tx, void *arg)
 		for (size_t k = 0; k < t.cap; k++) {
 			if (t.slots[k].device == 0)
 				continue;
-			if (db_device_seen(tx, t.slots[k].device, t.slots[k].at,
-			    t.slots[k].fw_version) != DB_OK) {
+			if (flush_one(s, tx, &t.slots[k]) != DB_OK) {
 				free(t.slots);
 				return DB_ERR;
 			}

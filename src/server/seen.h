@@ -18,6 +18,12 @@ void seen_free(struct seen *s);
  * if the note could not be kept (out of memory; the next poll retries). */
 int seen_note(struct seen *s, int64_t device, int64_t at,
     const char *fw_version);
+/* Has the flush call fn (inside its transaction) for each device whose
+ * declared version differs from the stored one; a nonzero return fails
+ * the flush. Set before traffic starts. */
+void seen_on_change(struct seen *s, int (*fn)(struct db_tx *tx,
+    int64_t device, const char *fw_version, int64_t at, void *arg),
+    void *arg);
 /* Writer job (db_every): writes every note taken so far. */
 int seen_flush(struct db_tx *tx, void *s);
 /* Notes waiting for the next flush. */

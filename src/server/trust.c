@@ -153,6 +153,12 @@ trust_open(const struct cfg *c, struct db *db, char *err, size_t errlen)
 		/* Trusted when it was stored; its expiry is the devices' call. */
 		if (sign_root_load(bytes, len, &root, err, errlen) != SIGN_OK)
 			goto fail;
+		/* Only a hand-edited database (or one from before the check)
+		 * holds one; devices refuse it, so say so loudly. */
+		if (sign_root_check_roles(root, err, errlen) != SIGN_OK)
+			log_err("the stored root is unsafe and devices refuse it: "
+			    "%s; upload root version %lld with disjoint roles",
+			    err, (long long)root->version + 1);
 		if (trust_root_set(t, root, bytes, len) != 0) {
 			snprintf(err, errlen, "out of memory");
 			goto fail;
@@ -356,7 +362,8 @@ trust_assign(struct trust *t, const char *device_id,
 {
 	char err[128];
 
-	/* The key is read-only after load: no lock needed to sign. */
+	/* The key is read-only after load: no lock needed to sign. The
+	 * signing time lets devices keep a floor under their clock. */
 	return sign_assignment_create(t->online, device_id, release_sha256,
-	    campaign, nonce, expires, out, len, err, sizeof(err));
+	    campaign, nonce, util_now(), expires, out, len, err, sizeof(err));
 }

@@ -33,6 +33,7 @@ parse_signed(const struct sign_envelope *env, struct sign_assignment *a,
 {
 	static const char *const req[] = { "_type", "device_id", "release",
 	    "campaign", "nonce", "expires", NULL };
+	static const char *const opt[] = { "created", NULL };
 	const json_t *v = env->signed_obj;
 	enum sign_result r;
 
@@ -40,7 +41,7 @@ parse_signed(const struct sign_envelope *env, struct sign_assignment *a,
 		return sign_fail(SIGN_ERR_FORMAT, err, errlen,
 		    "expected an assignment, got a %s document",
 		    sign_doc_type_name(env->type));
-	if ((r = sign_json_keys(v, "assignment", req, NULL, err, errlen)) ||
+	if ((r = sign_json_keys(v, "assignment", req, opt, err, errlen)) ||
 	    (r = copy_str(v, "device_id", a->device_id, err, errlen)) ||
 	    (r = sign_json_hex(v, "release", "assignment", a->release_sha256,
 	    SIGN_SHA256_LEN, err, errlen)) ||
@@ -49,7 +50,14 @@ parse_signed(const struct sign_envelope *env, struct sign_assignment *a,
 	    (r = sign_json_time(v, "expires", "assignment", &a->expires, err,
 	    errlen)))
 		return r;
-	return SIGN_OK;
+	if (json_object_get(v, "created") == NULL)
+		return SIGN_OK;
+	r = sign_json_time(v, "created", "assignment", &a->created, err,
+	    errlen);
+	if (r == SIGN_OK && a->created >= a->expires)
+		r = sign_fail(SIGN_ERR_FORMAT, err, errlen,
+		    "assignment: \"created\" must come before \"expires\"");
+	return r;
 }
 
 static enum sign_result
@@ -82,8 +90,8 @@ parse_doc(const uint8_t *buf, size_t len, struct sign_envelope **envp,
 enum sign_result
 sign_assignment_create(const struct sign_key *online, const char *device_id,
     const uint8_t release_sha256[SIGN_SHA256_LEN], const char *campaign,
-    const char *nonce, int64_t expires, uint8_t **out, size_t *len,
-    char *err, size_t errlen)
+    const char *nonce, int64_t created, int64_t expires, uint8_t **out,
+    size_t *len, char *err, size_t errlen)
 {
 	struct sign_envelope *env;
 	struct sign_assignment *a;
@@ -105,6 +113,11 @@ sign_assignment_create(const struct sign_key *online, const char *device_id,
 	if (v == NULL)
 		return sign_fail(SIGN_ERR_FORMAT, err, errlen,
 		    "assignment: a field is not valid UTF-8");
+	if (created > 0 && json_object_set_new(v, "created",
+	    sign_json_time_new(created)) != 0) {
+		json_decref(v);
+		return sign_fail(SIGN_ERR_NOMEM, err, errlen, "out of memory");
+	}
 	r = sign_envelope_sign(online, v, &buf, &buflen, err, errlen);
 	json_decref(v);
 	if (r != SIGN_OK)

@@ -20,19 +20,23 @@ struct sign_assignment {
 	uint8_t release_sha256[SIGN_SHA256_LEN];	/* of the envelope bytes */
 	char campaign[SIGN_ID_MAX + 1];
 	char nonce[SIGN_ID_MAX + 1];
+	int64_t created;	/* when the server signed it; 0 when absent */
 	int64_t expires;
 	struct sign_keyids signers;
 };
 
 /* Makes and signs (with the online key) an assignment of the release
  * whose envelope bytes hash to release_sha256 to device_id, answering the
- * poll that sent nonce. Strings are 1..SIGN_ID_MAX bytes of UTF-8 without
- * control characters (else SIGN_ERR_FORMAT). On SIGN_OK *out is a malloc'd
+ * poll that sent nonce, made at created (devices take it as a trusted
+ * lower bound on the time; 0 leaves the field out) and valid until
+ * expires. Strings are 1..SIGN_ID_MAX bytes of UTF-8 without control
+ * characters (else SIGN_ERR_FORMAT). On SIGN_OK *out is a malloc'd
  * envelope (*len bytes) the caller frees. */
 enum sign_result sign_assignment_create(const struct sign_key *online,
     const char *device_id, const uint8_t release_sha256[SIGN_SHA256_LEN],
-    const char *campaign, const char *nonce, int64_t expires, uint8_t **out,
-    size_t *len, char *err, size_t errlen) __attribute__((warn_unused_result));
+    const char *campaign, const char *nonce, int64_t created,
+    int64_t expires, uint8_t **out, size_t *len, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
 
 /* Checks only that an assignment is well formed, signed by a threshold of
  * root's online keys and unexpired at now: not whom or what it is for.

@@ -1,6 +1,7 @@
 /* The device's acceptance decision and the artifact check. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -42,6 +43,32 @@ check_fit(const struct sign_release *rel, const struct sign_device_ctx *dev,
 	    " (a reinstall must keep the committed security counter)" : "");
 }
 
+int64_t
+sign_time_floor_raise(int64_t floor, int64_t t, const struct sign_root *root)
+{
+	if (t >= root->expires)
+		t = root->expires - 1;
+	return t > floor ? t : floor;
+}
+
+/* SIGN_ERR_FREEZE when at, the time expiry is judged at, has passed
+ * expires although now, the clock, has not (at is the floor then). */
+static enum sign_result
+check_floor(const char *what, int64_t expires, int64_t now, int64_t at,
+    char *err, size_t errlen)
+{
+	char e[21], c[21], f[21];
+
+	if (at == SIGN_NO_EXPIRY || at < expires)
+		return SIGN_OK;
+	util_time_fmt(expires, e);
+	util_time_fmt(now, c);
+	util_time_fmt(at, f);
+	return sign_fail(SIGN_ERR_FREEZE, err, errlen, "%s expired at %s: the "
+	    "clock says %s, but this device has seen trusted time %s (stale "
+	    "metadata, with the clock set back)", what, e, c, f);
+}
+
 enum sign_result
 sign_check_update(const struct sign_root *root, const uint8_t *release,
     size_t release_len, const uint8_t *assignment, size_t assignment_len,
@@ -49,6 +76,8 @@ sign_check_update(const struct sign_root *root, const uint8_t *release,
     char *err, size_t errlen)
 {
 	struct sign_release *rel = NULL;
+	struct sign_assignment *asg = NULL;
+	int64_t at = now;
 	enum sign_result r;
 
 	if (root == NULL || release == NULL || assignment == NULL ||
@@ -57,7 +86,9 @@ sign_check_update(const struct sign_root *root, const uint8_t *release,
 		return sign_fail(SIGN_ERR_FORMAT, err, errlen,
 		    "incomplete update check: a document or a device field "
 		    "is missing");
-	if (now != SIGN_NO_EXPIRY && now >= root->expires) {
+	if (now != SIGN_NO_EXPIRY && dev->time_floor > now)
+		at = dev->time_floor;
+	if (at != SIGN_NO_EXPIRY && at >= root->expires) {
 		char when[21];
 
 		util_time_fmt(root->expires, when);
@@ -65,13 +96,29 @@ sign_check_update(const struct sign_root *root, const uint8_t *release,
 		    "root version %lld expired at %s",
 		    (long long)root->version, when);
 	}
-	r = sign_release_verify(root, release, release_len, now, &rel, err,
-	    errlen);
+	/* sign_root_walk refuses such a root; this guards callers that
+	 * did not walk. */
+	r = sign_root_check_roles(root, err, errlen);
 	if (r != SIGN_OK)
 		return r;
-	r = sign_assignment_verify(root, assignment, assignment_len,
-	    dev->device_id, dev->nonce, release, release_len, now, NULL, err,
+	/* Verified at the clock (expired), then held against the floor. */
+	r = sign_release_verify(root, release, release_len, now, &rel, err,
 	    errlen);
+	if (r == SIGN_OK) {
+		char what[SIGN_SEMVER_MAX + 16];
+
+		(void)snprintf(what, sizeof(what), "release %s",
+		    rel->fw_version);
+		r = check_floor(what, rel->expires, now, at, err, errlen);
+	}
+	if (r == SIGN_OK)
+		r = sign_assignment_verify(root, assignment, assignment_len,
+		    dev->device_id, dev->nonce, release, release_len, now, &asg,
+		    err, errlen);
+	if (r == SIGN_OK)
+		r = check_floor("the assignment", asg->expires, now, at, err,
+		    errlen);
+	sign_assignment_free(asg);
 	if (r == SIGN_OK)
 		r = check_fit(rel, dev, err, errlen);
 	if (r != SIGN_OK || out == NULL) {

@@ -18,16 +18,23 @@ struct sign_device_ctx {
 	const char *nonce;		/* the nonce this poll sent */
 	int64_t security_counter;	/* committed anti-rollback counter */
 	const char *fw_version;		/* the version running now (semver) */
+	int64_t time_floor;		/* newest trusted time seen (0: none) */
 };
 
 /* Decides whether a device may install the offered release, checking in
- * this order and stopping at the first failure:
- *   1. root (already walked to the newest) unexpired, else freeze;
+ * this order and stopping at the first failure. Expiry is judged at the
+ * later of now (the device's clock) and dev->time_floor: a document
+ * expired by the clock is expired; one that the clock alone would still
+ * take, but the floor shows stale, is freeze (the clock was set back
+ * while someone serves old metadata).
+ *   1. root (already walked to the newest) unexpired, else freeze; no
+ *      key in two of its roles (role_overlap);
  *   2. release well formed (format), threshold-signed by the release role
- *      (signature, threshold), unexpired (expired);
+ *      (signature, threshold), unexpired (expired, freeze);
  *   3. assignment well formed, threshold-signed by the online role,
- *      unexpired, for dev->device_id (device), with dev->nonce (nonce),
- *      naming sha256 of exactly these release bytes (release_mismatch);
+ *      unexpired (expired, freeze), for dev->device_id (device), with
+ *      dev->nonce (nonce), naming sha256 of exactly these release bytes
+ *      (release_mismatch);
  *   4. dev->hw_class listed in hw_classes (incompatible);
  *   5. security_counter >= dev->security_counter (rollback);
  *   6. fw_version newer than dev->fw_version by semver precedence, or
@@ -41,6 +48,14 @@ enum sign_result sign_check_update(const struct sign_root *root,
     size_t assignment_len, const struct sign_device_ctx *dev, int64_t now,
     struct sign_release **out, char *err, size_t errlen)
 	__attribute__((warn_unused_result));
+
+/* The time floor after a trusted time t was seen (a verified release's
+ * or assignment's "created"): max(floor, t), but never raised to root's
+ * expiry or past it, so that no signed time, not even one made with a
+ * stolen online key, can freeze a device beyond its current root; never
+ * below floor. */
+int64_t sign_time_floor_raise(int64_t floor, int64_t t,
+    const struct sign_root *root);
 
 /* Compares what a download produced with the release: SIGN_ERR_LENGTH
  * when len differs from rel->length, SIGN_ERR_HASH when the digest

@@ -268,9 +268,9 @@ sign_envelope_sign_all(const json_t *signed_obj,
 	size_t buflen, nextlen;
 	enum sign_result r;
 
+	/* No key: an unsigned document, for others to sign in turn. */
 	if (nkeys == 0)
-		return sign_fail(SIGN_ERR_THRESHOLD, err, errlen,
-		    "no signing key given");
+		return build(signed_obj, NULL, 0, out, len, err, errlen);
 	r = sign_envelope_sign(keys[0], signed_obj, &buf, &buflen, err, errlen);
 	for (size_t i = 1; r == SIGN_OK && i < nkeys; i++) {
 		r = sign_envelope_add_signature(keys[i], buf, buflen, &next,

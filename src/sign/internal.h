@@ -53,8 +53,9 @@ enum sign_result sign_json_hex(const json_t *obj, const char *key,
 json_t *sign_json_hex_new(const uint8_t *in, size_t n);
 json_t *sign_json_time_new(int64_t t);
 
-/* Signs signed_obj with each of keys[0..nkeys) (at least one). On SIGN_OK
- * *out is a malloc'd envelope the caller frees. */
+/* Signs signed_obj with each of keys[0..nkeys); with none, the envelope
+ * has no signatures yet. On SIGN_OK *out is a malloc'd envelope the
+ * caller frees. */
 enum sign_result sign_envelope_sign_all(const json_t *signed_obj,
     const struct sign_key *const *keys, size_t nkeys, uint8_t **out,
     size_t *len, char *err, size_t errlen);

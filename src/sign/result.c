@@ -24,6 +24,7 @@ static const char *const names[SIGN_ERR_COUNT] = {
 	[SIGN_ERR_FREEZE] = "freeze",
 	[SIGN_ERR_RELEASE_MISMATCH] = "release_mismatch",
 	[SIGN_ERR_NOMEM] = "nomem",
+	[SIGN_ERR_ROLE_OVERLAP] = "role_overlap",
 };
 
 const char *

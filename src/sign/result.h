@@ -24,6 +24,7 @@ enum sign_result {
 	SIGN_ERR_FREEZE,	/* the newest reachable root has expired */
 	SIGN_ERR_RELEASE_MISMATCH, /* assignment names another release */
 	SIGN_ERR_NOMEM,		/* out of memory */
+	SIGN_ERR_ROLE_OVERLAP,	/* a root lists one key in two roles */
 	SIGN_ERR_COUNT
 };
 

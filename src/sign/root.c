@@ -89,6 +89,30 @@ sign_role_remove(struct sign_role *role, const char *keyid)
 	return 0;
 }
 
+enum sign_result
+sign_root_check_roles(const struct sign_root *r, char *err, size_t errlen)
+{
+	for (int a = 0; a < SIGN_ROLE_COUNT; a++) {
+		const struct sign_role *ra = &r->roles[a];
+
+		for (size_t k = 0; k < ra->nkeys; k++) {
+			for (int b = a + 1; b < SIGN_ROLE_COUNT; b++) {
+				if (sign_role_find(&r->roles[b],
+				    ra->keys[k].keyid) < 0)
+					continue;
+				return sign_fail(SIGN_ERR_ROLE_OVERLAP, err,
+				    errlen, "root version %lld: key %s is in "
+				    "both the %s and the %s role; each role "
+				    "needs keys of its own (the online key "
+				    "above all: the server holds it)",
+				    (long long)r->version, ra->keys[k].keyid,
+				    role_names[a], role_names[b]);
+			}
+		}
+	}
+	return SIGN_OK;
+}
+
 static const struct sign_pubkey *
 root_key(const struct sign_root *r, const char *keyid)
 {
@@ -263,6 +287,35 @@ sign_root_verify_role(const struct sign_root *root, enum sign_role_id role,
 }
 
 enum sign_result
+sign_root_parse(const uint8_t *buf, size_t len, struct sign_envelope **env,
+    struct sign_root **out, char *err, size_t errlen)
+{
+	return parse_doc(buf, len, env, out, err, errlen);
+}
+
+enum sign_result
+sign_root_tally(const struct sign_root *root, enum sign_role_id role,
+    const struct sign_envelope *env, struct sign_tally *out, char *err,
+    size_t errlen)
+{
+	enum sign_result r;
+
+	memset(out, 0, sizeof(*out));
+	r = sign_root_verify_role(root, role, env, &out->signed_by, err,
+	    errlen);
+	if (r != SIGN_OK && r != SIGN_ERR_THRESHOLD)
+		return r;
+	out->threshold = root->roles[role].threshold;
+	for (size_t i = 0; i < root->roles[role].nkeys; i++) {
+		const char *id = root->roles[role].keys[i].keyid;
+
+		if (!sign_keyids_has(&out->signed_by, id))
+			(void)sign_keyids_add(&out->missing, id);
+	}
+	return SIGN_OK;
+}
+
+enum sign_result
 sign_root_load(const uint8_t *buf, size_t len, struct sign_root **out,
     char *err, size_t errlen)
 {
@@ -298,7 +351,9 @@ sign_root_verify_initial(const uint8_t *buf, size_t len, int64_t now,
 		res = sign_fail(SIGN_ERR_VERSION, err, errlen,
 		    "a first root must be version 1, not %lld",
 		    (long long)r->version);
-	else
+	if (res == SIGN_OK)
+		res = sign_root_check_roles(r, err, errlen);
+	if (res == SIGN_OK)
 		res = sign_check_expiry(r->expires, now, "root version 1",
 		    err, errlen);
 	if (res != SIGN_OK) {
@@ -336,7 +391,8 @@ verify_next(const struct sign_root *trusted, const uint8_t *buf, size_t len,
 	if ((res = sign_root_verify_role(trusted, SIGN_ROLE_ROOT, env,
 	    &r->signers, err, errlen)) ||
 	    (res = sign_root_verify_role(r, SIGN_ROLE_ROOT, env, &r->signers,
-	    err, errlen)))
+	    err, errlen)) ||
+	    (res = sign_root_check_roles(r, err, errlen)))
 		goto out;
 	if (check_expiry) {
 		(void)snprintf(what, sizeof(what), "root version %lld",
@@ -385,6 +441,13 @@ sign_root_walk(const struct sign_root *trusted, const struct sign_bytes *docs,
 		}
 		sign_root_free(cur);
 		cur = next;
+	}
+	/* The roots on the way were checked as they came; this covers a
+	 * trusted root that nothing followed. */
+	res = sign_root_check_roles(cur, err, errlen);
+	if (res != SIGN_OK) {
+		sign_root_free(cur);
+		return res;
 	}
 	if (now != SIGN_NO_EXPIRY && now >= cur->expires) {
 		char when[21];
@@ -457,6 +520,9 @@ sign_root_create(const struct sign_root *fields,
 	json_t *v;
 	enum sign_result res;
 
+	res = sign_root_check_roles(fields, err, errlen);
+	if (res != SIGN_OK)
+		return res;
 	v = root_json(fields);
 	if (v == NULL)
 		return sign_fail(SIGN_ERR_NOMEM, err, errlen, "out of memory");

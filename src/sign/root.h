@@ -65,9 +65,18 @@ int sign_role_add(struct sign_role *role, const struct sign_pubkey *pk);
 /* Removes keyid from role; 0, or -1 when it is not there. */
 int sign_role_remove(struct sign_role *role, const char *keyid);
 
+/* Checks that no key serves two roles of r: the online key (held by the
+ * server) never counts as a root or release key, and no release key
+ * signs roots. SIGN_OK, or SIGN_ERR_ROLE_OVERLAP with a message naming
+ * the key (in full) and the two roles. */
+enum sign_result sign_root_check_roles(const struct sign_root *r, char *err,
+    size_t errlen) __attribute__((warn_unused_result));
+
 /* Makes root metadata from fields (version, expires, the three roles;
  * "keys" is written as every key the roles use) and signs it with each of
- * keys[0..nkeys). Thresholds are not checked here: verify the result.
+ * keys[0..nkeys) (none: unsigned, to be signed in turn with
+ * sign_envelope_add_signature). Thresholds are not checked here: verify
+ * the result.
  * On SIGN_OK *out is a malloc'd envelope (*len bytes) the caller frees. */
 enum sign_result sign_root_create(const struct sign_root *fields,
     const struct sign_key *const *keys, size_t nkeys, uint8_t **out,
@@ -81,25 +90,51 @@ enum sign_result sign_root_load(const uint8_t *buf, size_t len,
     struct sign_root **out, char *err, size_t errlen)
 	__attribute__((warn_unused_result));
 /* Verifies a first root: version 1, signed by a threshold of its own root
- * keys, unexpired at now. On SIGN_OK the caller frees *out. */
+ * keys, no key in two roles (SIGN_ERR_ROLE_OVERLAP), unexpired at now. On SIGN_OK the caller frees *out. */
 enum sign_result sign_root_verify_initial(const uint8_t *buf, size_t len,
     int64_t now, struct sign_root **out, char *err, size_t errlen)
 	__attribute__((warn_unused_result));
 /* Verifies root N+1 given trusted root N: signed by a threshold of N's
  * root keys and of its own (SIGN_ERR_THRESHOLD or SIGN_ERR_SIGNATURE),
- * version exactly N+1 (SIGN_ERR_VERSION), unexpired at now
- * (SIGN_ERR_EXPIRED). On SIGN_OK the caller frees *out. */
+ * version exactly N+1 (SIGN_ERR_VERSION), no key in two roles
+ * (SIGN_ERR_ROLE_OVERLAP), unexpired at now (SIGN_ERR_EXPIRED). On SIGN_OK the caller frees *out. */
 enum sign_result sign_root_verify_next(const struct sign_root *trusted,
     const uint8_t *buf, size_t len, int64_t now, struct sign_root **out,
     char *err, size_t errlen) __attribute__((warn_unused_result));
 /* Walks from trusted through docs[0..n) (versions N+1, N+2, ... in order,
  * n <= SIGN_ROOT_CHAIN_MAX), each step as sign_root_verify_next but with
  * expiry checked only on the last root reached: an expired newest root is
- * SIGN_ERR_FREEZE. With n == 0 it checks trusted alone. On SIGN_OK *out is
+ * SIGN_ERR_FREEZE. With n == 0 it checks trusted alone. The newest root
+ * must also list no key in two roles (SIGN_ERR_ROLE_OVERLAP), so a device
+ * never acts on such a root, even one it was built with. On SIGN_OK *out is
  * the newest root, which the caller frees. */
 enum sign_result sign_root_walk(const struct sign_root *trusted,
     const struct sign_bytes *docs, size_t n, int64_t now,
     struct sign_root **out, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+
+/* Parses root metadata without checking a signature (for tools that
+ * report how far a document is signed). On SIGN_OK the caller frees *env
+ * and *out. */
+enum sign_result sign_root_parse(const uint8_t *buf, size_t len,
+    struct sign_envelope **env, struct sign_root **out, char *err,
+    size_t errlen) __attribute__((warn_unused_result));
+
+/* How far a document is signed for one role of a root. */
+struct sign_tally {
+	int64_t threshold;
+	struct sign_keyids signed_by;	/* role keys whose signatures verify */
+	struct sign_keyids missing;	/* role keys that have not signed */
+};
+
+/* Counts env's signatures by root's keys for role as
+ * sign_root_verify_role does, without requiring the threshold: SIGN_OK
+ * whether it is met or not (compare out->signed_by.n with
+ * out->threshold), SIGN_ERR_SIGNATURE when a signature by a key of the
+ * role does not verify. */
+enum sign_result sign_root_tally(const struct sign_root *root,
+    enum sign_role_id role, const struct sign_envelope *env,
+    struct sign_tally *out, char *err, size_t errlen)
 	__attribute__((warn_unused_result));
 
 /* Checks that env is signed by a threshold of root's keys for role (see

@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include "check_util.h"
+#include "db/campaigns.h"
 #include "db/db.h"
 #include "db/devices.h"
 #include "db/migrations.h"
@@ -135,6 +136,7 @@ END_TEST
 struct seen_job {
 	int64_t device, at;
 	const char *fw;
+	int changed;
 };
 
 static int
@@ -142,7 +144,7 @@ seen_job(struct db_tx *tx, void *arg)
 {
 	struct seen_job *j = arg;
 
-	return db_device_seen(tx, j->device, j->at, j->fw);
+	return db_device_seen(tx, j->device, j->at, j->fw, &j->changed);
 }
 
 static void
@@ -170,10 +172,12 @@ START_TEST(device_seen_moves_last_seen_and_logs_versions)
 	ck_assert_int_eq(db_device_get(db, "dev-1", &d), DB_OK);
 	ck_assert_int_eq(d.last_seen, 0);
 
-	j = (struct seen_job){ d.id, 2000, "1.0.0" };
+	j = (struct seen_job){ d.id, 2000, "1.0.0", 7 };
 	ck_assert_int_eq(db_write(db, seen_job, &j), DB_OK);
-	j = (struct seen_job){ d.id, 1500, "1.0.0" };
+	ck_assert_int_eq(j.changed, 0);
+	j = (struct seen_job){ d.id, 1500, "1.0.0", 7 };
 	ck_assert_int_eq(db_write(db, seen_job, &j), DB_OK);
+	ck_assert_int_eq(j.changed, 0);
 	ck_assert_int_eq(db_device_get(db, "dev-1", &d), DB_OK);
 	ck_assert_int_eq(d.last_seen, 2000);
 	ck_assert_str_eq(d.fw_version, "1.0.0");
@@ -181,8 +185,9 @@ START_TEST(device_seen_moves_last_seen_and_logs_versions)
 	ck_assert_int_eq(db_device_events(db, d.id, 10, last_event, &e), DB_OK);
 	ck_assert_str_eq(e.kind, "provisioned");
 
-	j = (struct seen_job){ d.id, 3000, "1.1.0" };
+	j = (struct seen_job){ d.id, 3000, "1.1.0", 7 };
 	ck_assert_int_eq(db_write(db, seen_job, &j), DB_OK);
+	ck_assert_int_eq(j.changed, 1);
 	ck_assert_int_eq(db_device_get(db, "dev-1", &d), DB_OK);
 	ck_assert_int_eq(d.last_seen, 3000);
 	ck_assert_str_eq(d.fw_version, "1.1.0");
@@ -287,6 +292,292 @@ START_TEST(backup_is_a_usable_copy)
 }
 END_TEST
 
+/* Runs sql on the database file with a connection of its own. */
+static void
+exec_sql(const char *sql)
+{
+	sqlite3 *h;
+	char *msg = NULL;
+
+	ck_assert_int_eq(sqlite3_open(path, &h), SQLITE_OK);
+	sqlite3_busy_timeout(h, 5000);
+	ck_assert_msg(sqlite3_exec(h, sql, NULL, NULL, &msg) == SQLITE_OK, "%s",
+	    msg ? msg : "?");
+	sqlite3_close(h);
+}
+
+struct health_job {
+	struct db_health h;
+	int keep;
+	int64_t before, deleted;
+	int batch;
+};
+
+static int
+health_put_job(struct db_tx *tx, void *arg)
+{
+	struct health_job *j = arg;
+	int rc = db_health_put(tx, &j->h);
+
+	return rc == DB_OK && j->keep > 0 ? db_health_sample(tx, &j->h,
+	    j->keep) : rc;
+}
+
+static int
+health_prune_job(struct db_tx *tx, void *arg)
+{
+	struct health_job *j = arg;
+
+	return db_health_prune(tx, j->before, j->batch, &j->deleted);
+}
+
+static void
+sample_at(const struct db_health *h, void *arg)
+{
+	char *out = arg;
+	size_t n = strlen(out);
+
+	snprintf(out + n, 256 - n, "%s%lld", n ? "," : "", (long long)h->at);
+}
+
+/* The summary is one row rewritten; samples keep the newest `keep` of a
+ * device, and the age prune takes small batches from the oldest. */
+START_TEST(health_summary_samples_and_prune)
+{
+	struct db *db = open_ok();
+	struct db_new_device nd[2] = {
+		{ "dev-1", "board-a", "1.0.0", { NULL }, 0, { 1 } },
+		{ "dev-2", "board-a", "1.0.0", { NULL }, 0, { 2 } } };
+	struct db_devices_add add = { nd, 2, 1000, 0 };
+	struct health_job j;
+	struct db_health got;
+	struct db_device d1, d2;
+	char list[256] = "";
+
+	ck_assert_int_eq(db_write(db, db_devices_add, &add), DB_OK);
+	ck_assert_int_eq(db_device_get(db, "dev-1", &d1), DB_OK);
+	ck_assert_int_eq(db_device_get(db, "dev-2", &d2), DB_OK);
+	ck_assert_int_eq(db_health_get(db, d1.id, &got), DB_NOTFOUND);
+	for (int i = 1; i <= 5; i++) {
+		memset(&j, 0, sizeof(j));
+		j.h.device = d1.id;
+		j.h.at = 100 * i;
+		snprintf(j.h.fw_version, sizeof(j.h.fw_version), "1.0.%d", i);
+		j.h.boot_ok = 1;
+		j.h.unhealthy = i == 3;
+		j.h.reports = i;
+		j.h.first_at = 100;
+		j.keep = 3;
+		ck_assert_int_eq(db_write(db, health_put_job, &j), DB_OK);
+		j.h.device = d2.id;
+		j.keep = 10;
+		ck_assert_int_eq(db_write(db, health_put_job, &j), DB_OK);
+	}
+	ck_assert_int_eq(db_health_get(db, d1.id, &got), DB_OK);
+	ck_assert_int_eq(got.at, 500);
+	ck_assert_int_eq(got.reports, 5);
+	ck_assert_str_eq(got.fw_version, "1.0.5");
+	ck_assert_int_eq(db_health_samples(db, d1.id, 10, sample_at, list), DB_OK);
+	ck_assert_str_eq(list, "500,400,300");
+	list[0] = '\0';
+	ck_assert_int_eq(db_health_samples(db, d2.id, 10, sample_at, list), DB_OK);
+	ck_assert_str_eq(list, "500,400,300,200,100");
+	/* Older than 350, among the 4 oldest rows (d1's 300 and d2's 100,
+	 * 200, 300 by id): those four go, nothing younger. */
+	j = (struct health_job){ .before = 350, .batch = 4 };
+	ck_assert_int_eq(db_write(db, health_prune_job, &j), DB_OK);
+	ck_assert_int_eq(j.deleted, 4);
+	j = (struct health_job){ .before = 350, .batch = 4 };
+	ck_assert_int_eq(db_write(db, health_prune_job, &j), DB_OK);
+	ck_assert_int_eq(j.deleted, 0);
+	list[0] = '\0';
+	ck_assert_int_eq(db_health_samples(db, d2.id, 10, sample_at, list), DB_OK);
+	ck_assert_str_eq(list, "500,400");
+	list[0] = '\0';
+	ck_assert_int_eq(db_health_samples(db, d1.id, 10, sample_at, list), DB_OK);
+	ck_assert_str_eq(list, "500,400");
+	db_close(db);
+}
+END_TEST
+
+struct count_job {
+	int64_t by[2][12];		/* [added][state index in states] */
+	int64_t why[2][4];
+	struct db_pending pend[2];
+	struct db_baseline base;
+};
+
+static const char *const states[] = { "pending", "offered", "healthy",
+    "failed", "rolled_back", "timed_out", "superseded", NULL };
+
+static void
+count_state(const char *state, int64_t all, int64_t added, void *arg)
+{
+	struct count_job *j = arg;
+
+	for (int i = 0; states[i] != NULL; i++)
+		if (strcmp(state, states[i]) == 0) {
+			j->by[0][i] += all - added;
+			j->by[1][i] += added;
+		}
+}
+
+static void
+count_reason(const char *reason, int64_t all, int64_t added, void *arg)
+{
+	struct count_job *j = arg;
+	static const char *const r[] = { "selftest", "timeout", "other" };
+
+	for (int i = 0; i < 3; i++)
+		if (strcmp(reason, r[i]) == 0) {
+			j->why[0][i] += all - added;
+			j->why[1][i] += added;
+		}
+}
+
+static int
+count_job(struct db_tx *tx, void *arg)
+{
+	struct count_job *j = arg;
+	int rc = db_member_counts_tx(tx, 1, 100, 1000, count_state, j);
+
+	if (rc == DB_OK)
+		rc = db_failure_reasons_tx(tx, 1, 100, 1000, count_reason, j);
+	if (rc == DB_OK)
+		rc = db_pending_seen_tx(tx, 1, 100, 1000, 5000, j->pend);
+	if (rc == DB_OK)
+		rc = db_baseline_tx(tx, 1, 5000, "2.0.0", &j->base);
+	return rc;
+}
+
+/* The gate's counts: states split at the stage's first new bucket in one
+ * pass, failures by reason, the stage's pending members' polls since it
+ * opened (at 5000), and the campaign's pending members' health reports
+ * since then (the baseline, later stages included). */
+START_TEST(stage_counts)
+{
+	struct db *db = open_ok();
+	struct count_job j;
+
+	db_close(db);
+	exec_sql("INSERT INTO releases (id, envelope, envelope_sha256, "
+	    "fw_version, security_counter, artifact_sha256, length, expires, "
+	    "created, uploaded_at, uploaded_by) VALUES (1, '', 'e', '2.0.0', 1, "
+	    "'a', 1, 9999999999, 0, 0, 'x');"
+	    "INSERT INTO campaigns (id, name, release_id, salt, stages, policy, "
+	    "state, created_at, created_by) VALUES (1, 'c', 1, x'00', '[1,10]', "
+	    "'{}', 'running', 0, 'x');"
+	    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+	    "WHERE i < 12) INSERT INTO devices (id, device_id, hw_class, "
+	    "token_hash, fw_version, created_at, last_seen) SELECT i, 'd' || i, "
+	    "'b', randomblob(32), '1.0.0', 0, CASE WHEN i % 2 = 0 THEN 6000 "
+	    "WHEN i = 3 THEN 4000 END FROM n;"
+	    /* device: bucket, state, reason */
+	    "INSERT INTO campaign_devices (campaign, device, bucket, state, "
+	    "reason) VALUES (1, 1, 5, 'pending', NULL), (1, 2, 50, 'pending', "
+	    "NULL), (1, 3, 99, 'failed', 'selftest'), (1, 4, 100, 'pending', "
+	    "NULL), (1, 5, 500, 'pending', NULL), (1, 6, 999, 'pending', NULL), "
+	    "(1, 7, 400, 'timed_out', 'timeout'), (1, 8, 401, 'rolled_back', "
+	    "'selftest'), (1, 9, 402, 'failed', NULL), (1, 10, 403, 'superseded', "
+	    "NULL), (1, 11, 1000, 'pending', NULL), (1, 12, 404, 'healthy', NULL);"
+	    /* health: 3 on the old version since 5000 (2 unhealthy, one of
+	     * them in a later stage), one too early, one on the release's
+	     * version, one of a member that is not pending */
+	    "INSERT INTO device_health (device, at, fw_version, boot_ok, "
+	    "selftest_ok, crash_count, uptime_s, unhealthy, reports, "
+	    "unhealthy_reports, crashes, first_at, sampled_at) VALUES "
+	    "(2, 5500, '1.0.0', 1, 1, 0, 0, 0, 1, 0, 0, 0, 0), "
+	    "(4, 5000, '1.0.0', 0, 1, 0, 0, 1, 1, 1, 0, 0, 0), "
+	    "(5, 4999, '1.0.0', 0, 1, 0, 0, 1, 1, 1, 0, 0, 0), "
+	    "(6, 6000, '2.0.0', 0, 1, 0, 0, 1, 1, 1, 0, 0, 0), "
+	    "(11, 7000, '1.0.0', 0, 1, 0, 0, 1, 1, 1, 0, 0, 0), "
+	    "(12, 7000, '1.0.0', 0, 1, 0, 0, 1, 1, 1, 0, 0, 0);");
+	db = open_ok();
+	memset(&j, 0, sizeof(j));
+	ck_assert_int_eq(db_write(db, count_job, &j), DB_OK);
+	/* below bucket 100: 1, 2 pending, 3 failed */
+	ck_assert_int_eq(j.by[0][0], 2);
+	ck_assert_int_eq(j.by[0][3], 1);
+	/* 100..999: 4, 5, 6 pending; 7 timed_out; 8 rolled_back; 9 failed;
+	 * 10 superseded; 12 healthy. 11 (bucket 1000) is outside. */
+	ck_assert_int_eq(j.by[1][0], 3);
+	ck_assert_int_eq(j.by[1][3], 1);
+	ck_assert_int_eq(j.by[1][4], 1);
+	ck_assert_int_eq(j.by[1][5], 1);
+	ck_assert_int_eq(j.by[1][6], 1);
+	ck_assert_int_eq(j.by[1][2], 1);
+	ck_assert_int_eq(j.why[0][0], 1);
+	ck_assert_int_eq(j.why[1][0], 1);
+	ck_assert_int_eq(j.why[1][1], 1);
+	ck_assert_int_eq(j.why[1][2], 1);
+	/* pending 1 (never seen), 2 (seen 6000): unseen 1 */
+	ck_assert_int_eq(j.pend[0].pending, 2);
+	ck_assert_int_eq(j.pend[0].unseen, 1);
+	/* pending 4 (seen), 5 (never), 6 (seen): unseen 1; 11 is outside */
+	ck_assert_int_eq(j.pend[1].pending, 3);
+	ck_assert_int_eq(j.pend[1].unseen, 1);
+	/* baseline: 2, 4 and 11 (5 reported before the stage, 6 on the
+	 * release's version, 12 is healthy so not pending) */
+	ck_assert_int_eq(j.base.reporting, 3);
+	ck_assert_int_eq(j.base.unhealthy, 2);
+	db_close(db);
+}
+END_TEST
+
+static void
+event_kinds(const struct db_event *e, void *arg)
+{
+	char *out = arg;
+	size_t n = strlen(out);
+
+	snprintf(out + n, 256 - n, "%s%s", n ? "," : "", e->kind);
+}
+
+/* A database from before 004 keeps its health reports as samples and a
+ * summary; its update history loses nothing else. */
+START_TEST(old_health_events_move_out)
+{
+	struct db *db;
+	struct db_health got;
+	char list[256] = "", sql[256];
+
+	exec_sql("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, "
+	    "name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
+	for (size_t i = 0; i < db_migrations_count &&
+	    db_migrations[i].version <= 3; i++) {
+		exec_sql(db_migrations[i].sql);
+		snprintf(sql, sizeof(sql), "INSERT INTO schema_migrations VALUES "
+		    "(%d, 'x', 0)", db_migrations[i].version);
+		exec_sql(sql);
+	}
+	exec_sql("INSERT INTO devices VALUES (1, 'd1', 'b', x'00', '1.0.0', 0, "
+	    "NULL); INSERT INTO device_events (device, at, kind, state, detail) "
+	    "VALUES (1, 10, 'health', 'healthy', 'fw_version=1.0.0 boot_ok=true "
+	    "selftest=pass crash_count=0 uptime_s=5'), (1, 15, 'status', "
+	    "'installed', NULL), (1, 20, 'health', 'unhealthy', 'fw_version=2.0.0 "
+	    "boot_ok=false selftest=fail crash_count=3 uptime_s=77')");
+	db = open_ok();
+	ck_assert_int_eq(db_health_get(db, 1, &got), DB_OK);
+	ck_assert_int_eq(got.at, 20);
+	ck_assert_str_eq(got.fw_version, "2.0.0");
+	ck_assert_int_eq(got.boot_ok, 0);
+	ck_assert_int_eq(got.selftest_ok, 0);
+	ck_assert_int_eq(got.crash_count, 3);
+	ck_assert_int_eq(got.uptime_s, 77);
+	ck_assert_int_eq(got.unhealthy, 1);
+	ck_assert_int_eq(got.reports, 2);
+	ck_assert_int_eq(got.unhealthy_reports, 1);
+	ck_assert_int_eq(got.crashes, 3);
+	ck_assert_int_eq(got.first_at, 10);
+	ck_assert_int_eq(db_health_samples(db, 1, 10, sample_at, list), DB_OK);
+	ck_assert_str_eq(list, "20,10");
+	list[0] = '\0';
+	ck_assert_int_eq(db_device_events(db, 1, 10, event_kinds, list), DB_OK);
+	ck_assert_str_eq(list, "status");
+	db_close(db);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -303,6 +594,9 @@ main(void)
 	tcase_add_test(tc, concurrent_writes_share_commits);
 	tcase_add_test(tc, periodic_job_runs);
 	tcase_add_test(tc, backup_is_a_usable_copy);
+	tcase_add_test(tc, health_summary_samples_and_prune);
+	tcase_add_test(tc, stage_counts);
+	tcase_add_test(tc, old_health_events_move_out);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

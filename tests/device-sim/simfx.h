@@ -6,9 +6,11 @@
 #define TESTS_SIMFX_H
 
 #include <check.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "boot.h"
 #include "check_util.h"
@@ -23,6 +25,10 @@
 #define FX_DAY 86400LL
 #define FX_HW "board-a"
 #define FX_ID "dev-1"
+
+/* Writes onto flash that was not erased that a test makes on purpose;
+ * any other fails it (checked when the world is freed). */
+static uint64_t fx_violations_expected;
 
 /* The keys of one world; version-1 root written to dir/root.json. */
 struct fx_world {
@@ -87,6 +93,10 @@ fx_world_init(struct fx_world *w)
 static inline void
 fx_world_free(struct fx_world *w)
 {
+	/* Any write onto flash that was not erased fails the test. */
+	ck_assert_msg(sim_flash_violations() == fx_violations_expected,
+	    "%llu writes onto flash that was not erased",
+	    (unsigned long long)sim_flash_violations());
 	sign_key_free(w->root);
 	sign_key_free(w->release);
 	sign_key_free(w->online);
@@ -134,10 +144,12 @@ fx_device(const struct fx_world *w, const char *fw, int64_t counter,
 	ck_assert_msg(sim_device_init(&fac, err, sizeof(err)) == 0, "%s", err);
 }
 
-/* A release of the image file fw, signed by key; the caller frees. */
+/* A release of the image file fw made at created, signed by key; the
+ * caller frees. */
 static inline uint8_t *
-fx_release(const struct fx_world *w, const char *fw, const char *version,
-    int64_t counter, int64_t expires, struct sign_key *key, size_t *len)
+fx_release_at(const struct fx_world *w, const char *fw, const char *version,
+    int64_t counter, int64_t created, int64_t expires, struct sign_key *key,
+    size_t *len)
 {
 	struct sign_release *f = sign_release_new();
 	char p[512], err[256];
@@ -150,12 +162,39 @@ fx_release(const struct fx_world *w, const char *fw, const char *version,
 	memcpy(f->hw_classes[0], FX_HW, sizeof(FX_HW));
 	f->nhw_classes = 1;
 	f->security_counter = counter;
-	f->created = util_now() - FX_DAY;
+	f->created = created;
 	f->expires = expires;
 	ck_assert_msg(sign_release_create(f, (const struct sign_key *const *)
 	    &key, 1, &out, len, err, sizeof(err)) == SIGN_OK, "%s", err);
 	sign_release_free(f);
 	return out;
+}
+
+/* Flips one bit of the flash file at off, as a bad cell would (not a
+ * write: the unit map does not change). */
+static inline void
+fx_flip(const struct fx_world *w, uint64_t off)
+{
+	char p[512];
+	uint8_t b;
+	int fd;
+
+	fx_path(w, "dev.img", p, sizeof(p));
+	fd = open(p, O_RDWR);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pread(fd, &b, 1, (off_t)off), 1);
+	b ^= 0x08;
+	ck_assert_int_eq(pwrite(fd, &b, 1, (off_t)off), 1);
+	close(fd);
+}
+
+/* A release made a day ago; see fx_release_at. */
+static inline uint8_t *
+fx_release(const struct fx_world *w, const char *fw, const char *version,
+    int64_t counter, int64_t expires, struct sign_key *key, size_t *len)
+{
+	return fx_release_at(w, fw, version, counter, util_now() - FX_DAY,
+	    expires, key, len);
 }
 
 static inline struct sim_flash *

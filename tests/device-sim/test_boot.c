@@ -123,19 +123,12 @@ dev_close(struct sim_flash *f, struct sim_meta *m)
 	sim_flash_close(f);
 }
 
-/* Flips one byte of slot, as a bad flash cell would. */
+/* Flips one bit of slot, as a bad flash cell would. */
 static void
 corrupt_slot(struct sim_flash *f, const struct sim_meta *m, int slot)
 {
-	uint8_t b[SIM_FLASH_WRITE_UNIT];
-	uint64_t off = sim_meta_slot_offset(m, slot) + 4096;
-	char err[256];
-
-	ck_assert_int_eq(sim_flash_read(f, off, b, sizeof(b), err,
-	    sizeof(err)), 0);
-	b[0] ^= 1;
-	ck_assert_int_eq(sim_flash_write(f, off, b, sizeof(b), err,
-	    sizeof(err)), 0);
+	(void)f;
+	fx_flip(&w, sim_meta_slot_offset(m, slot) + 4096);
 }
 
 START_TEST(factory_boot)
@@ -191,6 +184,33 @@ START_TEST(trial_then_confirm_commits_counter)
 }
 END_TEST
 
+START_TEST(trial_not_recorded_boots_settled)
+{
+	struct sim_flash *f;
+	struct sim_meta *m;
+	struct sim_boot b;
+
+	dev_pending(&f, &m, 1, "v2.bin", "1.1.0", 4, 0, w.release,
+	    util_now() + FX_DAY);
+	/* The store of the trial attempt fails (the erase of the other
+	 * copy): no trial may run uncounted, the factory image boots. */
+	sim_flash_fail_erase(1);
+	ck_assert_int_eq(sim_boot_run(f, m, &b), 0);
+	ck_assert_int_eq(b.slot, 0);
+	ck_assert_int_eq(b.trial, 0);
+	ck_assert_ptr_nonnull(strstr(b.why, "flash"));
+	sim_meta_free(m);
+	/* The pending image waits for the next power-on, attempts intact. */
+	m = fx_load(f);
+	ck_assert_int_eq(m->slot[1].state, SIM_SLOT_PENDING);
+	ck_assert_int_eq(m->attempts_left, SIM_TRIAL_ATTEMPTS);
+	ck_assert_int_eq(sim_boot_run(f, m, &b), 0);
+	ck_assert_int_eq(b.slot, 1);
+	ck_assert_int_eq(b.trial, 1);
+	dev_close(f, m);
+}
+END_TEST
+
 /* Boots and expects the factory image after giving up slot B. */
 static void
 expect_fallback(struct sim_flash *f, struct sim_meta *m, const char *reason)
@@ -222,7 +242,7 @@ START_TEST(crash_on_boot_falls_back)
 	    util_now() + FX_DAY);
 	ck_assert_uint_eq(m->crash_count, 0);
 	sim_meta_free(m);
-	expect_fallback(f, fx_load(f), "boot");
+	expect_fallback(f, fx_load(f), "crash_on_boot");
 	f = fx_open(&w);
 	m = fx_load(f);
 	ck_assert_uint_eq(m->crash_count, SIM_TRIAL_ATTEMPTS);
@@ -238,7 +258,7 @@ START_TEST(faulty_hardware_falls_back)
 	dev_pending(&f, &m, 1, "v2.bin", "1.1.0", 2, 1, w.release,
 	    util_now() + FX_DAY);
 	sim_meta_free(m);
-	expect_fallback(f, fx_load(f), "boot");
+	expect_fallback(f, fx_load(f), "crash_on_boot");
 }
 END_TEST
 
@@ -260,7 +280,7 @@ START_TEST(unconfirmed_trials_run_out)
 		ck_assert_int_eq(m->attempts_left, i - 1);
 	}
 	sim_meta_free(m);
-	expect_fallback(f, fx_load(f), "boot");
+	expect_fallback(f, fx_load(f), "crash_on_boot");
 }
 END_TEST
 
@@ -300,7 +320,7 @@ START_TEST(unsigned_pending_refused)
 	free(rel);
 	sign_key_free(other);
 	sim_meta_free(m);
-	expect_fallback(f, fx_load(f), "threshold");
+	expect_fallback(f, fx_load(f), "signature");
 }
 END_TEST
 
@@ -408,6 +428,7 @@ suite(void)
 	tcase_add_test(tc, images_are_deterministic);
 	tcase_add_test(tc, factory_boot);
 	tcase_add_test(tc, trial_then_confirm_commits_counter);
+	tcase_add_test(tc, trial_not_recorded_boots_settled);
 	tcase_add_test(tc, crash_on_boot_falls_back);
 	tcase_add_test(tc, faulty_hardware_falls_back);
 	tcase_add_test(tc, unconfirmed_trials_run_out);

@@ -149,6 +149,24 @@ START_TEST(restart_resumes_same_release)
 }
 END_TEST
 
+START_TEST(power_cut_resume_erases_first)
+{
+	struct sim_dl *d = begin();
+
+	/* Three pages written, none recorded: the power goes before a
+	 * checkpoint. They are programmed, so the resume must erase. */
+	ck_assert_int_eq(feed(d, 0, 0, 200 * 1024), 0);
+	sim_dl_free(d);
+	sim_meta_free(m);
+	m = fx_load(f);
+	ck_assert_uint_eq(m->slot[1].written, 0);
+	d = begin();
+	ck_assert_uint_eq(sim_dl_offset(d), 0);
+	ck_assert_int_eq(feed(d, 0, 0, img_len), 0);
+	finish_ok(d);
+}
+END_TEST
+
 START_TEST(other_release_starts_over)
 {
 	struct sim_dl *d = begin();
@@ -237,6 +255,7 @@ suite(void)
 	tcase_add_test(tc, whole_download);
 	tcase_add_test(tc, dropped_connection_resumes);
 	tcase_add_test(tc, restart_resumes_same_release);
+	tcase_add_test(tc, power_cut_resume_erases_first);
 	tcase_add_test(tc, other_release_starts_over);
 	tcase_add_test(tc, range_ignored_restarts);
 	tcase_add_test(tc, wrong_start_refused);

@@ -58,7 +58,7 @@ expect "every device runs 1.1.0" "$(jq '.versions["1.1.0"]' "$W/good.json")" "$N
 expect "every device confirmed" "$(jq '.states.confirmed' "$W/good.json")" "$N"
 api GET "/v1/campaigns/$GOOD/events" "$ADMIN"
 expect "it went through every stage" \
-	"$(jqb -c '[.events[] | select(.kind == "stage_opened") | .stage]')" "[0,1,2,3]"
+	"$(jqb -c '[.events[] | select(.kind == "stage_opened") | .stage]')" "[1,2,3,4]"
 
 # ---- a release that fails its self-test stops at the canary ----
 sim_release bad 2.0.0 selftest-fail 3 board-b 64K || fail "release 2.0.0"
@@ -71,7 +71,7 @@ expect "the bad fleet run ends well" "$?" 0
 echo "# bad rollout took $((SECONDS - start)) s: $(tail -3 "$W/bad.out" | tr '\n' ' ')"
 api GET "/v1/campaigns/$BAD" "$ADMIN"
 expect "the campaign halts" "$(jqb .state)" halted
-expect "in stage 1" "$(jqb .stage.index)" 0
+expect "in stage 1" "$(jqb .stage.number)" 1
 echo "# $(jqb .verdict.reason)"
 tried=$(jq '.refusals.selftest // 0' "$W/bad.json")
 check "someone tried it ($tried devices)" test "$tried" -gt 0

@@ -37,7 +37,7 @@ S=$W/summary.json
 expect "the summary counts $N devices" "$(jq .devices "$S")" "$N"
 expect "90% run 1.1.0" "$(jq '.versions["1.1.0"]' "$S")" 180
 expect "the faulty 10% stay on 1.0.0" "$(jq '.versions["1.0.0"]' "$S")" 20
-expect "they rolled back: crash_on_boot" "$(jq '.refusals.crash_on_boot' "$S")" 20
+expect "they rolled back for crash_on_boot" "$(jq '.refusals.crash_on_boot' "$S")" 20
 expect "the others confirmed" "$(jq '.states.confirmed' "$S")" 180
 expect "no device is dead" "$(jq .dead "$S")" 0
 check "progress lines were printed" grep -q '^fleet after' "$W/fleet.out"

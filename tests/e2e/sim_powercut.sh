@@ -4,7 +4,9 @@
 # again (otasim boot, then otasim run) until the update is done. Each
 # power-on must boot a valid signed image (its slot bytes hash to the
 # image of the version it names), the committed security counter must
-# never go down, and the update must complete.
+# never go down, and the update must complete. The emulated flash refuses
+# any write onto a unit not erased since it was last written (otasim then
+# exits 4): no run may make one, resumes included.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../sim_lib.sh"
 
@@ -25,7 +27,7 @@ check "and counts its flash writes and erases ($OPS)" test "${OPS:-0}" -gt 20
 # power_on ID: one `otasim boot`; checks what it booted. Sets BOOTED.
 power_on() {
 	local line slot ver
-	line=$("$SIM" boot --flash "$W/$1.img")
+	line=$("$SIM" boot --flash "$W/$1.img" 2>>"$W/$1.log")
 	[ $? -eq 0 ] || { echo "# boot failed: $line"; return 1; }
 	slot=$(sed -n 's/^booted slot \([AB]\): \([^ ,]*\).*/\1/p' <<<"$line")
 	ver=$(sed -n 's/^booted slot \([AB]\): \([^ ,]*\).*/\2/p' <<<"$line")
@@ -52,7 +54,8 @@ for n in $(seq 1 "$OPS"); do
 		ctr=$(sim_st "$id" .committed_security_counter)
 		[ "$ctr" -ge "$max" ] || { why="counter went down to $ctr"; break; }
 		max=$ctr
-		sim_run "$id" || true
+		sim_run "$id"
+		[ $? -eq 4 ] && { why="round $round: a write onto flash not erased"; break; }
 		ctr=$(sim_st "$id" .committed_security_counter)
 		[ "$ctr" -ge "$max" ] || { why="counter went down to $ctr"; break; }
 		max=$ctr
@@ -70,6 +73,8 @@ done
 
 check "a cut in the middle of the download resumed from its checkpoint" \
 	grep -q "(resuming)" "$W"/c[0-9]*.log
+check "no run wrote onto flash that was not erased" \
+	test -z "$(grep -l "not erased" "$W"/c[0-9]*.log)"
 
 stop_otad
 finish

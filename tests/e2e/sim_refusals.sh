@@ -60,7 +60,7 @@ capture r4 replayreplay01 "$W/r4.offer"
 check "the captured answer is an offer" test "$(jq -r ".assignment | type" "$W/r4.offer")" = object
 sim_proxy --update-body "$W/r4.offer"
 sim_run_via "$PURL" r4
-refused r4 "failed:other" "replayed assignment"
+refused r4 "failed:signature" "replayed assignment"
 check "replayed assignment: the detail names the nonce" \
 	grep -q '^nonce: ' <<<"$(sim_detail r4)"
 
@@ -72,7 +72,7 @@ sim_assign r6 "$GOOD"
 capture r6 otherdevice01 "$W/r6.offer"
 sim_proxy --update-body "$W/r6.offer"
 sim_run_via "$PURL" r5
-refused r5 "failed:other" "assignment for another device"
+refused r5 "failed:signature" "assignment for another device"
 check "assignment for another device: the detail names the device" \
 	grep -q '^device: ' <<<"$(sim_detail r5)"
 

@@ -32,8 +32,8 @@ check_round_trip(const struct sign_assignment *a)
 	char err[256];
 
 	FZ_ASSERT(sign_assignment_create(fz.key[FZ_O1], a->device_id,
-	    a->release_sha256, a->campaign, a->nonce, a->expires, &buf, &len,
-	    err, sizeof(err)) == SIGN_OK);
+	    a->release_sha256, a->campaign, a->nonce, a->created, a->expires,
+	    &buf, &len, err, sizeof(err)) == SIGN_OK);
 	FZ_ASSERT(sign_assignment_verify_sig(fz.trusted, buf, len, FZ_NOW,
 	    &back, err, sizeof(err)) == SIGN_OK);
 	FZ_ASSERT(strcmp(back->device_id, a->device_id) == 0);
@@ -42,6 +42,8 @@ check_round_trip(const struct sign_assignment *a)
 	FZ_ASSERT(memcmp(back->release_sha256, a->release_sha256,
 	    SIGN_SHA256_LEN) == 0);
 	FZ_ASSERT(back->expires == a->expires);
+	/* A time at or before 1970 is left out: 0 means "none". */
+	FZ_ASSERT(back->created == (a->created > 0 ? a->created : 0));
 	sign_assignment_free(back);
 	free(buf);
 }

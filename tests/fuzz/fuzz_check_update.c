@@ -72,11 +72,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const enum fz_key_id rel_signer[] = { FZ_L1 };
 	static const enum fz_key_id online_signer[] = { FZ_O1 };
 	struct sign_release *rel = NULL, *vrel = NULL;
+	struct sign_assignment *vasg = NULL;
 	struct sign_device_ctx dev;
 	struct fz_part parts[2];
 	uint8_t *rb, *ab;
 	size_t rlen, alen;
-	int64_t now;
+	int64_t now, at;
 	char err[256] = "";
 	enum sign_result r, want;
 	int mode, d;
@@ -103,6 +104,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	dev.fw_version = versions[d % 6];
 	dev.hw_class = classes[(d / 6) % 2];
 	dev.security_counter = counters[(d / 12) % 4];
+	/* A clock behind what the device has seen: expiry at the floor. */
+	dev.time_floor = mode & 16 ? FZ_NOW + 30 * 86400 : 0;
+	at = dev.time_floor > now ? dev.time_floor : now;
 
 	r = sign_check_update(fz.trusted, rb, rlen, ab, alen, &dev, now, &rel,
 	    err, sizeof(err));
@@ -110,13 +114,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FZ_ASSERT(r == SIGN_OK || err[0] != '\0');
 	FZ_ASSERT((r == SIGN_OK) == (rel != NULL));
 
-	/* The model: the first rule that fails gives the verdict. */
-	if (now >= fz.trusted->expires) {
+	/* The model: the first rule that fails gives the verdict; what the
+	 * clock takes but the floor shows stale is a freeze. */
+	if (at >= fz.trusted->expires) {
 		want = SIGN_ERR_FREEZE;
 	} else if ((want = sign_release_verify(fz.trusted, rb, rlen, now,
 	    &vrel, err, sizeof(err))) == SIGN_OK &&
+	    (want = at >= vrel->expires ? SIGN_ERR_FREEZE : SIGN_OK) ==
+	    SIGN_OK &&
 	    (want = sign_assignment_verify(fz.trusted, ab, alen, dev.device_id,
-	    dev.nonce, rb, rlen, now, NULL, err, sizeof(err))) == SIGN_OK) {
+	    dev.nonce, rb, rlen, now, &vasg, err, sizeof(err))) == SIGN_OK &&
+	    (want = at >= vasg->expires ? SIGN_ERR_FREEZE : SIGN_OK) ==
+	    SIGN_OK) {
 		want = model_fit(vrel, &dev);
 	}
 	FZ_ASSERT(r == want);
@@ -129,11 +138,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FZ_ASSERT(rel->security_counter >= dev.security_counter);
 		FZ_ASSERT(sign_semver_cmp(rel->fw_version, dev.fw_version,
 		    &order) == 0 && order >= 0);
-		FZ_ASSERT(rel->expires > now);
+		FZ_ASSERT(rel->expires > at);
 		/* The same call again: the same verdict (no hidden state). */
 		FZ_ASSERT(sign_check_update(fz.trusted, rb, rlen, ab, alen, &dev,
 		    now, NULL, err, sizeof(err)) == SIGN_OK);
 	}
+	sign_assignment_free(vasg);
 	sign_release_free(vrel);
 	sign_release_free(rel);
 	free(ab);

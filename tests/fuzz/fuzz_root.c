@@ -73,6 +73,12 @@ check_round_trip(const struct sign_root *r)
 			return;
 		keys[i] = fz.key[k];
 	}
+	if (sign_root_check_roles(r, err, sizeof(err)) != SIGN_OK) {
+		/* What verifiers refuse is never made. */
+		FZ_ASSERT(sign_root_create(r, keys, rr->nkeys, &buf, &len, err,
+		    sizeof(err)) == SIGN_ERR_ROLE_OVERLAP);
+		return;
+	}
 	FZ_ASSERT(sign_root_create(r, keys, rr->nkeys, &buf, &len, err,
 	    sizeof(err)) == SIGN_OK);
 	FZ_ASSERT(sign_root_load(buf, len, &back, err, sizeof(err)) ==
@@ -130,7 +136,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ri = sign_root_verify_initial(buf, len, FZ_NOW, &init, err,
 	    sizeof(err));
 	want = rl != SIGN_OK ? rl : r->version != 1 ? SIGN_ERR_VERSION :
-	    FZ_NOW >= r->expires ? SIGN_ERR_EXPIRED : SIGN_OK;
+	    sign_root_check_roles(r, NULL, 0) != SIGN_OK ?
+	    SIGN_ERR_ROLE_OVERLAP : FZ_NOW >= r->expires ? SIGN_ERR_EXPIRED :
+	    SIGN_OK;
 	FZ_ASSERT(ri == want);
 
 	/* The next root after the trusted one, alone and as a walk. */
@@ -138,7 +146,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    sizeof(err));
 	FZ_ASSERT(rn == SIGN_OK || rn == SIGN_ERR_FORMAT ||
 	    rn == SIGN_ERR_SIGNATURE || rn == SIGN_ERR_THRESHOLD ||
-	    rn == SIGN_ERR_VERSION || rn == SIGN_ERR_EXPIRED);
+	    rn == SIGN_ERR_VERSION || rn == SIGN_ERR_ROLE_OVERLAP ||
+	    rn == SIGN_ERR_EXPIRED);
 	if (rn == SIGN_OK) {
 		size_t n = 0;
 
@@ -153,8 +162,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    fz.trusted->roles[SIGN_ROLE_ROOT].threshold);
 	}
 	/* Its own root role signed it, which is all that load asks. */
-	if (rn == SIGN_OK || rn == SIGN_ERR_EXPIRED)
+	if (rn == SIGN_OK || rn == SIGN_ERR_EXPIRED ||
+	    rn == SIGN_ERR_ROLE_OVERLAP)
 		FZ_ASSERT(rl == SIGN_OK);
+	/* Roles are checked before expiry: an expired root is sound. */
+	if (rn == SIGN_OK || rn == SIGN_ERR_EXPIRED)
+		FZ_ASSERT(sign_root_check_roles(r, NULL, 0) == SIGN_OK);
 	doc.data = buf;
 	doc.len = len;
 	rw = sign_root_walk(fz.trusted, &doc, 1, FZ_NOW, &walked, err,

@@ -129,7 +129,7 @@ make_assignment(const uint8_t *rel, size_t rel_len, size_t *len)
 
 	sign_sha256(rel, rel_len, h);
 	FZ_ASSERT(sign_assignment_create(fz.key[FZ_O1], "dev-1", h, "camp-1",
-	    "nonce-1", FZ_NOW + 3600, &out, len, err, sizeof(err)) ==
+	    "nonce-1", FZ_NOW, FZ_NOW + 3600, &out, len, err, sizeof(err)) ==
 	    SIGN_OK);
 	return out;
 }
@@ -306,6 +306,9 @@ signed_docs(void)
 	free(v2);
 }
 
+/* A lowercase sha256 for the report seeds. */
+#define SHA64 "46a3c0ffee46a3c0ffee46a3c0ffee46a3c0ffee46a3c0ffee46a3c0ffee4662"
+
 static void
 texts(void)
 {
@@ -364,6 +367,35 @@ texts(void)
 	put_str("range", "past-end", "\x0a", 1, "bytes=10-20");
 	PUT_LIT("range", "over-4g", "\xff\x00\x00\x00\x01\x00\x00\x00\x05"
 	    "bytes=4294967296-");
+
+	put_str("status", "downloading", "", 0, "{\"campaign\":\"3\","
+	    "\"release\":\"" SHA64 "\",\"state\":\"downloading\"}");
+	put_str("status", "installed-boot", "", 0, "{\"campaign\":\"direct\","
+	    "\"release\":\"" SHA64 "\",\"state\":\"installed\","
+	    "\"boot_id\":\"0b3c1e2a-77aa-4c1e-9f00-3a2b1c0d9e8f\"}");
+	put_str("status", "rolled-back", "", 0, "{\"campaign\":\"12\","
+	    "\"release\":\"" SHA64 "\",\"state\":\"rolled_back\","
+	    "\"reason\":\"selftest\",\"detail\":\"watchdog at 3 s\","
+	    "\"boot_id\":\"boot-7\"}");
+	put_str("status", "failed-no-reason", "", 0, "{\"campaign\":\"1\","
+	    "\"release\":\"" SHA64 "\",\"state\":\"failed\"}");
+	put_str("health", "healthy", "", 0, "{\"fw_version\":\"1.1.0\","
+	    "\"boot_ok\":true,\"selftest\":\"pass\",\"crash_count\":0,"
+	    "\"uptime_s\":42,\"boot_id\":\"boot-2\"}");
+	put_str("health", "crashed", "", 0, "{\"fw_version\":\"2.0.0-rc.1\","
+	    "\"boot_ok\":false,\"selftest\":\"fail\",\"crash_count\":3}");
+	put_str("health", "bad-boot-id", "", 0, "{\"fw_version\":\"1.0.0\","
+	    "\"boot_ok\":true,\"selftest\":\"pass\",\"boot_id\":\"a b\"}");
+	put_str("campaign", "full", "", 0, "{\"name\":\"spring\",\"release\":2,"
+	    "\"cohort\":\"canary\",\"stages\":[5,25,100],\"gate\":"
+	    "{\"min_sample\":3,\"max_failure_pct\":2.5,\"bad_failure_pct\":6,"
+	    "\"false_halt_pct\":1,\"miss_pct\":5,\"baseline\":false,"
+	    "\"min_healthy_pct\":95,\"bake_time\":\"2h\",\"report_timeout\":"
+	    "\"30m\",\"absent_timeout\":\"1d\",\"auto_advance\":false,"
+	    "\"max_attempts\":2},\"supersede\":true}");
+	put_str("campaign", "minimal", "", 0, "{\"release\":1}");
+	put_str("campaign", "bad-stages", "", 0, "{\"release\":1,\"stages\":"
+	    "[10,5,100]}");
 
 	put_str("router", "healthz", "\x00", 1, "/healthz");
 	put_str("router", "head", "\x01", 1, "/metrics");

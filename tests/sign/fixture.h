@@ -65,6 +65,44 @@ fx_root_bytes(const struct fx_root *spec, size_t *len)
 	return out;
 }
 
+/* The root of spec, but with extra's key id listed in role as well (extra
+ * must be in another role of spec): what sign_root_create refuses to
+ * make, forged by re-signing the edited document. The caller frees. */
+static inline uint8_t *
+fx_root_overlap(const struct fx_root *spec, enum sign_role_id role,
+    struct sign_key *extra, size_t *len)
+{
+	struct fx_root clean = *spec;
+	struct sign_envelope *env = NULL;
+	uint8_t *buf, *out = NULL;
+	char ferr[256];
+	json_t *ids;
+
+	clean.nsign = 1;
+	buf = fx_root_bytes(&clean, len);
+	ck_assert_int_eq(sign_envelope_parse(buf, *len, &env, ferr,
+	    sizeof(ferr)), SIGN_OK);
+	free(buf);
+	ids = json_object_get(json_object_get(json_object_get(env->signed_obj,
+	    "roles"), sign_role_name(role)), "keyids");
+	ck_assert_int_eq(json_array_append_new(ids,
+	    json_string(sign_key_id(extra))), 0);
+	ck_assert_int_eq(sign_envelope_sign(spec->sign[0], env->signed_obj,
+	    &out, len, ferr, sizeof(ferr)), SIGN_OK);
+	sign_envelope_free(env);
+	for (size_t i = 1; i < spec->nsign; i++) {
+		uint8_t *next = NULL;
+		size_t nlen = 0;
+
+		ck_assert_int_eq(sign_envelope_add_signature(spec->sign[i], out,
+		    *len, &next, &nlen, ferr, sizeof(ferr)), SIGN_OK);
+		free(out);
+		out = next;
+		*len = nlen;
+	}
+	return out;
+}
+
 /* Release fields with sane defaults; the caller frees with
  * sign_release_free. */
 static inline struct sign_release *
@@ -114,7 +152,8 @@ fx_assignment_bytes(struct sign_key *online, const char *device,
 
 	sign_sha256(rel, rel_len, h);
 	ck_assert_msg(sign_assignment_create(online, device, h, "camp-1",
-	    nonce, expires, &out, len, ferr, sizeof(ferr)) == SIGN_OK,
+	    nonce, expires - 300, expires, &out, len, ferr, sizeof(ferr)) ==
+	    SIGN_OK,
 	    "assignment_create: %s", ferr);
 	return out;
 }

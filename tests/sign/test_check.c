@@ -47,7 +47,8 @@ setup(void)
 	rel = fx_release_bytes(fields, &k1, 1, &rel_len);
 	asg = fx_assignment_bytes(o1, "dev-1", rel, rel_len, "n-1",
 	    FX_NOW + 300, &asg_len);
-	dev = (struct sign_device_ctx){ "dev-1", "board-a", "n-1", 5, "1.1.0" };
+	dev = (struct sign_device_ctx){ "dev-1", "board-a", "n-1", 5, "1.1.0",
+	    0 };
 	tu_tmpdir(tmp, sizeof(tmp));
 }
 
@@ -150,6 +151,78 @@ START_TEST(update_expired)
 	ck_assert_int_eq(sign_check_update(root, rel, rel_len, asg, asg_len,
 	    &dev, FX_NOW + 400 * FX_DAY, NULL, err, sizeof(err)),
 	    SIGN_ERR_FREEZE);
+}
+END_TEST
+
+START_TEST(update_time_floor)
+{
+	/* A clock behind what the device has seen: a release that the
+	 * clock would take but the floor shows expired is a freeze, and so
+	 * is an assignment. */
+	dev.time_floor = FX_NOW + 31 * FX_DAY;
+	ck_assert_int_eq(check(), SIGN_ERR_FREEZE);
+	ck_assert_ptr_nonnull(strstr(err, "release 1.2.0 expired"));
+	ck_assert_ptr_nonnull(strstr(err, "trusted time"));
+	dev.time_floor = FX_NOW + 301;
+	ck_assert_int_eq(check(), SIGN_ERR_FREEZE);
+	ck_assert_ptr_nonnull(strstr(err, "the assignment expired"));
+	/* A floor past the root's expiry freezes at the root. */
+	dev.time_floor = FX_NOW + 400 * FX_DAY;
+	ck_assert_int_eq(check(), SIGN_ERR_FREEZE);
+	ck_assert_ptr_nonnull(strstr(err, "root version 1 expired"));
+	/* A floor behind the clock changes nothing, nor does an expiry
+	 * the clock has passed (that is plainly expired). */
+	dev.time_floor = FX_NOW - FX_DAY;
+	ck_assert_int_eq(check(), SIGN_OK);
+	ck_assert_int_eq(sign_check_update(root, rel, rel_len, asg, asg_len,
+	    &dev, FX_NOW + 31 * FX_DAY, NULL, err, sizeof(err)),
+	    SIGN_ERR_EXPIRED);
+	/* SIGN_NO_EXPIRY ignores the floor too. */
+	dev.time_floor = FX_NOW + 31 * FX_DAY;
+	ck_assert_int_eq(sign_check_update(root, rel, rel_len, asg, asg_len,
+	    &dev, SIGN_NO_EXPIRY, NULL, err, sizeof(err)), SIGN_OK);
+}
+END_TEST
+
+START_TEST(time_floor_raise)
+{
+	/* Up, never down, and never to the root's expiry or past it. */
+	ck_assert_int_eq(sign_time_floor_raise(0, FX_NOW, root), FX_NOW);
+	ck_assert_int_eq(sign_time_floor_raise(FX_NOW, FX_NOW - 5, root),
+	    FX_NOW);
+	ck_assert_int_eq(sign_time_floor_raise(FX_NOW, 0, root), FX_NOW);
+	ck_assert_int_eq(sign_time_floor_raise(FX_NOW, root->expires, root),
+	    root->expires - 1);
+	ck_assert_int_eq(sign_time_floor_raise(FX_NOW, INT64_MAX, root),
+	    root->expires - 1);
+}
+END_TEST
+
+START_TEST(update_root_roles_overlap)
+{
+	struct fx_root spec = {
+		.version = 1, .expires = FX_NOW + 365 * FX_DAY,
+		.nkeys = { 1, 1, 1 }, .threshold = { 1, 1, 1 }, .nsign = 1,
+		.keys = { { r1 }, { k1 }, { o1 } }, .sign = { r1 },
+	};
+	struct sign_root *bad = NULL;
+	uint8_t *buf;
+	size_t len;
+
+	/* A root counting the online key as a release key, loaded without
+	 * a walk: a release signed by the online key alone is refused. */
+	buf = fx_root_overlap(&spec, SIGN_ROLE_RELEASE, o1, &len);
+	ck_assert_int_eq(sign_root_load(buf, len, &bad, err, sizeof(err)),
+	    SIGN_OK);
+	free(buf);
+	sign_root_free(root);
+	root = bad;
+	free(rel);
+	free(asg);
+	rel = fx_release_bytes(fields, &o1, 1, &rel_len);
+	asg = fx_assignment_bytes(o1, "dev-1", rel, rel_len, "n-1",
+	    FX_NOW + 300, &asg_len);
+	ck_assert_int_eq(check(), SIGN_ERR_ROLE_OVERLAP);
 }
 END_TEST
 
@@ -343,6 +416,9 @@ suite(void)
 	tcase_add_test(tc, update_wrong_nonce);
 	tcase_add_test(tc, update_assignment_names_other_release);
 	tcase_add_test(tc, update_expired);
+	tcase_add_test(tc, update_time_floor);
+	tcase_add_test(tc, time_floor_raise);
+	tcase_add_test(tc, update_root_roles_overlap);
 	tcase_add_test(tc, update_wrong_hw_class);
 	tcase_add_test(tc, update_downgrade_counter);
 	tcase_add_test(tc, update_version_rules);

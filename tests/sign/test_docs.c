@@ -260,10 +260,12 @@ START_TEST(root_create_refuses_bad_roles)
 	ck_assert_ptr_nonnull(strstr(err, "\"keys\" must be a non-empty"));
 	/* A threshold above the role's key count. */
 	for (int r = 0; r < SIGN_ROLE_COUNT; r++) {
-		sign_key_pubkey(r == SIGN_ROLE_ROOT ? r1 : k1, &pk);
+		sign_key_pubkey(r == SIGN_ROLE_ROOT ? r1 : r == SIGN_ROLE_RELEASE ?
+		    k1 : o1, &pk);
 		ck_assert_int_eq(sign_role_add(&f->roles[r], &pk), 0);
 		f->roles[r].threshold = 1;
 	}
+	sign_key_pubkey(r2, &pk);
 	ck_assert_int_eq(sign_role_add(&f->roles[SIGN_ROLE_ROOT], &pk), 0);
 	ck_assert_int_eq(sign_role_add(&f->roles[SIGN_ROLE_ROOT], &pk), -1);
 	f->roles[SIGN_ROLE_RELEASE].threshold = 2;
@@ -276,9 +278,9 @@ START_TEST(root_create_refuses_bad_roles)
 	    signers, 1, &out, &len, err, sizeof(err)), SIGN_OK);
 	free(out);
 	ck_assert_int_eq(sign_role_remove(&f->roles[SIGN_ROLE_ROOT],
-	    sign_key_id(k1)), 0);
+	    sign_key_id(r2)), 0);
 	ck_assert_int_eq(sign_role_remove(&f->roles[SIGN_ROLE_ROOT],
-	    sign_key_id(k1)), -1);
+	    sign_key_id(r2)), -1);
 	ck_assert_uint_eq(f->roles[SIGN_ROLE_ROOT].nkeys, 1);
 	sign_root_free(f);
 }
@@ -451,6 +453,122 @@ START_TEST(root_walk_chain)
 	ck_assert_ptr_null(last);
 	free(b2);
 	free(b3);
+	sign_root_free(v1);
+}
+END_TEST
+
+START_TEST(root_roles_disjoint)
+{
+	struct fx_root spec = spec_v1(1), s2 = spec_v2();
+	struct sign_root *v1 = root_v1(1), *got = NULL, *bad = NULL;
+	struct sign_bytes doc;
+	uint8_t *b1, *b2, *out = NULL;
+	size_t l1, l2, len;
+
+	/* The slip: the server's online key listed as a release key. */
+	b1 = fx_root_overlap(&spec, SIGN_ROLE_RELEASE, o1, &l1);
+	ck_assert_int_eq(sign_root_verify_initial(b1, l1, FX_NOW, &got, err,
+	    sizeof(err)), SIGN_ERR_ROLE_OVERLAP);
+	ck_assert_ptr_nonnull(strstr(err, sign_key_id(o1)));
+	ck_assert_ptr_nonnull(strstr(err, "release and the online role"));
+	ck_assert_str_eq(sign_result_name(SIGN_ERR_ROLE_OVERLAP),
+	    "role_overlap");
+	/* Loading a root already stored still works (a device so built
+	 * keeps booting), but nothing acts on it. */
+	ck_assert_int_eq(sign_root_load(b1, l1, &bad, err, sizeof(err)),
+	    SIGN_OK);
+	ck_assert_int_eq(sign_root_check_roles(bad, err, sizeof(err)),
+	    SIGN_ERR_ROLE_OVERLAP);
+	ck_assert_int_eq(sign_root_walk(bad, NULL, 0, FX_NOW, &got, err,
+	    sizeof(err)), SIGN_ERR_ROLE_OVERLAP);
+	ck_assert_int_eq(sign_root_create(bad, (const struct sign_key *const *)
+	    &r1, 1, &out, &len, err, sizeof(err)), SIGN_ERR_ROLE_OVERLAP);
+	ck_assert_ptr_null(out);
+	/* As root 2 after a sound root 1: refused alone and on a walk. */
+	b2 = fx_root_overlap(&s2, SIGN_ROLE_RELEASE, o1, &l2);
+	ck_assert_int_eq(sign_root_verify_next(v1, b2, l2, FX_NOW, &got, err,
+	    sizeof(err)), SIGN_ERR_ROLE_OVERLAP);
+	doc = (struct sign_bytes){ b2, l2 };
+	ck_assert_int_eq(sign_root_walk(v1, &doc, 1, FX_NOW, &got, err,
+	    sizeof(err)), SIGN_ERR_ROLE_OVERLAP);
+	ck_assert_ptr_null(got);
+	free(b2);
+	/* A root key that also signs releases, or serves online. */
+	b2 = fx_root_overlap(&s2, SIGN_ROLE_RELEASE, n1, &l2);
+	ck_assert_int_eq(sign_root_verify_next(v1, b2, l2, FX_NOW, &got, err,
+	    sizeof(err)), SIGN_ERR_ROLE_OVERLAP);
+	ck_assert_ptr_nonnull(strstr(err, "root and the release role"));
+	free(b2);
+	b2 = fx_root_overlap(&s2, SIGN_ROLE_ONLINE, n2, &l2);
+	ck_assert_int_eq(sign_root_verify_next(v1, b2, l2, FX_NOW, &got, err,
+	    sizeof(err)), SIGN_ERR_ROLE_OVERLAP);
+	free(b2);
+	/* A sound root 2 after a bad root 1 is the way out. */
+	s2 = spec_v2();
+	b2 = fx_root_bytes(&s2, &l2);
+	doc = (struct sign_bytes){ b2, l2 };
+	ck_assert_msg(sign_root_walk(bad, &doc, 1, FX_NOW, &got, err,
+	    sizeof(err)) == SIGN_OK, "%s", err);
+	ck_assert_int_eq(got->version, 2);
+	sign_root_free(got);
+	free(b2);
+	free(b1);
+	sign_root_free(bad);
+	sign_root_free(v1);
+}
+END_TEST
+
+START_TEST(root_tally_of_a_draft)
+{
+	struct sign_root *v1 = root_v1(1), *d = NULL;
+	struct fx_root spec = spec_v2();
+	struct sign_envelope *env = NULL;
+	struct sign_tally t;
+	uint8_t *buf, *next = NULL, *bad;
+	size_t len, nlen, blen;
+
+	/* No signer: an unsigned draft, which parses but verifies nowhere. */
+	spec.nsign = 0;
+	buf = fx_root_bytes(&spec, &len);
+	ck_assert_int_eq(sign_root_verify_next(v1, buf, len, FX_NOW, &d, err,
+	    sizeof(err)), SIGN_ERR_THRESHOLD);
+	ck_assert_int_eq(sign_root_parse(buf, len, &env, &d, err,
+	    sizeof(err)), SIGN_OK);
+	ck_assert_uint_eq(env->nsigs, 0);
+	ck_assert_int_eq(sign_root_tally(v1, SIGN_ROLE_ROOT, env, &t, err,
+	    sizeof(err)), SIGN_OK);
+	ck_assert_int_eq(t.threshold, 2);
+	ck_assert_uint_eq(t.signed_by.n, 0);
+	ck_assert_uint_eq(t.missing.n, 2);
+	sign_envelope_free(env);
+	/* One old root key signs: it counts there, and is no longer
+	 * missing; the new root's side still lacks both of its keys. */
+	ck_assert_int_eq(sign_envelope_add_signature(r1, buf, len, &next,
+	    &nlen, err, sizeof(err)), SIGN_OK);
+	ck_assert_int_eq(sign_envelope_parse(next, nlen, &env, err,
+	    sizeof(err)), SIGN_OK);
+	ck_assert_int_eq(sign_root_tally(v1, SIGN_ROLE_ROOT, env, &t, err,
+	    sizeof(err)), SIGN_OK);
+	ck_assert_uint_eq(t.signed_by.n, 1);
+	ck_assert_str_eq(t.signed_by.id[0], sign_key_id(r1));
+	ck_assert_uint_eq(t.missing.n, 1);
+	ck_assert_str_eq(t.missing.id[0], sign_key_id(r2));
+	ck_assert_int_eq(sign_root_tally(d, SIGN_ROLE_ROOT, env, &t, err,
+	    sizeof(err)), SIGN_OK);
+	ck_assert_uint_eq(t.signed_by.n, 0);
+	ck_assert_uint_eq(t.missing.n, 2);
+	sign_envelope_free(env);
+	/* Changed after r1 signed: the tally refuses it. */
+	bad = fx_replace(next, nlen, "\"version\":2", "\"version\":7", &blen);
+	ck_assert_int_eq(sign_envelope_parse(bad, blen, &env, err,
+	    sizeof(err)), SIGN_OK);
+	ck_assert_int_eq(sign_root_tally(v1, SIGN_ROLE_ROOT, env, &t, err,
+	    sizeof(err)), SIGN_ERR_SIGNATURE);
+	sign_envelope_free(env);
+	free(bad);
+	free(next);
+	free(buf);
+	sign_root_free(d);
 	sign_root_free(v1);
 }
 END_TEST
@@ -775,6 +893,7 @@ START_TEST(assignment_checks)
 	ck_assert_str_eq(a->device_id, "dev-1");
 	ck_assert_str_eq(a->campaign, "camp-1");
 	ck_assert_str_eq(a->nonce, "n-123");
+	ck_assert_int_eq(a->created, FX_NOW + 300);
 	sign_assignment_free(a);
 	/* Another device, another poll, another release, too late. */
 	ck_assert_int_eq(sign_assignment_verify(root, as, alen, "dev-2",
@@ -804,6 +923,31 @@ START_TEST(assignment_checks)
 }
 END_TEST
 
+START_TEST(assignment_created)
+{
+	struct sign_root *root = root_v1(1);
+	struct sign_assignment *a = NULL;
+	uint8_t h[SIGN_SHA256_LEN] = { 0 }, *out = NULL;
+	size_t len;
+
+	/* Without "created" (as servers before it wrote): 0. */
+	ck_assert_int_eq(sign_assignment_create(o1, "d", h, "c", "n", 0,
+	    FX_NOW + 60, &out, &len, err, sizeof(err)), SIGN_OK);
+	ck_assert_ptr_null(strstr((const char *)out, "created"));
+	ck_assert_int_eq(sign_assignment_verify_sig(root, out, len, FX_NOW, &a,
+	    err, sizeof(err)), SIGN_OK);
+	ck_assert_int_eq(a->created, 0);
+	sign_assignment_free(a);
+	free(out);
+	/* Made at or after its own expiry: not well formed. */
+	ck_assert_int_eq(sign_assignment_create(o1, "d", h, "c", "n",
+	    FX_NOW + 60, FX_NOW + 60, &out, &len, err, sizeof(err)),
+	    SIGN_ERR_FORMAT);
+	ck_assert_ptr_nonnull(strstr(err, "created"));
+	sign_root_free(root);
+}
+END_TEST
+
 START_TEST(assignment_create_refusals)
 {
 	uint8_t h[SIGN_SHA256_LEN] = { 0 }, *out = NULL;
@@ -812,13 +956,13 @@ START_TEST(assignment_create_refusals)
 
 	memset(long_id, 'd', sizeof(long_id) - 1);
 	long_id[sizeof(long_id) - 1] = '\0';
-	ck_assert_int_eq(sign_assignment_create(o1, "", h, "c", "n", FX_NOW,
+	ck_assert_int_eq(sign_assignment_create(o1, "", h, "c", "n", 0, FX_NOW,
 	    &out, &len, err, sizeof(err)), SIGN_ERR_FORMAT);
 	ck_assert_int_eq(sign_assignment_create(o1, long_id, h, "c", "n",
-	    FX_NOW, &out, &len, err, sizeof(err)), SIGN_ERR_FORMAT);
-	ck_assert_int_eq(sign_assignment_create(o1, "d", h, "c", "n\n", FX_NOW,
+	    0, FX_NOW, &out, &len, err, sizeof(err)), SIGN_ERR_FORMAT);
+	ck_assert_int_eq(sign_assignment_create(o1, "d", h, "c", "n\n", 0, FX_NOW,
 	    &out, &len, err, sizeof(err)), SIGN_ERR_FORMAT);
-	ck_assert_int_eq(sign_assignment_create(o1, "d", h, "c", NULL, FX_NOW,
+	ck_assert_int_eq(sign_assignment_create(o1, "d", h, "c", NULL, 0, FX_NOW,
 	    &out, &len, err, sizeof(err)), SIGN_ERR_FORMAT);
 	ck_assert_ptr_null(out);
 }
@@ -848,6 +992,8 @@ suite(void)
 	tcase_add_test(tr, root_next_only_old_keys);
 	tcase_add_test(tr, root_next_version_jump);
 	tcase_add_test(tr, root_next_expired);
+	tcase_add_test(tr, root_roles_disjoint);
+	tcase_add_test(tr, root_tally_of_a_draft);
 	tcase_add_test(tr, root_walk_chain);
 	suite_add_tcase(s, tr);
 	tcase_add_checked_fixture(tl, setup, teardown);
@@ -864,6 +1010,7 @@ suite(void)
 	suite_add_tcase(s, tl);
 	tcase_add_checked_fixture(ta, setup, teardown);
 	tcase_add_test(ta, assignment_checks);
+	tcase_add_test(ta, assignment_created);
 	tcase_add_test(ta, assignment_create_refusals);
 	suite_add_tcase(s, ta);
 	return s;

@@ -2,11 +2,13 @@
  * with cc; plain C, no libraries): forwards every request to otad, except
  * that it can answer update polls with a saved body (replays, expired or
  * foreign assignments) and serve artifacts from a file of its choosing
- * (longer than signed, or cut short once). One connection at a time, each
- * answered with "Connection: close".
+ * (longer than signed, or cut short once). With --log it appends, for
+ * every request, its request line and the Authorization header it carried
+ * ("-" for none): a mirror on another origin must never see a token. One
+ * connection at a time, each answered with "Connection: close".
  *
  *   proxy PORTFILE UPSTREAM_PORT [--update-body FILE] [--artifact FILE]
- *         [--artifact-cut BYTES]
+ *         [--artifact-cut BYTES] [--log FILE]
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -29,6 +31,7 @@ struct cfg {
 	const char *artifact;
 	long cut;
 	int artifact_gets;
+	const char *log;
 };
 
 static int
@@ -148,6 +151,32 @@ forward(int fd, int upstream, char *req, size_t len, size_t head_len)
 	close(up);
 }
 
+/* Appends "REQUEST-LINE auth=VALUE" for the request head in req. */
+static void
+log_request(const char *path, const char *req, size_t head_len)
+{
+	const char *eol = strstr(req, "\r\n"), *auth;
+	FILE *f = fopen(path, "a");
+	int alen = 1;
+
+	if (f == NULL || eol == NULL) {
+		if (f != NULL)
+			fclose(f);
+		return;
+	}
+	auth = strcasestr(req, "\r\nAuthorization:");
+	if (auth != NULL && (size_t)(auth - req) < head_len) {
+		auth += 16;
+		while (*auth == ' ')
+			auth++;
+		alen = (int)strcspn(auth, "\r\n");
+	} else {
+		auth = "-";
+	}
+	fprintf(f, "%.*s auth=%.*s\n", (int)(eol - req), req, alen, auth);
+	fclose(f);
+}
+
 static void
 serve(int fd, struct cfg *c)
 {
@@ -160,6 +189,8 @@ serve(int fd, struct cfg *c)
 		free(req);
 		return;
 	}
+	if (c->log)
+		log_request(c->log, req, head_len);
 	if (c->update_body && strncmp(req, "GET /v1/device/update", 21) == 0) {
 		reply_file(fd, c->update_body, 0, 0);
 	} else if (c->artifact && strncmp(req, "GET /v1/artifacts/", 18) == 0) {
@@ -178,7 +209,7 @@ main(int argc, char **argv)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET };
 	socklen_t sl = sizeof(sa);
-	struct cfg c = { 0, NULL, NULL, 0, 0 };
+	struct cfg c = { 0, NULL, NULL, 0, 0, NULL };
 	FILE *pf;
 	int s, one = 1;
 
@@ -192,6 +223,8 @@ main(int argc, char **argv)
 			c.artifact = argv[i + 1];
 		else if (strcmp(argv[i], "--artifact-cut") == 0)
 			c.cut = atol(argv[i + 1]);
+		else if (strcmp(argv[i], "--log") == 0)
+			c.log = argv[i + 1];
 		else
 			return 2;
 	}

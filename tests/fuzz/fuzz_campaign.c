@@ -1,0 +1,93 @@
+/* Fuzzes the campaign-create body (campaign_spec_parse) behind the capped
+ * JSON parse. An accepted campaign has a valid stage list and policy, a
+ * name and cohort within their rules; the stages and policy as stored
+ * (their JSON text) read back to the same values; a refused one names the
+ * field. */
+#include "fuzz.h"
+#include "fuzz_body.h"
+#include "rollout/rollout.h"
+#include "server/campaigns.h"
+#include "server/jsonv.h"
+
+#define FZ_CAP 65536
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	return 0;
+}
+
+static int
+same_policy(const struct rollout_policy *a, const struct rollout_policy *b)
+{
+	return a->min_sample == b->min_sample &&
+	    a->max_failure_pct == b->max_failure_pct &&
+	    a->bad_failure_pct == b->bad_failure_pct &&
+	    a->false_halt_pct == b->false_halt_pct &&
+	    a->miss_pct == b->miss_pct && a->baseline == b->baseline &&
+	    a->min_healthy_pct == b->min_healthy_pct &&
+	    a->bake_time == b->bake_time &&
+	    a->report_timeout == b->report_timeout &&
+	    a->absent_timeout == b->absent_timeout &&
+	    a->auto_advance == b->auto_advance &&
+	    a->max_attempts == b->max_attempts;
+}
+
+/* What the daemon stores, read back as the gate and the poll read it. */
+static void
+stored_form(const struct campaign_spec *sp)
+{
+	int stages[ROLLOUT_MAX_STAGES], n;
+	struct rollout_policy p;
+	json_t *j = campaign_stages_to_json(sp->stages, sp->nstages);
+	char *text = json_dumps(j, JSON_COMPACT);
+
+	FZ_ASSERT(text != NULL);
+	FZ_ASSERT(campaign_stages_parse(text, stages, &n) == 0);
+	FZ_ASSERT(n == sp->nstages && memcmp(stages, sp->stages,
+	    (size_t)n * sizeof(int)) == 0);
+	free(text);
+	json_decref(j);
+	j = campaign_policy_to_json(&sp->policy);
+	text = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(17));
+	FZ_ASSERT(text != NULL && strlen(text) < 1024);
+	FZ_ASSERT(campaign_policy_parse(text, &p) == 0);
+	FZ_ASSERT(same_policy(&p, &sp->policy));
+	free(text);
+	json_decref(j);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const char *const names[] = { "name", "release", "cohort",
+	    "stages", "gate", "supersede", NULL };
+	struct campaign_spec sp;
+	char err[256] = "";
+	json_t *v = jv_parse(data, size, FZ_CAP, err, sizeof(err));
+	const char *bad;
+
+	if (v == NULL)
+		return 0;
+	if (campaign_spec_parse(v, &sp, err, sizeof(err)) == 0) {
+		FZ_ASSERT(json_is_object(v));
+		FZ_ASSERT(rollout_stages_validate(sp.stages, sp.nstages,
+		    NULL) == 0);
+		FZ_ASSERT(rollout_policy_validate(&sp.policy, &bad) == 0);
+		FZ_ASSERT(sp.release_id >= 1);
+		FZ_ASSERT(sp.name == NULL || (strlen(sp.name) >= 1 &&
+		    strlen(sp.name) <= 64));
+		FZ_ASSERT(sp.cohort == NULL || jv_valid_ident(sp.cohort));
+		FZ_ASSERT(sp.supersede == 0 || sp.supersede == 1);
+		/* Without "stages" the default list. */
+		FZ_ASSERT(json_object_get(v, "stages") != NULL ||
+		    (sp.nstages == 4 && sp.stages[0] == 1 && sp.stages[3] == 100));
+		stored_form(&sp);
+	} else {
+		FZ_ASSERT(fz_names_field(err, v, names));
+	}
+	json_decref(v);
+	return 0;
+}
