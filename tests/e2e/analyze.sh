@@ -1,7 +1,7 @@
 #!/bin/bash
-# clang's static analyser over the daemon's own modules (src/server,
-# src/db, src/rollout, src/util): every finding is a failure, one check
-# per file. It found the read of an uninitialised state in health reports.
+# clang's static analyser over our own modules (the daemon's, src/sign and
+# otactl): every finding is a failure, one check per file. It found the
+# read of an uninitialised state in health reports.
 . "$(dirname "$0")/../lib.sh"
 cd "$(dirname "$0")/../.." || exit 1
 
@@ -11,12 +11,14 @@ if ! command -v clang >/dev/null; then
 	fail "clang is installed (scripts/install-deps)"
 	finish
 fi
+files=(src/server/*.c src/db/*.c src/rollout/*.c src/util/*.c src/sign/*.c
+	src/otactl/*.c)
 # Two at a time: the machine runs other tests too.
 # shellcheck disable=SC2086
-printf '%s\n' src/server/*.c src/db/*.c src/rollout/*.c src/util/*.c |
+printf '%s\n' "${files[@]}" |
 	xargs -P 2 -I{} sh -c 'clang --analyze -D_GNU_SOURCE -Isrc '"$flags"' \
 		-o /dev/null {} >"$0/$(echo {} | tr / _).log" 2>&1' "$TMP"
-for f in src/server/*.c src/db/*.c src/rollout/*.c src/util/*.c; do
+for f in "${files[@]}"; do
 	log=$TMP/$(echo "$f" | tr / _).log
 	if grep -q -E 'warning:|error:' "$log"; then
 		fail "analyser: $f" "$(grep -E 'warning:|error:' "$log" | head -3)"
