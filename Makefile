@@ -7,6 +7,8 @@
 #   make fuzz            libFuzzer harnesses (clang, build/fuzz/), each run
 #                        FUZZ_TIME seconds (default 30; 0 only builds)
 #   make run             the daemon in the foreground: 127.0.0.1:8080, ./var
+#   make blast           campaign scenarios on DEVICES (10000) simulated devices
+#                        each against a real otad, one table (about 30 min)
 #   make install         PREFIX=/usr/local DESTDIR=
 #
 # Missing Debian packages are installed by scripts/install-deps, which every
@@ -76,7 +78,7 @@ FUZZ_LIB    := $(FUZZ_BUILD)/libota.a
 FUZZERS     := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,\
                $(wildcard tests/fuzz/fuzz_*.c))
 
-.PHONY: all deps check run install demo bench fuzz clean
+.PHONY: all deps check run install demo bench blast fuzz clean
 all: $(PROGS)
 
 # Order-only: checked on every run, never forces a rebuild by itself.
@@ -164,6 +166,9 @@ demo: $(PROGS)
 
 bench: $(PROGS)
 	BIN=$(BIN) bench/poll
+
+blast: $(PROGS)
+	BIN=$(BIN) scripts/blast
 
 install: $(PROGS)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/otad/sql \

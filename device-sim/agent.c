@@ -16,6 +16,8 @@
 /* Cap on a poll answer: two envelopes and a URL. */
 #define OFFER_MAX (1024 * 1024)
 #define NONCE_BYTES 16
+/* "boot-" and a u32. */
+#define BOOT_ID_MAX 16
 
 struct sim_agent {
 	char *path;
@@ -25,6 +27,10 @@ struct sim_agent {
 	struct sim_boot boot;
 	int booted;
 	int64_t boot_time;
+	char boot_id[BOOT_ID_MAX];	/* of the boot that runs */
+	int boot_told;			/* the server has this boot's health */
+	int64_t reboot_at;		/* an installed image boots then; or 0 */
+	int silent;			/* goes silent at its next offer */
 	uint32_t crash_base;		/* crash count already reported */
 	int crash_base_set;
 	struct sim_report last_sent;
@@ -76,6 +82,12 @@ void
 sim_agent_view(const struct sim_agent *a, struct sim_agent_view *out)
 {
 	*out = a->view;
+}
+
+void
+sim_agent_set_silent(struct sim_agent *a)
+{
+	a->silent = 1;
 }
 
 /* Opens the flash and loads the metadata for one step. 0/-1. */
@@ -157,6 +169,14 @@ post(struct sim_agent *a, const char *path, json_t *obj)
 	return status;
 }
 
+/* Adds the boot id to a report body when the server takes it there. */
+static void
+add_boot_id(const struct sim_agent *a, json_t *o)
+{
+	if (o != NULL && a->o->boot_id == SIM_BOOT_ID_ALL)
+		json_object_set_new(o, "boot_id", json_string(a->boot_id));
+}
+
 /* Reports one state of a campaign; 1 once the server has it (2xx), or
  * will never want it (404 offer withdrawn, 409 state moved on). */
 static int
@@ -175,6 +195,7 @@ post_status(struct sim_agent *a, enum sim_report_state state,
 		json_object_set_new(o, "reason", json_string(reason));
 	if (o != NULL && detail != NULL && detail[0] != '\0')
 		json_object_set_new(o, "detail", json_string(detail));
+	add_boot_id(a, o);
 	a->view.last_state = state;
 	(void)util_fmt(a->view.last_reason, sizeof(a->view.last_reason), "%s",
 	    reason != NULL ? reason : "");
@@ -221,22 +242,54 @@ send_report(struct sim_agent *a)
 	}
 }
 
+/* Whether the running image passes its self-test. */
+static int
+selftest_ok(const struct sim_agent *a)
+{
+	return a->boot.fw.behavior != SIM_FW_SELFTEST_FAIL;
+}
+
 static void
-send_health(struct sim_agent *a, int boot_ok, int selftest_ok)
+send_health(struct sim_agent *a)
 {
 	/* Crashes since the last health report: a count that only grows
 	 * would brand the device unhealthy for ever. */
 	uint32_t crashes = a->m->crash_count - a->crash_base;
+	/* The boot's own report says that a new image failed to boot and
+	 * the device fell back; once the server has it, reports speak of
+	 * the image that runs (a baseline must not see the failed one). */
+	int boot_ok = a->boot_told || !a->boot.fell_back;
+	int pass = selftest_ok(a);
 	json_t *o = json_pack("{s:s, s:b, s:s, s:I, s:I}", "fw_version",
 	    running_version(a), "boot_ok", boot_ok, "selftest",
-	    selftest_ok ? "pass" : "fail", "crash_count", (json_int_t)crashes,
+	    pass ? "pass" : "fail", "crash_count", (json_int_t)crashes,
 	    "uptime_s", (json_int_t)(util_now() - a->boot_time));
-	long st = post(a, "/v1/device/health", o);
+	long st;
 
-	if (st >= 200 && st <= 299)
+	add_boot_id(a, o);
+	st = post(a, "/v1/device/health", o);
+	if (st >= 200 && st <= 299) {
 		a->crash_base = a->m->crash_count;
-	else if (st != 0)
+		a->boot_told = 1;
+		a->view.healthy = boot_ok && pass && crashes == 0;
+		a->view.reported = 1;
+	} else if (st != 0) {
 		log_warn("%s: health answered HTTP %ld", a->device_id, st);
+	}
+}
+
+/* A degraded image crashes between polls (its watchdog restarts it
+ * without a reboot), so every health report from then on counts one. */
+static void
+degrade(struct sim_agent *a)
+{
+	char err[256];
+
+	if (!sim_fw_degraded(&a->boot.fw, util_now() - a->boot_time))
+		return;
+	a->m->crash_count++;
+	if (sim_meta_store(a->f, a->m, err, sizeof(err)) != 0)
+		log_err("%s: %s", a->device_id, err);
 }
 
 /* Runs the bootloader and what follows a boot: a trial image's
@@ -259,14 +312,17 @@ boot_and_settle(struct sim_agent *a, int depth)
 	}
 	a->booted = 1;
 	a->boot_time = util_now();
+	a->boot_told = 0;
+	(void)util_fmt(a->boot_id, sizeof(a->boot_id), "boot-%lu",
+	    (unsigned long)a->m->boot_count);
 	slot = a->boot.slot;
-	pass = a->boot.fw.behavior != SIM_FW_SELFTEST_FAIL;
+	pass = selftest_ok(a);
 	(void)util_fmt(a->view.fw_version, sizeof(a->view.fw_version), "%s",
 	    running_version(a));
 	log_info("%s: booted slot %c (%s)%s%s%s", a->device_id,
 	    sim_slot_letter(slot), running_version(a), a->boot.trial ?
 	    " in trial mode" : "", a->boot.why[0] ? ": " : "", a->boot.why);
-	send_health(a, !a->boot.fell_back, pass);
+	send_health(a);
 	if (a->boot.trial && pass) {
 		if (sim_boot_confirm(a->f, a->m, slot, err, sizeof(err)) != 0)
 			goto flash_fail;
@@ -534,9 +590,20 @@ install(struct sim_agent *a, const struct offer *of,
 		refuse(a, of, "flash", err);
 		return -1;
 	}
+	a->view.installs++;
+	send_report(a);
+	if (a->o->reboot_delay > 0) {
+		/* Real devices wait for a reboot window; they keep polling
+		 * on the old image meanwhile. */
+		a->reboot_at = util_now() + a->o->reboot_delay;
+		a->view.reboot_due = 1;
+		log_info("%s: installed %s in slot %c: rebooting in %llds",
+		    a->device_id, rel->fw_version, sim_slot_letter(t.slot),
+		    (long long)a->o->reboot_delay);
+		return 0;
+	}
 	log_info("%s: installed %s in slot %c: rebooting", a->device_id,
 	    rel->fw_version, sim_slot_letter(t.slot));
-	send_report(a);
 	return boot_and_settle(a, 0);
 }
 
@@ -612,13 +679,23 @@ poll_once(struct sim_agent *a, int64_t *next_s)
 	sign_random(raw, sizeof(raw));
 	sign_hex(raw, sizeof(raw), nonce);
 	if (util_fmt(url, sizeof(url), "%s/v1/device/update?fw_version=%s"
-	    "&nonce=%s", a->o->server, running_version(a), nonce) != 0)
+	    "&nonce=%s%s%s", a->o->server, running_version(a), nonce,
+	    a->o->boot_id != SIM_BOOT_ID_NONE ? "&boot_id=" : "",
+	    a->o->boot_id != SIM_BOOT_ID_NONE ? a->boot_id : "") != 0)
 		return -1;
 	if (sim_net_get(a->net, url, a->token, OFFER_MAX, &h) != 0) {
 		log_warn("%s: poll: %s", a->device_id, h.error);
 	} else if (h.status == 204) {
-		if (h.retry_after >= 0)
+		if (h.retry_after >= 0 && !a->o->poll_fixed)
 			*next_s = h.retry_after;
+		rc = 0;
+	} else if (h.status == 200 && a->silent) {
+		log_info("%s: took the offer and goes silent", a->device_id);
+		a->view.silent = 1;
+		rc = 0;
+	} else if (h.status == 200 && a->reboot_at != 0) {
+		log_info("%s: an installed update waits for its reboot: "
+		    "offer left", a->device_id);
 		rc = 0;
 	} else if (h.status == 200) {
 		rc = handle_offer(a, &h, nonce);
@@ -629,20 +706,41 @@ poll_once(struct sim_agent *a, int64_t *next_s)
 	return rc;
 }
 
+/* Whether an installed image's reboot is due: then the device powers
+ * on again before it polls. */
+static int
+reboot_due(struct sim_agent *a)
+{
+	if (a->reboot_at == 0 || util_now() < a->reboot_at)
+		return 0;
+	a->reboot_at = 0;
+	a->view.reboot_due = 0;
+	log_info("%s: rebooting into the installed update", a->device_id);
+	return 1;
+}
+
 int
 sim_agent_poll(struct sim_agent *a, struct sim_net *net, int64_t *next_s)
 {
 	int rc = -1;
 
 	*next_s = a->o->poll_interval;
-	if (!a->booted && sim_agent_power_on(a, net) != 0)
+	if (a->view.silent)
+		return 0;
+	if ((!a->booted || reboot_due(a)) && sim_agent_power_on(a, net) != 0)
 		return -1;
 	if (open_step(a, net) == 0) {
 		send_report(a);
 		rc = poll_once(a, next_s);
-		send_health(a, !a->boot.fell_back,
-		    a->boot.fw.behavior != SIM_FW_SELFTEST_FAIL);
+		if (!a->view.silent) {
+			degrade(a);
+			send_health(a);
+		}
 	}
 	close_step(a);
+	/* The reboot comes at its time, not at the next poll. */
+	if (a->reboot_at != 0 && a->reboot_at - util_now() < *next_s)
+		*next_s = a->reboot_at > util_now() ? a->reboot_at -
+		    util_now() : 0;
 	return rc;
 }

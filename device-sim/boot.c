@@ -325,7 +325,7 @@ sim_boot_run(struct sim_flash *f, struct sim_meta *m, struct sim_boot *out)
 {
 	struct sign_root *root = NULL;
 	char err[256];
-	int rc = -1, booted = 0;
+	int rc = -1, booted = 0, unrecorded = 0;
 
 	memset(out, 0, sizeof(*out));
 	out->slot = -1;
@@ -345,11 +345,21 @@ sim_boot_run(struct sim_flash *f, struct sim_meta *m, struct sim_boot *out)
 		 * could crash for ever uncounted); the settled image boots. */
 		if (booted < 0) {
 			booted = 0;
+			unrecorded = 1;
 			break;
 		}
 	}
 	if (!booted && boot_settled(f, m, root, out) != 0)
 		goto out;
+	/* The boot count names this boot to the server (the agent's boot
+	 * id), so it is durable before the image runs; a trial boot stored
+	 * it with its attempt. Not after a trial whose attempt could not be
+	 * stored (the record in memory counts an attempt that never ran);
+	 * and a flash that refuses the store still boots the settled image,
+	 * as it would any other. */
+	if (!booted && !unrecorded && sim_meta_store(f, m, err,
+	    sizeof(err)) != 0 && out->why[0] == '\0')
+		say(out, "flash: cannot record the boot count (%s)", err);
 	rc = 0;
 out:
 	sign_root_free(root);

@@ -43,10 +43,12 @@ enum sign_result sim_slot_verify(struct sim_flash *f,
 
 /* Powers on: the bootloader logic, writing the metadata as it goes (a
  * trial attempt is consumed before the image runs; crashes and fallbacks
- * are recorded, and a given-up image leaves a rolled_back report). When
- * the metadata cannot be stored, no trial runs: the settled image boots
- * and a pending one stays pending. 0 when an image booted (*out says
- * which and why), -1 when none can (out->why says why). */
+ * are recorded, and a given-up image leaves a rolled_back report; the
+ * boot count, which grows at every power-on, is stored before the image
+ * runs). When the metadata cannot be stored, no trial runs: the settled
+ * image boots and a pending one stays pending (and the boot count may
+ * repeat). 0 when an image booted (*out says which and why), -1 when
+ * none can (out->why says why). */
 int sim_boot_run(struct sim_flash *f, struct sim_meta *m, struct sim_boot *out);
 
 /* Makes the trial image in slot permanent: confirmed, active, its

@@ -20,6 +20,10 @@
 #define PATH_CAP 4096
 #define PROVISION_BATCH 500
 #define PROVISION_ANSWER_MAX (16 * 1024 * 1024)
+/* Cap on a page of GET /v1/campaigns. */
+#define CAMPAIGNS_MAX (4 * 1024 * 1024)
+/* How often an idle fleet asks the server whether a campaign moves. */
+#define ASK_EVERY_MS 1000
 
 struct dev {
 	struct sim_agent *agent;
@@ -40,6 +44,8 @@ struct fleet {
 	int stop;
 	int64_t last_change_ms;
 	int polled_once;		/* devices that polled at least once */
+	int reboots_due;		/* devices waiting for a reboot */
+	int warned;			/* the campaign list failed once */
 	uint64_t polls, errors;
 };
 
@@ -124,7 +130,10 @@ view_changed(const struct sim_agent_view *a, const struct sim_agent_view *b)
 {
 	return strcmp(a->fw_version, b->fw_version) != 0 ||
 	    a->last_state != b->last_state ||
-	    strcmp(a->last_reason, b->last_reason) != 0 || a->dead != b->dead;
+	    strcmp(a->last_reason, b->last_reason) != 0 || a->dead != b->dead ||
+	    a->healthy != b->healthy || a->reported != b->reported ||
+	    a->silent != b->silent || a->reboot_due != b->reboot_due ||
+	    a->installs != b->installs;
 }
 
 /* Runs one step of device i (without the lock) and reschedules it. */
@@ -144,12 +153,14 @@ step(struct fleet *fl, int i, struct sim_net *net)
 	fl->errors += rc != 0;
 	if (view_changed(&v, &d->view))
 		fl->last_change_ms = now_ms();
+	fl->reboots_due += v.reboot_due - d->view.reboot_due;
 	d->view = v;
 	if (!d->polled)
 		fl->polled_once++;
 	d->polled = 1;
 	d->due_ms = now_ms() + (next > 0 ? next : 1) * 1000;
-	if (!v.dead)
+	/* A silent device is gone for good, as is one that cannot boot. */
+	if (!v.dead && !v.silent)
 		heap_push(fl, i);
 	pthread_cond_broadcast(&fl->cv);
 }
@@ -218,7 +229,12 @@ add_agent(struct fleet *fl, int i, const char *id)
 	if (device_path(fl, id, path) != 0)
 		return -1;
 	fl->devs[i].agent = sim_agent_new(path, &fl->aopts);
-	return fl->devs[i].agent != NULL ? 0 : -1;
+	if (fl->devs[i].agent == NULL)
+		return -1;
+	/* The top of each hundred, so that they never meet the faulty. */
+	if (i % 100 >= 100 - fl->o->silent_pct)
+		sim_agent_set_silent(fl->devs[i].agent);
+	return 0;
 }
 
 /* Makes devices from a POST /v1/devices answer (as devices first, ...),
@@ -351,14 +367,18 @@ static json_t *
 tally(struct fleet *fl, int64_t elapsed_s)
 {
 	json_t *versions = json_object(), *states = json_object();
-	json_t *refusals = json_object();
-	int dead = 0;
+	json_t *refusals = json_object(), *healthy = json_object();
+	int dead = 0, installed = 0, silent = 0;
 
 	for (int i = 0; i < fl->n; i++) {
 		const struct sim_agent_view *v = &fl->devs[i].view;
 
 		dead += v->dead;
+		installed += v->installs > 0;
+		silent += v->silent;
 		bump(versions, v->fw_version[0] ? v->fw_version : "none");
+		if (v->reported && v->healthy)
+			bump(healthy, v->fw_version);
 		bump(states, v->last_state == SIM_REPORT_NONE ? "none" :
 		    sim_report_state_name(v->last_state));
 		if ((v->last_state == SIM_REPORT_FAILED ||
@@ -366,11 +386,12 @@ tally(struct fleet *fl, int64_t elapsed_s)
 		    v->last_reason[0] != '\0')
 			bump(refusals, v->last_reason);
 	}
-	return json_pack("{s:i, s:I, s:I, s:I, s:i, s:o, s:o, s:o}", "devices",
-	    fl->n, "elapsed_s", (json_int_t)elapsed_s, "polls",
-	    (json_int_t)fl->polls, "errors", (json_int_t)fl->errors, "dead",
-	    dead, "versions", versions, "states", states, "refusals",
-	    refusals);
+	return json_pack("{s:i, s:I, s:I, s:I, s:i, s:i, s:i, s:i, s:o, s:o, "
+	    "s:o, s:o}", "devices", fl->n, "elapsed_s", (json_int_t)elapsed_s,
+	    "polls", (json_int_t)fl->polls, "errors", (json_int_t)fl->errors,
+	    "dead", dead, "installed", installed, "silent", silent,
+	    "reboots_due", fl->reboots_due, "versions", versions, "states",
+	    states, "refusals", refusals, "healthy", healthy);
 }
 
 static void
@@ -384,44 +405,107 @@ print_counts(const char *label, json_t *obj)
 	printf("\n");
 }
 
+static long long
+tally_int(json_t *t, const char *key)
+{
+	return (long long)json_integer_value(json_object_get(t, key));
+}
+
 static void
 print_tally(json_t *t, const char *when)
 {
 	printf("fleet %s %llds: %lld devices, %lld polls, %lld errors, %lld "
-	    "dead\n", when,
-	    (long long)json_integer_value(json_object_get(t, "elapsed_s")),
-	    (long long)json_integer_value(json_object_get(t, "devices")),
-	    (long long)json_integer_value(json_object_get(t, "polls")),
-	    (long long)json_integer_value(json_object_get(t, "errors")),
-	    (long long)json_integer_value(json_object_get(t, "dead")));
+	    "dead, %lld installed, %lld silent, %lld reboots due\n", when,
+	    tally_int(t, "elapsed_s"), tally_int(t, "devices"),
+	    tally_int(t, "polls"), tally_int(t, "errors"), tally_int(t, "dead"),
+	    tally_int(t, "installed"), tally_int(t, "silent"),
+	    tally_int(t, "reboots_due"));
 	print_counts("  versions", json_object_get(t, "versions"));
 	print_counts("  states", json_object_get(t, "states"));
 	print_counts("  refusals", json_object_get(t, "refusals"));
+	print_counts("  healthy", json_object_get(t, "healthy"));
 	fflush(stdout);
 }
 
 /* ---- running ---- */
 
+/* Whether the server runs a campaign that moves on its own: then the
+ * fleet is not idle however quiet its devices are (a stage baking, or
+ * waiting for its gate). Asked with the admin token; without one, or
+ * when the server does not say, 0. */
 static int
-should_stop(const struct fleet *fl, int64_t start, int64_t now)
+campaign_moving(struct fleet *fl, struct sim_net *net)
 {
-	const struct sim_fleet_opts *o = fl->o;
+	struct sim_http h = { .status = 0 };
+	char url[2048];
+	json_t *doc = NULL, *list;
+	int moving = 0;
 
-	if (o->duration > 0 && now - start >= o->duration * 1000)
+	if (fl->o->admin_token == NULL || net == NULL || util_fmt(url,
+	    sizeof(url), "%s/v1/campaigns?state=running", fl->o->server) != 0)
+		return 0;
+	if (sim_net_get(net, url, fl->o->admin_token, CAMPAIGNS_MAX, &h) != 0 ||
+	    h.status != 200) {
+		if (!fl->warned)
+			log_warn("fleet: GET /v1/campaigns: %s (HTTP %ld): idle "
+			    "by the devices alone", h.error, h.status);
+		fl->warned = 1;
+		sim_http_clear(&h);
+		return 0;
+	}
+	doc = json_loadb((const char *)h.body, h.len, 0, NULL);
+	list = json_object_get(doc, "campaigns");
+	for (size_t i = 0; i < json_array_size(list) && !moving; i++) {
+		const char *v = json_string_value(json_object_get(
+		    json_object_get(json_array_get(list, i), "verdict"),
+		    "verdict"));
+
+		moving = v == NULL || strcmp(v, "await_approval") != 0;
+	}
+	json_decref(doc);
+	sim_http_clear(&h);
+	return moving;
+}
+
+/* Idle as far as the devices tell (see sim_fleet_run). */
+static int
+devices_idle(const struct fleet *fl, int64_t now)
+{
+	return fl->o->until_idle > 0 && fl->polled_once == fl->n &&
+	    fl->reboots_due == 0 &&
+	    now - fl->last_change_ms >= fl->o->until_idle * 1000;
+}
+
+/* Whether to stop now; asks the server (without the lock) at most once
+ * a second, and only when the devices are idle. */
+static int
+should_stop(struct fleet *fl, struct sim_net *net, int64_t start,
+    int64_t *last_ask)
+{
+	int64_t now = now_ms();
+	int moving;
+
+	if (fl->o->duration > 0 && now - start >= fl->o->duration * 1000)
 		return 1;
-	return o->until_idle > 0 && fl->polled_once == fl->n &&
-	    now - fl->last_change_ms >= o->until_idle * 1000;
+	if (!devices_idle(fl, now) || now - *last_ask < ASK_EVERY_MS)
+		return 0;
+	*last_ask = now;
+	pthread_mutex_unlock(&fl->mu);
+	moving = campaign_moving(fl, net);
+	pthread_mutex_lock(&fl->mu);
+	return !moving && devices_idle(fl, now_ms());
 }
 
 /* Watches the fleet, printing progress, until a stop condition. */
 static json_t *
 monitor(struct fleet *fl, int64_t start)
 {
-	int64_t last_print = start;
+	int64_t last_print = start, last_ask = 0;
+	struct sim_net *net = sim_net_new(30);
 	json_t *t = NULL;
 
 	pthread_mutex_lock(&fl->mu);
-	while (!should_stop(fl, start, now_ms())) {
+	while (!should_stop(fl, net, start, &last_ask)) {
 		int64_t now = now_ms();
 
 		if (now - last_print >= fl->o->progress_every * 1000) {
@@ -437,6 +521,7 @@ monitor(struct fleet *fl, int64_t start)
 	fl->stop = 1;
 	pthread_cond_broadcast(&fl->cv);
 	pthread_mutex_unlock(&fl->mu);
+	sim_net_free(net);
 	return NULL;
 }
 
@@ -537,6 +622,9 @@ sim_fleet_run(const struct sim_fleet_opts *opts)
 	fl.aopts.limits.low_speed = 1024;
 	fl.aopts.limits.low_speed_time = 30;
 	fl.aopts.limits.max_time = 3600;
+	fl.aopts.poll_fixed = o->poll_fixed;
+	fl.aopts.reboot_delay = o->reboot_delay;
+	fl.aopts.boot_id = o->boot_id;
 	pthread_mutex_init(&fl.mu, NULL);
 	pthread_cond_init(&fl.cv, NULL);
 	fl.devs = calloc((size_t)fl.n, sizeof(*fl.devs));

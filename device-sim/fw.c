@@ -16,7 +16,12 @@ static const char *const behavior_names[] = {
 	[SIM_FW_OK] = "ok",
 	[SIM_FW_SELFTEST_FAIL] = "selftest-fail",
 	[SIM_FW_CRASH_ON_BOOT] = "crash-on-boot",
+	[SIM_FW_DEGRADE] = "degrade-after",
 };
+
+#define DEGRADE_PREFIX "degrade-after="
+/* A year: a degradation later than that is no test of a bake. */
+#define DEGRADE_MAX (366 * 86400LL)
 
 const char *
 sim_fw_behavior_name(enum sim_fw_behavior b)
@@ -27,15 +32,43 @@ sim_fw_behavior_name(enum sim_fw_behavior b)
 }
 
 int
-sim_fw_behavior_parse(const char *s, enum sim_fw_behavior *out)
+sim_fw_behavior_parse(const char *s, struct sim_fw_header *out)
 {
+	size_t plen = strlen(DEGRADE_PREFIX);
+	int64_t d;
+
+	if (strncmp(s, DEGRADE_PREFIX, plen) == 0) {
+		if (util_parse_duration(s + plen, &d) != 0 || d < 1 ||
+		    d > DEGRADE_MAX)
+			return -1;
+		out->behavior = SIM_FW_DEGRADE;
+		out->degrade_after = d;
+		return 0;
+	}
+	/* The degrading behaviour needs its duration. */
 	for (size_t i = 0; i < ARRAY_LEN(behavior_names); i++) {
-		if (strcmp(s, behavior_names[i]) == 0) {
-			*out = (enum sim_fw_behavior)i;
+		if (i != SIM_FW_DEGRADE && strcmp(s, behavior_names[i]) == 0) {
+			out->behavior = (enum sim_fw_behavior)i;
+			out->degrade_after = 0;
 			return 0;
 		}
 	}
 	return -1;
+}
+
+int
+sim_fw_behavior_format(const struct sim_fw_header *h, char *out, size_t size)
+{
+	if (h->behavior == SIM_FW_DEGRADE)
+		return util_fmt(out, size, DEGRADE_PREFIX "%lld",
+		    (long long)h->degrade_after);
+	return util_fmt(out, size, "%s", sim_fw_behavior_name(h->behavior));
+}
+
+int
+sim_fw_degraded(const struct sim_fw_header *h, int64_t uptime_s)
+{
+	return h->behavior == SIM_FW_DEGRADE && uptime_s >= h->degrade_after;
 }
 
 /* Copies the value of "key=" at *p up to the delimiter into out. */
@@ -63,7 +96,7 @@ sim_fw_parse_header(const uint8_t *buf, size_t len, struct sim_fw_header *out)
 {
 	const char *p = (const char *)buf;
 	const char *end = p + (len < SIM_FW_HEADER_MAX ? len : SIM_FW_HEADER_MAX);
-	char behavior[32];
+	char behavior[SIM_FW_BEHAVIOR_MAX + 1];
 	size_t mlen = strlen(FW_MAGIC);
 
 	if ((size_t)(end - p) < mlen || memcmp(p, FW_MAGIC, mlen) != 0)
@@ -75,7 +108,7 @@ sim_fw_parse_header(const uint8_t *buf, size_t len, struct sim_fw_header *out)
 	    sizeof(behavior)) != 0)
 		return -1;
 	if (!sign_semver_valid(out->version) ||
-	    sim_fw_behavior_parse(behavior, &out->behavior) != 0)
+	    sim_fw_behavior_parse(behavior, out) != 0)
 		return -1;
 	return 0;
 }
@@ -92,14 +125,14 @@ next_rand(uint64_t *s)
 }
 
 static uint64_t
-seed_of(const char *version, enum sim_fw_behavior behavior)
+seed_of(const char *version, const char *behavior)
 {
 	char text[SIM_FW_HEADER_MAX];
 	uint8_t d[SIGN_SHA256_LEN];
 	uint64_t s = 0;
 
 	if (util_fmt(text, sizeof(text), "otasim-fw\n%s\n%s", version,
-	    sim_fw_behavior_name(behavior)) != 0)
+	    behavior) != 0)
 		text[0] = '\0';
 	sign_sha256(text, strlen(text), d);
 	for (int i = 0; i < 8; i++)
@@ -149,18 +182,19 @@ write_image(int fd, const char *hdr, size_t hlen, uint64_t size,
 }
 
 int
-sim_fw_make(const char *path, const char *version,
-    enum sim_fw_behavior behavior, uint64_t size, char *err, size_t errlen)
+sim_fw_make(const char *path, const struct sim_fw_header *h, uint64_t size,
+    char *err, size_t errlen)
 {
-	char hdr[SIM_FW_HEADER_MAX];
+	char hdr[SIM_FW_HEADER_MAX], behavior[SIM_FW_BEHAVIOR_MAX + 1];
 	uint8_t *buf = NULL;
 	int fd = -1, rc = -1;
 
-	if (!sign_semver_valid(version) ||
+	if (!sign_semver_valid(h->version) ||
+	    sim_fw_behavior_format(h, behavior, sizeof(behavior)) != 0 ||
 	    util_fmt(hdr, sizeof(hdr), FW_MAGIC "version=%s behavior=%s\n",
-	    version, sim_fw_behavior_name(behavior)) != 0) {
+	    h->version, behavior) != 0) {
 		(void)util_fmt(err, errlen, "--fw-version: not a semantic "
-		    "version: %s", version);
+		    "version: %s", h->version);
 		return -1;
 	}
 	if (size < strlen(hdr) || size > INT64_MAX) {
@@ -172,7 +206,7 @@ sim_fw_make(const char *path, const char *version,
 	buf = malloc(FILL_BUF);
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (buf == NULL || fd < 0 || write_image(fd, hdr, strlen(hdr), size,
-	    seed_of(version, behavior), buf) != 0) {
+	    seed_of(h->version, behavior), buf) != 0) {
 		(void)util_fmt(err, errlen, "%s: %s", path, strerror(errno));
 		goto out;
 	}

@@ -32,7 +32,8 @@ enum {
 	O_CRASH_AFTER, O_MAX_TIME, O_DEVICES, O_ADMIN_TOKEN, O_TOKENS, O_DIR,
 	O_CONCURRENCY, O_DURATION, O_UNTIL_IDLE, O_SUMMARY, O_ID_PREFIX,
 	O_TRIES, O_LOG_LEVEL, O_PROGRESS, O_FAULTY_PCT, O_FAIL_WRITE,
-	O_FAIL_ERASE, O_BAD_REGION, O_CLOCK_OFFSET,
+	O_FAIL_ERASE, O_BAD_REGION, O_CLOCK_OFFSET, O_REBOOT_DELAY,
+	O_SILENT, O_BOOT_ID, O_NO_BOOT_ID, O_HELP,
 };
 
 static const struct option all_opts[] = {
@@ -72,6 +73,11 @@ static const struct option all_opts[] = {
 	{ "fail-erase", required_argument, NULL, O_FAIL_ERASE },
 	{ "bad-region", required_argument, NULL, O_BAD_REGION },
 	{ "clock-offset", required_argument, NULL, O_CLOCK_OFFSET },
+	{ "reboot-delay", required_argument, NULL, O_REBOOT_DELAY },
+	{ "silent", required_argument, NULL, O_SILENT },
+	{ "boot-id", required_argument, NULL, O_BOOT_ID },
+	{ "no-boot-id", no_argument, NULL, O_NO_BOOT_ID },
+	{ "help", no_argument, NULL, O_HELP },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -81,14 +87,71 @@ struct args {
 	const char *fw_version, *out, *flash, *device_id, *hw_class, *root;
 	const char *firmware, *token_file, *server, *token, *admin_token;
 	const char *tokens, *dir, *summary, *id_prefix;
-	enum sim_fw_behavior behavior;
+	struct sim_fw_header fw;	/* --behavior */
 	uint64_t size, slot_size;
 	int64_t security_counter, poll_interval, crash_after, max_time;
 	int64_t devices, faulty_pct, concurrency, duration, until_idle, tries;
 	int64_t progress, fail_write, fail_erase, clock_offset;
+	int64_t reboot_delay, silent_pct;
 	uint64_t bad_off, bad_len;
-	int once, faulty, have_behavior;
+	enum sim_boot_id_mode boot_id;
+	int once, faulty, help;
 	unsigned long long seen;	/* bit per flag given */
+};
+
+static const char help_text[] =
+"usage: otasim COMMAND [flags]      (the manual: docs/device-sim.md)\n"
+"\n"
+"  make-firmware --fw-version V --behavior B --size BYTES --out FILE\n"
+"  init    --flash DEV.img --slot-size BYTES --device-id ID --hw-class C\n"
+"          --root ROOT.json --firmware FW.bin [--security-counter N]\n"
+"          [--token-file F] [--faulty-hw]\n"
+"  run     --flash DEV.img --server URL [--token T] [--once]\n"
+"          [--poll-interval S] [--reboot-delay S] [--boot-id M | --no-boot-id]\n"
+"          [--crash-after N] [--max-time S] [--download-tries N]\n"
+"          [--log-level L]\n"
+"  boot    --flash DEV.img [--crash-after N] [--log-level L]\n"
+"  status  --flash DEV.img\n"
+"  fleet   --devices N --server URL --root ROOT.json --firmware FW.bin\n"
+"          --dir DIR (--admin-token T --hw-class C --fw-version V |\n"
+"          --tokens FILE) (--duration S | --until-idle S) [--faulty PCT]\n"
+"          [--silent PCT] [--reboot-delay S] [--poll-interval S]\n"
+"          [--boot-id M | --no-boot-id] [--concurrency K] [--summary FILE]\n"
+"          [--id-prefix P] [--slot-size BYTES] [--download-tries N]\n"
+"          [--progress S] [--log-level L]\n"
+"\n"
+"  --behavior B       ok, selftest-fail, crash-on-boot, or\n"
+"                     degrade-after=DURATION: boots, passes its self-test,\n"
+"                     is confirmed, then crashes once at every health\n"
+"                     report when up that long\n"
+"  --poll-interval S  seconds between polls (run 60, fleet 30). Not given:\n"
+"                     a 204's Retry-After sets the next poll. Given: it\n"
+"                     wins over the server's Retry-After\n"
+"  --reboot-delay S   after installing, go on polling on the old image and\n"
+"                     reboot into the new one S seconds later (default 0)\n"
+"  --boot-id M        where boot_id=boot-N (N the boot count) is sent:\n"
+"                     all (polls, status and health reports), poll (polls\n"
+"                     only) or none (default below)\n"
+"  --no-boot-id       the same as --boot-id none\n"
+"  --faulty PCT       fleet: PCT of each hundred devices get hardware on\n"
+"                     which every new image fails to boot (when their\n"
+"                     flash file is made)\n"
+"  --silent PCT       fleet: PCT of each hundred take their next offer and\n"
+"                     then go silent (no report, no poll); never the\n"
+"                     faulty ones\n"
+"  --until-idle S     fleet: stop once every device polled, nothing changed\n"
+"                     for S seconds, no reboot is due and (with\n"
+"                     --admin-token) the server runs no campaign that is\n"
+"                     not waiting for approval\n"
+"\n"
+"Sizes take K, M, G, T; durations s, m, h, d, w. Exit status: 0 ok,\n"
+"2 usage, 3 a power cut (--crash-after), 1 anything else.\n"
+"Default --boot-id: ";
+
+static const char *const boot_id_modes[] = {
+	[SIM_BOOT_ID_NONE] = "none",
+	[SIM_BOOT_ID_POLL] = "poll",
+	[SIM_BOOT_ID_ALL] = "all",
 };
 
 static const char *
@@ -169,10 +232,10 @@ take(struct args *a, int c, const char *v)
 	switch (c) {
 	case O_FW_VERSION: a->fw_version = v; return 0;
 	case O_BEHAVIOR:
-		a->have_behavior = 1;
-		return sim_fw_behavior_parse(v, &a->behavior) == 0 ? 0 :
-		    usage_err("--behavior: expected ok, selftest-fail or "
-		    "crash-on-boot, got \"%s\"", v);
+		return sim_fw_behavior_parse(v, &a->fw) == 0 ? 0 :
+		    usage_err("--behavior: expected ok, selftest-fail, "
+		    "crash-on-boot or degrade-after=DURATION (1s to a year), "
+		    "got \"%s\"", v);
 	case O_SIZE: return size_arg(v, c, &a->size);
 	case O_OUT: a->out = v; return 0;
 	case O_FLASH: a->flash = v; return 0;
@@ -213,6 +276,19 @@ take(struct args *a, int c, const char *v)
 		if (v[0] == '-')
 			a->clock_offset = -a->clock_offset;
 		return 0;
+	case O_REBOOT_DELAY: return dur(v, c, &a->reboot_delay);
+	case O_SILENT: return num(v, c, 0, 100, &a->silent_pct);
+	case O_NO_BOOT_ID: a->boot_id = SIM_BOOT_ID_NONE; return 0;
+	case O_HELP: a->help = 1; return 0;
+	case O_BOOT_ID:
+		for (size_t i = 0; i < ARRAY_LEN(boot_id_modes); i++) {
+			if (strcmp(v, boot_id_modes[i]) == 0) {
+				a->boot_id = (enum sim_boot_id_mode)i;
+				return 0;
+			}
+		}
+		return usage_err("--boot-id: expected all, poll or none, got "
+		    "\"%s\"", v);
 	case O_LOG_LEVEL: {
 		enum log_level l;
 
@@ -229,24 +305,27 @@ take(struct args *a, int c, const char *v)
 /* Which flags each command takes (a NUL-free list of codes). */
 struct cmd_flags {
 	const char *cmd;
-	int flags[24];
+	int flags[32];
 };
 
 static const struct cmd_flags cmd_flags[] = {
-	{ "make-firmware", { O_FW_VERSION, O_BEHAVIOR, O_SIZE, O_OUT } },
+	{ "make-firmware", { O_FW_VERSION, O_BEHAVIOR, O_SIZE, O_OUT,
+	    O_HELP } },
 	{ "init", { O_FLASH, O_SLOT_SIZE, O_DEVICE_ID, O_HW_CLASS, O_ROOT,
-	    O_FIRMWARE, O_SECURITY_COUNTER, O_TOKEN_FILE, O_FAULTY } },
+	    O_FIRMWARE, O_SECURITY_COUNTER, O_TOKEN_FILE, O_FAULTY, O_HELP } },
 	{ "run", { O_FLASH, O_SERVER, O_TOKEN, O_ONCE, O_POLL_INTERVAL,
 	    O_CRASH_AFTER, O_MAX_TIME, O_TRIES, O_LOG_LEVEL, O_FAIL_WRITE,
-	    O_FAIL_ERASE, O_BAD_REGION, O_CLOCK_OFFSET } },
+	    O_FAIL_ERASE, O_BAD_REGION, O_CLOCK_OFFSET, O_REBOOT_DELAY,
+	    O_BOOT_ID, O_NO_BOOT_ID, O_HELP } },
 	{ "boot", { O_FLASH, O_CRASH_AFTER, O_LOG_LEVEL, O_FAIL_WRITE,
-	    O_FAIL_ERASE, O_BAD_REGION } },
-	{ "status", { O_FLASH } },
+	    O_FAIL_ERASE, O_BAD_REGION, O_HELP } },
+	{ "status", { O_FLASH, O_HELP } },
 	{ "fleet", { O_DEVICES, O_SERVER, O_ADMIN_TOKEN, O_HW_CLASS,
 	    O_FW_VERSION, O_TOKENS, O_ROOT, O_FIRMWARE, O_DIR, O_FAULTY_PCT,
 	    O_CONCURRENCY, O_POLL_INTERVAL, O_DURATION, O_UNTIL_IDLE,
 	    O_SUMMARY, O_ID_PREFIX, O_SLOT_SIZE, O_TRIES, O_LOG_LEVEL,
-	    O_PROGRESS } },
+	    O_PROGRESS, O_REBOOT_DELAY, O_SILENT, O_BOOT_ID, O_NO_BOOT_ID,
+	    O_HELP } },
 };
 
 static const struct cmd_flags *
@@ -273,9 +352,14 @@ parse(int argc, char **argv, struct args *a)
 	const struct cmd_flags *cf;
 	int c, rc = 0;
 
+	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "help") == 0)) {
+		a->help = 1;
+		return 0;
+	}
 	if (argc < 2 || (cf = find_cmd(argv[1])) == NULL)
 		return usage_err("%s", argc < 2 ? USAGE : "unknown command "
-		    "(make-firmware, init, run, boot, status, fleet)");
+		    "(make-firmware, init, run, boot, status, fleet, help)");
 	a->cmd = argv[1];
 	optind = 2;
 	opterr = 0;
@@ -296,12 +380,18 @@ parse(int argc, char **argv, struct args *a)
 	return rc;
 }
 
+static int
+given(const struct args *a, int code)
+{
+	return (a->seen & (1ULL << (code - 256))) != 0;
+}
+
 /* EXIT_USAGE naming the first of the required flags not given. */
 static int
 require(const struct args *a, const int *codes, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		if (!(a->seen & (1ULL << (codes[i] - 256))))
+		if (!given(a, codes[i]))
 			return usage_err("%s: --%s is required", a->cmd,
 			    flag_name(codes[i]));
 	return 0;
@@ -318,11 +408,11 @@ cmd_make_firmware(struct args *a)
 
 	if (rc != 0)
 		return rc;
-	if (!sign_semver_valid(a->fw_version))
+	if (!sign_semver_valid(a->fw_version) || util_fmt(a->fw.version,
+	    sizeof(a->fw.version), "%s", a->fw_version) != 0)
 		return usage_err("--fw-version: not a semantic version: \"%s\"",
 		    a->fw_version);
-	if (sim_fw_make(a->out, a->fw_version, a->behavior, a->size, err,
-	    sizeof(err)) != 0) {
+	if (sim_fw_make(a->out, &a->fw, a->size, err, sizeof(err)) != 0) {
 		fprintf(stderr, "otasim: %s\n", err);
 		return strncmp(err, "--", 2) == 0 ? EXIT_USAGE : 1;
 	}
@@ -499,6 +589,9 @@ cmd_run(struct args *a)
 	o.server = a->server;
 	o.token = a->token;
 	o.poll_interval = a->poll_interval > 0 ? a->poll_interval : 60;
+	o.poll_fixed = given(a, O_POLL_INTERVAL);
+	o.reboot_delay = a->reboot_delay;
+	o.boot_id = a->boot_id;
 	o.download_tries = a->tries > 0 ? (int)a->tries : 5;
 	o.backoff_max_ms = 8000;
 	o.limits = (struct sim_net_limits){ 1024, 30,
@@ -521,6 +614,9 @@ cmd_fleet(struct args *a)
 	struct sim_fleet_opts o;
 	int rc = REQUIRE(a, O_DEVICES, O_SERVER, O_ROOT, O_FIRMWARE, O_DIR);
 
+	if (rc == 0 && a->faulty_pct + a->silent_pct > 100)
+		rc = usage_err("fleet: --faulty and --silent add up to more "
+		    "than 100%%");
 	if (rc == 0 && a->tokens == NULL)
 		rc = REQUIRE(a, O_ADMIN_TOKEN, O_HW_CLASS, O_FW_VERSION);
 	if (rc == 0 && a->tokens != NULL && a->admin_token != NULL)
@@ -531,13 +627,20 @@ cmd_fleet(struct args *a)
 	if (rc != 0)
 		return rc;
 	trim_slash((char *)a->server);
-	o = (struct sim_fleet_opts){ (int)a->devices, a->server,
-	    a->admin_token, a->hw_class, a->fw_version, a->tokens, a->root,
-	    a->firmware, a->dir, a->id_prefix ? a->id_prefix : "sim",
-	    a->summary, a->slot_size, (int)a->faulty_pct,
-	    a->concurrency > 0 ? (int)a->concurrency : 16,
-	    a->poll_interval > 0 ? a->poll_interval : 30, a->duration,
-	    a->until_idle, a->progress > 0 ? a->progress : 10 };
+	o = (struct sim_fleet_opts){ .devices = (int)a->devices,
+	    .server = a->server, .admin_token = a->admin_token,
+	    .hw_class = a->hw_class, .fw_version = a->fw_version,
+	    .tokens_path = a->tokens, .root_path = a->root,
+	    .firmware_path = a->firmware, .dir = a->dir,
+	    .id_prefix = a->id_prefix ? a->id_prefix : "sim",
+	    .summary_path = a->summary, .slot_size = a->slot_size,
+	    .faulty_pct = (int)a->faulty_pct, .silent_pct = (int)a->silent_pct,
+	    .concurrency = a->concurrency > 0 ? (int)a->concurrency : 16,
+	    .poll_interval = a->poll_interval > 0 ? a->poll_interval : 30,
+	    .poll_fixed = given(a, O_POLL_INTERVAL),
+	    .reboot_delay = a->reboot_delay, .boot_id = a->boot_id,
+	    .duration = a->duration, .until_idle = a->until_idle,
+	    .progress_every = a->progress > 0 ? a->progress : 10 };
 	return sim_fleet_run(&o) == 0 ? 0 : 1;
 }
 
@@ -548,10 +651,15 @@ main(int argc, char **argv)
 	int rc;
 
 	memset(&a, 0, sizeof(a));
+	a.boot_id = SIM_BOOT_ID_DEFAULT;
 	log_set_prog("otasim");
 	rc = parse(argc, argv, &a);
 	if (rc != 0)
 		return rc;
+	if (a.help) {
+		printf("%s%s\n", help_text, boot_id_modes[SIM_BOOT_ID_DEFAULT]);
+		return 0;
+	}
 	if (sign_init() != 0 || sim_net_global_init() != 0) {
 		fprintf(stderr, "otasim: cannot initialise libsodium or "
 		    "libcurl\n");

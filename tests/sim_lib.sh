@@ -86,6 +86,12 @@ sim_history() {
 		"\(.state)\(if .reason then ":" + .reason else "" end)"] | reverse | join(",")'
 }
 
+# sim_detail ID: the detail of the device's latest status report.
+sim_detail() {
+	api GET "/v1/devices/$1" "$ADMIN"
+	jqb -r '[.history[] | select(.kind == "status")][0].detail // ""'
+}
+
 SIM_TESTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 PROXY_PID=
 PURL=

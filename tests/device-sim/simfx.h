@@ -104,16 +104,28 @@ fx_world_free(struct fx_world *w)
 	tu_rmtree(w->dir);
 }
 
+/* Writes a firmware image dir/name behaving as h. */
+static inline void
+fx_firmware_hdr(const struct fx_world *w, const char *name,
+    const struct sim_fw_header *h, uint64_t size)
+{
+	char p[512], err[256];
+
+	fx_path(w, name, p, sizeof(p));
+	ck_assert_msg(sim_fw_make(p, h, size, err, sizeof(err)) == 0, "%s",
+	    err);
+}
+
 /* Writes a firmware image dir/name. */
 static inline void
 fx_firmware(const struct fx_world *w, const char *name, const char *version,
     enum sim_fw_behavior b, uint64_t size)
 {
-	char p[512], err[256];
+	struct sim_fw_header h = { .behavior = b };
 
-	fx_path(w, name, p, sizeof(p));
-	ck_assert_msg(sim_fw_make(p, version, b, size, err, sizeof(err)) == 0,
-	    "%s", err);
+	ck_assert_int_eq(util_fmt(h.version, sizeof(h.version), "%s", version),
+	    0);
+	fx_firmware_hdr(w, name, &h, size);
 }
 
 /* A factory-fresh device dir/dev.img running firmware file fw. */

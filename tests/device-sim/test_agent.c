@@ -1,7 +1,9 @@
 /* The agent against a small in-process server (the project's HTTP layer)
  * that speaks the device wire format: whole updates, trial outcomes,
  * every refusal with its reason, resume after a short answer, root
- * rotation, 204 with Retry-After. */
+ * rotation, 204 with Retry-After; boot ids, a reboot some time after the
+ * install, firmware that degrades, a device that goes silent, the health
+ * of a device that fell back. */
 #include <arpa/inet.h>
 #include <check.h>
 #include <netinet/in.h>
@@ -10,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "agent.h"
@@ -39,9 +42,14 @@ struct fake {
 	size_t extra;			/* bytes served past the image */
 	const char *artifact_base;	/* NULL: artifact_url is a path */
 	/* What it saw: */
-	char states[MAX_SEEN][64];
+	char states[MAX_SEEN][64];		/* "state:reason" */
+	char details[MAX_SEEN][300];
+	char state_boot_ids[MAX_SEEN][32];	/* "" when none */
 	int nstates;
-	int health, artifact_gets, ranged_gets;
+	char healths[MAX_SEEN][160];	/* "fw boot_ok crashes boot_id" */
+	int nhealths;
+	char poll_fw[32], poll_boot_id[32];	/* of the last poll */
+	int health, artifact_gets, ranged_gets, polls;
 	int polls_with_token;		/* on the server's origin */
 	int artifact_tokens[2];		/* artifact GETs with a token, by listener */
 };
@@ -52,9 +60,13 @@ static struct http_server *srv, *mirror;
 static char server_url[64], mirror_url[64];
 /* The app data of each listener: which one answered. */
 static int listener_ids[2] = { 0, 1 };
-/* Download limits and the clock offset of run_once. */
-static struct sim_net_limits limits = { 1, 10, 30 };
+/* Download limits and the clock offset of the agents power_on makes. */
+static struct sim_net_limits limits;
 static int64_t clock_offset;
+/* The other settings of those agents, and the one that is up. */
+static struct sim_agent_opts opts;
+static struct sim_agent *ag;
+static struct sim_net *net;
 
 static void
 app_begin(struct http_req *r, void *app)
@@ -121,20 +133,67 @@ artifact(struct http_req *r)
 	free(buf);
 }
 
-static void
-record_status(struct http_req *r)
+/* A string member of a report body, or "". */
+static const char *
+member(json_t *o, const char *key)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+
+	return v != NULL ? v : "";
+}
+
+static json_t *
+body_json(struct http_req *r)
 {
 	size_t len = 0;
 	const uint8_t *b = http_body(r, &len);
-	json_t *o = json_loadb((const char *)b, len, 0, NULL);
+
+	return json_loadb((const char *)b, len, 0, NULL);
+}
+
+static void
+record_status(struct http_req *r)
+{
+	json_t *o = body_json(r);
 	const char *st = json_string_value(json_object_get(o, "state"));
 	const char *re = json_string_value(json_object_get(o, "reason"));
 
-	if (st != NULL && fk.nstates < MAX_SEEN)
+	if (st != NULL && fk.nstates < MAX_SEEN) {
+		snprintf(fk.details[fk.nstates], 300, "%s", member(o,
+		    "detail"));
+		snprintf(fk.state_boot_ids[fk.nstates], 32, "%s", member(o,
+		    "boot_id"));
 		snprintf(fk.states[fk.nstates++], 64, "%s%s%s", st,
 		    re ? ":" : "", re ? re : "");
+	}
 	json_decref(o);
 	http_reply(r, 200, "application/json", "{}", 2);
+}
+
+static void
+record_health(struct http_req *r)
+{
+	json_t *o = body_json(r);
+
+	fk.health++;
+	if (fk.nhealths < MAX_SEEN)
+		snprintf(fk.healths[fk.nhealths++], 160, "%s %s %lld %s",
+		    member(o, "fw_version"), json_is_true(json_object_get(o,
+		    "boot_ok")) ? "ok" : "failed", (long long)json_integer_value(
+		    json_object_get(o, "crash_count")), member(o, "boot_id"));
+	json_decref(o);
+	http_reply(r, 200, "application/json", "{}", 2);
+}
+
+static void
+record_poll(struct http_req *r)
+{
+	const char *fw = http_query(r, "fw_version");
+	const char *b = http_query(r, "boot_id");
+
+	fk.polls++;
+	snprintf(fk.poll_fw, sizeof(fk.poll_fw), "%s", fw ? fw : "");
+	snprintf(fk.poll_boot_id, sizeof(fk.poll_boot_id), "%s", b ? b : "");
 }
 
 static void
@@ -145,6 +204,8 @@ app_handle(struct http_req *r, void *app)
 	int listener = *(const int *)app, v;
 
 	pthread_mutex_lock(&fk.mu);
+	if (strcmp(p, "/v1/device/update") == 0)
+		record_poll(r);
 	if (strncmp(p, "/art/", 5) == 0 && auth != NULL)
 		fk.artifact_tokens[listener]++;
 	if (strcmp(p, "/v1/device/update") == 0 && auth != NULL &&
@@ -163,8 +224,7 @@ app_handle(struct http_req *r, void *app)
 	} else if (strcmp(p, "/v1/device/status") == 0) {
 		record_status(r);
 	} else if (strcmp(p, "/v1/device/health") == 0) {
-		fk.health++;
-		http_reply(r, 200, "application/json", "{}", 2);
+		record_health(r);
 	} else if (sscanf(p, "/v1/trust/root/%d.json", &v) == 1 && v >= 2 &&
 	    v - 2 < fk.nroots) {
 		http_reply(r, 200, "application/json", fk.roots[v - 2],
@@ -213,11 +273,20 @@ setup(void)
 	ck_assert_msg(mirror != NULL, "%s", err);
 	snprintf(mirror_url, sizeof(mirror_url), "http://127.0.0.1:%d",
 	    http_port(mirror));
+	limits = (struct sim_net_limits){ 1, 10, 30 };
+	clock_offset = 0;
+	opts = (struct sim_agent_opts){ .server = server_url,
+	    .poll_interval = 60, .download_tries = 3, .backoff_max_ms = 50,
+	    .boot_id = SIM_BOOT_ID_POLL };
 }
 
 static void
 teardown(void)
 {
+	sim_agent_free(ag);
+	sim_net_free(net);
+	ag = NULL;
+	net = NULL;
 	http_stop(mirror);
 	http_stop(srv);
 	free(fk.release);
@@ -242,25 +311,38 @@ set_offer(const char *fw, const char *ver, enum sim_fw_behavior b,
 	fk.offer = 1;
 }
 
+/* Powers the device on (an agent with opts, kept until teardown). */
+static void
+power_on(void)
+{
+	char p[512];
+
+	fx_path(&w, "dev.img", p, sizeof(p));
+	sim_agent_free(ag);
+	if (net == NULL)
+		net = sim_net_new(10);
+	opts.limits = limits;
+	opts.clock_offset = clock_offset;
+	ag = sim_agent_new(p, &opts);
+	ck_assert_ptr_nonnull(ag);
+	ck_assert_int_eq(sim_agent_power_on(ag, net), 0);
+}
+
+/* One poll of the agent that is up; returns its result. */
+static int
+poll(int64_t *next)
+{
+	int64_t dummy;
+
+	return sim_agent_poll(ag, net, next != NULL ? next : &dummy);
+}
+
 /* Powers the device on and polls once; returns the poll's result. */
 static int
 run_once(int64_t *next)
 {
-	struct sim_agent_opts o = { server_url, NULL, 60, 3, 50, limits,
-	    clock_offset };
-	struct sim_net *net = sim_net_new(10);
-	struct sim_agent *a;
-	char p[512];
-	int64_t dummy;
-	int rc;
-
-	fx_path(&w, "dev.img", p, sizeof(p));
-	a = sim_agent_new(p, &o);
-	ck_assert_int_eq(sim_agent_power_on(a, net), 0);
-	rc = sim_agent_poll(a, net, next != NULL ? next : &dummy);
-	sim_agent_free(a);
-	sim_net_free(net);
-	return rc;
+	power_on();
+	return poll(next);
 }
 
 /* The states reported, joined with commas. */
@@ -322,7 +404,8 @@ START_TEST(crash_on_boot_rolls_back)
 {
 	set_offer("crash.bin", "1.1.0", SIM_FW_CRASH_ON_BOOT, 3, w.release);
 	ck_assert_int_eq(run_once(NULL), 0);
-	ck_assert_str_eq(states(), "downloading,installed,rolled_back:crash_on_boot");
+	ck_assert_str_eq(states(),
+	    "downloading,installed,rolled_back:crash_on_boot");
 	expect_running("1.0.0", 0, 2);
 }
 END_TEST
@@ -406,6 +489,8 @@ START_TEST(other_device_refused)
 	set_offer("v2.bin", "1.1.0", SIM_FW_OK, 3, w.release);
 	fk.asg_device = "dev-2";
 	expect_refusal("failed:signature", 0);
+	ck_assert_msg(strncmp(fk.details[0], "device: ", 8) == 0, "%s",
+	    fk.details[0]);
 }
 END_TEST
 
@@ -414,6 +499,8 @@ START_TEST(replayed_assignment_refused)
 	set_offer("v2.bin", "1.1.0", SIM_FW_OK, 3, w.release);
 	fk.asg_nonce = "00112233445566778899aabbccddeeff";
 	expect_refusal("failed:signature", 0);
+	ck_assert_msg(strncmp(fk.details[0], "nonce: ", 7) == 0, "%s",
+	    fk.details[0]);
 }
 END_TEST
 
@@ -440,6 +527,8 @@ START_TEST(unknown_release_key_refused)
 	set_offer("v2.bin", "1.1.0", SIM_FW_OK, 3, k);
 	sign_key_free(k);
 	expect_refusal("failed:signature", 0);
+	ck_assert_msg(strncmp(fk.details[0], "threshold: ", 11) == 0, "%s",
+	    fk.details[0]);
 }
 END_TEST
 
@@ -476,6 +565,8 @@ START_TEST(bad_root_refused)
 	set_offer("v2.bin", "1.1.0", SIM_FW_OK, 3, w.release);
 	sign_key_free(evil);
 	expect_refusal("failed:signature", 0);
+	ck_assert_msg(strncmp(fk.details[0], "threshold: ", 11) == 0, "%s",
+	    fk.details[0]);
 }
 END_TEST
 
@@ -699,6 +790,226 @@ START_TEST(no_update_waits)
 }
 END_TEST
 
+
+/* Sleeps until the wall clock is past t (whole seconds). */
+static void
+wait_past(int64_t t)
+{
+	while (util_now() <= t) {
+		struct timespec ts = { 0, 100 * 1000 * 1000 };
+
+		nanosleep(&ts, NULL);
+	}
+}
+
+static uint32_t
+boot_count(void)
+{
+	struct sim_meta *m = device_meta();
+	uint32_t n = m->boot_count;
+
+	sim_meta_free(m);
+	return n;
+}
+
+START_TEST(boot_count_is_durable)
+{
+	char want[32];
+
+	/* Two power-ons of the device: two boots, two boot ids. */
+	ck_assert_int_eq(run_once(NULL), 0);
+	snprintf(want, sizeof(want), "boot-%u", boot_count());
+	ck_assert_str_eq(fk.poll_boot_id, want);
+	ck_assert_int_eq(run_once(NULL), 0);
+	ck_assert_str_ne(fk.poll_boot_id, want);
+	snprintf(want, sizeof(want), "boot-%u", boot_count());
+	ck_assert_str_eq(fk.poll_boot_id, want);
+}
+END_TEST
+
+START_TEST(boot_id_everywhere)
+{
+	char before[32], after[32];
+
+	opts.boot_id = SIM_BOOT_ID_ALL;
+	power_on();
+	snprintf(before, sizeof(before), "boot-%u", boot_count());
+	set_offer("v2.bin", "1.1.0", SIM_FW_OK, 3, w.release);
+	ck_assert_int_eq(poll(NULL), 0);
+	ck_assert_str_eq(states(), "downloading,installed,confirmed");
+	snprintf(after, sizeof(after), "boot-%u", boot_count());
+	ck_assert_str_ne(before, after);
+	/* installed is said from the old boot, confirmed from the new. */
+	ck_assert_str_eq(fk.state_boot_ids[0], before);
+	ck_assert_str_eq(fk.state_boot_ids[1], before);
+	ck_assert_str_eq(fk.state_boot_ids[2], after);
+	ck_assert_str_eq(fk.poll_boot_id, before);
+	ck_assert_msg(strstr(fk.healths[fk.nhealths - 1], after) != NULL, "%s",
+	    fk.healths[fk.nhealths - 1]);
+	fk.offer = 0;
+	ck_assert_int_eq(poll(NULL), 0);
+	ck_assert_str_eq(fk.poll_boot_id, after);
+	ck_assert_str_eq(fk.poll_fw, "1.1.0");
+}
+END_TEST
+
+START_TEST(boot_id_poll_only_or_none)
+{
+	set_offer("v2.bin", "1.1.0", SIM_FW_OK, 3, w.release);
+	ck_assert_int_eq(run_once(NULL), 0);
+	ck_assert_str_eq(fk.poll_boot_id, "boot-1");
+	ck_assert_str_eq(fk.state_boot_ids[0], "");
+	ck_assert_msg(strstr(fk.healths[0], "boot-") == NULL, "%s",
+	    fk.healths[0]);
+	opts.boot_id = SIM_BOOT_ID_NONE;
+	ck_assert_int_eq(run_once(NULL), 0);
+	ck_assert_str_eq(fk.poll_boot_id, "");
+}
+END_TEST
+
+START_TEST(fallen_back_reports_running_health)
+{
+	set_offer("crash.bin", "1.1.0", SIM_FW_CRASH_ON_BOOT, 3, w.release);
+	ck_assert_int_eq(run_once(NULL), 0);
+	ck_assert_int_ge(fk.nhealths, 3);
+	/* The boot after the crashes says so, once ... */
+	ck_assert_str_eq(fk.healths[fk.nhealths - 2], "1.0.0 failed 3 ");
+	/* ... then the old image reports its own health, at every poll. */
+	ck_assert_str_eq(fk.healths[fk.nhealths - 1], "1.0.0 ok 0 ");
+	fk.offer = 0;
+	ck_assert_int_eq(poll(NULL), 0);
+	ck_assert_str_eq(fk.healths[fk.nhealths - 1], "1.0.0 ok 0 ");
+	ck_assert(ag != NULL);
+	{
+		struct sim_agent_view v;
+
+		sim_agent_view(ag, &v);
+		ck_assert_int_eq(v.healthy, 1);
+		ck_assert_int_eq(v.installs, 1);
+	}
+}
+END_TEST
+
+START_TEST(reboot_waits_and_polls_on_old)
+{
+	int64_t next = 0;
+	struct sim_meta *m;
+	char boot[32];
+
+	opts.reboot_delay = 3600;
+	opts.boot_id = SIM_BOOT_ID_ALL;
+	set_offer("v2.bin", "1.1.0", SIM_FW_OK, 3, w.release);
+	ck_assert_int_eq(run_once(&next), 0);
+	snprintf(boot, sizeof(boot), "boot-%u", boot_count());
+	ck_assert_str_eq(states(), "downloading,installed");
+	m = device_meta();
+	ck_assert_int_eq(m->active, 0);
+	ck_assert_int_eq(m->slot[1].state, SIM_SLOT_PENDING);
+	sim_meta_free(m);
+	/* Still offered: the installed update waits; the device polls on
+	 * its old image from the same boot, and does not download again. */
+	ck_assert_int_eq(poll(&next), 0);
+	ck_assert_int_eq(fk.artifact_gets, 1);
+	ck_assert_str_eq(states(), "downloading,installed");
+	ck_assert_str_eq(fk.poll_fw, "1.0.0");
+	ck_assert_str_eq(fk.poll_boot_id, boot);
+	ck_assert_int_eq(next, 60);
+}
+END_TEST
+
+START_TEST(reboot_after_delay)
+{
+	int64_t next = 0, installed_at;
+	struct sim_agent_view v;
+
+	opts.reboot_delay = 1;
+	opts.boot_id = SIM_BOOT_ID_ALL;
+	set_offer("v2.bin", "1.1.0", SIM_FW_OK, 3, w.release);
+	installed_at = util_now();
+	ck_assert_int_eq(run_once(&next), 0);
+	ck_assert_str_eq(states(), "downloading,installed");
+	/* The next step comes at the reboot, not a poll interval later. */
+	ck_assert_int_le(next, 1);
+	sim_agent_view(ag, &v);
+	ck_assert_int_eq(v.reboot_due, 1);
+	wait_past(installed_at + 1);
+	fk.offer = 0;
+	ck_assert_int_eq(poll(&next), 0);
+	ck_assert_str_eq(states(), "downloading,installed,confirmed");
+	ck_assert_str_ne(fk.state_boot_ids[1], fk.state_boot_ids[2]);
+	ck_assert_str_eq(fk.poll_fw, "1.1.0");
+	sim_agent_view(ag, &v);
+	ck_assert_int_eq(v.reboot_due, 0);
+	expect_running("1.1.0", 1, 3);
+}
+END_TEST
+
+START_TEST(degrades_after_confirming)
+{
+	struct sim_fw_header h = { "1.1.0", SIM_FW_DEGRADE, 1 };
+	struct sim_agent_view v;
+	int64_t confirmed_at;
+	char p[512];
+	struct sim_meta *m;
+
+	fx_firmware_hdr(&w, "deg.bin", &h, 200 * 1024 + 77);
+	fk.release = fx_release(&w, "deg.bin", "1.1.0", 3, util_now() + FX_DAY,
+	    w.release, &fk.release_len);
+	fx_path(&w, "deg.bin", p, sizeof(p));
+	fk.img = util_read_file(p, 1 << 20, 0, &fk.img_len);
+	fk.offer = 1;
+	confirmed_at = util_now();
+	ck_assert_int_eq(run_once(NULL), 0);
+	ck_assert_str_eq(states(), "downloading,installed,confirmed");
+	ck_assert_str_eq(fk.healths[fk.nhealths - 1], "1.1.0 ok 0 ");
+	fk.offer = 0;
+	wait_past(confirmed_at + 1);
+	ck_assert_int_eq(poll(NULL), 0);
+	ck_assert_str_eq(fk.healths[fk.nhealths - 1], "1.1.0 ok 1 ");
+	ck_assert_int_eq(poll(NULL), 0);
+	ck_assert_str_eq(fk.healths[fk.nhealths - 1], "1.1.0 ok 1 ");
+	sim_agent_view(ag, &v);
+	ck_assert_int_eq(v.healthy, 0);
+	m = device_meta();
+	ck_assert_uint_eq(m->crash_count, 2);
+	sim_meta_free(m);
+	expect_running("1.1.0", 1, 3);
+}
+END_TEST
+
+START_TEST(silent_takes_offer_and_stops)
+{
+	struct sim_agent_view v;
+	int health;
+
+	set_offer("v2.bin", "1.1.0", SIM_FW_OK, 3, w.release);
+	power_on();
+	sim_agent_set_silent(ag);
+	health = fk.health;
+	ck_assert_int_eq(poll(NULL), 0);
+	ck_assert_int_eq(fk.polls, 1);
+	ck_assert_int_eq(fk.nstates, 0);
+	ck_assert_int_eq(fk.artifact_gets, 0);
+	ck_assert_int_eq(fk.health, health);
+	sim_agent_view(ag, &v);
+	ck_assert_int_eq(v.silent, 1);
+	ck_assert_int_eq(poll(NULL), 0);
+	ck_assert_int_eq(fk.polls, 1);
+	expect_running("1.0.0", 0, 2);
+}
+END_TEST
+
+START_TEST(explicit_poll_interval_wins)
+{
+	int64_t next = 0;
+
+	opts.poll_fixed = 1;
+	ck_assert_int_eq(run_once(&next), 0);
+	ck_assert_int_eq(next, 60);
+}
+END_TEST
+
+
 static Suite *
 suite(void)
 {
@@ -729,6 +1040,15 @@ suite(void)
 	tcase_add_test(tc, clock_set_back_is_freeze);
 	tcase_add_test(tc, floor_rises_with_offers);
 	tcase_add_test(tc, no_update_waits);
+	tcase_add_test(tc, boot_count_is_durable);
+	tcase_add_test(tc, boot_id_everywhere);
+	tcase_add_test(tc, boot_id_poll_only_or_none);
+	tcase_add_test(tc, fallen_back_reports_running_health);
+	tcase_add_test(tc, reboot_waits_and_polls_on_old);
+	tcase_add_test(tc, reboot_after_delay);
+	tcase_add_test(tc, degrades_after_confirming);
+	tcase_add_test(tc, silent_takes_offer_and_stops);
+	tcase_add_test(tc, explicit_poll_interval_wins);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -51,6 +51,34 @@ START_TEST(header_parsing)
 }
 END_TEST
 
+START_TEST(degrade_behaviour)
+{
+	struct sim_fw_header h;
+	const char *ok = "OTASIM-FW 1 version=1.2.0 behavior=degrade-after=90\n";
+	static const char *const bad[] = { "degrade-after", "degrade-after=",
+	    "degrade-after=0", "degrade-after=-5", "degrade-after=2y",
+	    "degrade-after=400d", "degrade" };
+	char text[SIM_FW_BEHAVIOR_MAX + 1];
+
+	ck_assert_int_eq(sim_fw_parse_header((const uint8_t *)ok, strlen(ok),
+	    &h), 0);
+	ck_assert_int_eq(h.behavior, SIM_FW_DEGRADE);
+	ck_assert_int_eq(h.degrade_after, 90);
+	ck_assert_int_eq(sim_fw_behavior_format(&h, text, sizeof(text)), 0);
+	ck_assert_str_eq(text, "degrade-after=90");
+	ck_assert_int_eq(sim_fw_behavior_parse("degrade-after=15m", &h), 0);
+	ck_assert_int_eq(h.degrade_after, 900);
+	ck_assert(!sim_fw_degraded(&h, 899));
+	ck_assert(sim_fw_degraded(&h, 900));
+	ck_assert_int_eq(sim_fw_behavior_parse("ok", &h), 0);
+	ck_assert_int_eq(h.degrade_after, 0);
+	ck_assert(!sim_fw_degraded(&h, 1000000));
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(sim_fw_behavior_parse(bad[i], &h) != 0,
+		    "accepted %s", bad[i]);
+}
+END_TEST
+
 START_TEST(images_are_deterministic)
 {
 	uint8_t a[SIGN_SHA256_LEN], b[SIGN_SHA256_LEN], c[SIGN_SHA256_LEN];
@@ -396,6 +424,7 @@ suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, header_parsing);
+	tcase_add_test(tc, degrade_behaviour);
 	tcase_add_test(tc, images_are_deterministic);
 	tcase_add_test(tc, factory_boot);
 	tcase_add_test(tc, trial_then_confirm_commits_counter);

@@ -1,6 +1,7 @@
 #!/bin/bash
 # Staged campaigns over 1000 simulated devices each (otasim fleet) against
-# the real daemon: a good release completes with every device on it; a
+# the real daemon: a good release completes with every device on it (the
+# fleet's --until-idle waits out every bake); a
 # release whose self-test fails halts in stage 1, with at most 2% of the
 # fleet ever installing it, all of them back and healthy on the old one.
 . "$(dirname "$0")/../lib.sh"
@@ -27,10 +28,10 @@ fleet() {
 		>"$W/$out.out" 2>"$W/$out.err"
 }
 
-# campaign RELEASE: creates and starts a campaign; sets CID.
+# campaign RELEASE [BAKE]: creates and starts a campaign; sets CID.
 campaign() {
 	api POST /v1/campaigns "$ADMIN" \
-		-d "{\"release\":$1,\"gate\":{\"bake_time\":2,\"report_timeout\":120}}"
+		-d "{\"release\":$1,\"gate\":{\"bake_time\":${2:-2},\"report_timeout\":120}}"
 	CID=$(jqb .id)
 	api POST "/v1/campaigns/$CID/start" "$ADMIN"
 	[ "$STATUS" = 200 ]
@@ -40,12 +41,15 @@ campaign() {
 sim_release good 1.1.0 ok 2 board-a 64K || fail "release 1.1.0"
 fleet good board-a provision --until-idle 2 --duration 120
 expect "1000 devices provisioned and polling" "$(jq .devices "$W/provision.json")" "$N"
-campaign "$REL_ID" || fail "campaign starts"
+# Each stage bakes 6 s, twice as long as the fleet's idle time: nothing
+# changes on the devices meanwhile, yet the fleet must not stop while the
+# campaign runs.
+campaign "$REL_ID" 6 || fail "campaign starts"
 GOOD=$CID
 api GET "/v1/campaigns/$GOOD/plan" "$ADMIN"
 echo "# plan: $(jqb -c '[.stages[] | "\(.percent)%:\(.devices)"]')"
 start=$SECONDS
-fleet good board-a good --until-idle 12 --duration 400
+fleet good board-a good --until-idle 3 --duration 400
 expect "the fleet run ends well" "$?" 0
 echo "# good rollout took $((SECONDS - start)) s: $(tail -3 "$W/good.out" | tr '\n' ' ')"
 api GET "/v1/campaigns/$GOOD" "$ADMIN"

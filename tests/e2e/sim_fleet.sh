@@ -62,6 +62,40 @@ expect_status "the server knows them" 200
 expect "and has their health reports" \
 	"$(jqb '[.history[] | select(.kind == "health")] | length > 0')" true
 
+# Reboot windows and silent devices: each device is offered 1.1.0 directly;
+# 10 of each hundred take the offer and go dark, the others install it,
+# poll on 1.0.0 for 5 s and only then reboot into it. The fleet is not
+# idle while a reboot is due, though its devices change nothing meanwhile.
+"$SIM" fleet --devices 100 --server "$URL" --admin-token "$ADMIN" \
+	--hw-class board-a --fw-version 1.0.0 --id-prefix rd \
+	--root "$W/root.json" --firmware "$W/factory.bin" --dir "$W/rd" \
+	--poll-interval 1 --until-idle 1 --duration 60 --log-level error \
+	>"$W/rd0.out" 2>&1
+expect "100 more devices provisioned" "$?" 0
+for i in $(seq -f %05g 1 100); do
+	curl -s -o /dev/null -w '%{http_code}\n' -X POST \
+		-H "Authorization: Bearer $ADMIN" -d "{\"release\": $GOOD}" \
+		"$URL/v1/devices/rd-$i/assign"
+done | sort | uniq -c >"$W/rd-assign.txt"
+expect "each has a direct offer" "$(awk '{print $2"x"$1}' "$W/rd-assign.txt")" "201x100"
+"$SIM" fleet --devices 100 --server "$URL" --admin-token "$ADMIN" \
+	--hw-class board-a --fw-version 1.0.0 --id-prefix rd \
+	--root "$W/root.json" --firmware "$W/factory.bin" --dir "$W/rd" \
+	--poll-interval 1 --reboot-delay 5 --silent 10 --until-idle 2 \
+	--duration 120 --summary "$W/rd.json" --log-level error >"$W/rd.out" 2>&1
+expect "the reboot-delay fleet runs" "$?" 0
+S=$W/rd.json
+expect "10 devices went silent" "$(jq .silent "$S")" 10
+expect "the others installed" "$(jq .installed "$S")" 90
+expect "and rebooted into 1.1.0 before the fleet stopped" \
+	"$(jq -c '[.versions["1.1.0"], .reboots_due]' "$S")" "[90,0]"
+expect "the silent ones stay on 1.0.0" "$(jq '.versions["1.0.0"]' "$S")" 10
+expect "they are the top ten of the hundred" \
+	"$("$SIM" status --flash "$W/rd/rd-00091.img" | jq -r .slots.B.state)" empty
+api GET /v1/devices/rd-00100 "$ADMIN"
+expect "the server offered a silent device and heard nothing since" \
+	"$(jqb -r .offer.state)" offered
+
 "$SIM" fleet --devices 5 --server "$URL" --root x --firmware y --dir z 2>"$TMP/err"
 expect "fleet without tokens or admin token is a usage error" "$?" 2
 check "naming the flag" grep -q -- "--admin-token" "$TMP/err"

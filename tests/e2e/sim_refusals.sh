@@ -1,7 +1,8 @@
 #!/bin/bash
 # Refusals against the real otad (and a hostile middlebox in front of it,
 # tests/sim/proxy.c): each leaves the device on its old image and reports
-# the typed reason, seen in GET /v1/devices/{id}. And a download cut short
+# the reason class, seen in GET /v1/devices/{id} (the device's own word
+# for it leads the detail). And a download cut short
 # that resume completes with the exact bytes.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../sim_lib.sh"
@@ -60,6 +61,8 @@ check "the captured answer is an offer" test "$(jq -r ".assignment | type" "$W/r
 sim_proxy --update-body "$W/r4.offer"
 sim_run_via "$PURL" r4
 refused r4 "failed:signature" "replayed assignment"
+check "replayed assignment: the detail names the nonce" \
+	grep -q '^nonce: ' <<<"$(sim_detail r4)"
 
 # An assignment made for another device.
 sim_device r5
@@ -70,6 +73,8 @@ capture r6 otherdevice01 "$W/r6.offer"
 sim_proxy --update-body "$W/r6.offer"
 sim_run_via "$PURL" r5
 refused r5 "failed:signature" "assignment for another device"
+check "assignment for another device: the detail names the device" \
+	grep -q '^device: ' <<<"$(sim_detail r5)"
 
 # An expired assignment (assignment_ttl is 10 s here).
 sim_device r7
