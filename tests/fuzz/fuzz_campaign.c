@@ -6,8 +6,8 @@
 #include "fuzz.h"
 #include "fuzz_body.h"
 #include "rollout/rollout.h"
-#include "server/campaigns.h"
-#include "server/jsonv.h"
+#include "core/campaigns.h"
+#include "api/jsonv.h"
 
 #define FZ_CAP 65536
 
