@@ -65,7 +65,7 @@ api_write(struct api_req *a, db_write_fn fn, void *arg,
 {
 	a->then = then;
 	http_suspend(a->http, write_then);
-	if (db_submit(a->srv->db, fn, arg, write_done, a) != 0) {
+	if (db_submit(a->srv->core.db, fn, arg, write_done, a) != 0) {
 		/* The writer is stopping: answer at once. */
 		a->rc = DB_ERR;
 		http_resume(a->http);

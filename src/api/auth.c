@@ -81,7 +81,7 @@ static int
 check_management(struct api_req *a, const uint8_t hash[32], enum api_need need)
 {
 	struct db_token t;
-	int rc = db_token_find(a->srv->db, hash, &t);
+	int rc = db_token_find(a->srv->core.db, hash, &t);
 	enum api_role need_role = need == NEED_ADMIN ? ROLE_ADMIN :
 	    need == NEED_RELEASE ? ROLE_RELEASE : ROLE_VIEWER;
 
@@ -109,7 +109,7 @@ check_device(struct api_req *a, const uint8_t hash[32], enum api_need need)
 
 	if (need != NEED_DEVICE && need != NEED_ARTIFACT)
 		return forbidden(a, "a device token is only for device calls");
-	rc = db_device_by_token(a->srv->db, hash, &d);
+	rc = db_device_by_token(a->srv->core.db, hash, &d);
 	if (rc == DB_NOTFOUND)
 		return unauthorized(a, "invalid_token", "unknown or revoked token");
 	if (rc != DB_OK) {

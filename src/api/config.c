@@ -259,3 +259,11 @@ cfg_load(struct cfg *c, const char *path, char *err, size_t errlen)
 		    path, line);
 	return -1;
 }
+
+void
+cfg_core(const struct cfg *c, struct core_policy *out)
+{
+	*out = (struct core_policy){ c->gate_interval,
+	    c->completed_offer_window, c->event_retention,
+	    c->health_sample_interval, c->health_samples_max };
+}

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/core.h"
 #include "util/log.h"
 
 #define CFG_PATH_MAX 4096
@@ -49,6 +50,8 @@ int cfg_set(struct cfg *c, const char *key, const char *value, char *err,
 /* Reads an INI-style file of "key = value" lines over c. 0, or -1 with
  * "FILE:LINE: key: reason" in err. */
 int cfg_load(struct cfg *c, const char *path, char *err, size_t errlen);
+/* The values the services decide by, from c. */
+void cfg_core(const struct cfg *c, struct core_policy *out);
 /* Parses "ADDR:PORT" or "[V6]:PORT" into c; 0/-1. */
 int cfg_set_listen(struct cfg *c, const char *s);
 

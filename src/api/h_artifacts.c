@@ -113,7 +113,7 @@ artifacts_stream(struct api_req *a)
 		api_err(a, 500, "internal", "cannot store uploads right now");
 		return -1;
 	}
-	if ((u->ff = fio_open(a->srv->fio, fd, upload_wake, u)) == NULL) {
+	if ((u->ff = fio_open(a->srv->core.fio, fd, upload_wake, u)) == NULL) {
 		api_err(a, 503, "out_of_memory", "try again later");
 		return -1;
 	}

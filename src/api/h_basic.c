@@ -14,19 +14,19 @@ h_healthz(struct api_req *a)
 {
 	struct db_stats st;
 	char cause[256];
-	enum db_writer_state h = db_writer_health(a->srv->db,
+	enum db_writer_state h = db_writer_health(a->srv->core.db,
 	    a->srv->cfg.writer_stall_timeout, cause, sizeof(cause));
 
-	db_stats(a->srv->db, &st);
+	db_stats(a->srv->core.db, &st);
 	if (h != DB_HEALTHY) {
 		api_json(a, 503, json_pack("{s:s,s:s,s:i,s:I}", "status",
 		    "unhealthy", "cause", cause, "schema",
-		    db_schema_version(a->srv->db), "write_queue",
+		    db_schema_version(a->srv->core.db), "write_queue",
 		    (json_int_t)st.queue_depth));
 		return;
 	}
 	api_json(a, 200, json_pack("{s:s,s:i,s:I}", "status", "ok", "schema",
-	    db_schema_version(a->srv->db), "write_queue",
+	    db_schema_version(a->srv->core.db), "write_queue",
 	    (json_int_t)st.queue_depth));
 }
 
@@ -37,7 +37,7 @@ h_metrics(struct api_req *a)
 	char extra[1280];
 	char *text;
 
-	db_stats(a->srv->db, &st);
+	db_stats(a->srv->core.db, &st);
 	snprintf(extra, sizeof(extra),
 	    "# HELP otad_http_in_flight Requests being served.\n"
 	    "# TYPE otad_http_in_flight gauge\notad_http_in_flight %u\n"

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/bodies.h"
 #include "db/campaigns.h"
 #include "db/cohorts.h"
 #include "db/releases.h"
@@ -59,7 +60,7 @@ check_refs(struct api_req *a, struct db_campaign *c, const char *cohort)
 		api_err(a, 503, "out_of_memory", "try again later");
 		return -1;
 	}
-	rc = db_release_get(a->srv->db, c->release_id, r, NULL, NULL);
+	rc = db_release_get(a->srv->core.db, c->release_id, r, NULL, NULL);
 	if (rc == DB_OK && (r->revoked_at != 0 || r->expires <= util_now()))
 		rc = DB_INVALID;
 	if (rc == DB_OK && c->name[0] == '\0')
@@ -79,7 +80,7 @@ check_refs(struct api_req *a, struct db_campaign *c, const char *cohort)
 	}
 	if (cohort == NULL)
 		return 0;
-	rc = db_cohort_get(a->srv->db, cohort, &co);
+	rc = db_cohort_get(a->srv->core.db, cohort, &co);
 	if (rc == DB_NOTFOUND) {
 		api_err(a, 422, "invalid_field", "cohort: no cohort %s", cohort);
 		return -1;
@@ -100,7 +101,7 @@ check_targets(struct api_req *a, const struct db_campaign *c,
 {
 	struct db_target_summary t;
 	char why[512];
-	int rc = db_target_summary(a->srv->db, c->release_id, c->cohort_id, &t);
+	int rc = db_target_summary(a->srv->core.db, c->release_id, c->cohort_id, &t);
 
 	if (rc != DB_OK) {
 		api_err_db(a, rc, "count the devices to update");
@@ -120,8 +121,6 @@ h_campaigns_add(struct api_req *a)
 	struct create *s = calloc(1, sizeof(*s));
 	struct campaign_spec sp;
 	int64_t overlap[2] = { 0, 0 };
-	json_t *j;
-	char *text;
 
 	if (s == NULL) {
 		api_err(a, 503, "out_of_memory", "try again later");
@@ -139,23 +138,16 @@ h_campaigns_add(struct api_req *a)
 	if (check_refs(a, &s->c, sp.cohort) != 0 ||
 	    check_targets(a, &s->c, sp.cohort) != 0)
 		return;
-	if (!sp.supersede && db_campaign_overlaps(a->srv->db, s->c.release_id,
+	if (!sp.supersede && db_campaign_overlaps(a->srv->core.db, s->c.release_id,
 	    s->c.cohort_id, 0, overlap_note, overlap) == DB_OK && overlap[0]) {
 		api_err(a, 409, "overlap", "%lld of its devices are in running "
 		    "campaign %lld; pass \"supersede\": true to replace it",
 		    (long long)overlap[1], (long long)overlap[0]);
 		return;
 	}
-	j = campaign_stages_to_json(sp.stages, sp.nstages);
-	text = json_dumps(j, JSON_COMPACT);
-	json_decref(j);
-	snprintf(s->c.stages, sizeof(s->c.stages), "%s", text ? text : "");
-	free(text);
-	j = campaign_policy_to_json(&sp.policy);
-	text = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(17));
-	json_decref(j);
-	snprintf(s->c.policy, sizeof(s->c.policy), "%s", text ? text : "");
-	free(text);
+	memcpy(s->c.stages, sp.stages, sizeof(s->c.stages));
+	s->c.nstages = sp.nstages;
+	s->c.policy = sp.policy;
 	sign_random(s->c.salt, sizeof(s->c.salt));
 	s->c.supersede = sp.supersede;
 	s->c.created_at = util_now();
@@ -230,7 +222,7 @@ add_counts(struct api_req *a, const struct db_campaign *c, const int *stages,
 	int64_t started, fail, open_started = 0, open_fail = 0;
 	json_t *arr;
 
-	if (h == NULL || db_member_histogram(a->srv->db, c->id, hist_one,
+	if (h == NULL || db_member_histogram(a->srv->core.db, c->id, hist_one,
 	    h) != DB_OK) {
 		free(h);
 		return;
@@ -253,14 +245,12 @@ add_counts(struct api_req *a, const struct db_campaign *c, const int *stages,
 static json_t *
 campaign_json(const struct db_campaign *c, int with_counts, struct api_req *a)
 {
-	int stages[ROLLOUT_MAX_STAGES], n = 0;
-	struct rollout_policy p;
+	const int *stages = c->stages;
+	int n = c->settings_ok ? c->nstages : 0;
 	json_t *o, *gate, *verdict;
 
-	campaign_stages_parse(c->stages, stages, &n);
-	if (campaign_policy_parse(c->policy, &p) != 0)
-		rollout_policy_default(&p);
-	gate = campaign_policy_to_json(&p);
+	/* The stored form is the API's (an unreadable one shows defaults). */
+	gate = db_policy_json(&c->policy);
 	verdict = c->verdict[0] ? json_pack("{s:s,s:s,s:o,s:o}", "verdict",
 	    c->verdict, "reason", c->verdict_reason, "at", api_time(c->verdict_at),
 	    "numbers", c->verdict_detail[0] ? json_loads(c->verdict_detail, 0,
@@ -271,7 +261,7 @@ campaign_json(const struct db_campaign *c, int with_counts, struct api_req *a)
 	    "release", "id", (json_int_t)c->release_id, "fw_version", c->release_fw,
 	    "sha256", c->release_sha, "cohort", c->cohort[0] ?
 	    json_string(c->cohort) : json_null(), "state", c->state, "stages",
-	    campaign_stages_to_json(stages, n), "stage", n > 0 ?
+	    db_stages_json(stages, n), "stage", n > 0 ?
 	    json_pack("{s:i,s:i,s:o}", "number", c->stage + 1, "percent",
 	    stages[c->stage], "opened_at", api_time(c->stage_opened_at)) :
 	    json_null(), "gate", gate, "supersede", c->supersede, "verdict",
@@ -293,7 +283,7 @@ h_campaigns_get_id(struct api_req *a, int64_t id, int status)
 		api_err(a, 503, "out_of_memory", "try again later");
 		return;
 	}
-	rc = db_campaign_get(a->srv->db, id, c);
+	rc = db_campaign_get(a->srv->core.db, id, c);
 	if (rc == DB_NOTFOUND)
 		api_err(a, 404, "not_found", "no campaign %lld", (long long)id);
 	else if (rc != DB_OK)
@@ -351,7 +341,7 @@ h_campaigns_list(struct api_req *a)
 		return;
 	}
 	lc.arr = json_array();
-	rc = db_campaign_list(a->srv->db, http_query(a->http, "state"), after,
+	rc = db_campaign_list(a->srv->core.db, http_query(a->http, "state"), after,
 	    limit, list_one, &lc);
 	if (rc != DB_OK) {
 		json_decref(lc.arr);
@@ -418,15 +408,17 @@ h_campaigns_plan(struct api_req *a)
 		free(c);
 		return;
 	}
-	rc = db_campaign_get(a->srv->db, id, c);
-	if (rc == DB_OK && campaign_stages_parse(c->stages, stages, &n) != 0)
+	rc = db_campaign_get(a->srv->core.db, id, c);
+	if (rc == DB_OK && !c->settings_ok)
 		rc = DB_ERR;
+	n = c->nstages;
+	memcpy(stages, c->stages, sizeof(stages));
 	pc.salt = c->salt;
 	/* A draft's members are whoever is targeted now; later, who was. */
 	if (rc == DB_OK)
 		rc = strcmp(c->state, "draft") == 0 ? db_campaign_targets(
-		    a->srv->db, c->release_id, c->cohort_id, plan_target, &pc) :
-		    db_member_buckets(a->srv->db, c->id, plan_member, &pc);
+		    a->srv->core.db, c->release_id, c->cohort_id, plan_target, &pc) :
+		    db_member_buckets(a->srv->core.db, c->id, plan_member, &pc);
 	if (rc == DB_NOTFOUND)
 		api_err(a, 404, "not_found", "no campaign %lld", (long long)id);
 	else if (rc != DB_OK)
@@ -473,7 +465,7 @@ h_campaigns_events(struct api_req *a)
 		free(c);
 		return;
 	}
-	rc = db_campaign_get(a->srv->db, id, c);
+	rc = db_campaign_get(a->srv->core.db, id, c);
 	free(c);
 	if (rc == DB_NOTFOUND) {
 		api_err(a, 404, "not_found", "no campaign %lld", (long long)id);
@@ -484,7 +476,7 @@ h_campaigns_events(struct api_req *a)
 		return;
 	}
 	arr = json_array();
-	rc = db_campaign_events(a->srv->db, id, after, limit, event_one, arr);
+	rc = db_campaign_events(a->srv->core.db, id, after, limit, event_one, arr);
 	if (rc != DB_OK) {
 		json_decref(arr);
 		api_err_db(a, rc, "read the events");
@@ -537,7 +529,7 @@ h_campaigns_act(struct api_req *a)
 		    "resume, advance or abort", a->args[1]);
 		return;
 	}
-	g->srv = a->srv;
+	g->core = &a->srv->core;
 	g->action = (int)act;
 	g->actor = a->who.name;
 	g->now = util_now();

@@ -145,7 +145,7 @@ void
 h_cohorts_list(struct api_req *a)
 {
 	json_t *arr = json_array();
-	int rc = db_cohort_list(a->srv->db, list_one, arr);
+	int rc = db_cohort_list(a->srv->core.db, list_one, arr);
 
 	if (rc != DB_OK) {
 		json_decref(arr);
@@ -172,13 +172,13 @@ h_cohorts_get(struct api_req *a)
 
 	if (api_page(a, &limit, &after) != 0)
 		return;
-	rc = db_cohort_get(a->srv->db, a->args[0], &c);
+	rc = db_cohort_get(a->srv->core.db, a->args[0], &c);
 	if (rc == DB_NOTFOUND) {
 		api_err(a, 404, "not_found", "no cohort %s", a->args[0]);
 		return;
 	}
 	members = json_array();
-	if (rc != DB_OK || (rc = db_cohort_members(a->srv->db, c.id, after, limit,
+	if (rc != DB_OK || (rc = db_cohort_members(a->srv->core.db, c.id, after, limit,
 	    member_one, members)) != DB_OK) {
 		json_decref(members);
 		api_err_db(a, rc, "read the cohort");

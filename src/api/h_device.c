@@ -5,9 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/bodies.h"
 #include "db/releases.h"
 #include "rollout/rollout.h"
-#include "core/campaigns.h"
+#include "core/poll.h"
 #include "api/handlers.h"
 #include "core/metrics.h"
 #include "core/offers.h"
@@ -37,7 +38,7 @@ valid_nonce(const char *s)
 /* Replies 200 with the release, a fresh assignment and where to fetch
  * the bytes. The envelopes are spliced in as stored: they are canonical
  * JSON, so devices hash exactly what was signed. 0, or -1 (no reply). */
-int
+static int
 device_reply_offer(struct api_req *a, const struct rel_snap *rel,
     const char *campaign, const char *nonce, int64_t now)
 {
@@ -49,17 +50,17 @@ device_reply_offer(struct api_req *a, const struct rel_snap *rel,
 
 	/* Devices refuse assignments by a key their root does not list:
 	 * offering then would only turn into failures. */
-	if (!trust_can_assign(a->srv->trust)) {
+	if (!trust_can_assign(a->srv->core.trust)) {
 		int64_t last = atomic_load(&warned);
 		if (now - last >= 60 &&
 		    atomic_compare_exchange_strong(&warned, &last, now)) {
 			log_warn("not offering updates: the current root does not "
 			    "list this server's online key %s (upload a root that "
-			    "does)", trust_online_keyid(a->srv->trust));
+			    "does)", trust_online_keyid(a->srv->core.trust));
 		}
 		return -1;
 	}
-	if (trust_assign(a->srv->trust, a->who.device_id, rel->sha256, campaign,
+	if (trust_assign(a->srv->core.trust, a->who.device_id, rel->sha256, campaign,
 	    nonce, now + a->srv->cfg.assignment_ttl, &asg, &asglen) != SIGN_OK) {
 		log_err("poll %s: cannot sign an assignment", a->who.device_id);
 		return -1;
@@ -92,41 +93,69 @@ device_reply_offer(struct api_req *a, const struct rel_snap *rel,
 	return 0;
 }
 
-/* The direct offer, if the device has one it should act on; 1 replied. */
-static int
-direct_offer(struct api_req *a, const char *fw, const char *boot,
-    const char *nonce, int64_t now)
-{
-	enum rollout_device_state st;
-	struct rel_snap rel;
-	int replied = 0, newer;
+/* A first offer or a retry waiting for its record on the writer. */
+struct take {
+	struct poll_answer ans;
+	char nonce[NONCE_MAX + 1];
+	int64_t now;
+};
 
-	if (a->who.offer_release == 0 ||
-	    rollout_device_state_parse(a->who.offer_state, &st) != 0 ||
-	    rollout_state_is_failure(st) || st == ROLLOUT_DEV_SUPERSEDED)
-		return 0;
-	if (offers_release(a->srv->offers, a->who.offer_release, &rel) != 0)
-		return 0;
-	/* Devices would refuse an expired release: offering it only costs
-	 * them a download and the campaign a failure. */
-	if (rel.revoked || rel.expires <= now || strcmp(rel.fw_version, fw) == 0) {
-		rel_snap_free(&rel);
-		return 0;
+static void
+reply_nothing(struct api_req *a)
+{
+	char hint[24];
+
+	snprintf(hint, sizeof(hint), "%d", a->srv->cfg.poll_interval);
+	http_add_header(a->http, "Retry-After", hint);
+	http_reply(a->http, 204, NULL, "", 0);
+}
+
+static void
+take_cleanup(struct api_req *a, int ok)
+{
+	struct take *t = a->state;
+
+	(void)ok;
+	poll_answer_free(&t->ans);
+	free(t);
+}
+
+static void
+take_then(struct api_req *a, int rc)
+{
+	struct take *t = a->state;
+
+	if (rc != DB_OK || !t->ans.take.granted ||
+	    device_reply_offer(a, &t->ans.rel, t->ans.campaign_name, t->nonce,
+	    t->now) != 0)
+		reply_nothing(a);
+}
+
+/* Replies as the answer says (suspending first for a take). */
+static void
+reply_answer(struct api_req *a, struct poll_answer *ans, const char *nonce,
+    int64_t now)
+{
+	struct take *t;
+
+	if (ans->verdict == POLL_OFFER &&
+	    device_reply_offer(a, &ans->rel, ans->campaign_name, nonce,
+	    now) == 0) {
+		poll_answer_free(ans);
+		return;
 	}
-	newer = reports_is_newer(fw, rel.fw_version);
-	if (newer || st == ROLLOUT_DEV_INSTALLED || st == ROLLOUT_DEV_CONFIRMED ||
-	    st == ROLLOUT_DEV_HEALTHY) {
-		/* It moved on, or it installed and runs something else: a
-		 * fallback if from a later boot (the job compares). Without a
-		 * boot id an installed device may simply not have rebooted. */
-		if (newer || st != ROLLOUT_DEV_INSTALLED || boot != NULL)
-			reports_sighting_submit(a->srv, a->who.device, -1, fw,
-			    boot, now);
-	} else {
-		replied = device_reply_offer(a, &rel, "direct", nonce, now) == 0;
+	if (ans->verdict != POLL_TAKE || (t = calloc(1, sizeof(*t))) == NULL) {
+		poll_answer_free(ans);
+		reply_nothing(a);
+		return;
 	}
-	rel_snap_free(&rel);
-	return replied;
+	t->ans = *ans;
+	t->ans.take.core = &a->srv->core;
+	snprintf(t->nonce, sizeof(t->nonce), "%s", nonce);
+	t->now = now;
+	a->state = t;
+	a->cleanup = take_cleanup;
+	api_write(a, reports_offer_take, &t->ans.take, take_then);
 }
 
 void
@@ -136,7 +165,8 @@ h_device_update(struct api_req *a)
 	const char *nonce = http_query(a->http, "nonce");
 	const char *boot = http_query(a->http, "boot_id");
 	int64_t now = util_now();
-	char hint[24];
+	struct poll_device d;
+	struct poll_answer ans;
 
 	if (fw == NULL || !jv_valid_ident(fw)) {
 		api_err(a, 400, "bad_query", "fw_version: the version the device "
@@ -155,18 +185,19 @@ h_device_update(struct api_req *a)
 	}
 	/* A HEAD checks the token and the query but records nothing (no
 	 * last-seen, no offer taken): it answers as if nothing were offered. */
-	if (http_method(a->http) == HTTP_HEAD)
-		goto nothing;
+	if (http_method(a->http) == HTTP_HEAD) {
+		reply_nothing(a);
+		return;
+	}
 	metrics_add(M_POLLS, 1);
-	seen_note(a->srv->seen, a->who.device, now, fw);
-	if (direct_offer(a, fw, boot, nonce, now))
-		return;
-	if (campaigns_offer(a, fw, boot, nonce, now))
-		return;
-nothing:
-	snprintf(hint, sizeof(hint), "%d", a->srv->cfg.poll_interval);
-	http_add_header(a->http, "Retry-After", hint);
-	http_reply(a->http, 204, NULL, "", 0);
+	seen_note(a->srv->core.seen, a->who.device, now, fw);
+	d = (struct poll_device){ a->who.device, a->who.device_id,
+	    a->who.hw_class, fw, a->who.fw_version, boot, a->who.offer_release,
+	    a->who.offer_state };
+	/* A store failure answers "nothing": the device polls again. */
+	(void)poll_decide(&a->srv->core, &d, now, &ans);
+	poll_record(&a->srv->core, &d, &ans, now);
+	reply_answer(a, &ans, nonce, now);
 }
 
 /* ---- reports ---- */
@@ -218,7 +249,7 @@ h_device_status(struct api_req *a)
 		api_invalid(a);
 		return;
 	}
-	r->srv = a->srv;
+	r->core = &a->srv->core;
 	r->device = a->who.device;
 	r->now = util_now();
 	api_write(a, reports_status, r, status_then);
@@ -253,11 +284,11 @@ h_device_health(struct api_req *a)
 		api_invalid(a);
 		return;
 	}
-	h->srv = a->srv;
+	h->core = &a->srv->core;
 	h->device = a->who.device;
 	h->now = util_now();
 	/* A health report declares what runs, like a poll. */
-	seen_note(a->srv->seen, a->who.device, h->now, h->fw_version);
+	seen_note(a->srv->core.seen, a->who.device, h->now, h->fw_version);
 	api_write(a, reports_health, h, health_then);
 }
 

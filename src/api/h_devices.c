@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db/campaigns.h"
 #include "db/devices.h"
+#include "db/releases.h"
 #include "api/auth.h"
 #include "api/handlers.h"
 #include "core/offers.h"
@@ -219,7 +221,7 @@ h_devices_list(struct api_req *a)
 		return;
 	}
 	arr = json_array();
-	rc = db_device_list(a->srv->db, &f, list_one, arr);
+	rc = db_device_list(a->srv->core.db, &f, list_one, arr);
 	if (rc != DB_OK) {
 		json_decref(arr);
 		api_err_db(a, rc, "list the devices");
@@ -314,7 +316,7 @@ health_json(struct api_req *a, int64_t device)
 {
 	struct db_health h;
 
-	if (db_health_get(a->srv->db, device, &h) != DB_OK)
+	if (db_health_get(a->srv->core.db, device, &h) != DB_OK)
 		return json_null();
 	return json_pack("{s:o,s:s,s:s,s:b,s:s,s:I,s:I,s:s?,s:I,s:I,s:I,s:o}",
 	    "at", api_time(h.at), "health", h.unhealthy ? "unhealthy" :
@@ -327,12 +329,51 @@ health_json(struct api_req *a, int64_t device)
 	    "since", api_time(h.first_at));
 }
 
+static void
+membership_one(const struct db_membership *ms, void *arg)
+{
+	json_array_append_new(arg, json_pack("{s:I,s:s,s:I,s:s,s:s?,s:i,s:i,"
+	    "s:o,s:o,s:s?}", "campaign", (json_int_t)ms->m.campaign,
+	    "campaign_state", ms->campaign_state, "release",
+	    (json_int_t)ms->release_id, "state", ms->m.state, "reason",
+	    ms->m.reason[0] ? ms->m.reason : NULL, "attempts", ms->m.attempts,
+	    "bucket", (int)ms->m.bucket, "last_change",
+	    api_time(ms->m.last_change), "confirmed_at",
+	    api_time(ms->m.confirmed_at), "installed_boot_id",
+	    ms->m.install_boot[0] ? ms->m.install_boot : NULL));
+}
+
+/* Adds the device's direct offer and campaign memberships to its view. */
+static void
+describe_offers(struct api_req *a, int64_t device, json_t *out)
+{
+	struct db_offer off;
+	json_t *camps = json_array();
+
+	if (db_device_memberships(a->srv->core.db, device, membership_one, camps) ==
+	    DB_OK)
+		json_object_set_new(out, "campaigns", camps);
+	else
+		json_decref(camps);
+
+	if (db_offer_get(a->srv->core.db, device, &off) == DB_OK)
+		json_object_set_new(out, "offer", json_pack("{s:I,s:s,s:s?,s:o,"
+		    "s:o,s:s,s:s?}", "release", (json_int_t)off.release_id,
+		    "state", off.state, "reason", off.reason[0] ? off.reason :
+		    NULL, "created_at", api_time(off.created_at), "updated_at",
+		    api_time(off.updated_at), "created_by", off.created_by,
+		    "installed_boot_id", off.install_boot[0] ? off.install_boot :
+		    NULL));
+	else
+		json_object_set_new(out, "offer", json_null());
+}
+
 void
 h_devices_get(struct api_req *a)
 {
 	struct db_device d;
 	json_t *out, *hist, *samples;
-	int rc = db_device_get(a->srv->db, a->args[0], &d);
+	int rc = db_device_get(a->srv->core.db, a->args[0], &d);
 
 	if (rc == DB_NOTFOUND) {
 		api_err(a, 404, "not_found", "no device %s", a->args[0]);
@@ -345,9 +386,9 @@ h_devices_get(struct api_req *a)
 	out = device_json(&d);
 	hist = json_array();
 	samples = json_array();
-	rc = db_device_events(a->srv->db, d.id, HISTORY_MAX, event_one, hist);
+	rc = db_device_events(a->srv->core.db, d.id, HISTORY_MAX, event_one, hist);
 	if (rc == DB_OK)
-		rc = db_health_samples(a->srv->db, d.id, SAMPLES_MAX, sample_one,
+		rc = db_health_samples(a->srv->core.db, d.id, SAMPLES_MAX, sample_one,
 		    samples);
 	if (rc != DB_OK) {
 		json_decref(out);
@@ -358,6 +399,6 @@ h_devices_get(struct api_req *a)
 	}
 	json_object_set_new(out, "history", merge_history(hist, samples));
 	json_object_set_new(out, "health", health_json(a, d.id));
-	offers_describe_device(a, d.id, out);
+	describe_offers(a, d.id, out);
 	api_json(a, 200, out);
 }

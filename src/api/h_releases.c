@@ -126,7 +126,7 @@ h_releases_add(struct api_req *a)
 	body = http_body(a->http, &len);
 	while (len > 0 && (body[len - 1] == '\n' || body[len - 1] == '\r'))
 		len--;
-	root = trust_root_get(a->srv->trust);
+	root = trust_root_get(a->srv->core.trust);
 	if (root == NULL) {
 		api_err(a, 409, "no_root", "upload root metadata first "
 		    "(PUT /v1/trust/root): releases are checked against it");
@@ -134,7 +134,7 @@ h_releases_add(struct api_req *a)
 	}
 	r = sign_release_verify(root->root, body, len, util_now(), &rel, err,
 	    sizeof(err));
-	trust_root_put(a->srv->trust, root);
+	trust_root_put(a->srv->core.trust, root);
 	if (r != SIGN_OK) {
 		api_err(a, 422, sign_result_name(r), "release refused: %s", err);
 		return;
@@ -182,7 +182,7 @@ h_releases_list(struct api_req *a)
 		return;
 	}
 	arr = json_array();
-	rc = db_release_list(a->srv->db, http_query(a->http, "hw_class"), after,
+	rc = db_release_list(a->srv->core.db, http_query(a->http, "hw_class"), after,
 	    limit, list_one, arr);
 	if (rc != DB_OK) {
 		json_decref(arr);
@@ -221,7 +221,7 @@ h_releases_get(struct api_req *a)
 		free(r);
 		return;
 	}
-	rc = db_release_get(a->srv->db, id, r, &env, &len);
+	rc = db_release_get(a->srv->core.db, id, r, &env, &len);
 	if (rc == DB_NOTFOUND)
 		api_err(a, 404, "not_found", "no release %lld", (long long)id);
 	else if (rc != DB_OK)
@@ -249,7 +249,7 @@ revoke_job(struct db_tx *tx, void *arg)
 	struct revoke_state *s = arg;
 	int rc = db_release_revoke(tx, &s->rv);
 
-	return rc == DB_OK ? gate_release_revoked(tx, s->srv, s->rv.id,
+	return rc == DB_OK ? gate_release_revoked(tx, &s->srv->core, s->rv.id,
 	    s->rv.by, s->rv.now) : rc;
 }
 
@@ -266,7 +266,7 @@ revoke_then(struct api_req *a, int rc)
 		api_err_db(a, rc, "revoke the release");
 		return;
 	}
-	offers_forget(a->srv->offers, s->rv.id);
+	offers_forget(a->srv->core.offers, s->rv.id);
 	h_releases_get(a);
 }
 

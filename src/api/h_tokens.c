@@ -86,7 +86,7 @@ void
 h_tokens_list(struct api_req *a)
 {
 	json_t *arr = json_array();
-	int rc = db_token_list(a->srv->db, list_one, arr);
+	int rc = db_token_list(a->srv->core.db, list_one, arr);
 
 	if (rc != DB_OK) {
 		json_decref(arr);

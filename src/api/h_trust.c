@@ -13,7 +13,7 @@ void
 h_trust_online_key(struct api_req *a)
 {
 	size_t len;
-	const uint8_t *pub = trust_online_pub(a->srv->trust, &len);
+	const uint8_t *pub = trust_online_pub(a->srv->core.trust, &len);
 
 	http_reply(a->http, 200, "application/json", pub, len);
 }
@@ -48,7 +48,7 @@ root_then(struct api_req *a, int rc)
 		api_err_db(a, rc, "store the root");
 		return;
 	}
-	if (trust_root_set(a->srv->trust, u->root, u->put.body, u->put.len) != 0) {
+	if (trust_root_set(a->srv->core.trust, u->root, u->put.body, u->put.len) != 0) {
 		u->root = NULL;
 		api_err(a, 500, "internal", "stored, but the daemon must be "
 		    "restarted to use it (out of memory)");
@@ -63,7 +63,7 @@ root_then(struct api_req *a, int rc)
 static int
 lists_online_key(struct api_req *a, const struct sign_root *r)
 {
-	const char *id = trust_online_keyid(a->srv->trust);
+	const char *id = trust_online_keyid(a->srv->core.trust);
 
 	return sign_role_find(&r->roles[SIGN_ROLE_ONLINE], id) >= 0;
 }
@@ -84,7 +84,7 @@ h_trust_root_put(struct api_req *a)
 	a->state = u;
 	a->cleanup = root_cleanup;
 	body = http_body(a->http, &len);
-	r = trust_root_check(a->srv->trust, body, len, util_now(), &u->root, err,
+	r = trust_root_check(a->srv->core.trust, body, len, util_now(), &u->root, err,
 	    sizeof(err));
 	if (r != SIGN_OK) {
 		api_err(a, 422, sign_result_name(r), "root refused: %s", err);
@@ -93,7 +93,7 @@ h_trust_root_put(struct api_req *a)
 	if (!lists_online_key(a, u->root)) {
 		api_err(a, 422, "online_key_missing", "the root's online role does "
 		    "not list this server's online key %s: devices would refuse "
-		    "every offer it signs", trust_online_keyid(a->srv->trust));
+		    "every offer it signs", trust_online_keyid(a->srv->core.trust));
 		return;
 	}
 	u->put = (struct db_root_put){ u->root->version, u->root->expires,
@@ -104,7 +104,7 @@ h_trust_root_put(struct api_req *a)
 void
 h_trust_root_current(struct api_req *a)
 {
-	struct trust_root *r = trust_root_get(a->srv->trust);
+	struct trust_root *r = trust_root_get(a->srv->core.trust);
 
 	if (r == NULL) {
 		api_err(a, 404, "no_root", "no root metadata has been uploaded "
@@ -112,7 +112,7 @@ h_trust_root_current(struct api_req *a)
 		return;
 	}
 	http_reply(a->http, 200, "application/json", r->bytes, r->len);
-	trust_root_put(a->srv->trust, r);
+	trust_root_put(a->srv->core.trust, r);
 }
 
 void
@@ -127,7 +127,7 @@ h_trust_root_version(struct api_req *a)
 		api_err(a, 404, "not_found", "no root version %.40s", a->args[0]);
 		return;
 	}
-	rc = db_root_get(a->srv->db, v, &body, &len);
+	rc = db_root_get(a->srv->core.db, v, &body, &len);
 	if (rc == DB_NOTFOUND) {
 		api_err(a, 404, "not_found", "no root version %lld", (long long)v);
 		return;

@@ -201,7 +201,7 @@ bootstrap_admin(struct srv *s)
 	int64_t n;
 	struct db_token_add add;
 
-	if (db_token_count_admin(s->db, &n) != DB_OK)
+	if (db_token_count_admin(s->core.db, &n) != DB_OK)
 		fatal(1, "cannot read the tokens");
 	if (n > 0)
 		return;
@@ -218,7 +218,7 @@ bootstrap_admin(struct srv *s)
 	if (util_write_atomic(path, line, strlen(line), 0600) != 0)
 		fatal(1, "cannot write %s: %s", path, strerror(errno));
 	add = (struct db_token_add){ "admin", "admin", hash, util_now() };
-	if (db_write(s->db, db_token_add, &add) != DB_OK) {
+	if (db_write(s->core.db, db_token_add, &add) != DB_OK) {
 		unlink(path);
 		fatal(1, "cannot store the first admin token");
 	}
@@ -290,8 +290,8 @@ drain(struct srv *s)
 		    rc > 0 ? "second signal" : "shutdown_timeout",
 		    http_in_flight(s->http));
 		end = rc > 0 ? util_mono_us() + 500000 : t0 + limit;
-		if (db_refuse(s->db, 1, ms_until(end)) != 0 ||
-		    fio_refuse(s->fio, 1, ms_until(end)) != 0) {
+		if (db_refuse(s->core.db, 1, ms_until(end)) != 0 ||
+		    fio_refuse(s->core.fio, 1, ms_until(end)) != 0) {
 			/* Requests still wait on it: the library cannot be
 			 * stopped under them, nor the store closed. Nothing
 			 * they wait for was acknowledged. */
@@ -306,9 +306,9 @@ drain(struct srv *s)
 	}
 	http_stop(s->http);
 	s->http = NULL;
-	db_refuse(s->db, 0, 0);
-	fio_free(s->fio);
-	s->fio = NULL;
+	db_refuse(s->core.db, 0, 0);
+	fio_free(s->core.fio);
+	s->core.fio = NULL;
 }
 
 /* Once a second: the store's health goes to the log and to systemd once
@@ -318,7 +318,7 @@ static void
 watch(struct srv *s, uint64_t wd, enum db_writer_state *last)
 {
 	char cause[256];
-	enum db_writer_state h = db_writer_health(s->db,
+	enum db_writer_state h = db_writer_health(s->core.db,
 	    s->cfg.writer_stall_timeout, cause, sizeof(cause));
 
 	if (h != *last) {
@@ -360,30 +360,33 @@ serve(struct srv *s)
 	sigset_t set;
 	char err[512], status[128];
 	enum db_writer_state health = DB_HEALTHY;
+	const struct trust_paths tp = { s->cfg.data_dir,
+	    s->cfg.online_key_passphrase_file };
 	uint64_t wd;
 	int sig;
 
 	umask(077);
 	setup_data_dir(s);
-	s->db = open_store(&s->cfg, 1);
+	cfg_core(&s->cfg, &s->core.pol);
+	s->core.db = open_store(&s->cfg, 1);
 	bootstrap_admin(s);
-	s->trust = trust_open(&s->cfg, s->db, err, sizeof(err));
-	if (s->trust == NULL)
+	s->core.trust = trust_open(&tp, s->core.db, err, sizeof(err));
+	if (s->core.trust == NULL)
 		fatal(1, "online key: %s", err);
 	log_info("online key %s (public key: GET /v1/trust/online-key)",
-	    trust_online_keyid(s->trust));
-	s->seen = seen_new();
-	s->offers = offers_new(s->db);
-	s->campaigns = campaigns_new(s->db, s->cfg.completed_offer_window);
-	s->fio = fio_new();
-	if (s->seen == NULL || s->offers == NULL || s->campaigns == NULL ||
-	    s->fio == NULL ||
-	    db_every(s->db, s->cfg.seen_flush_interval * 1000, seen_flush,
-	    s->seen) != 0 ||
-	    db_every(s->db, s->cfg.gate_interval * 1000, gate_tick, s) != 0 ||
-	    db_every(s->db, 10 * 1000, reports_health_prune, s) != 0)
+	    trust_online_keyid(s->core.trust));
+	s->core.seen = seen_new();
+	s->core.offers = offers_new(s->core.db);
+	s->core.campaigns = campaigns_new(s->core.db, s->cfg.completed_offer_window);
+	s->core.fio = fio_new();
+	if (s->core.seen == NULL || s->core.offers == NULL || s->core.campaigns == NULL ||
+	    s->core.fio == NULL ||
+	    db_every(s->core.db, s->cfg.seen_flush_interval * 1000, seen_flush,
+	    s->core.seen) != 0 ||
+	    db_every(s->core.db, s->cfg.gate_interval * 1000, gate_tick, &s->core) != 0 ||
+	    db_every(s->core.db, 10 * 1000, reports_health_prune, &s->core) != 0)
 		fatal(1, "out of memory");
-	seen_on_change(s->seen, reports_version_changed, s);
+	seen_on_change(s->core.seen, reports_version_changed, &s->core);
 
 	/* Signals go to this thread only, through sigtimedwait. */
 	sigemptyset(&set);
@@ -406,7 +409,7 @@ serve(struct srv *s)
 	snprintf(status, sizeof(status), "listening on %s:%d",
 	    s->cfg.listen_addr, http_port(s->http));
 	log_info("%s (data dir %s, %d threads, schema %d)", status,
-	    s->cfg.data_dir, s->cfg.threads, db_schema_version(s->db));
+	    s->cfg.data_dir, s->cfg.threads, db_schema_version(s->core.db));
 	sysd_ready(status);
 
 	wd = sysd_watchdog_usec();
@@ -419,13 +422,13 @@ serve(struct srv *s)
 	log_info("%s: draining", strsignal(sig));
 	drain(s);
 	/* What polls noted since the last flush is written before closing. */
-	db_write(s->db, seen_flush, s->seen);
-	db_close(s->db);
-	s->db = NULL;
-	seen_free(s->seen);
-	offers_free(s->offers);
-	campaigns_free(s->campaigns);
-	trust_free(s->trust);
+	db_write(s->core.db, seen_flush, s->core.seen);
+	db_close(s->core.db);
+	s->core.db = NULL;
+	seen_free(s->core.seen);
+	offers_free(s->core.offers);
+	campaigns_free(s->core.campaigns);
+	trust_free(s->core.trust);
 	log_info("stopped");
 	return 0;
 }
@@ -458,11 +461,11 @@ cmd_token(struct srv *s, const struct args *a)
 			    "or viewer", a->role);
 		if (!jv_valid_ident(a->pos[2]))
 			fatal(2, "NAME: want 1 to 64 of A-Z a-z 0-9 . _ : -");
-		s->db = open_store(&s->cfg, 0);
+		s->core.db = open_store(&s->cfg, 0);
 		if (auth_token_new("adm_", token, sizeof(token), hash) != 0)
 			fatal(1, "cannot make a token");
 		add = (struct db_token_add){ a->pos[2], a->role, hash, util_now() };
-		rc = db_write(s->db, db_token_add, &add);
+		rc = db_write(s->core.db, db_token_add, &add);
 		if (rc == DB_CONFLICT)
 			fatal(1, "a token named %s exists", a->pos[2]);
 		if (rc != DB_OK)
@@ -470,12 +473,12 @@ cmd_token(struct srv *s, const struct args *a)
 		printf("%s\n", token);
 		sign_wipe(token, sizeof(token));
 	} else if (strcmp(sub, "list") == 0 && a->npos == 2) {
-		s->db = open_store(&s->cfg, 0);
-		if (db_token_list(s->db, print_token, NULL) != DB_OK)
+		s->core.db = open_store(&s->cfg, 0);
+		if (db_token_list(s->core.db, print_token, NULL) != DB_OK)
 			fatal(1, "cannot list the tokens");
 	} else if (strcmp(sub, "revoke") == 0 && a->npos == 3) {
-		s->db = open_store(&s->cfg, 0);
-		rc = db_write(s->db, db_token_revoke, (void *)a->pos[2]);
+		s->core.db = open_store(&s->cfg, 0);
+		rc = db_write(s->core.db, db_token_revoke, (void *)a->pos[2]);
 		if (rc == DB_NOTFOUND)
 			fatal(1, "no token named %s", a->pos[2]);
 		if (rc != DB_OK)
@@ -485,7 +488,7 @@ cmd_token(struct srv *s, const struct args *a)
 		fatal(2, "usage: otad token add --role ROLE NAME | token list | "
 		    "token revoke NAME");
 	}
-	db_close(s->db);
+	db_close(s->core.db);
 	return 0;
 }
 
@@ -496,10 +499,10 @@ cmd_backup(struct srv *s, const struct args *a)
 
 	if (a->npos != 2)
 		fatal(2, "usage: otad backup FILE");
-	s->db = open_store(&s->cfg, 0);
-	if (db_backup(s->db, a->pos[1], err, sizeof(err)) != 0)
+	s->core.db = open_store(&s->cfg, 0);
+	if (db_backup(s->core.db, a->pos[1], err, sizeof(err)) != 0)
 		fatal(1, "backup: %s", err);
-	db_close(s->db);
+	db_close(s->core.db);
 	printf("backed up the database to %s\n", a->pos[1]);
 	return 0;
 }
@@ -510,9 +513,11 @@ cmd_online_key(struct srv *s, const struct args *a)
 {
 	char keyid[SIGN_KEYID_HEX], err[512];
 	const char *sub = a->npos == 2 ? a->pos[1] : "";
+	const struct trust_paths tp = { s->cfg.data_dir,
+	    s->cfg.online_key_passphrase_file };
 
 	if (strcmp(sub, "next") == 0) {
-		if (trust_online_next(&s->cfg, keyid, err, sizeof(err)) != 0)
+		if (trust_online_next(&tp, keyid, err, sizeof(err)) != 0)
 			fatal(1, "online-key next: %s", err);
 		printf("%s\n", keyid);
 		fprintf(stderr, "made the next online key %s in %s/online-next.key;"
@@ -520,7 +525,7 @@ cmd_online_key(struct srv *s, const struct args *a)
 		    "\"otad online-key switch\" and restart otad\n", keyid,
 		    s->cfg.data_dir);
 	} else if (strcmp(sub, "switch") == 0) {
-		if (trust_online_switch(&s->cfg, keyid, err, sizeof(err)) != 0)
+		if (trust_online_switch(&tp, keyid, err, sizeof(err)) != 0)
 			fatal(1, "online-key switch: %s", err);
 		printf("%s\n", keyid);
 		fprintf(stderr, "the online key is now %s; restart otad to use it\n",

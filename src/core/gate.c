@@ -17,7 +17,7 @@
 #include "core/gate.h"
 #include "core/metrics.h"
 #include "core/reports.h"
-#include "api/server.h"
+#include "core/core.h"
 #include "sign/crypto.h"
 #include "util/log.h"
 
@@ -49,7 +49,7 @@ struct reasons {
 
 struct eval {
 	struct db_tx *tx;
-	struct srv *srv;
+	struct core *core;
 	struct db_campaign *c;
 	struct rollout_policy p;
 	int stages[ROLLOUT_MAX_STAGES], nstages;
@@ -63,22 +63,23 @@ struct eval {
 
 /* Loads c's stored settings into e; -1 if unreadable. */
 static int
-eval_init(struct eval *e, struct db_tx *tx, struct srv *s,
+eval_init(struct eval *e, struct db_tx *tx, struct core *s,
     struct db_campaign *c, int64_t now)
 {
 	memset(e, 0, sizeof(*e));
 	e->tx = tx;
-	e->srv = s;
+	e->core = s;
 	e->c = c;
 	e->now = now;
 	if (rollout_campaign_state_parse(c->state, &e->state) != 0 ||
-	    campaign_stages_parse(c->stages, e->stages, &e->nstages) != 0 ||
-	    campaign_policy_parse(c->policy, &e->p) != 0 || c->stage < 0 ||
-	    c->stage >= e->nstages) {
+	    !c->settings_ok) {
 		log_err("campaign %lld: unreadable stored settings",
 		    (long long)c->id);
 		return -1;
 	}
+	e->p = c->policy;
+	memcpy(e->stages, c->stages, sizeof(e->stages));
+	e->nstages = c->nstages;
 	return 0;
 }
 
@@ -340,7 +341,7 @@ pending_seen(struct eval *e, uint32_t lo, uint32_t hi, struct db_pending p[2],
 
 	if (pend_cache[slot].campaign == e->c->id &&
 	    pend_cache[slot].stage == e->c->stage && age >= 0 &&
-	    age < (int64_t)PENDING_EVERY * e->srv->cfg.gate_interval) {
+	    age < (int64_t)PENDING_EVERY * e->core->pol.gate_interval) {
 		memcpy(p, pend_cache[slot].p, sizeof(pend_cache[slot].p));
 		*b = pend_cache[slot].b;
 		return DB_OK;
@@ -455,7 +456,7 @@ halt_for(struct eval *e, const char *kind, const char *actor,
 	}
 	free(detail);
 	if (rc == DB_OK)
-		db_tx_after(e->tx, campaigns_changed, e->srv->campaigns);
+		db_tx_after(e->tx, campaigns_changed, e->core->campaigns);
 	return rc;
 }
 
@@ -466,7 +467,7 @@ static int
 still_moving(const struct eval *e)
 {
 	int64_t window = e->state == ROLLOUT_CAMP_COMPLETED ?
-	    e->srv->cfg.completed_offer_window : 0;
+	    e->core->pol.completed_offer_window : 0;
 
 	return e->now - e->c->finished_at <= window + e->p.report_timeout +
 	    e->p.bake_time;
@@ -474,7 +475,7 @@ still_moving(const struct eval *e)
 
 /* Evaluates one campaign inside the writer's transaction. */
 static int
-evaluate(struct db_tx *tx, struct srv *s, struct db_campaign *c, int64_t now)
+evaluate(struct db_tx *tx, struct core *s, struct db_campaign *c, int64_t now)
 {
 	struct eval e;
 	struct rollout_decision d;
@@ -527,7 +528,7 @@ collect(const struct db_campaign *c, void *arg)
 }
 
 static int
-evaluate_id(struct db_tx *tx, struct srv *s, int64_t id, int64_t now)
+evaluate_id(struct db_tx *tx, struct core *s, int64_t id, int64_t now)
 {
 	struct db_campaign *c = malloc(sizeof(*c));
 	int rc;
@@ -544,10 +545,10 @@ evaluate_id(struct db_tx *tx, struct srv *s, int64_t id, int64_t now)
 int
 gate_tick(struct db_tx *tx, void *arg)
 {
-	struct srv *s = arg;
+	struct core *s = arg;
 	struct tick_ctx t = { .n = 0 };
 	int64_t now = (int64_t)time(NULL);
-	int64_t since = now - s->cfg.completed_offer_window - 2 * ROLLOUT_MAX_TIME;
+	int64_t since = now - s->pol.completed_offer_window - 2 * ROLLOUT_MAX_TIME;
 	int rc;
 
 	/* The gate judges running and paused campaigns; finished ones are
@@ -561,7 +562,7 @@ gate_tick(struct db_tx *tx, void *arg)
 }
 
 int
-gate_soon(struct db_tx *tx, struct srv *s, int64_t campaign, int64_t now)
+gate_soon(struct db_tx *tx, struct core *s, int64_t campaign, int64_t now)
 {
 	int slot = (int)((uint64_t)campaign % SOON_SLOTS);
 
@@ -589,7 +590,7 @@ revoke_collect(const struct db_campaign *c, void *arg)
 }
 
 int
-gate_release_revoked(struct db_tx *tx, struct srv *s, int64_t release,
+gate_release_revoked(struct db_tx *tx, struct core *s, int64_t release,
     const char *actor, int64_t now)
 {
 	struct revoke_ctx r = { .n = 0 };
@@ -753,7 +754,7 @@ gate_act(struct db_tx *tx, void *arg)
 	struct gate_act *g = arg;
 	struct db_campaign *c = malloc(sizeof(*c));
 	enum rollout_campaign_state from, to;
-	int stages[ROLLOUT_MAX_STAGES], n, new_stage, rc;
+	int new_stage, rc;
 	char detail[96];
 
 	if (c == NULL)
@@ -764,13 +765,13 @@ gate_act(struct db_tx *tx, void *arg)
 	snprintf(g->state, sizeof(g->state), "%s", c->state);
 	rc = DB_ERR;
 	if (rollout_campaign_state_parse(c->state, &from) != 0 ||
-	    campaign_stages_parse(c->stages, stages, &n) != 0)
+	    !c->settings_ok)
 		goto out;
 	rc = DB_CONFLICT;
 	if (rollout_campaign_action(from, (enum rollout_action)g->action,
-	    c->stage, n, &to, &new_stage) != 0) {
+	    c->stage, c->nstages, &to, &new_stage) != 0) {
 		snprintf(g->why, sizeof(g->why), "the campaign is %s%s", c->state,
-		    g->action == ROLLOUT_ACT_ADVANCE && c->stage == n - 1 ?
+		    g->action == ROLLOUT_ACT_ADVANCE && c->stage == c->nstages - 1 ?
 		    " at its last stage" : "");
 		goto out;
 	}
@@ -785,7 +786,7 @@ gate_act(struct db_tx *tx, void *arg)
 	if ((rc = db_campaign_update(tx, c)) != DB_OK)
 		goto out;
 	snprintf(detail, sizeof(detail), "{\"stage\":%d,\"percent\":%d}",
-	    c->stage + 1, stages[c->stage]);
+	    c->stage + 1, c->stages[c->stage]);
 	rc = db_campaign_event(tx, c->id, g->now, act_events[g->action],
 	    g->actor, c->stage, detail);
 	if (rc == DB_OK && (g->action == ROLLOUT_ACT_START ||
@@ -794,7 +795,7 @@ gate_act(struct db_tx *tx, void *arg)
 		    c->stage, detail);
 	snprintf(g->state, sizeof(g->state), "%s", c->state);
 	if (rc == DB_OK)
-		db_tx_after(tx, campaigns_changed, g->srv->campaigns);
+		db_tx_after(tx, campaigns_changed, g->core->campaigns);
 out:
 	free(c);
 	return rc;

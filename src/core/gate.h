@@ -8,17 +8,17 @@
 
 #include "db/db.h"
 
-struct srv;
+struct core;
 
-/* Timer job (db_every; arg is the struct srv): evaluates every running or
+/* Timer job (db_every; arg is the struct core): evaluates every running or
  * paused campaign. */
 int gate_tick(struct db_tx *tx, void *srv);
 /* Evaluates one campaign now unless it was evaluated within the last
  * second (failures arrive in bursts); inside a job. */
-int gate_soon(struct db_tx *tx, struct srv *s, int64_t campaign, int64_t now);
+int gate_soon(struct db_tx *tx, struct core *s, int64_t campaign, int64_t now);
 
 struct gate_act {
-	struct srv *srv;
+	struct core *core;
 	int64_t campaign;
 	int action;			/* enum rollout_action */
 	const char *actor;
@@ -37,7 +37,7 @@ int gate_act(struct db_tx *tx, void *arg);
 
 /* Inside the revoke's job: halts the running and paused campaigns of the
  * release with an event release_revoked naming actor. */
-int gate_release_revoked(struct db_tx *tx, struct srv *s, int64_t release,
+int gate_release_revoked(struct db_tx *tx, struct core *s, int64_t release,
     const char *actor, int64_t now);
 
 #endif

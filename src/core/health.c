@@ -11,51 +11,11 @@
 #include "rollout/rollout.h"
 #include "core/campaigns.h"
 #include "core/gate.h"
-#include "api/jsonv.h"
 #include "core/reports.h"
-#include "api/server.h"
+#include "core/core.h"
 #include "util/util.h"
 
 #define PRUNE_BATCH 500
-
-int
-reports_health_parse(json_t *body, struct report_health *h, char *err,
-    size_t errlen)
-{
-	static const char *const fields[] = { "fw_version", "boot_ok",
-	    "selftest", "crash_count", "uptime_s", "boot_id", NULL };
-	const char *fw = NULL, *selftest = NULL, *boot = NULL;
-
-	h->boot_ok = -1;
-	h->crash_count = h->uptime_s = 0;
-	if (jv_only(body, fields, err, errlen) ||
-	    jv_ident(body, "fw_version", 1, &fw, err, errlen) ||
-	    jv_bool(body, "boot_ok", &h->boot_ok, err, errlen) ||
-	    jv_str(body, "selftest", 1, 4, 4, &selftest, err, errlen) ||
-	    jv_int(body, "crash_count", 0, 0, INT32_MAX, &h->crash_count, err,
-	    errlen) ||
-	    jv_int(body, "uptime_s", 0, 0, INT64_MAX / 2, &h->uptime_s, err,
-	    errlen) ||
-	    jv_str(body, "boot_id", 0, 1, REPORT_BOOT_MAX, &boot, err, errlen))
-		return -1;
-	if (h->boot_ok < 0) {
-		snprintf(err, errlen, "boot_ok: is required (true or false)");
-		return -1;
-	}
-	if (strcmp(selftest, "pass") != 0 && strcmp(selftest, "fail") != 0) {
-		snprintf(err, errlen, "selftest: must be \"pass\" or \"fail\"");
-		return -1;
-	}
-	if (boot != NULL && !reports_valid_boot_id(boot)) {
-		snprintf(err, errlen, "boot_id: 1 to 64 of A-Z a-z 0-9 . _ : -");
-		return -1;
-	}
-	h->selftest_ok = strcmp(selftest, "pass") == 0;
-	h->unhealthy = !h->boot_ok || !h->selftest_ok || h->crash_count > 0;
-	snprintf(h->fw_version, sizeof(h->fw_version), "%s", fw);
-	snprintf(h->boot_id, sizeof(h->boot_id), "%s", boot ? boot : "");
-	return 0;
-}
 
 /* ---- the summary and its samples ---- */
 
@@ -77,7 +37,7 @@ worth_sample(const struct db_health *last, const struct db_health *now,
 static int
 keep_summary(struct db_tx *tx, const struct report_health *h)
 {
-	const struct cfg *cfg = &h->srv->cfg;
+	const struct core_policy *cfg = &h->core->pol;
 	struct db_health last, cur;
 	int rc = db_health_get_tx(tx, h->device, &last), sample;
 
@@ -110,10 +70,10 @@ keep_summary(struct db_tx *tx, const struct report_health *h)
 int
 reports_health_prune(struct db_tx *tx, void *arg)
 {
-	struct srv *s = arg;
+	struct core *s = arg;
 	int64_t gone;
 
-	return db_health_prune(tx, util_now() - s->cfg.event_retention,
+	return db_health_prune(tx, util_now() - s->pol.event_retention,
 	    PRUNE_BATCH, &gone);
 }
 
@@ -141,8 +101,9 @@ member_unhealthy(struct health_ctx *hc, const struct db_membership *ms)
 	if (c == NULL)
 		return DB_ERR;
 	rc = db_campaign_get_tx(hc->tx, m.campaign, c);
-	if (rc == DB_OK && campaign_policy_parse(c->policy, &p) != 0)
+	if (rc == DB_OK && !c->settings_ok)
 		rc = DB_ERR;
+	p = c->policy;
 	free(c);
 	if (rc != DB_OK)
 		return rc;
@@ -162,7 +123,7 @@ member_unhealthy(struct health_ctx *hc, const struct db_membership *ms)
 		return DB_OK;
 	rc = db_event_add(hc->tx, m.device, "campaign", ms->release_id,
 	    m.campaign, m.state, why.reason, "unhealthy report");
-	return rc == DB_OK ? gate_soon(hc->tx, hc->h->srv, m.campaign,
+	return rc == DB_OK ? gate_soon(hc->tx, hc->h->core, m.campaign,
 	    hc->h->now) : rc;
 }
 
@@ -212,7 +173,7 @@ reports_health(struct db_tx *tx, void *arg)
 	if ((rc = keep_summary(tx, h)) != DB_OK)
 		return rc;
 	/* A health report declares what runs, from which boot, like a poll. */
-	if ((rc = reports_sighting_tx(tx, h->srv, h->device, 0, 1,
+	if ((rc = reports_sighting_tx(tx, h->core, h->device, 0, 1,
 	    h->fw_version, h->boot_id, h->now)) != DB_OK)
 		return rc;
 	if (!h->unhealthy)

@@ -5,9 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "db/campaigns.h"
 #include "db/releases.h"
-#include "api/api.h"
 #include "core/offers.h"
 #include "util/util.h"
 
@@ -129,42 +127,4 @@ offers_forget(struct offers *o, int64_t id)
 		memset(e, 0, sizeof(*e));
 	}
 	pthread_mutex_unlock(&o->mu);
-}
-
-static void
-membership_one(const struct db_membership *ms, void *arg)
-{
-	json_array_append_new(arg, json_pack("{s:I,s:s,s:I,s:s,s:s?,s:i,s:i,"
-	    "s:o,s:o,s:s?}", "campaign", (json_int_t)ms->m.campaign,
-	    "campaign_state", ms->campaign_state, "release",
-	    (json_int_t)ms->release_id, "state", ms->m.state, "reason",
-	    ms->m.reason[0] ? ms->m.reason : NULL, "attempts", ms->m.attempts,
-	    "bucket", (int)ms->m.bucket, "last_change",
-	    api_time(ms->m.last_change), "confirmed_at",
-	    api_time(ms->m.confirmed_at), "installed_boot_id",
-	    ms->m.install_boot[0] ? ms->m.install_boot : NULL));
-}
-
-void
-offers_describe_device(struct api_req *a, int64_t device, json_t *out)
-{
-	struct db_offer off;
-	json_t *camps = json_array();
-
-	if (db_device_memberships(a->srv->db, device, membership_one, camps) ==
-	    DB_OK)
-		json_object_set_new(out, "campaigns", camps);
-	else
-		json_decref(camps);
-
-	if (db_offer_get(a->srv->db, device, &off) == DB_OK)
-		json_object_set_new(out, "offer", json_pack("{s:I,s:s,s:s?,s:o,"
-		    "s:o,s:s,s:s?}", "release", (json_int_t)off.release_id,
-		    "state", off.state, "reason", off.reason[0] ? off.reason :
-		    NULL, "created_at", api_time(off.created_at), "updated_at",
-		    api_time(off.updated_at), "created_by", off.created_by,
-		    "installed_boot_id", off.install_boot[0] ? off.install_boot :
-		    NULL));
-	else
-		json_object_set_new(out, "offer", json_null());
 }

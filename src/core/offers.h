@@ -1,19 +1,14 @@
-/* What a polling device is offered: a cache of release envelopes (read on
- * every offer) and the decision between a direct assignment and a
- * campaign. */
+/* A cache of release envelopes, read on every offer. */
 #ifndef CORE_OFFERS_H
 #define CORE_OFFERS_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include <jansson.h>
-
 #include "sign/crypto.h"
 
 struct db;
 struct offers;
-struct api_req;
 
 /* A copy of one release, as offers need it. */
 struct rel_snap {
@@ -37,8 +32,5 @@ int offers_release(struct offers *o, int64_t id, struct rel_snap *out);
 void offers_forget(struct offers *o, int64_t id);
 void rel_snap_free(struct rel_snap *s);
 
-/* Adds the device's direct offer (and campaign memberships) to a device
- * view for GET /v1/devices/{id}. */
-void offers_describe_device(struct api_req *a, int64_t device, json_t *out);
 
 #endif

@@ -11,9 +11,8 @@
 #include "rollout/rollout.h"
 #include "core/campaigns.h"
 #include "core/gate.h"
-#include "api/jsonv.h"
 #include "core/reports.h"
-#include "api/server.h"
+#include "core/core.h"
 #include "sign/semver.h"
 #include "util/util.h"
 
@@ -40,10 +39,8 @@ reports_is_newer(const char *fw_version, const char *release_fw)
 	return sign_semver_cmp(fw_version, release_fw, &order) == 0 && order > 0;
 }
 
-/* What a declared version (and boot id, "" or NULL for none) says to a
- * member of a campaign of release_fw that installed from install_boot. */
-static void
-seen_of(struct rollout_seen *w, const char *release_fw, const char *fw,
+void
+reports_seen(struct rollout_seen *w, const char *release_fw, const char *fw,
     const char *boot, const char *install_boot)
 {
 	memset(w, 0, sizeof(*w));
@@ -53,90 +50,7 @@ seen_of(struct rollout_seen *w, const char *release_fw, const char *fw,
 	w->same_boot = w->boot_known && strcmp(boot, install_boot) == 0;
 }
 
-int
-reports_sighting_news(const struct db_member *m, const char *release_fw,
-    const char *fw_version, const char *boot_id)
-{
-	enum rollout_device_state s;
-	enum rollout_device_event ev;
-	struct rollout_seen w;
-
-	if (rollout_device_state_parse(m->state, &s) != 0)
-		return 0;
-	seen_of(&w, release_fw, fw_version, boot_id, m->install_boot);
-	return rollout_sighting(s, &w, &ev);
-}
-
 /* ---- status reports ---- */
-
-static int
-valid_reason(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > 40)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
-		    s[i] == '_'))
-			return 0;
-	return 1;
-}
-
-static int
-bad(char *err, size_t errlen, const char *msg)
-{
-	snprintf(err, errlen, "%s", msg);
-	return -1;
-}
-
-int
-reports_status_parse(json_t *body, struct report_status *r, char *err,
-    size_t errlen)
-{
-	static const char *const fields[] = { "campaign", "release", "state",
-	    "reason", "detail", "boot_id", NULL };
-	static const char *const states[] = { "downloading", "installed",
-	    "confirmed", "failed", "rolled_back", NULL };
-	const char *campaign = NULL, *release = NULL, *state = NULL;
-	enum rollout_device_event ev;
-	int i;
-
-	r->reason = r->detail = r->boot_id = NULL;
-	if (jv_only(body, fields, err, errlen) ||
-	    jv_str(body, "campaign", 1, 1, 24, &campaign, err, errlen) ||
-	    jv_str(body, "release", 1, 64, 64, &release, err, errlen) ||
-	    jv_str(body, "state", 1, 1, 16, &state, err, errlen) ||
-	    jv_str(body, "reason", 0, 1, 40, &r->reason, err, errlen) ||
-	    jv_str(body, "detail", 0, 0, 256, &r->detail, err, errlen) ||
-	    jv_str(body, "boot_id", 0, 1, REPORT_BOOT_MAX, &r->boot_id, err,
-	    errlen))
-		return -1;
-	for (i = 0; states[i] != NULL && strcmp(states[i], state) != 0; i++)
-		;
-	if (states[i] == NULL || rollout_device_event_parse(state, &ev) != 0)
-		return bad(err, errlen, "state: must be downloading, installed, "
-		    "confirmed, failed or rolled_back");
-	if (!jv_valid_sha256(release))
-		return bad(err, errlen, "release: must be the lowercase hex "
-		    "sha256 of the release envelope");
-	if ((ev == ROLLOUT_EV_FAILED || ev == ROLLOUT_EV_ROLLED_BACK) &&
-	    r->reason == NULL)
-		return bad(err, errlen, "reason: failed and rolled_back need a "
-		    "reason class such as hash, signature or selftest");
-	if (r->reason != NULL && !valid_reason(r->reason))
-		return bad(err, errlen, "reason: 1 to 40 of a-z 0-9 _");
-	if (r->boot_id != NULL && !reports_valid_boot_id(r->boot_id))
-		return bad(err, errlen, "boot_id: 1 to 64 of A-Z a-z 0-9 . _ : -");
-	r->campaign = 0;
-	if (strcmp(campaign, "direct") != 0 &&
-	    util_parse_int(campaign, 1, INT64_MAX, &r->campaign) != 0)
-		return bad(err, errlen, "campaign: must be \"direct\" or a "
-		    "campaign id, as in the assignment");
-	memcpy(r->release, release, 65);
-	r->event = (int)ev;
-	return 0;
-}
 
 int
 reports_member_step(struct db_tx *tx, struct db_member *m,
@@ -221,10 +135,11 @@ campaign_status(struct db_tx *tx, struct report_status *r)
 	/* A member never offered has no offer to report about. */
 	if (rc == DB_OK && strcmp(m.state, "pending") == 0)
 		rc = DB_NOTFOUND;
-	if (rc == DB_OK && campaign_policy_parse(c->policy, &p) != 0)
+	if (rc == DB_OK && !c->settings_ok)
 		rc = DB_ERR;
 	if (rc != DB_OK)
 		goto out;
+	p = c->policy;
 	snprintf(r->was, sizeof(r->was), "%s", m.state);
 	switch (reports_member_step(tx, &m, &p, (enum rollout_device_event)r->event,
 	    &why, r->now, &to)) {
@@ -241,7 +156,7 @@ campaign_status(struct db_tx *tx, struct report_status *r)
 	rc = status_event(tx, r, c->release_id, c->id,
 	    strcmp(r->was, r->state) != 0);
 	if (rc == DB_OK && rollout_state_is_failure(to))
-		rc = gate_soon(tx, r->srv, c->id, r->now);
+		rc = gate_soon(tx, r->core, c->id, r->now);
 out:
 	free(c);
 	return rc;
@@ -290,7 +205,7 @@ reports_status(struct db_tx *tx, void *arg)
 
 struct sighting {
 	struct db_tx *tx;
-	struct srv *srv;
+	struct core *core;
 	int64_t device, campaign, now;
 	const char *fw, *boot;
 	int rc;
@@ -310,15 +225,16 @@ member_sighting(struct sighting *g, struct db_member *m,
 	struct report_why why = { NULL, 0, NULL };
 	int rc;
 
-	seen_of(&w, release_fw, g->fw, g->boot, m->install_boot);
+	reports_seen(&w, release_fw, g->fw, g->boot, m->install_boot);
 	if (rollout_device_state_parse(m->state, &from) != 0 ||
 	    !rollout_sighting(from, &w, &ev))
 		return DB_OK;
 	if ((c = malloc(sizeof(*c))) == NULL)
 		return DB_ERR;
 	rc = db_campaign_get_tx(g->tx, m->campaign, c);
-	if (rc == DB_OK && campaign_policy_parse(c->policy, &p) != 0)
+	if (rc == DB_OK && !c->settings_ok)
 		rc = DB_ERR;
+	p = c->policy;
 	if (ev == ROLLOUT_EV_FALLBACK)
 		why.reason = rollout_reason_name(ROLLOUT_WHY_FALLBACK);
 	if (rc == DB_OK && reports_member_step(g->tx, m, &p, ev, &why, g->now,
@@ -329,7 +245,7 @@ member_sighting(struct sighting *g, struct db_member *m,
 		    "superseded" : "fallback", c->release_id, c->id,
 		    rollout_device_state_name(to), why.reason, g->fw);
 	if (rc == DB_OK && rollout_state_is_failure(to))
-		rc = gate_soon(g->tx, g->srv, c->id, g->now);
+		rc = gate_soon(g->tx, g->core, c->id, g->now);
 	free(c);
 	return rc;
 }
@@ -361,7 +277,7 @@ direct_sighting(struct sighting *g)
 
 	if (rc != DB_OK)
 		return rc == DB_NOTFOUND ? DB_OK : rc;
-	seen_of(&w, fw, g->fw, g->boot, off.install_boot);
+	reports_seen(&w, fw, g->fw, g->boot, off.install_boot);
 	rollout_policy_default(&p);
 	if (rollout_device_state_parse(off.state, &from) != 0 ||
 	    !rollout_sighting(from, &w, &ev) ||
@@ -378,7 +294,7 @@ direct_sighting(struct sighting *g)
 }
 
 int
-reports_sighting_tx(struct db_tx *tx, struct srv *s, int64_t device,
+reports_sighting_tx(struct db_tx *tx, struct core *s, int64_t device,
     int64_t campaign, int direct, const char *fw_version,
     const char *boot_id, int64_t now)
 {
@@ -404,7 +320,7 @@ reports_version_changed(struct db_tx *tx, int64_t device,
 }
 
 struct sighting_job {
-	struct srv *srv;
+	struct core *core;
 	int64_t device, campaign, now;
 	char fw[65], boot[REPORT_BOOT_MAX + 1];
 };
@@ -414,7 +330,7 @@ sighting_job(struct db_tx *tx, void *arg)
 {
 	struct sighting_job *j = arg;
 
-	return reports_sighting_tx(tx, j->srv, j->device, j->campaign,
+	return reports_sighting_tx(tx, j->core, j->device, j->campaign,
 	    j->campaign < 0, j->fw, j->boot, j->now);
 }
 
@@ -426,14 +342,14 @@ free_job(void *p, int rc)
 }
 
 void
-reports_sighting_submit(struct srv *s, int64_t device, int64_t campaign,
+reports_sighting_submit(struct core *s, int64_t device, int64_t campaign,
     const char *fw_version, const char *boot_id, int64_t now)
 {
 	struct sighting_job *j = calloc(1, sizeof(*j));
 
 	if (j == NULL)
 		return;
-	j->srv = s;
+	j->core = s;
 	j->device = device;
 	j->campaign = campaign;
 	j->now = now;
@@ -455,7 +371,7 @@ reports_offer_take(struct db_tx *tx, void *arg)
 	struct db_member m;
 	enum rollout_device_state ds, to;
 	enum rollout_offer_kind kind;
-	int stages[ROLLOUT_MAX_STAGES], n, cs_ok, rc;
+	int cs_ok, rc;
 	enum rollout_campaign_state cs;
 
 	if (c == NULL)
@@ -466,13 +382,11 @@ reports_offer_take(struct db_tx *tx, void *arg)
 	if (rc != DB_OK)
 		goto out;
 	cs_ok = rollout_campaign_state_parse(c->state, &cs) == 0 &&
-	    campaign_stages_parse(c->stages, stages, &n) == 0 &&
-	    campaign_policy_parse(c->policy, &p) == 0 &&
-	    rollout_device_state_parse(m.state, &ds) == 0 &&
-	    c->stage >= 0 && c->stage < n;
+	    c->settings_ok && rollout_device_state_parse(m.state, &ds) == 0;
+	p = c->policy;
 	/* Decided again here: the campaign may have halted meanwhile. */
-	if (!cs_ok || !rollout_should_offer(cs, stages[c->stage], m.bucket, ds,
-	    m.attempts, &p))
+	if (!cs_ok || !rollout_should_offer(cs, c->stages[c->stage], m.bucket,
+	    ds, m.attempts, &p))
 		goto out;
 	kind = rollout_offer_kind(ds, m.attempts, &p);
 	if (rollout_device_step(ds, ROLLOUT_EV_OFFER, m.attempts, &p, &to) != 0)

@@ -1,18 +1,16 @@
 /* What device reports and polls do to offers: write jobs that read the
  * current state in the writer's transaction, let src/rollout decide the
- * step, and store the result; and the checks of the report bodies. */
+ * step, and store the result. */
 #ifndef CORE_REPORTS_H
 #define CORE_REPORTS_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include <jansson.h>
-
 #include "db/db.h"
 #include "rollout/rollout.h"
 
-struct srv;
+struct core;
 struct db_member;
 
 #define REPORT_BOOT_MAX 64
@@ -21,9 +19,9 @@ struct db_member;
  * equality only). */
 int reports_valid_boot_id(const char *s);
 
-/* A status report, validated by reports_status_parse. */
+/* A status report, as the API read it (api/bodies.h). */
 struct report_status {
-	struct srv *srv;
+	struct core *core;
 	int64_t device;
 	int64_t campaign;		/* 0: the direct offer */
 	char release[65];		/* envelope sha256, as the device saw it */
@@ -35,11 +33,6 @@ struct report_status {
 	char state[16];			/* the offer's state afterwards */
 	char was[16];			/* before, for a 409 */
 };
-/* Reads a status report body into r (campaign, release, event, reason,
- * detail, boot_id; strings borrowed from body). 0, or -1 with
- * "field: reason" in err (the API's 422). */
-int reports_status_parse(json_t *body, struct report_status *r, char *err,
-    size_t errlen);
 /* Write job: applies a status report. DB_NOTFOUND when the device has no
  * such offer, DB_CONFLICT when the step is impossible (was says why). */
 int reports_status(struct db_tx *tx, void *arg);
@@ -68,28 +61,28 @@ int reports_member_step(struct db_tx *tx, struct db_member *m,
  * with direct 1, its direct offer: a newer version supersedes, an old one
  * may be a fallback (rollout_sighting). boot_id "" or NULL: none sent.
  * Inside a write job. */
-int reports_sighting_tx(struct db_tx *tx, struct srv *s, int64_t device,
+int reports_sighting_tx(struct db_tx *tx, struct core *s, int64_t device,
     int64_t campaign, int direct, const char *fw_version,
     const char *boot_id, int64_t now);
 /* The same queued (without waiting) from a poll: campaign -1 for the
  * direct offer only, else that campaign only. A lost job is found again
  * at the device's next poll. */
-void reports_sighting_submit(struct srv *s, int64_t device, int64_t campaign,
+void reports_sighting_submit(struct core *s, int64_t device, int64_t campaign,
     const char *fw_version, const char *boot_id, int64_t now);
-/* seen_on_change hook (arg: the struct srv): a device's flushed new
+/* seen_on_change hook (arg: the struct core): a device's flushed new
  * version as a sighting without a boot id, for all it belongs to. */
 int reports_version_changed(struct db_tx *tx, int64_t device,
     const char *fw_version, int64_t at, void *srv);
-/* 1 if a poll declaring fw_version (with boot_id, maybe NULL) tells the
- * member m of a campaign of release_fw something (worth a job). */
-int reports_sighting_news(const struct db_member *m, const char *release_fw,
-    const char *fw_version, const char *boot_id);
+/* What a declared version (and boot id, "" or NULL for none) says to a
+ * member of a campaign of release_fw that installed from install_boot. */
+void reports_seen(struct rollout_seen *w, const char *release_fw,
+    const char *fw, const char *boot, const char *install_boot);
 /* 1 if fw_version is newer (semver) than release_fw. */
 int reports_is_newer(const char *fw_version, const char *release_fw);
 
 /* A first offer (or a retry) of a campaign's release to a member. */
 struct offer_take {
-	struct srv *srv;
+	struct core *core;
 	int64_t campaign, device, now;
 	int granted;			/* out: the member is now offered */
 };
@@ -100,7 +93,7 @@ int reports_offer_take(struct db_tx *tx, void *arg);
 /* ---- health (health.c) ---- */
 
 struct report_health {
-	struct srv *srv;
+	struct core *core;
 	int64_t device;
 	char fw_version[65];
 	char boot_id[REPORT_BOOT_MAX + 1];	/* "" when none was sent */
@@ -109,16 +102,12 @@ struct report_health {
 	int64_t now;
 	int unhealthy;			/* derived from the fields */
 };
-/* Reads a health report body into h (all but srv, device, now). 0, or -1
- * with "field: reason" in err. */
-int reports_health_parse(json_t *body, struct report_health *h, char *err,
-    size_t errlen);
 /* Write job: keeps the report as the device's latest (and as a sample
  * when something changed or the last sample is older than
  * health_sample_interval); an unhealthy report on an offered release's
  * version fails that offer; the version and boot id are a sighting. */
 int reports_health(struct db_tx *tx, void *arg);
-/* Timer job (arg: the struct srv): deletes health samples older than
+/* Timer job (arg: the struct core): deletes health samples older than
  * event_retention, a small batch at a time. */
 int reports_health_prune(struct db_tx *tx, void *srv);
 

@@ -2,6 +2,7 @@
  * root. The online key can only make assignments; without release keys the
  * server cannot make a device accept an image. */
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,10 +25,10 @@ struct trust {
 /* Reads the passphrase for the online key, making one on first start when
  * the config names no file and systemd passed no credential. */
 static int
-read_passphrase(const struct cfg *c, uint8_t **pass, size_t *len, char *err,
+read_passphrase(const struct trust_paths *c, uint8_t **pass, size_t *len, char *err,
     size_t errlen)
 {
-	char path[CFG_PATH_MAX + 64];
+	char path[PATH_MAX + 64];
 	const char *cred = getenv("CREDENTIALS_DIRECTORY");
 
 	if (c->online_key_passphrase_file[0] != '\0')
@@ -65,9 +66,9 @@ read_passphrase(const struct cfg *c, uint8_t **pass, size_t *len, char *err,
 }
 
 static int
-load_online_key(struct trust *t, const struct cfg *c, char *err, size_t errlen)
+load_online_key(struct trust *t, const struct trust_paths *c, char *err, size_t errlen)
 {
-	char keypath[CFG_PATH_MAX + 32], pubpath[CFG_PATH_MAX + 32];
+	char keypath[PATH_MAX + 32], pubpath[PATH_MAX + 32];
 	struct sign_pubkey pk;
 	uint8_t *pass = NULL;
 	size_t passlen = 0;
@@ -130,7 +131,7 @@ root_free(struct trust_root *r)
 }
 
 struct trust *
-trust_open(const struct cfg *c, struct db *db, char *err, size_t errlen)
+trust_open(const struct trust_paths *c, struct db *db, char *err, size_t errlen)
 {
 	struct trust *t = calloc(1, sizeof(*t));
 	struct sign_root *root = NULL;
@@ -280,9 +281,9 @@ trust_can_assign(struct trust *t)
 }
 
 int
-trust_online_next(const struct cfg *c, char *keyid, char *err, size_t errlen)
+trust_online_next(const struct trust_paths *c, char *keyid, char *err, size_t errlen)
 {
-	char keypath[CFG_PATH_MAX + 32], pubpath[CFG_PATH_MAX + 32];
+	char keypath[PATH_MAX + 32], pubpath[PATH_MAX + 32];
 	struct sign_key *k = NULL;
 	struct sign_pubkey pk;
 	uint8_t *pass = NULL;
@@ -320,12 +321,12 @@ out:
 }
 
 int
-trust_online_switch(const struct cfg *c, char *keyid, char *err,
+trust_online_switch(const struct trust_paths *c, char *keyid, char *err,
     size_t errlen)
 {
-	char next[CFG_PATH_MAX + 32], cur[CFG_PATH_MAX + 32];
-	char old[CFG_PATH_MAX + 96], pubnext[CFG_PATH_MAX + 32];
-	char pub[CFG_PATH_MAX + 32];
+	char next[PATH_MAX + 32], cur[PATH_MAX + 32];
+	char old[PATH_MAX + 96], pubnext[PATH_MAX + 32];
+	char pub[PATH_MAX + 32];
 	struct sign_pubkey oldpk, newpk;
 
 	if (util_fmt(next, sizeof(next), "%s/online-next.key", c->data_dir) ||

@@ -6,11 +6,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "api/config.h"
 #include "sign/sign.h"
 
 struct db;
 struct trust;
+
+/* Where the online key lives: data_dir/online.key (and .pub, the -next
+ * and -old files of a switch), sealed with the passphrase in
+ * online_key_passphrase_file ("" for data_dir/online.pass). */
+struct trust_paths {
+	const char *data_dir;
+	const char *online_key_passphrase_file;
+};
 
 /* One version of the root, held by reference while in use. */
 struct trust_root {
@@ -21,9 +28,9 @@ struct trust_root {
 };
 
 /* Loads the online key from the data dir, generating it (and, unless the
- * config names one, a passphrase file) on first start; then the newest
+ * paths name one, a passphrase file) on first start; then the newest
  * root from the store. NULL with a message in err. */
-struct trust *trust_open(const struct cfg *c, struct db *db, char *err,
+struct trust *trust_open(const struct trust_paths *c, struct db *db, char *err,
     size_t errlen);
 void trust_free(struct trust *t);
 
@@ -56,9 +63,9 @@ int trust_can_assign(struct trust *t);
  * key id goes to keyid, 65 bytes); trust_online_switch makes it the
  * online key, keeping the old one as online-old-<keyid>.key. 0, or -1
  * with a message in err. */
-int trust_online_next(const struct cfg *c, char *keyid, char *err,
+int trust_online_next(const struct trust_paths *c, char *keyid, char *err,
     size_t errlen);
-int trust_online_switch(const struct cfg *c, char *keyid, char *err,
+int trust_online_switch(const struct trust_paths *c, char *keyid, char *err,
     size_t errlen);
 
 /* Signs an assignment with the online key; see sign_assignment_create. */

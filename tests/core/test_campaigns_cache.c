@@ -5,28 +5,31 @@
 
 #include "check_util.h"
 #include "db/db.h"
-#include "api/api.h"
 #include "core/campaigns.h"
+#include "core/core.h"
+#include "core/poll.h"
 #include "sign/crypto.h"
 
 #define POLLERS 4
 #define POLLS 3000
 
-static struct srv srv;
+static struct core core;
 static atomic_int stop;
 
 static void *
 poller(void *arg)
 {
-	struct api_req a = { .srv = &srv };
-	intptr_t n = (intptr_t)arg;
+	char id[32];
+	struct poll_device d = { 1, id, "board-none", "1.0.0", "1.0.0", NULL, 0,
+	    "" };
+	struct poll_answer ans;
 
-	snprintf(a.who.hw_class, sizeof(a.who.hw_class), "board-none");
-	snprintf(a.who.device_id, sizeof(a.who.device_id), "dev-%d", (int)n);
+	snprintf(id, sizeof(id), "dev-%d", (int)(intptr_t)arg);
 	for (int i = 0; i < POLLS; i++) {
 		/* Every poll sees a new second: the cache reloads often. */
-		ck_assert_int_eq(campaigns_offer(&a, "1.0.0", NULL, "nonce-0001",
-		    1000000 + i * 10), 0);
+		ck_assert_int_eq(poll_decide(&core, &d, 1000000 + i * 10, &ans),
+		    0);
+		ck_assert_int_eq(ans.verdict, POLL_NOTHING);
 	}
 	return NULL;
 }
@@ -36,7 +39,7 @@ changer(void *arg)
 {
 	(void)arg;
 	while (!atomic_load(&stop))
-		campaigns_changed(srv.campaigns);
+		campaigns_changed(core.campaigns);
 	return NULL;
 }
 
@@ -48,10 +51,10 @@ START_TEST(reload_races_no_reader)
 	ck_assert_int_eq(sign_init(), 0);
 	tu_tmpdir(dir, sizeof(dir));
 	snprintf(path, sizeof(path), "%s/otad.db", dir);
-	srv.db = db_open(path, POLLERS + 1, err, sizeof(err));
-	ck_assert_msg(srv.db != NULL, "%s", err);
-	srv.campaigns = campaigns_new(srv.db, 0);
-	ck_assert_ptr_nonnull(srv.campaigns);
+	core.db = db_open(path, POLLERS + 1, err, sizeof(err));
+	ck_assert_msg(core.db != NULL, "%s", err);
+	core.campaigns = campaigns_new(core.db, 0);
+	ck_assert_ptr_nonnull(core.campaigns);
 	ck_assert_int_eq(pthread_create(&ch, NULL, changer, NULL), 0);
 	for (intptr_t i = 0; i < POLLERS; i++)
 		ck_assert_int_eq(pthread_create(&t[i], NULL, poller, (void *)i), 0);
@@ -59,8 +62,8 @@ START_TEST(reload_races_no_reader)
 		pthread_join(t[i], NULL);
 	atomic_store(&stop, 1);
 	pthread_join(ch, NULL);
-	campaigns_free(srv.campaigns);
-	db_close(srv.db);
+	campaigns_free(core.campaigns);
+	db_close(core.db);
 	tu_rmtree(dir);
 }
 END_TEST

@@ -6,7 +6,7 @@
 #include "fuzz.h"
 #include "fuzz_body.h"
 #include "api/jsonv.h"
-#include "core/reports.h"
+#include "api/bodies.h"
 
 #define FZ_CAP 8192
 

@@ -7,7 +7,7 @@
 #include "fuzz_body.h"
 #include "rollout/rollout.h"
 #include "api/jsonv.h"
-#include "core/reports.h"
+#include "api/bodies.h"
 
 #define FZ_CAP 8192
 
