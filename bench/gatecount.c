@@ -3,7 +3,7 @@
  * members (argv[1], default 100000) in a fresh database, most of them
  * pending (half polled since the stage opened, a quarter with a health
  * report), the rest healthy, in flight or failed; then the three counting
- * queries of src/server/gate.c (states split at the stage's first bucket,
+ * queries of src/core/gate.c (states split at the stage's first bucket,
  * pending members' polls and health, failure reasons) timed over the
  * 100 % stage. Built and run by bench/gatecount.sh. */
 #include <stdio.h>

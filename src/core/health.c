@@ -11,6 +11,7 @@
 #include "rollout/rollout.h"
 #include "core/campaigns.h"
 #include "core/gate.h"
+#include "core/members.h"
 #include "core/reports.h"
 #include "core/core.h"
 #include "util/util.h"
@@ -93,7 +94,7 @@ member_unhealthy(struct health_ctx *hc, const struct db_membership *ms)
 	struct rollout_policy p;
 	struct db_member m = ms->m;
 	enum rollout_device_state to;
-	struct report_why why = { rollout_reason_name(rollout_health_reason(
+	struct member_why why = { rollout_reason_name(rollout_health_reason(
 	    hc->h->boot_ok, hc->h->selftest_ok)), 0, NULL };
 	char was[16];
 	int rc;
@@ -110,7 +111,7 @@ member_unhealthy(struct health_ctx *hc, const struct db_membership *ms)
 	snprintf(was, sizeof(was), "%s", m.state);
 	/* An impossible step (a pending member that runs the version
 	 * already) changes nothing. */
-	switch (reports_member_step(hc->tx, &m, &p, ROLLOUT_EV_UNHEALTHY, &why,
+	switch (members_step(hc->tx, &m, &p, ROLLOUT_EV_UNHEALTHY, &why,
 	    hc->h->now, &to)) {
 	case 0:
 		break;
@@ -142,7 +143,7 @@ health_member(const struct db_membership *ms, void *arg)
 }
 
 static int
-direct_unhealthy(struct db_tx *tx, const struct report_health *h)
+direct_unhealthy_once(struct db_tx *tx, const struct report_health *h)
 {
 	struct db_offer off;
 	enum rollout_device_state from, to;
@@ -158,9 +159,21 @@ direct_unhealthy(struct db_tx *tx, const struct report_health *h)
 	if (rollout_device_step(from, ROLLOUT_EV_UNHEALTHY, 1, &p, &to) != 0 ||
 	    to == from)
 		return DB_OK;
-	return db_offer_update(tx, h->device, rollout_device_state_name(to),
-	    rollout_reason_name(rollout_health_reason(h->boot_ok,
-	    h->selftest_ok)), NULL, h->now);
+	return db_offer_update(tx, h->device, &off,
+	    rollout_device_state_name(to), rollout_reason_name(
+	    rollout_health_reason(h->boot_ok, h->selftest_ok)), NULL, h->now);
+}
+
+/* The offer changed since it was read (another writer): read it again and
+ * decide again. */
+static int
+direct_unhealthy(struct db_tx *tx, const struct report_health *h)
+{
+	int rc = DB_CONFLICT;
+
+	for (int i = 0; i < 3 && rc == DB_CONFLICT; i++)
+		rc = direct_unhealthy_once(tx, h);
+	return rc == DB_CONFLICT ? DB_ERR : rc;
 }
 
 int

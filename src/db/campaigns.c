@@ -235,12 +235,13 @@ bind_or_null(sqlite3_stmt *st, int i, int64_t v)
 }
 
 int
-db_campaign_update(struct db_tx *tx, const struct db_campaign *c)
+db_campaign_update(struct db_tx *tx, const struct db_campaign *c,
+    const char *expect_state, int expect_stage)
 {
 	static const char sql[] = "UPDATE campaigns SET state = ?, stage = ?, "
 	    "stage_opened_at = ?, verdict = ?, verdict_reason = ?, "
 	    "verdict_detail = ?, verdict_at = ?, started_at = ?, "
-	    "finished_at = ? WHERE id = ?";
+	    "finished_at = ? WHERE id = ? AND state = ? AND stage = ?";
 	sqlite3_stmt *st = db_stmt(tx->c, sql);
 
 	if (st == NULL)
@@ -255,7 +256,9 @@ db_campaign_update(struct db_tx *tx, const struct db_campaign *c)
 	bind_or_null(st, 8, c->started_at);
 	bind_or_null(st, 9, c->finished_at);
 	sqlite3_bind_int64(st, 10, c->id);
-	return db_step_done(tx->c, st, "campaign update");
+	db_bind_text(st, 11, expect_state);
+	sqlite3_bind_int(st, 12, expect_stage);
+	return db_step_cas(tx->c, st, "campaign update");
 }
 
 int
@@ -559,11 +562,13 @@ db_member_get_tx(struct db_tx *tx, int64_t campaign, int64_t device,
 }
 
 int
-db_member_update(struct db_tx *tx, const struct db_member *m)
+db_member_update(struct db_tx *tx, const struct db_member *m,
+    const char *expect_state, int expect_attempts)
 {
 	static const char sql[] = "UPDATE campaign_devices SET state = ?, "
 	    "attempts = ?, last_change = ?, confirmed_at = ?, reason = ?, "
-	    "install_boot = ?, cause_stated = ? WHERE campaign = ? AND device = ?";
+	    "install_boot = ?, cause_stated = ? WHERE campaign = ? AND "
+	    "device = ? AND state = ? AND attempts = ?";
 	sqlite3_stmt *st = db_stmt(tx->c, sql);
 
 	if (st == NULL)
@@ -577,7 +582,9 @@ db_member_update(struct db_tx *tx, const struct db_member *m)
 	sqlite3_bind_int(st, 7, m->cause_stated);
 	sqlite3_bind_int64(st, 8, m->campaign);
 	sqlite3_bind_int64(st, 9, m->device);
-	return db_step_done(tx->c, st, "member update");
+	db_bind_text(st, 10, expect_state);
+	sqlite3_bind_int(st, 11, expect_attempts);
+	return db_step_cas(tx->c, st, "member update");
 }
 
 int

@@ -127,6 +127,14 @@ db_step_done(struct db_conn *c, sqlite3_stmt *st, const char *what)
 	return DB_ERR;
 }
 
+int
+db_step_cas(struct db_conn *c, sqlite3_stmt *st, const char *what)
+{
+	int rc = db_step_done(c, st, what);
+
+	return rc == DB_OK && sqlite3_changes(c->h) == 0 ? DB_CONFLICT : rc;
+}
+
 void
 db_conn_settle(struct db_conn *c)
 {

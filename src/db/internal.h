@@ -53,6 +53,9 @@ void db_rd_put(struct db *db, struct db_conn *c);
 /* Steps a statement expected to change rows; maps constraint failures to
  * DB_CONFLICT. Resets it. */
 int db_step_done(struct db_conn *c, sqlite3_stmt *st, const char *what);
+/* The same for a compare-and-set update (its WHERE names the values it
+ * expects): DB_CONFLICT when it changed no row. */
+int db_step_cas(struct db_conn *c, sqlite3_stmt *st, const char *what);
 /* Steps st once: DB_OK on a row (the caller reads it; the next db_stmt
  * or db_rd_put resets st), DB_NOTFOUND at the end, DB_ERR reported with
  * what. */
