@@ -126,8 +126,8 @@ sweep_one(const struct db_flight *f, void *arg)
 	enum rollout_device_event ev;
 	struct member_why why = { NULL, 0, NULL };
 
-	if (e->rc != DB_OK || rollout_device_state_parse(m.state, &from) != 0 ||
-	    !sweep_event(e, f, from, &ev, &why.reason))
+	from = m.state;
+	if (e->rc != DB_OK || !sweep_event(e, f, from, &ev, &why.reason))
 		return;
 	switch (members_step(e->tx, &m, &e->p, ev, &why, e->now, &to)) {
 	case 0:
@@ -141,7 +141,8 @@ sweep_one(const struct db_flight *f, void *arg)
 	if (to != from)
 		e->rc = db_event_add(e->tx, m.device, ev == ROLLOUT_EV_NEWER ?
 		    "superseded" : "campaign", e->c->release_id, e->c->id,
-		    m.state, why.reason, ev == ROLLOUT_EV_NEWER ? f->fw_version :
+		    rollout_device_state_name(m.state), why.reason,
+		    ev == ROLLOUT_EV_NEWER ? f->fw_version :
 		    NULL);
 }
 

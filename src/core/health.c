@@ -96,7 +96,7 @@ member_unhealthy(struct health_ctx *hc, const struct db_membership *ms)
 	enum rollout_device_state to;
 	struct member_why why = { rollout_reason_name(rollout_health_reason(
 	    hc->h->boot_ok, hc->h->selftest_ok)), 0, NULL };
-	char was[16];
+	enum rollout_device_state was;
 	int rc;
 
 	if (c == NULL)
@@ -108,7 +108,7 @@ member_unhealthy(struct health_ctx *hc, const struct db_membership *ms)
 	free(c);
 	if (rc != DB_OK)
 		return rc;
-	snprintf(was, sizeof(was), "%s", m.state);
+	was = m.state;
 	/* An impossible step (a pending member that runs the version
 	 * already) changes nothing. */
 	switch (members_step(hc->tx, &m, &p, ROLLOUT_EV_UNHEALTHY, &why,
@@ -120,10 +120,11 @@ member_unhealthy(struct health_ctx *hc, const struct db_membership *ms)
 	default:
 		return DB_ERR;
 	}
-	if (strcmp(was, m.state) == 0)
+	if (was == m.state)
 		return DB_OK;
 	rc = db_event_add(hc->tx, m.device, "campaign", ms->release_id,
-	    m.campaign, m.state, why.reason, "unhealthy report");
+	    m.campaign, rollout_device_state_name(m.state), why.reason,
+	    "unhealthy report");
 	return rc == DB_OK ? gate_soon(hc->tx, hc->h->core, m.campaign,
 	    hc->h->now) : rc;
 }
@@ -136,8 +137,8 @@ health_member(const struct db_membership *ms, void *arg)
 	/* Only a report on the campaign's own version speaks of it. */
 	if (hc->rc != DB_OK || !hc->h->unhealthy ||
 	    strcmp(ms->release_fw, hc->h->fw_version) != 0 ||
-	    strcmp(ms->campaign_state, "draft") == 0 ||
-	    strcmp(ms->campaign_state, "aborted") == 0)
+	    ms->campaign_state == ROLLOUT_CAMP_DRAFT ||
+	    ms->campaign_state == ROLLOUT_CAMP_ABORTED)
 		return;
 	hc->rc = member_unhealthy(hc, ms);
 }

@@ -40,8 +40,7 @@ apply(struct db_member *m, const struct rollout_member_change *ch,
 	if (ch->installed)
 		snprintf(m->install_boot, sizeof(m->install_boot), "%s",
 		    why->boot_id ? why->boot_id : "");
-	snprintf(m->state, sizeof(m->state), "%s",
-	    rollout_device_state_name(ch->to));
+	m->state = ch->to;
 	if (ch->cause) {
 		snprintf(m->reason, sizeof(m->reason), "%s", why->reason);
 		m->cause_stated = why->stated;
@@ -66,9 +65,7 @@ members_step(struct db_tx *tx, struct db_member *m,
 	for (int i = 0; i < STEP_TRIES; i++) {
 		struct rollout_cause c = cause;
 
-		*to_out = ROLLOUT_DEV_PENDING;
-		if (rollout_device_state_parse(m->state, &from) != 0)
-			return -1;
+		from = m->state;
 		*to_out = from;
 		c.had_stated = m->cause_stated != 0;
 		if (rollout_member_step(from, ev, m->attempts, p, &c, &ch) != 0)

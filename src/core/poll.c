@@ -62,13 +62,11 @@ member(struct core *c, const struct poll_device *d, const char *fw,
     const struct campaign_live *l, const struct db_member *m, int64_t now,
     struct poll_answer *out)
 {
-	enum rollout_device_state ds;
+	enum rollout_device_state ds = m->state;
 	struct rollout_seen seen;
 	struct rollout_poll r;
 	int usable;
 
-	if (rollout_device_state_parse(m->state, &ds) != 0)
-		return;
 	members_seen(&seen, l->release_fw, fw, d->boot_id, m->install_boot);
 	usable = release_of(c, l->release_id, now, &out->rel);
 	r = rollout_poll_member(l->state, l->stages[l->stage], l->bucket, ds,

@@ -74,14 +74,15 @@ campaign_status(struct db_tx *tx, struct report_status *r)
 	if (rc == DB_OK)
 		rc = db_member_get_tx(tx, r->campaign, r->device, &m);
 	/* A member never offered has no offer to report about. */
-	if (rc == DB_OK && strcmp(m.state, "pending") == 0)
+	if (rc == DB_OK && m.state == ROLLOUT_DEV_PENDING)
 		rc = DB_NOTFOUND;
 	if (rc == DB_OK && !c->settings_ok)
 		rc = DB_ERR;
 	if (rc != DB_OK)
 		goto out;
 	p = c->policy;
-	snprintf(r->was, sizeof(r->was), "%s", m.state);
+	snprintf(r->was, sizeof(r->was), "%s",
+	    rollout_device_state_name(m.state));
 	switch (members_step(tx, &m, &p, (enum rollout_device_event)r->event,
 	    &why, r->now, &to)) {
 	case 0:
@@ -93,7 +94,8 @@ campaign_status(struct db_tx *tx, struct report_status *r)
 		rc = DB_ERR;
 		goto out;
 	}
-	snprintf(r->state, sizeof(r->state), "%s", m.state);
+	snprintf(r->state, sizeof(r->state), "%s",
+	    rollout_device_state_name(m.state));
 	rc = status_event(tx, r, c->release_id, c->id,
 	    strcmp(r->was, r->state) != 0);
 	if (rc == DB_OK && rollout_state_is_failure(to))
@@ -168,8 +170,8 @@ member_sighting(struct sighting *g, struct db_member *m,
 	int rc;
 
 	members_seen(&w, release_fw, g->fw, g->boot, m->install_boot);
-	if (rollout_device_state_parse(m->state, &from) != 0 ||
-	    !rollout_sighting(from, &w, &ev))
+	from = m->state;
+	if (!rollout_sighting(from, &w, &ev))
 		return DB_OK;
 	if ((c = malloc(sizeof(*c))) == NULL)
 		return DB_ERR;
@@ -200,8 +202,8 @@ sighting_one(const struct db_membership *ms, void *arg)
 
 	/* A draft has no members to speak of; an aborted campaign is over. */
 	if (g->rc != DB_OK || (g->campaign > 0 && m.campaign != g->campaign) ||
-	    strcmp(ms->campaign_state, "draft") == 0 ||
-	    strcmp(ms->campaign_state, "aborted") == 0)
+	    ms->campaign_state == ROLLOUT_CAMP_DRAFT ||
+	    ms->campaign_state == ROLLOUT_CAMP_ABORTED)
 		return;
 	g->rc = member_sighting(g, &m, ms->release_fw);
 }
@@ -325,8 +327,9 @@ reports_offer_take(struct db_tx *tx, void *arg)
 		rc = db_member_get_tx(tx, t->campaign, t->device, &m);
 	if (rc != DB_OK)
 		goto out;
+	ds = m.state;
 	cs_ok = rollout_campaign_state_parse(c->state, &cs) == 0 &&
-	    c->settings_ok && rollout_device_state_parse(m.state, &ds) == 0;
+	    c->settings_ok;
 	p = c->policy;
 	/* Decided again here: the campaign may have halted meanwhile. */
 	if (!cs_ok || !rollout_should_offer(cs, c->stages[c->stage], m.bucket,
@@ -343,8 +346,7 @@ reports_offer_take(struct db_tx *tx, void *arg)
 		m.reason[0] = '\0';
 		m.install_boot[0] = '\0';
 		m.cause_stated = 0;
-		snprintf(m.state, sizeof(m.state), "%s",
-		    rollout_device_state_name(to));
+		m.state = to;
 		rc = db_member_update(tx, &m, was.state, was.attempts);
 		/* Changed by another writer since it was read: not granted
 		 * (the device hears nothing and its next poll decides). */

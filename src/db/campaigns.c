@@ -510,19 +510,26 @@ db_campaign_overlaps(struct db *db, int64_t release, int64_t cohort,
 	"COALESCE(cd.install_boot, ''), cd.cause_stated"
 #define MEMBER_NCOLS 10
 
-static void
+/* 0, or -1 (reported) when the stored state is no state name. */
+static int
 row_to_member(sqlite3_stmt *st, struct db_member *m)
 {
+	const char *state = (const char *)sqlite3_column_text(st, 3);
+
 	m->campaign = sqlite3_column_int64(st, 0);
 	m->device = sqlite3_column_int64(st, 1);
 	m->bucket = (uint32_t)sqlite3_column_int64(st, 2);
-	db_col_text(st, 3, m->state, sizeof(m->state));
+	if (state == NULL || rollout_device_state_parse(state, &m->state)) {
+		db_complain("a campaign member has an unknown state");
+		return -1;
+	}
 	m->attempts = sqlite3_column_int(st, 4);
 	m->last_change = sqlite3_column_int64(st, 5);
 	m->confirmed_at = sqlite3_column_int64(st, 6);
 	db_col_text(st, 7, m->reason, sizeof(m->reason));
 	db_col_text(st, 8, m->install_boot, sizeof(m->install_boot));
 	m->cause_stated = sqlite3_column_int(st, 9);
+	return 0;
 }
 
 static int
@@ -538,8 +545,9 @@ member_get(struct db_conn *c, int64_t campaign, int64_t device,
 		return DB_ERR;
 	sqlite3_bind_int64(st, 1, campaign);
 	sqlite3_bind_int64(st, 2, device);
-	if ((rc = db_row(c, st, "member get")) == DB_OK)
-		row_to_member(st, out);
+	if ((rc = db_row(c, st, "member get")) == DB_OK &&
+	    row_to_member(st, out) != 0)
+		rc = DB_ERR;
 	return rc;
 }
 
@@ -563,7 +571,7 @@ db_member_get_tx(struct db_tx *tx, int64_t campaign, int64_t device,
 
 int
 db_member_update(struct db_tx *tx, const struct db_member *m,
-    const char *expect_state, int expect_attempts)
+    enum rollout_device_state expect_state, int expect_attempts)
 {
 	static const char sql[] = "UPDATE campaign_devices SET state = ?, "
 	    "attempts = ?, last_change = ?, confirmed_at = ?, reason = ?, "
@@ -573,7 +581,7 @@ db_member_update(struct db_tx *tx, const struct db_member *m,
 
 	if (st == NULL)
 		return DB_ERR;
-	db_bind_text(st, 1, m->state);
+	db_bind_text(st, 1, rollout_device_state_name(m->state));
 	sqlite3_bind_int(st, 2, m->attempts);
 	bind_or_null(st, 3, m->last_change);
 	bind_or_null(st, 4, m->confirmed_at);
@@ -582,7 +590,7 @@ db_member_update(struct db_tx *tx, const struct db_member *m,
 	sqlite3_bind_int(st, 7, m->cause_stated);
 	sqlite3_bind_int64(st, 8, m->campaign);
 	sqlite3_bind_int64(st, 9, m->device);
-	db_bind_text(st, 10, expect_state);
+	db_bind_text(st, 10, rollout_device_state_name(expect_state));
 	sqlite3_bind_int(st, 11, expect_attempts);
 	return db_step_cas(tx->c, st, "member update");
 }
@@ -603,7 +611,8 @@ db_member_in_flight_tx(struct db_tx *tx, int64_t campaign,
 		return DB_ERR;
 	sqlite3_bind_int64(st, 1, campaign);
 	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-		row_to_member(st, &f.m);
+		if (row_to_member(st, &f.m) != 0)
+			continue;
 		db_col_text(st, MEMBER_NCOLS, f.fw_version, sizeof(f.fw_version));
 		f.last_seen = sqlite3_column_int64(st, MEMBER_NCOLS + 1);
 		fn(&f, arg);
@@ -799,9 +808,12 @@ memberships(struct db_conn *c, int64_t device,
 		return DB_ERR;
 	sqlite3_bind_int64(st, 1, device);
 	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-		row_to_member(st, &ms.m);
-		db_col_text(st, MEMBER_NCOLS, ms.campaign_state,
-		    sizeof(ms.campaign_state));
+		const char *cs = (const char *)sqlite3_column_text(st,
+		    MEMBER_NCOLS);
+
+		if (row_to_member(st, &ms.m) != 0 || cs == NULL ||
+		    rollout_campaign_state_parse(cs, &ms.campaign_state) != 0)
+			continue;
 		ms.release_id = sqlite3_column_int64(st, MEMBER_NCOLS + 1);
 		db_col_text(st, MEMBER_NCOLS + 2, ms.release_fw,
 		    sizeof(ms.release_fw));

@@ -134,7 +134,7 @@ int db_campaign_overlaps(struct db *db, int64_t release, int64_t cohort,
 struct db_member {
 	int64_t campaign, device;
 	uint32_t bucket;
-	char state[16];
+	enum rollout_device_state state;
 	int attempts;
 	int64_t last_change, confirmed_at;
 	char reason[41];		/* a reason class, "" when none */
@@ -151,7 +151,7 @@ int db_member_get_tx(struct db_tx *tx, int64_t campaign, int64_t device,
  * and expect_attempts (as read): DB_OK, or DB_CONFLICT (unchanged) when
  * another writer got there first. */
 int db_member_update(struct db_tx *tx, const struct db_member *m,
-    const char *expect_state, int expect_attempts);
+    enum rollout_device_state expect_state, int expect_attempts);
 /* A member in flight with what its device last declared. */
 struct db_flight {
 	struct db_member m;
@@ -199,7 +199,7 @@ int db_member_buckets(struct db *db, int64_t campaign,
 /* A device's memberships with their campaign's state, newest first. */
 struct db_membership {
 	struct db_member m;
-	char campaign_state[16];
+	enum rollout_campaign_state campaign_state;
 	int64_t release_id;
 	char release_fw[65];
 };

@@ -26,6 +26,13 @@ db_report(struct db_conn *c, const char *what)
 	error_hook(msg);
 }
 
+void
+db_complain(const char *what)
+{
+	if (error_hook != NULL)
+		error_hook(what);
+}
+
 int
 db_exec(struct db_conn *c, const char *sql)
 {

@@ -43,6 +43,9 @@ sqlite3_stmt *db_stmt(struct db_conn *c, const char *sql);
 void db_conn_settle(struct db_conn *c);
 /* Reports the connection's last error through the hook, with context. */
 void db_report(struct db_conn *c, const char *what);
+/* Reports what a row holds that the backend cannot read (a state name it
+ * does not know) through the hook. */
+void db_complain(const char *what);
 /* Runs sql (no results) once; 0, or DB_ERR (reported). */
 int db_exec(struct db_conn *c, const char *sql);
 

@@ -71,6 +71,7 @@ struct upd {
 	struct db_member *m;
 	struct db_campaign *c;
 	struct db_offer *off;
+	enum rollout_device_state state;	/* members: expected */
 	const char *expect, *to;
 	int attempts;
 };
@@ -81,16 +82,17 @@ upd_job(struct db_tx *tx, void *arg)
 	struct upd *u = arg;
 
 	if (u->m != NULL)
-		return db_member_update(tx, u->m, u->expect, u->attempts);
+		return db_member_update(tx, u->m, u->state, u->attempts);
 	if (u->c != NULL)
 		return db_campaign_update(tx, u->c, u->expect, u->attempts);
 	return db_offer_update(tx, 1, u->off, u->to, NULL, NULL, t0);
 }
 
 static int
-upd_member(struct db_member *m, const char *expect, int attempts)
+upd_member(struct db_member *m, enum rollout_device_state expect,
+    int attempts)
 {
-	struct upd u = { m, NULL, NULL, expect, NULL, attempts };
+	struct upd u = { m, NULL, NULL, expect, NULL, NULL, attempts };
 
 	return db_write(fx.db, upd_job, &u);
 }
@@ -98,7 +100,7 @@ upd_member(struct db_member *m, const char *expect, int attempts)
 static int
 upd_campaign(struct db_campaign *c, const char *expect, int stage)
 {
-	struct upd u = { NULL, c, NULL, expect, NULL, stage };
+	struct upd u = { NULL, c, NULL, 0, expect, NULL, stage };
 
 	return db_write(fx.db, upd_job, &u);
 }
@@ -106,7 +108,7 @@ upd_campaign(struct db_campaign *c, const char *expect, int stage)
 static int
 upd_offer(struct db_offer *off, const char *to)
 {
-	struct upd u = { NULL, NULL, off, NULL, to, 0 };
+	struct upd u = { NULL, NULL, off, 0, NULL, to, 0 };
 
 	return db_write(fx.db, upd_job, &u);
 }
@@ -191,8 +193,9 @@ state_is(int64_t c, int64_t id, const char *state, const char *reason)
 	struct db_member m;
 
 	fx_member(c, id, &m);
-	ck_assert_msg(strcmp(m.state, state) == 0, "device %lld: %s, want %s",
-	    (long long)id, m.state, state);
+	ck_assert_msg(strcmp(rollout_device_state_name(m.state), state) == 0,
+	    "device %lld: %s, want %s", (long long)id,
+	    rollout_device_state_name(m.state), state);
 	if (reason != NULL)
 		ck_assert_str_eq(m.reason, reason);
 }
@@ -293,7 +296,7 @@ START_TEST(a_retry_is_a_new_attempt)
 	    DB_OK);
 	ck_assert_int_eq(poll_at(1, "1.0.0", NULL, t0 + 1), POLL_TAKE);
 	fx_member(c, 1, &m);
-	ck_assert_str_eq(m.state, "offered");
+	ck_assert_int_eq(m.state, ROLLOUT_DEV_OFFERED);
 	ck_assert_int_eq(m.attempts, 2);
 	/* the cause of the earlier attempt is gone with it */
 	ck_assert_str_eq(m.reason, "");
@@ -436,7 +439,7 @@ all_healthy(int64_t c, int n, int64_t at, int64_t bake)
 
 		/* those updated at an earlier stage run the release now */
 		fx_member(c, i, &m);
-		if (strcmp(m.state, "pending") != 0 ||
+		if (m.state != ROLLOUT_DEV_PENDING ||
 		    poll_at(i, "1.0.0", NULL, at) == POLL_NOTHING)
 			continue;
 		ck_assert_int_eq(report(c, i, ROLLOUT_EV_CONFIRMED, NULL, "b",
@@ -539,12 +542,12 @@ START_TEST(updates_are_compare_and_set)
 
 	fx_member(c, 1, &m);
 	late = m;
-	snprintf(m.state, sizeof(m.state), "offered");
+	m.state = ROLLOUT_DEV_OFFERED;
 	m.attempts = 1;
-	ck_assert_int_eq(upd_member(&m, "pending", 0), DB_OK);
+	ck_assert_int_eq(upd_member(&m, ROLLOUT_DEV_PENDING, 0), DB_OK);
 	/* a writer that read the row before that change */
-	snprintf(late.state, sizeof(late.state), "superseded");
-	ck_assert_int_eq(upd_member(&late, "pending", 0),
+	late.state = ROLLOUT_DEV_SUPERSEDED;
+	ck_assert_int_eq(upd_member(&late, ROLLOUT_DEV_PENDING, 0),
 	    DB_CONFLICT);
 	state_is(c, 1, "offered", NULL);
 	ck_assert_int_eq(db_campaign_get(fx.db, c, &camp), DB_OK);

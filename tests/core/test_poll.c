@@ -92,12 +92,12 @@ START_TEST(first_offer_is_taken_then_offered_again)
 	ck_assert_int_eq(ans.take.device, id);
 	/* deciding wrote nothing */
 	fx_member(c, id, &m);
-	ck_assert_str_eq(m.state, "pending");
+	ck_assert_int_eq(m.state, ROLLOUT_DEV_PENDING);
 	ck_assert_int_eq(db_write(fx.db, reports_offer_take, &ans.take), DB_OK);
 	ck_assert(ans.take.granted);
 	poll_answer_free(&ans);
 	fx_member(c, id, &m);
-	ck_assert_str_eq(m.state, "offered");
+	ck_assert_int_eq(m.state, ROLLOUT_DEV_OFFERED);
 	ck_assert_int_eq(m.attempts, 1);
 	/* the attempt in flight is offered again, with nothing to write */
 	ck_assert_int_eq(decide(&d, &ans), POLL_OFFER);
@@ -147,7 +147,7 @@ START_TEST(a_newer_version_is_sighted_not_offered)
 	poll_record(&fx, &d, &ans, now);
 	fx_drain();
 	fx_member(c, id, &m);
-	ck_assert_str_eq(m.state, "superseded");
+	ck_assert_int_eq(m.state, ROLLOUT_DEV_SUPERSEDED);
 }
 END_TEST
 
@@ -174,7 +174,7 @@ START_TEST(without_a_declared_version_the_stored_one_decides)
 	poll_record(&fx, &d, &ans, now);
 	fx_drain();
 	fx_member(c, id, &m);
-	ck_assert_str_eq(m.state, "pending");
+	ck_assert_int_eq(m.state, ROLLOUT_DEV_PENDING);
 }
 END_TEST
 
