@@ -141,7 +141,7 @@ fleet(int n, const int *stages, int nstages, const struct rollout_policy *p,
 static enum poll_verdict
 poll_at(int64_t id, const char *fw, const char *boot, int64_t now)
 {
-	char name[16];
+	char name[24];
 	struct poll_device d;
 	struct poll_answer ans;
 	enum poll_verdict v;
