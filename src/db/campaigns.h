@@ -1,12 +1,15 @@
 /* Campaigns, their member devices and their event log. The store keeps
- * state; src/rollout decides and src/server orchestrates. */
+ * state; src/rollout decides and src/core orchestrates. */
 #ifndef DB_CAMPAIGNS_H
 #define DB_CAMPAIGNS_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "db/db.h"
+#include "rollout/rollout.h"
 
 #define DB_SALT_LEN 16
 
@@ -17,8 +20,11 @@ struct db_campaign {
 	int64_t cohort_id;		/* 0: the whole fleet */
 	char cohort[65];		/* its name, for views */
 	uint8_t salt[DB_SALT_LEN];
-	char stages[256];		/* JSON array */
-	char policy[1024];		/* JSON object */
+	int stages[ROLLOUT_MAX_STAGES], nstages;
+	struct rollout_policy policy;
+	int settings_ok;		/* read: stages and policy parsed and
+					 * valid, stage in range (else the
+					 * policy's defaults: never run) */
 	int supersede;
 	char state[16];
 	int stage;
@@ -32,6 +38,20 @@ struct db_campaign {
 	char release_fw[65], release_sha[65];	/* for views */
 	int64_t release_expires, release_revoked_at;	/* 0: not revoked */
 };
+
+/* ---- stored settings (settings.c) ---- */
+/* The stage list and the policy as stored (and as the API shows them): a
+ * new reference, NULL on allocation failure. */
+json_t *db_stages_json(const int *stages, int n);
+json_t *db_policy_json(const struct rollout_policy *p);
+/* Stored text back to a stage list / policy: 0, or -1 when it does not
+ * parse or is not valid (retired policy fields are dropped). */
+int db_stages_parse(const char *text, int stages[ROLLOUT_MAX_STAGES], int *n);
+int db_policy_parse(const char *text, struct rollout_policy *p);
+/* c's stages and policy as stored text into the buffers; DB_OK, or
+ * DB_ERR when either does not fit. */
+int db_settings_text(const struct db_campaign *c, char *stages, size_t slen,
+    char *policy, size_t plen);
 
 /* Inserts c as a draft (write job); sets c->id. */
 int db_campaign_create(struct db_tx *tx, void *arg /* struct db_campaign */);
@@ -57,8 +77,10 @@ int db_campaign_of_release_tx(struct db_tx *tx, int64_t release,
 int db_campaign_sweepable_tx(struct db_tx *tx, int64_t finished_since,
     void (*fn)(const struct db_campaign *, void *), void *arg);
 /* Writes state, stage, stage_opened_at, verdict*, started_at and
- * finished_at of c. */
-int db_campaign_update(struct db_tx *tx, const struct db_campaign *c);
+ * finished_at of c if the row still has expect_state and expect_stage
+ * (as read): DB_OK, or DB_CONFLICT (unchanged). */
+int db_campaign_update(struct db_tx *tx, const struct db_campaign *c,
+    const char *expect_state, int expect_stage);
 /* Appends to a campaign's event log; detail is JSON text or NULL. */
 int db_campaign_event(struct db_tx *tx, int64_t campaign, int64_t at,
     const char *kind, const char *actor, int stage, const char *detail);
@@ -112,7 +134,7 @@ int db_campaign_overlaps(struct db *db, int64_t release, int64_t cohort,
 struct db_member {
 	int64_t campaign, device;
 	uint32_t bucket;
-	char state[16];
+	enum rollout_device_state state;
 	int attempts;
 	int64_t last_change, confirmed_at;
 	char reason[41];		/* a reason class, "" when none */
@@ -125,8 +147,11 @@ int db_member_get(struct db *db, int64_t campaign, int64_t device,
 int db_member_get_tx(struct db_tx *tx, int64_t campaign, int64_t device,
     struct db_member *out);
 /* Writes state, attempts, last_change, confirmed_at, reason,
- * install_boot and cause_stated of m. */
-int db_member_update(struct db_tx *tx, const struct db_member *m);
+ * install_boot and cause_stated of m if the row still has expect_state
+ * and expect_attempts (as read): DB_OK, or DB_CONFLICT (unchanged) when
+ * another writer got there first. */
+int db_member_update(struct db_tx *tx, const struct db_member *m,
+    enum rollout_device_state expect_state, int expect_attempts);
 /* A member in flight with what its device last declared. */
 struct db_flight {
 	struct db_member m;
@@ -174,7 +199,7 @@ int db_member_buckets(struct db *db, int64_t campaign,
 /* A device's memberships with their campaign's state, newest first. */
 struct db_membership {
 	struct db_member m;
-	char campaign_state[16];
+	enum rollout_campaign_state campaign_state;
 	int64_t release_id;
 	char release_fw[65];
 };

@@ -199,6 +199,34 @@ int rollout_device_timed_out(enum rollout_device_state s, int64_t last_change,
 int rollout_device_baked(enum rollout_device_state s, int64_t confirmed_at,
     int64_t now, const struct rollout_policy *p);
 
+/* ---- A member's step -------------------------------------------------------
+ * Besides the state, an event may restart the report timer
+ * (rollout_device_touches), set confirmed_at (entering confirmed), keep
+ * the boot id it came with (entering installed), and make the reason it
+ * came with the member's cause: a failure keeps its first cause, except
+ * that the device's own word (stated) replaces one inferred by the server
+ * (a health report, a timeout) once. */
+
+struct rollout_cause {
+	bool given;		/* the event comes with a reason class */
+	bool stated;		/* the device said so itself */
+	bool had_stated;	/* the member's cause so far was stated */
+};
+
+struct rollout_member_change {
+	enum rollout_device_state to;
+	bool touch;		/* last_change = now */
+	bool confirmed;		/* confirmed_at = now */
+	bool installed;		/* the event's boot id is the install's */
+	bool cause;		/* the event's reason becomes the cause */
+};
+
+/* 0 with *out, or -1 when ev is impossible in from (out->to = from and
+ * nothing changes). */
+int rollout_member_step(enum rollout_device_state from,
+    enum rollout_device_event ev, int attempts, const struct rollout_policy *p,
+    const struct rollout_cause *cause, struct rollout_member_change *out);
+
 /* ---- What a device's declared version says --------------------------------
  * A poll or a health report declares the version a device runs, and may
  * carry a boot id (opaque, new at every boot). For a member in s:
@@ -317,6 +345,41 @@ int rollout_campaign_action(enum rollout_campaign_state from,
 int rollout_should_offer(enum rollout_campaign_state cs, int stage_pct,
     uint32_t bucket, enum rollout_device_state ds, int attempts,
     const struct rollout_policy *p);
+
+/* ---- The poll ---------------------------------------------------------------
+ * What a poll does with one offer the device holds: offer the release now
+ * (with the kind of a campaign's offer), and whether the declared version
+ * is worth a sighting job (which decides again, in the writer, on the
+ * stored state). usable: the release is known, not revoked and not
+ * expired. Direct offer: none when failed or superseded, unusable, or the
+ * device runs the release; a device on a newer version, or one installed,
+ * confirmed or healthy running another, is sighted (installed ones only
+ * with a boot id: without one a device may not have rebooted yet), not
+ * offered; else it is offered. Campaign member: sighted when
+ * rollout_sighting says so; offered as rollout_should_offer says, unless
+ * the device runs the release or a newer version, or the release is
+ * unusable. */
+
+struct rollout_poll {
+	bool offer;			/* offer the release on this poll */
+	bool sight;			/* queue a sighting job */
+	enum rollout_offer_kind kind;	/* member offers: first/again/retry */
+};
+
+/* What the poll knows of a direct offer's release. */
+struct rollout_poll_seen {
+	bool usable;		/* known, not revoked, not expired */
+	bool on_release;	/* the device declares its version */
+	bool newer;		/* it declares a newer one (semver) */
+	bool boot;		/* the poll came with a boot id */
+};
+
+struct rollout_poll rollout_poll_direct(enum rollout_device_state st,
+    const struct rollout_poll_seen *w);
+struct rollout_poll rollout_poll_member(enum rollout_campaign_state cs,
+    int stage_pct, uint32_t bucket, enum rollout_device_state ds,
+    int attempts, const struct rollout_policy *p,
+    const struct rollout_seen *seen, bool usable);
 
 /* ---- Gate ----------------------------------------------------------------
  * Counts are over the members of the current stage: every device whose
