@@ -89,7 +89,9 @@ eval_init(struct eval *e, struct db_tx *tx, struct core *s,
 
 /* The event a sweep applies to a member in flight, if any, and its reason
  * class. A device that polls on another version after installing, with
- * no boot id to say it rebooted, times out as a fallback. */
+ * no boot id to say it rebooted, times out as a fallback; one that sent a
+ * boot id has not rebooted (a later boot's poll would have been the
+ * fallback), so its cause is the timeout. */
 static int
 sweep_event(const struct eval *e, const struct db_flight *f,
     enum rollout_device_state from, enum rollout_device_event *ev,
@@ -109,6 +111,7 @@ sweep_event(const struct eval *e, const struct db_flight *f,
 		return 0;
 	if (*ev == ROLLOUT_EV_TIMEOUT)
 		*why = rollout_reason_name(from == ROLLOUT_DEV_INSTALLED &&
+		    m->install_boot[0] == '\0' &&
 		    f->last_seen > m->last_change &&
 		    strcmp(f->fw_version, e->c->release_fw) != 0 ?
 		    ROLLOUT_WHY_FALLBACK : ROLLOUT_WHY_TIMEOUT);

@@ -38,6 +38,9 @@
  *       fallback_after_another_boot
  *   [x] installed without boot ids times out with reason fallback if it
  *       polled on another version: fallback_without_boot_id_times_out
+ *   [x] installed with a boot id and still on the same boot when it times
+ *       out: reason timeout (it never rebooted), not fallback:
+ *       same_boot_times_out_as_timeout
  * Reason classes
  *   [x] rollout/test_reason_classes, test_health_reason
  * The gate
@@ -411,6 +414,29 @@ START_TEST(fallback_without_boot_id_times_out)
 }
 END_TEST
 
+/* A device that sends boot ids and polls on its old version from the boot
+ * it installed in has not rebooted: a fallback would have been caught at
+ * the poll of a later boot, so when it times out the cause is the
+ * timeout. */
+START_TEST(same_boot_times_out_as_timeout)
+{
+	struct rollout_policy p;
+	int64_t r, c;
+
+	rollout_policy_default(&p);
+	p.report_timeout = 600;
+	c = fleet(1, all, 1, &p, &r);
+	ck_assert_int_eq(poll_at(1, "1.0.0", "boot-1", t0), POLL_TAKE);
+	ck_assert_int_eq(report(c, 1, ROLLOUT_EV_INSTALLED, NULL, "boot-1",
+	    t0), DB_OK);
+	poll_at(1, "1.0.0", "boot-1", t0 + 10);
+	ck_assert_int_eq(db_write(fx.db, seen_job, NULL), DB_OK);
+	state_is(c, 1, "installed", NULL);
+	gate_at(t0 + 600);
+	state_is(c, 1, "timed_out", "timeout");
+}
+END_TEST
+
 START_TEST(failures_halt_the_campaign)
 {
 	struct rollout_policy p;
@@ -583,6 +609,7 @@ main(void)
 	tcase_add_test(tc, unhealthy_health_report_fails_the_member);
 	tcase_add_test(tc, fallback_after_another_boot);
 	tcase_add_test(tc, fallback_without_boot_id_times_out);
+	tcase_add_test(tc, same_boot_times_out_as_timeout);
 	tcase_add_test(tc, failures_halt_the_campaign);
 	tcase_add_test(tc, a_passed_stage_advances);
 	tcase_add_test(tc, approval_waits_for_advance);
