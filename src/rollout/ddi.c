@@ -2,6 +2,7 @@
  * feedback, polling sleep and the history's detail (see ddi.h). */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "rollout/ddi.h"
 
@@ -23,25 +24,13 @@ static const char *const close_results[] = {
 	[ROLLOUT_DDI_END_GONE] = "gone",
 };
 
-/* 1 if a equals the lowercase b ignoring ASCII case (no locale). */
-static int
-ascii_caseeq(const char *a, const char *b)
-{
-	for (; *a != '\0' && *b != '\0'; a++, b++) {
-		char c = *a >= 'A' && *a <= 'Z' ? (char)(*a - 'A' + 'a') : *a;
-
-		if (c != *b)
-			return 0;
-	}
-	return *a == *b;
-}
-
-/* Index of name in the n lowercase names, ignoring case, or -1. */
+/* Index of name in the n lowercase names, ignoring case, or -1. No
+ * locale is ever set, so strcasecmp compares ASCII letters only. */
 static int
 lookup(const char *name, const char *const *names, int n)
 {
 	for (int i = 0; name != NULL && i < n; i++)
-		if (ascii_caseeq(name, names[i]))
+		if (strcasecmp(name, names[i]) == 0)
 			return i;
 	return -1;
 }
