@@ -221,12 +221,15 @@ START_TEST(config_refusals_and_caps)
 	for (int i = 0; i < DDI_ATTRS_MAX; i++)
 		snprintf(big + strlen(big), sizeof(big) - strlen(big),
 		    "%s\"k%d\":\"v\"", i ? "," : "", i);
-	v = parse(strcat(big, "}}"));
+	snprintf(big + strlen(big), sizeof(big) - strlen(big), "}}");
+	v = parse(big);
 	ck_assert_int_eq(ddi_config_parse(v, &c, err, sizeof(err)), 0);
 	ck_assert_uint_eq(c.n, DDI_ATTRS_MAX);
 	json_decref(v);
 	big[strlen(big) - 2] = '\0';
-	config_refused(strcat(big, ",\"one\":\"more\"}}"), "data:");
+	snprintf(big + strlen(big), sizeof(big) - strlen(big),
+	    ",\"one\":\"more\"}}");
+	config_refused(big, "data:");
 }
 END_TEST
 
