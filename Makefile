@@ -56,7 +56,7 @@ ALL_CFLAGS  = $(WARN) $(OPT) $(SAN) $(HARDEN) -D_GNU_SOURCE -Isrc -Idevice-sim \
               $(PKG_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(SAN) -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(LDFLAGS)
 
-MAINS    := src/server/main.c src/otactl/main.c device-sim/main.c
+MAINS    := src/api/main.c src/otactl/main.c device-sim/main.c
 LIB_SRC  := $(filter-out $(MAINS),$(wildcard src/*/*.c device-sim/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/migrations.o
 LIB      := $(BUILD)/libota.a
@@ -108,7 +108,7 @@ $(LIB): $(LIB_OBJ)
 	@rm -f $@
 	$(Q)$(AR) rcs $@ $^
 
-$(BIN)/otad: $(BUILD)/src/server/main.o $(LIB)
+$(BIN)/otad: $(BUILD)/src/api/main.o $(LIB)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(PKG_LIBS) -lpthread -lm -o $@

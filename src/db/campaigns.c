@@ -15,18 +15,20 @@ db_campaign_create(struct db_tx *tx, void *arg)
 	    "cohort_id, salt, stages, policy, supersede, state, created_at, "
 	    "created_by) VALUES (?, ?, ?, ?, ?, ?, ?, 'draft', ?, ?)";
 	struct db_campaign *c = arg;
-	sqlite3_stmt *st = db_stmt(tx->c, sql);
+	sqlite3_stmt *st;
+	char stages[256], policy[1024];
 	int rc;
 
-	if (st == NULL)
+	if (db_settings_text(c, stages, sizeof(stages), policy,
+	    sizeof(policy)) != DB_OK || (st = db_stmt(tx->c, sql)) == NULL)
 		return DB_ERR;
 	db_bind_text(st, 1, c->name);
 	sqlite3_bind_int64(st, 2, c->release_id);
 	if (c->cohort_id)
 		sqlite3_bind_int64(st, 3, c->cohort_id);
 	sqlite3_bind_blob(st, 4, c->salt, DB_SALT_LEN, SQLITE_STATIC);
-	db_bind_text(st, 5, c->stages);
-	db_bind_text(st, 6, c->policy);
+	db_bind_text(st, 5, stages);
+	db_bind_text(st, 6, policy);
 	sqlite3_bind_int(st, 7, c->supersede);
 	sqlite3_bind_int64(st, 8, c->created_at);
 	db_bind_text(st, 9, c->created_by);
@@ -60,11 +62,16 @@ row_to_campaign(sqlite3_stmt *st, struct db_campaign *c)
 	db_col_text(st, 4, c->cohort, sizeof(c->cohort));
 	if (sqlite3_column_bytes(st, 5) == DB_SALT_LEN)
 		memcpy(c->salt, sqlite3_column_blob(st, 5), DB_SALT_LEN);
-	db_col_text(st, 6, c->stages, sizeof(c->stages));
-	db_col_text(st, 7, c->policy, sizeof(c->policy));
+	c->settings_ok = db_stages_parse((const char *)sqlite3_column_text(st,
+	    6), c->stages, &c->nstages) == 0 && db_policy_parse(
+	    (const char *)sqlite3_column_text(st, 7), &c->policy) == 0;
+	c->stage = sqlite3_column_int(st, 10);
+	c->settings_ok = c->settings_ok && c->stage >= 0 &&
+	    c->stage < c->nstages;
+	if (!c->settings_ok)
+		rollout_policy_default(&c->policy);
 	c->supersede = sqlite3_column_int(st, 8);
 	db_col_text(st, 9, c->state, sizeof(c->state));
-	c->stage = sqlite3_column_int(st, 10);
 	c->stage_opened_at = sqlite3_column_int64(st, 11);
 	db_col_text(st, 12, c->verdict, sizeof(c->verdict));
 	db_col_text(st, 13, c->verdict_reason, sizeof(c->verdict_reason));

@@ -1,12 +1,15 @@
 /* Campaigns, their member devices and their event log. The store keeps
- * state; src/rollout decides and src/server orchestrates. */
+ * state; src/rollout decides and src/core orchestrates. */
 #ifndef DB_CAMPAIGNS_H
 #define DB_CAMPAIGNS_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "db/db.h"
+#include "rollout/rollout.h"
 
 #define DB_SALT_LEN 16
 
@@ -17,8 +20,11 @@ struct db_campaign {
 	int64_t cohort_id;		/* 0: the whole fleet */
 	char cohort[65];		/* its name, for views */
 	uint8_t salt[DB_SALT_LEN];
-	char stages[256];		/* JSON array */
-	char policy[1024];		/* JSON object */
+	int stages[ROLLOUT_MAX_STAGES], nstages;
+	struct rollout_policy policy;
+	int settings_ok;		/* read: stages and policy parsed and
+					 * valid, stage in range (else the
+					 * policy's defaults: never run) */
 	int supersede;
 	char state[16];
 	int stage;
@@ -32,6 +38,20 @@ struct db_campaign {
 	char release_fw[65], release_sha[65];	/* for views */
 	int64_t release_expires, release_revoked_at;	/* 0: not revoked */
 };
+
+/* ---- stored settings (settings.c) ---- */
+/* The stage list and the policy as stored (and as the API shows them): a
+ * new reference, NULL on allocation failure. */
+json_t *db_stages_json(const int *stages, int n);
+json_t *db_policy_json(const struct rollout_policy *p);
+/* Stored text back to a stage list / policy: 0, or -1 when it does not
+ * parse or is not valid (retired policy fields are dropped). */
+int db_stages_parse(const char *text, int stages[ROLLOUT_MAX_STAGES], int *n);
+int db_policy_parse(const char *text, struct rollout_policy *p);
+/* c's stages and policy as stored text into the buffers; DB_OK, or
+ * DB_ERR when either does not fit. */
+int db_settings_text(const struct db_campaign *c, char *stages, size_t slen,
+    char *policy, size_t plen);
 
 /* Inserts c as a draft (write job); sets c->id. */
 int db_campaign_create(struct db_tx *tx, void *arg /* struct db_campaign */);

@@ -318,6 +318,41 @@ int rollout_should_offer(enum rollout_campaign_state cs, int stage_pct,
     uint32_t bucket, enum rollout_device_state ds, int attempts,
     const struct rollout_policy *p);
 
+/* ---- The poll ---------------------------------------------------------------
+ * What a poll does with one offer the device holds: offer the release now
+ * (with the kind of a campaign's offer), and whether the declared version
+ * is worth a sighting job (which decides again, in the writer, on the
+ * stored state). usable: the release is known, not revoked and not
+ * expired. Direct offer: none when failed or superseded, unusable, or the
+ * device runs the release; a device on a newer version, or one installed,
+ * confirmed or healthy running another, is sighted (installed ones only
+ * with a boot id: without one a device may not have rebooted yet), not
+ * offered; else it is offered. Campaign member: sighted when
+ * rollout_sighting says so; offered as rollout_should_offer says, unless
+ * the device runs the release or a newer version, or the release is
+ * unusable. */
+
+struct rollout_poll {
+	bool offer;			/* offer the release on this poll */
+	bool sight;			/* queue a sighting job */
+	enum rollout_offer_kind kind;	/* member offers: first/again/retry */
+};
+
+/* What the poll knows of a direct offer's release. */
+struct rollout_poll_seen {
+	bool usable;		/* known, not revoked, not expired */
+	bool on_release;	/* the device declares its version */
+	bool newer;		/* it declares a newer one (semver) */
+	bool boot;		/* the poll came with a boot id */
+};
+
+struct rollout_poll rollout_poll_direct(enum rollout_device_state st,
+    const struct rollout_poll_seen *w);
+struct rollout_poll rollout_poll_member(enum rollout_campaign_state cs,
+    int stage_pct, uint32_t bucket, enum rollout_device_state ds,
+    int attempts, const struct rollout_policy *p,
+    const struct rollout_seen *seen, bool usable);
+
 /* ---- Gate ----------------------------------------------------------------
  * Counts are over the members of the current stage: every device whose
  * bucket is below pct * 100, earlier stages' devices included (stages

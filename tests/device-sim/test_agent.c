@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "agent.h"
-#include "server/http.h"
+#include "http/http.h"
 #include "simfx.h"
 #include "util/log.h"
 

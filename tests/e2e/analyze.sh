@@ -11,8 +11,8 @@ if ! command -v clang >/dev/null; then
 	fail "clang is installed (scripts/install-deps)"
 	finish
 fi
-files=(src/server/*.c src/db/*.c src/rollout/*.c src/util/*.c src/sign/*.c
-	src/otactl/*.c)
+files=(src/http/*.c src/api/*.c src/core/*.c src/db/*.c src/rollout/*.c
+	src/util/*.c src/sign/*.c src/otactl/*.c)
 # Two at a time: the machine runs other tests too.
 # shellcheck disable=SC2086
 printf '%s\n' "${files[@]}" |

@@ -1,5 +1,5 @@
 #!/bin/bash
-# docs/api.md cannot rot: every route in src/server/router.c must be
+# docs/api.md cannot rot: every route in src/api/router.c must be
 # documented there, and every ```sh block in it runs, in order, against the
 # real otad and must exit 0. The blocks see $URL, $ADMIN, $DEVICE, otactl
 # on the PATH, and the files that the doc's introduction names, prepared
@@ -7,7 +7,7 @@
 . "$(dirname "$0")/../lib.sh"
 
 DOC=$PWD/docs/api.md
-ROUTER=$PWD/src/server/router.c
+ROUTER=$PWD/src/api/router.c
 [ -r "$DOC" ] || { fail "docs/api.md exists"; finish; }
 
 # Every route is documented as "METHOD /path", with a {name} for each {}.

@@ -5,7 +5,7 @@
 #include <ctype.h>
 
 #include "fuzz.h"
-#include "server/auth.h"
+#include "api/auth.h"
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)

@@ -6,7 +6,7 @@
  * refuses it names ("body: ..." or "devices[i]." of a real item). */
 #include "db/devices.h"
 #include "fuzz.h"
-#include "server/handlers.h"
+#include "api/handlers.h"
 
 #define FZ_CAP 65536
 

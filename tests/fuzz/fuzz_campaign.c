@@ -6,8 +6,9 @@
 #include "fuzz.h"
 #include "fuzz_body.h"
 #include "rollout/rollout.h"
-#include "server/campaigns.h"
-#include "server/jsonv.h"
+#include "api/bodies.h"
+#include "db/campaigns.h"
+#include "api/jsonv.h"
 
 #define FZ_CAP 65536
 
@@ -39,24 +40,19 @@ same_policy(const struct rollout_policy *a, const struct rollout_policy *b)
 static void
 stored_form(const struct campaign_spec *sp)
 {
-	int stages[ROLLOUT_MAX_STAGES], n;
-	struct rollout_policy p;
-	json_t *j = campaign_stages_to_json(sp->stages, sp->nstages);
-	char *text = json_dumps(j, JSON_COMPACT);
+	static struct db_campaign c, back;
+	char stages[256], policy[1024];
 
-	FZ_ASSERT(text != NULL);
-	FZ_ASSERT(campaign_stages_parse(text, stages, &n) == 0);
-	FZ_ASSERT(n == sp->nstages && memcmp(stages, sp->stages,
-	    (size_t)n * sizeof(int)) == 0);
-	free(text);
-	json_decref(j);
-	j = campaign_policy_to_json(&sp->policy);
-	text = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(17));
-	FZ_ASSERT(text != NULL && strlen(text) < 1024);
-	FZ_ASSERT(campaign_policy_parse(text, &p) == 0);
-	FZ_ASSERT(same_policy(&p, &sp->policy));
-	free(text);
-	json_decref(j);
+	memcpy(c.stages, sp->stages, sizeof(c.stages));
+	c.nstages = sp->nstages;
+	c.policy = sp->policy;
+	FZ_ASSERT(db_settings_text(&c, stages, sizeof(stages), policy,
+	    sizeof(policy)) == DB_OK);
+	FZ_ASSERT(db_stages_parse(stages, back.stages, &back.nstages) == 0);
+	FZ_ASSERT(back.nstages == sp->nstages && memcmp(back.stages,
+	    sp->stages, (size_t)back.nstages * sizeof(int)) == 0);
+	FZ_ASSERT(db_policy_parse(policy, &back.policy) == 0);
+	FZ_ASSERT(same_policy(&back.policy, &sp->policy));
 }
 
 int

@@ -4,7 +4,7 @@
  * split at commas outside quotes, weak comparison for If-None-Match,
  * strong for If-Range), and blanks around list commas change nothing. */
 #include "fuzz.h"
-#include "server/range.h"
+#include "http/range.h"
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)

@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "fuzz.h"
-#include "server/config.h"
+#include "api/config.h"
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)

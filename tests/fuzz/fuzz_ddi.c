@@ -8,8 +8,8 @@
 
 #include "fuzz.h"
 #include "fuzz_body.h"
-#include "server/ddi_body.h"
-#include "server/jsonv.h"
+#include "api/ddi_body.h"
+#include "api/jsonv.h"
 
 #define FZ_CAP 65536
 

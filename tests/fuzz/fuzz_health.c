@@ -5,8 +5,8 @@
  * reads the same; a refused one names the field. */
 #include "fuzz.h"
 #include "fuzz_body.h"
-#include "server/jsonv.h"
-#include "server/reports.h"
+#include "api/jsonv.h"
+#include "api/bodies.h"
 
 #define FZ_CAP 8192
 

@@ -19,13 +19,13 @@
 #include "db/db.h"
 #include "db/tokens.h"
 #include "fuzz.h"
-#include "server/api.h"
-#include "server/auth.h"
-#include "server/campaigns.h"
-#include "server/fileio.h"
-#include "server/offers.h"
-#include "server/seen.h"
-#include "server/trust.h"
+#include "api/api.h"
+#include "api/auth.h"
+#include "core/campaigns.h"
+#include "core/fileio.h"
+#include "core/offers.h"
+#include "core/seen.h"
+#include "core/trust.h"
 #include "util/log.h"
 #include "util/util.h"
 
@@ -143,18 +143,20 @@ setup_server(void)
 	FZ_ASSERT(util_mkdir(srv.artifacts_dir, 0700) == 0 &&
 	    util_mkdir(srv.tmp_dir, 0700) == 0);
 	snprintf(path, sizeof(path), "%s/otad.db", dir);
-	srv.db = db_open(path, 8, err, sizeof(err));
-	FZ_ASSERT(srv.db != NULL);
+	srv.core.db = db_open(path, 8, err, sizeof(err));
+	FZ_ASSERT(srv.core.db != NULL);
 	FZ_ASSERT(auth_token_new("adm_", admin, sizeof(admin), hash) == 0);
 	add = (struct db_token_add){ "admin", "admin", hash, util_now() };
-	FZ_ASSERT(db_write(srv.db, db_token_add, &add) == DB_OK);
-	srv.trust = trust_open(&srv.cfg, srv.db, err, sizeof(err));
-	FZ_ASSERT(srv.trust != NULL);
-	srv.seen = seen_new();
-	srv.offers = offers_new(srv.db);
-	srv.campaigns = campaigns_new(srv.db, 0);
-	srv.fio = fio_new();
-	FZ_ASSERT(srv.seen && srv.offers && srv.campaigns && srv.fio);
+	FZ_ASSERT(db_write(srv.core.db, db_token_add, &add) == DB_OK);
+	cfg_core(&srv.cfg, &srv.core.pol);
+	srv.core.trust = trust_open(&(struct trust_paths){ srv.cfg.data_dir,
+	    srv.cfg.online_key_passphrase_file }, srv.core.db, err, sizeof(err));
+	FZ_ASSERT(srv.core.trust != NULL);
+	srv.core.seen = seen_new();
+	srv.core.offers = offers_new(srv.core.db);
+	srv.core.campaigns = campaigns_new(srv.core.db, 0);
+	srv.core.fio = fio_new();
+	FZ_ASSERT(srv.core.seen && srv.core.offers && srv.core.campaigns && srv.core.fio);
 	o = (struct http_opts){ .addr = "127.0.0.1", .threads = 2,
 	    .max_connections = 256, .connection_memory = 16 * 1024,
 	    .connection_timeout = 1, .header_timeout = 1,

@@ -4,7 +4,7 @@
 #include <math.h>
 
 #include "fuzz.h"
-#include "server/jsonv.h"
+#include "api/jsonv.h"
 
 #define FZ_CAP 65536
 

@@ -2,7 +2,7 @@
  * byte (small sizes) or 0xff and eight bytes (any size a file can have),
  * then the header. A range handed out always lies inside the file. */
 #include "fuzz.h"
-#include "server/range.h"
+#include "http/range.h"
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)

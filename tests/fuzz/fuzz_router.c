@@ -2,7 +2,7 @@
  * puts its arguments back into the pattern to give the path again; a miss
  * lists exactly the methods that would have matched. */
 #include "fuzz.h"
-#include "server/api.h"
+#include "api/api.h"
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)

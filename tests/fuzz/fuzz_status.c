@@ -6,8 +6,8 @@
 #include "fuzz.h"
 #include "fuzz_body.h"
 #include "rollout/rollout.h"
-#include "server/jsonv.h"
-#include "server/reports.h"
+#include "api/jsonv.h"
+#include "api/bodies.h"
 
 #define FZ_CAP 8192
 

@@ -1,0 +1,257 @@
+/* The request bodies the API reads into the services' plain structs:
+ * a campaign to create, a device's status and health reports. Each names
+ * the first bad field, for the API's 422. */
+#include <stdio.h>
+#include <string.h>
+
+#include "api/bodies.h"
+#include "api/jsonv.h"
+#include "rollout/rollout.h"
+#include "util/util.h"
+
+/* ---- campaigns ---- */
+
+/* Retired policy fields: a request naming one is refused, saying why
+ * (campaigns stored before they retired still load: db/settings.c). */
+static const char *const retired_fields[] = { "max_failures", NULL };
+
+/* Gate policy from the API's "gate" object over the defaults; 0, or -1
+ * with "gate.field: reason" in err. gate may be NULL. */
+static int
+campaign_policy_from_json(json_t *gate, struct rollout_policy *p, char *err,
+    size_t errlen)
+{
+	static const char *const fields[] = { "min_sample", "max_failure_pct",
+	    "bad_failure_pct", "false_halt_pct", "miss_pct", "baseline",
+	    "min_healthy_pct", "bake_time", "report_timeout", "absent_timeout",
+	    "auto_advance", "max_attempts", NULL };
+	char e[200];
+	int64_t v;
+	int b;
+	const char *bad;
+
+	rollout_policy_default(p);
+	if (gate == NULL || json_is_null(gate))
+		return 0;
+	for (size_t i = 0; retired_fields[i] != NULL; i++)
+		if (json_is_object(gate) &&
+		    json_object_get(gate, retired_fields[i]) != NULL) {
+			snprintf(err, errlen, "gate.%s: no longer used: the gate "
+			    "halts on a sequential test (false_halt_pct, "
+			    "bad_failure_pct; docs/rollouts.md)",
+			    retired_fields[i]);
+			return -1;
+		}
+	if (jv_only(gate, fields, e, sizeof(e)))
+		goto bad;
+#define INT_FIELD(name, lo, hi) \
+	v = p->name; \
+	if (jv_int(gate, #name, 0, lo, hi, &v, e, sizeof(e))) goto bad; \
+	p->name = (int)v;
+#define TIME_FIELD(name) \
+	if (jv_duration(gate, #name, 0, ROLLOUT_MAX_TIME, &p->name, e, \
+	    sizeof(e))) goto bad;
+#define PCT_FIELD(name, lo, hi) \
+	if (jv_num(gate, #name, lo, hi, &p->name, e, sizeof(e))) goto bad;
+#define BOOL_FIELD(name) \
+	b = p->name; \
+	if (jv_bool(gate, #name, &b, e, sizeof(e))) goto bad; \
+	p->name = b != 0;
+	INT_FIELD(min_sample, 1, 1000000)
+	INT_FIELD(max_attempts, 1, 100)
+	TIME_FIELD(bake_time)
+	TIME_FIELD(report_timeout)
+	TIME_FIELD(absent_timeout)
+	PCT_FIELD(max_failure_pct, 0.000001, 99.999999)
+	p->bad_failure_pct = rollout_policy_bad_default(p->max_failure_pct);
+	PCT_FIELD(bad_failure_pct, 0.000001, 99.999999)
+	PCT_FIELD(false_halt_pct, 0.000001, 50)
+	PCT_FIELD(miss_pct, 0.000001, 50)
+	PCT_FIELD(min_healthy_pct, 0, 100)
+	BOOL_FIELD(auto_advance)
+	BOOL_FIELD(baseline)
+#undef INT_FIELD
+#undef TIME_FIELD
+#undef PCT_FIELD
+#undef BOOL_FIELD
+	if (rollout_policy_validate(p, &bad) != 0) {
+		snprintf(err, errlen, "gate.%s: %s", bad,
+		    strcmp(bad, "bad_failure_pct") == 0 ?
+		    "must be above max_failure_pct" : "out of range");
+		return -1;
+	}
+	return 0;
+bad:
+	snprintf(err, errlen, "gate.%s", e);
+	return -1;
+}
+
+/* Reads "stages" into out (the default when absent); -1 with err. */
+static int
+stages_from_json(json_t *arr, int out[ROLLOUT_MAX_STAGES], int *n, char *err,
+    size_t errlen)
+{
+	const char *why = NULL;
+	json_t *v;
+	size_t i;
+
+	rollout_stages_default(out, n);
+	if (arr == NULL || json_is_null(arr))
+		return 0;
+	if (!json_is_array(arr) || json_array_size(arr) == 0 ||
+	    json_array_size(arr) > ROLLOUT_MAX_STAGES) {
+		snprintf(err, errlen, "stages: must be an array of 1 to %d "
+		    "percentages", ROLLOUT_MAX_STAGES);
+		return -1;
+	}
+	*n = 0;
+	json_array_foreach(arr, i, v) {
+		if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+		    json_integer_value(v) > 100) {
+			snprintf(err, errlen, "stages[%zu]: must be an integer "
+			    "percentage from 1 to 100", i);
+			return -1;
+		}
+		out[(*n)++] = (int)json_integer_value(v);
+	}
+	if (rollout_stages_validate(out, *n, &why) != 0) {
+		/* The rollout's reason may already name the field. */
+		if (why != NULL && strncmp(why, "stages ", 7) == 0)
+			why += 7;
+		snprintf(err, errlen, "stages: %s", why ? why :
+		    "must be strictly increasing and end at 100");
+		return -1;
+	}
+	return 0;
+}
+
+int
+campaign_spec_parse(json_t *body, struct campaign_spec *out, char *err,
+    size_t errlen)
+{
+	static const char *const fields[] = { "name", "release", "cohort",
+	    "stages", "gate", "supersede", NULL };
+
+	memset(out, 0, sizeof(*out));
+	if (jv_only(body, fields, err, errlen) ||
+	    jv_str(body, "name", 0, 1, 64, &out->name, err, errlen) ||
+	    jv_int(body, "release", 1, 1, INT64_MAX, &out->release_id, err,
+	    errlen) ||
+	    jv_ident(body, "cohort", 0, &out->cohort, err, errlen) ||
+	    jv_bool(body, "supersede", &out->supersede, err, errlen) ||
+	    campaign_policy_from_json(json_object_get(body, "gate"), &out->policy,
+	    err, errlen))
+		return -1;
+	return stages_from_json(json_object_get(body, "stages"), out->stages,
+	    &out->nstages, err, errlen);
+}
+
+/* ---- reports ---- */
+
+static int
+valid_reason(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 40)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
+		    s[i] == '_'))
+			return 0;
+	return 1;
+}
+
+static int
+bad(char *err, size_t errlen, const char *msg)
+{
+	snprintf(err, errlen, "%s", msg);
+	return -1;
+}
+
+int
+reports_status_parse(json_t *body, struct report_status *r, char *err,
+    size_t errlen)
+{
+	static const char *const fields[] = { "campaign", "release", "state",
+	    "reason", "detail", "boot_id", NULL };
+	static const char *const states[] = { "downloading", "installed",
+	    "confirmed", "failed", "rolled_back", NULL };
+	const char *campaign = NULL, *release = NULL, *state = NULL;
+	enum rollout_device_event ev;
+	int i;
+
+	r->reason = r->detail = r->boot_id = NULL;
+	if (jv_only(body, fields, err, errlen) ||
+	    jv_str(body, "campaign", 1, 1, 24, &campaign, err, errlen) ||
+	    jv_str(body, "release", 1, 64, 64, &release, err, errlen) ||
+	    jv_str(body, "state", 1, 1, 16, &state, err, errlen) ||
+	    jv_str(body, "reason", 0, 1, 40, &r->reason, err, errlen) ||
+	    jv_str(body, "detail", 0, 0, 256, &r->detail, err, errlen) ||
+	    jv_str(body, "boot_id", 0, 1, REPORT_BOOT_MAX, &r->boot_id, err,
+	    errlen))
+		return -1;
+	for (i = 0; states[i] != NULL && strcmp(states[i], state) != 0; i++)
+		;
+	if (states[i] == NULL || rollout_device_event_parse(state, &ev) != 0)
+		return bad(err, errlen, "state: must be downloading, installed, "
+		    "confirmed, failed or rolled_back");
+	if (!jv_valid_sha256(release))
+		return bad(err, errlen, "release: must be the lowercase hex "
+		    "sha256 of the release envelope");
+	if ((ev == ROLLOUT_EV_FAILED || ev == ROLLOUT_EV_ROLLED_BACK) &&
+	    r->reason == NULL)
+		return bad(err, errlen, "reason: failed and rolled_back need a "
+		    "reason class such as hash, signature or selftest");
+	if (r->reason != NULL && !valid_reason(r->reason))
+		return bad(err, errlen, "reason: 1 to 40 of a-z 0-9 _");
+	if (r->boot_id != NULL && !reports_valid_boot_id(r->boot_id))
+		return bad(err, errlen, "boot_id: 1 to 64 of A-Z a-z 0-9 . _ : -");
+	r->campaign = 0;
+	if (strcmp(campaign, "direct") != 0 &&
+	    util_parse_int(campaign, 1, INT64_MAX, &r->campaign) != 0)
+		return bad(err, errlen, "campaign: must be \"direct\" or a "
+		    "campaign id, as in the assignment");
+	memcpy(r->release, release, 65);
+	r->event = (int)ev;
+	return 0;
+}
+
+int
+reports_health_parse(json_t *body, struct report_health *h, char *err,
+    size_t errlen)
+{
+	static const char *const fields[] = { "fw_version", "boot_ok",
+	    "selftest", "crash_count", "uptime_s", "boot_id", NULL };
+	const char *fw = NULL, *selftest = NULL, *boot = NULL;
+
+	h->boot_ok = -1;
+	h->crash_count = h->uptime_s = 0;
+	if (jv_only(body, fields, err, errlen) ||
+	    jv_ident(body, "fw_version", 1, &fw, err, errlen) ||
+	    jv_bool(body, "boot_ok", &h->boot_ok, err, errlen) ||
+	    jv_str(body, "selftest", 1, 4, 4, &selftest, err, errlen) ||
+	    jv_int(body, "crash_count", 0, 0, INT32_MAX, &h->crash_count, err,
+	    errlen) ||
+	    jv_int(body, "uptime_s", 0, 0, INT64_MAX / 2, &h->uptime_s, err,
+	    errlen) ||
+	    jv_str(body, "boot_id", 0, 1, REPORT_BOOT_MAX, &boot, err, errlen))
+		return -1;
+	if (h->boot_ok < 0) {
+		snprintf(err, errlen, "boot_ok: is required (true or false)");
+		return -1;
+	}
+	if (strcmp(selftest, "pass") != 0 && strcmp(selftest, "fail") != 0) {
+		snprintf(err, errlen, "selftest: must be \"pass\" or \"fail\"");
+		return -1;
+	}
+	if (boot != NULL && !reports_valid_boot_id(boot)) {
+		snprintf(err, errlen, "boot_id: 1 to 64 of A-Z a-z 0-9 . _ : -");
+		return -1;
+	}
+	h->selftest_ok = strcmp(selftest, "pass") == 0;
+	h->unhealthy = !h->boot_ok || !h->selftest_ok || h->crash_count > 0;
+	snprintf(h->fw_version, sizeof(h->fw_version), "%s", fw);
+	snprintf(h->boot_id, sizeof(h->boot_id), "%s", boot ? boot : "");
+	return 0;
+}

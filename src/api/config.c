@@ -1,0 +1,269 @@
+/* otad's configuration: built-in defaults, then the file (libinih), then
+ * command-line flags. Every key is documented in conf/otad.conf. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <ini.h>
+
+#include "api/config.h"
+#include "util/util.h"
+
+void
+cfg_defaults(struct cfg *c)
+{
+	memset(c, 0, sizeof(*c));
+	memcpy(c->listen_addr, "127.0.0.1", sizeof("127.0.0.1"));
+	c->listen_port = 8080;
+	memcpy(c->data_dir, "./var", sizeof("./var"));
+	c->threads = 0;
+	c->max_connections = 10000;
+	c->max_connections_per_address = 1000;
+	c->connection_memory = 16 * 1024;
+	c->connection_timeout = 60;
+	c->header_timeout = 10;
+	c->min_body_rate = 1024;
+	c->body_rate_window = 10;
+	c->max_json_body = 1024 * 1024;
+	c->max_bulk_body = 64 * 1024 * 1024;
+	c->max_artifact_size = 8ULL << 30;
+	c->log_level = LOG_LVL_INFO;
+	c->log_requests = 1;
+	c->poll_interval = 300;
+	c->assignment_ttl = 900;
+	c->artifacts_public = 0;
+	c->gate_interval = 10;
+	c->completed_offer_window = 7 * 86400;
+	c->event_retention = 30 * 86400;
+	c->health_sample_interval = 86400;
+	c->health_samples_max = 100;
+	c->seen_flush_interval = 5;
+	c->shutdown_timeout = 30;
+	c->writer_stall_timeout = 20;
+}
+
+int
+cfg_set_listen(struct cfg *c, const char *s)
+{
+	const char *colon, *host = s;
+	size_t hlen;
+	int64_t port;
+	char addr[64];
+	unsigned char tmp[16];
+
+	if (s[0] == '[') {
+		const char *close = strchr(s, ']');
+		if (close == NULL || close[1] != ':')
+			return -1;
+		host = s + 1;
+		hlen = (size_t)(close - host);
+		colon = close + 1;
+	} else {
+		colon = strrchr(s, ':');
+		if (colon == NULL)
+			return -1;
+		hlen = (size_t)(colon - s);
+	}
+	if (hlen == 0 || hlen >= sizeof(addr))
+		return -1;
+	memcpy(addr, host, hlen);
+	addr[hlen] = '\0';
+	if (inet_pton(AF_INET, addr, tmp) != 1 &&
+	    inet_pton(AF_INET6, addr, tmp) != 1)
+		return -1;
+	if (util_parse_int(colon + 1, 0, 65535, &port) != 0)
+		return -1;
+	memcpy(c->listen_addr, addr, hlen + 1);
+	c->listen_port = (int)port;
+	return 0;
+}
+
+static int
+set_bool(const char *v, int *out)
+{
+	if (strcmp(v, "true") == 0 || strcmp(v, "yes") == 0 ||
+	    strcmp(v, "1") == 0 || strcmp(v, "on") == 0)
+		*out = 1;
+	else if (strcmp(v, "false") == 0 || strcmp(v, "no") == 0 ||
+	    strcmp(v, "0") == 0 || strcmp(v, "off") == 0)
+		*out = 0;
+	else
+		return -1;
+	return 0;
+}
+
+static int
+set_int(const char *v, int64_t min, int64_t max, int *out)
+{
+	int64_t n;
+
+	if (util_parse_int(v, min, max, &n) != 0)
+		return -1;
+	*out = (int)n;
+	return 0;
+}
+
+static int
+set_secs(const char *v, int64_t min, int64_t max, int *out)
+{
+	int64_t n;
+
+	if (util_parse_duration(v, &n) != 0 || n < min || n > max)
+		return -1;
+	*out = (int)n;
+	return 0;
+}
+
+static int
+set_size(const char *v, uint64_t min, uint64_t max, uint64_t *out)
+{
+	uint64_t n;
+
+	if (util_parse_size(v, &n) != 0 || n < min || n > max)
+		return -1;
+	*out = n;
+	return 0;
+}
+
+static int
+set_path(const char *v, char *dst, size_t size)
+{
+	size_t n = strlen(v);
+
+	if (n >= size)
+		return -1;
+	memcpy(dst, v, n + 1);
+	return 0;
+}
+
+int
+cfg_set(struct cfg *c, const char *k, const char *v, char *err, size_t errlen)
+{
+	int rc;
+	const char *want;
+
+#define KEY(name, expr, what) \
+	if (strcmp(k, name) == 0) { rc = (expr); want = (what); goto done; }
+	KEY("listen", cfg_set_listen(c, v), "ADDR:PORT, e.g. 127.0.0.1:8080")
+	/* Each value is checked before it is stored: a refused one leaves
+	 * the setting as it was. */
+	KEY("data_dir", v[0] == '\0' ||
+	    set_path(v, c->data_dir, sizeof(c->data_dir)), "a directory path")
+	KEY("threads", set_int(v, 0, 256, &c->threads), "0..256 (0: one per core)")
+	KEY("max_connections", set_int(v, 1, 1000000, &c->max_connections),
+	    "1..1000000")
+	KEY("max_connections_per_address", set_int(v, 0, 1000000,
+	    &c->max_connections_per_address), "0..1000000 (0: no cap)")
+	KEY("header_timeout", set_secs(v, 1, 3600, &c->header_timeout),
+	    "a duration from 1s to 1h")
+	KEY("min_body_rate", set_size(v, 0, 1ULL << 30, &c->min_body_rate),
+	    "a size per second from 0 (no minimum) to 1G")
+	KEY("body_rate_window", set_secs(v, 1, 3600, &c->body_rate_window),
+	    "a duration from 1s to 1h")
+	KEY("connection_memory", set_size(v, 8192, 16 << 20,
+	    &c->connection_memory), "a size from 8K to 16M")
+	KEY("connection_timeout", set_secs(v, 1, 3600, &c->connection_timeout),
+	    "a duration from 1s to 1h")
+	KEY("max_json_body", set_size(v, 1024, 1ULL << 30, &c->max_json_body),
+	    "a size from 1K to 1G")
+	KEY("max_bulk_body", set_size(v, 1024, 1ULL << 30, &c->max_bulk_body),
+	    "a size from 1K to 1G")
+	KEY("max_artifact_size", set_size(v, 1, 1ULL << 50,
+	    &c->max_artifact_size), "a size such as 8G")
+	KEY("log_level", log_parse_level(v, &c->log_level),
+	    "error, warn, info or debug")
+	KEY("log_requests", set_bool(v, &c->log_requests), "true or false")
+	KEY("poll_interval", set_secs(v, 1, 86400, &c->poll_interval),
+	    "a duration from 1s to 1d")
+	KEY("assignment_ttl", set_secs(v, 10, 86400, &c->assignment_ttl),
+	    "a duration from 10s to 1d")
+	KEY("artifacts_public", set_bool(v, &c->artifacts_public),
+	    "true or false")
+	KEY("public_url", (v[0] != '\0' && strncmp(v, "http://", 7) != 0 &&
+	    strncmp(v, "https://", 8) != 0) ||
+	    set_path(v, c->public_url, sizeof(c->public_url)),
+	    "an http:// or https:// URL")
+	KEY("gate_interval", set_secs(v, 1, 3600, &c->gate_interval),
+	    "a duration from 1s to 1h")
+	KEY("completed_offer_window", set_secs(v, 0, 366 * 86400,
+	    &c->completed_offer_window), "a duration from 0s to 366d")
+	KEY("event_retention", set_secs(v, 3600, 3650 * 86400,
+	    &c->event_retention), "a duration from 1h to 3650d")
+	KEY("health_sample_interval", set_secs(v, 1, 30 * 86400,
+	    &c->health_sample_interval), "a duration from 1s to 30d")
+	KEY("health_samples_max", set_int(v, 1, 100000, &c->health_samples_max),
+	    "1..100000")
+	KEY("seen_flush_interval", set_secs(v, 1, 600,
+	    &c->seen_flush_interval), "a duration from 1s to 10m")
+	KEY("shutdown_timeout", set_secs(v, 0, 3600, &c->shutdown_timeout),
+	    "a duration from 0s to 1h")
+	KEY("writer_stall_timeout", set_secs(v, 1, 3600,
+	    &c->writer_stall_timeout), "a duration from 1s to 1h")
+	KEY("online_key_passphrase_file", set_path(v,
+	    c->online_key_passphrase_file,
+	    sizeof(c->online_key_passphrase_file)), "a file path")
+#undef KEY
+	snprintf(err, errlen, "%s: unknown key", k);
+	return -1;
+done:
+	if (rc != 0) {
+		snprintf(err, errlen, "%s: bad value \"%.64s\": want %s", k, v, want);
+		return -1;
+	}
+	return 0;
+}
+
+struct load_ctx {
+	struct cfg *c;
+	char msg[256];
+};
+
+static int
+on_entry(void *user, const char *section, const char *name, const char *value)
+{
+	struct load_ctx *lc = user;
+
+	if (lc->msg[0] != '\0')
+		return 0;
+	if (section[0] != '\0') {
+		snprintf(lc->msg, sizeof(lc->msg), "%s: sections are not used "
+		    "(found [%.64s])", name, section);
+		return 0;
+	}
+	return cfg_set(lc->c, name, value, lc->msg, sizeof(lc->msg)) == 0;
+}
+
+int
+cfg_load(struct cfg *c, const char *path, char *err, size_t errlen)
+{
+	struct load_ctx lc = { c, "" };
+	FILE *f;
+	int line;
+
+	f = fopen(path, "re");
+	if (f == NULL) {
+		snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+		return -1;
+	}
+	line = ini_parse_file(f, on_entry, &lc);
+	fclose(f);
+	if (line == 0)
+		return 0;
+	if (line < 0)
+		snprintf(err, errlen, "%s: cannot read", path);
+	else if (lc.msg[0] != '\0')
+		snprintf(err, errlen, "%s:%d: %s", path, line, lc.msg);
+	else
+		snprintf(err, errlen, "%s:%d: syntax error: want key = value",
+		    path, line);
+	return -1;
+}
+
+void
+cfg_core(const struct cfg *c, struct core_policy *out)
+{
+	*out = (struct core_policy){ c->gate_interval,
+	    c->completed_offer_window, c->event_retention,
+	    c->health_sample_interval, c->health_samples_max };
+}

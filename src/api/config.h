@@ -1,0 +1,58 @@
+/* otad's configuration: built-in defaults, then the file, then flags. */
+#ifndef API_CONFIG_H
+#define API_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/core.h"
+#include "util/log.h"
+
+#define CFG_PATH_MAX 4096
+
+struct cfg {
+	char listen_addr[64];		/* numeric IPv4 or IPv6 */
+	int listen_port;		/* 0: any free port (tests) */
+	char data_dir[CFG_PATH_MAX];
+	int threads;			/* 0: one per core */
+	int max_connections;
+	int max_connections_per_address;	/* 0: no cap */
+	uint64_t connection_memory;	/* bytes per connection */
+	int connection_timeout;		/* seconds idle */
+	int header_timeout;		/* seconds to send a request head */
+	uint64_t min_body_rate;		/* bytes/s of a request body; 0: none */
+	int body_rate_window;		/* seconds the rate is checked over */
+	uint64_t max_json_body;		/* most API calls */
+	uint64_t max_bulk_body;		/* POST /v1/devices arrays */
+	uint64_t max_artifact_size;
+	enum log_level log_level;
+	int log_requests;
+	int poll_interval;		/* Retry-After on 204, seconds */
+	int assignment_ttl;		/* seconds an assignment is valid */
+	int artifacts_public;
+	char public_url[512];		/* "" = artifact_url relative */
+	int gate_interval;		/* seconds between gate runs */
+	int completed_offer_window;	/* seconds a completed campaign offers */
+	int event_retention;		/* seconds health samples are kept */
+	int health_sample_interval;	/* seconds between kept samples */
+	int health_samples_max;		/* samples kept per device */
+	int seen_flush_interval;	/* seconds between last-seen flushes */
+	int shutdown_timeout;		/* seconds to let requests finish */
+	int writer_stall_timeout;	/* seconds without progress: unhealthy */
+	char online_key_passphrase_file[CFG_PATH_MAX];
+};
+
+/* Fills c with the built-in defaults (127.0.0.1:8080, ./var, ...). */
+void cfg_defaults(struct cfg *c);
+/* Sets one key from text; 0, or -1 with the reason in err. */
+int cfg_set(struct cfg *c, const char *key, const char *value, char *err,
+    size_t errlen);
+/* Reads an INI-style file of "key = value" lines over c. 0, or -1 with
+ * "FILE:LINE: key: reason" in err. */
+int cfg_load(struct cfg *c, const char *path, char *err, size_t errlen);
+/* The values the services decide by, from c. */
+void cfg_core(const struct cfg *c, struct core_policy *out);
+/* Parses "ADDR:PORT" or "[V6]:PORT" into c; 0/-1. */
+int cfg_set_listen(struct cfg *c, const char *s);
+
+#endif

@@ -1,0 +1,20 @@
+/* The daemon's shared state, built by main and read by every handler. */
+#ifndef API_SERVER_H
+#define API_SERVER_H
+
+#include <stdint.h>
+
+#include "api/config.h"
+#include "core/core.h"
+
+struct http_server;
+
+struct srv {
+	struct cfg cfg;
+	struct core core;		/* the services handlers call */
+	struct http_server *http;
+	char artifacts_dir[CFG_PATH_MAX];
+	char tmp_dir[CFG_PATH_MAX];
+};
+
+#endif

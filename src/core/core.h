@@ -1,0 +1,33 @@
+/* The services' shared state: the store and the caches every core
+ * service reads, with the policy numbers they need from the config. Built
+ * by the daemon's main (src/api), which owns the config itself. */
+#ifndef CORE_CORE_H
+#define CORE_CORE_H
+
+struct db;
+struct trust;
+struct seen;
+struct offers;
+struct campaigns;
+struct fio;
+
+/* The config values the services decide by (seconds, or a count). */
+struct core_policy {
+	int gate_interval;		/* between gate runs */
+	int completed_offer_window;	/* a completed campaign still offers */
+	int event_retention;		/* health samples are kept */
+	int health_sample_interval;	/* between kept samples */
+	int health_samples_max;		/* samples kept per device */
+};
+
+struct core {
+	struct db *db;
+	struct trust *trust;		/* online key and current root */
+	struct seen *seen;		/* coalesced last-seen updates */
+	struct offers *offers;		/* release cache */
+	struct campaigns *campaigns;	/* live campaigns, for polls */
+	struct fio *fio;		/* upload I/O thread */
+	struct core_policy pol;
+};
+
+#endif

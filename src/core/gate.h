@@ -1,0 +1,43 @@
+/* The campaign engine on the writer: the gate evaluator (on a timer and
+ * soon after failures) and the operators' actions. Each runs inside a
+ * write job; src/rollout makes every decision. */
+#ifndef CORE_GATE_H
+#define CORE_GATE_H
+
+#include <stdint.h>
+
+#include "db/db.h"
+
+struct core;
+
+/* Timer job (db_every; arg is the struct core): evaluates every running or
+ * paused campaign. */
+int gate_tick(struct db_tx *tx, void *srv);
+/* Evaluates one campaign now unless it was evaluated within the last
+ * second (failures arrive in bursts); inside a job. */
+int gate_soon(struct db_tx *tx, struct core *s, int64_t campaign, int64_t now);
+
+struct gate_act {
+	struct core *core;
+	int64_t campaign;
+	int action;			/* enum rollout_action */
+	const char *actor;
+	int64_t now;
+	/* out */
+	char state[16];			/* current state, for a 409 */
+	char code[32];			/* with DB_INVALID: the error code */
+	char why[512];			/* what made it impossible */
+	int64_t members;		/* devices taken in by start */
+};
+/* Write job: start, pause, resume, advance or abort. DB_NOTFOUND,
+ * DB_CONFLICT (impossible now; why says so), DB_INVALID (start on a
+ * revoked or expired release, or with no device to update: code and why
+ * say which). */
+int gate_act(struct db_tx *tx, void *arg);
+
+/* Inside the revoke's job: halts the running and paused campaigns of the
+ * release with an event release_revoked naming actor. */
+int gate_release_revoked(struct db_tx *tx, struct core *s, int64_t release,
+    const char *actor, int64_t now);
+
+#endif

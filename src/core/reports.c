@@ -1,0 +1,413 @@
+/* What device reports and polls do to offers. Each job reads the state in
+ * the writer's transaction, src/rollout decides the step, the store keeps
+ * the result: no report can race another into an impossible state. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db/campaigns.h"
+#include "db/devices.h"
+#include "db/releases.h"
+#include "rollout/rollout.h"
+#include "core/campaigns.h"
+#include "core/gate.h"
+#include "core/reports.h"
+#include "core/core.h"
+#include "sign/semver.h"
+#include "util/util.h"
+
+int
+reports_valid_boot_id(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > REPORT_BOOT_MAX)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9') || s[i] == '.' || s[i] == '_' ||
+		    s[i] == ':' || s[i] == '-'))
+			return 0;
+	return 1;
+}
+
+int
+reports_is_newer(const char *fw_version, const char *release_fw)
+{
+	int order;
+
+	return sign_semver_cmp(fw_version, release_fw, &order) == 0 && order > 0;
+}
+
+void
+reports_seen(struct rollout_seen *w, const char *release_fw, const char *fw,
+    const char *boot, const char *install_boot)
+{
+	memset(w, 0, sizeof(*w));
+	w->on_release = strcmp(fw, release_fw) == 0;
+	w->newer = !w->on_release && reports_is_newer(fw, release_fw);
+	w->boot_known = boot != NULL && boot[0] != '\0' && install_boot[0] != '\0';
+	w->same_boot = w->boot_known && strcmp(boot, install_boot) == 0;
+}
+
+/* ---- status reports ---- */
+
+int
+reports_member_step(struct db_tx *tx, struct db_member *m,
+    const struct rollout_policy *p, enum rollout_device_event ev,
+    const struct report_why *why, int64_t now,
+    enum rollout_device_state *to_out)
+{
+	enum rollout_device_state from, to;
+	int changed = 0;
+
+	*to_out = ROLLOUT_DEV_PENDING;
+	if (rollout_device_state_parse(m->state, &from) != 0)
+		return -1;
+	*to_out = from;
+	if (rollout_device_step(from, ev, m->attempts, p, &to) != 0)
+		return -1;
+	*to_out = to;
+	if (rollout_device_touches(from, ev, to)) {
+		m->last_change = now;
+		changed = 1;
+	}
+	if (to == ROLLOUT_DEV_CONFIRMED && from != ROLLOUT_DEV_CONFIRMED)
+		m->confirmed_at = now;
+	if (to == ROLLOUT_DEV_INSTALLED && from != ROLLOUT_DEV_INSTALLED)
+		snprintf(m->install_boot, sizeof(m->install_boot), "%s",
+		    why->boot_id ? why->boot_id : "");
+	if (to != from)
+		snprintf(m->state, sizeof(m->state), "%s",
+		    rollout_device_state_name(to));
+	/* The first cause stands, except that the device's own word
+	 * replaces a cause we inferred (a health report, a timeout). */
+	if (rollout_state_is_failure(to) && why->reason != NULL &&
+	    (to != from || (why->stated && !m->cause_stated))) {
+		snprintf(m->reason, sizeof(m->reason), "%s", why->reason);
+		m->cause_stated = why->stated;
+		changed = 1;
+	}
+	if (!changed && to == from)
+		return 0;
+	return db_member_update(tx, m) == DB_OK ? 0 : -2;
+}
+
+/* The reason class a status report names (NULL for progress reports). */
+static const char *
+status_class(const struct report_status *r)
+{
+	if (r->event != ROLLOUT_EV_FAILED && r->event != ROLLOUT_EV_ROLLED_BACK)
+		return NULL;
+	return rollout_reason_name(rollout_reason_class(r->reason));
+}
+
+/* A report goes into the history when it changed the state or names a
+ * failure; a repeated progress report does not. */
+static int
+status_event(struct db_tx *tx, const struct report_status *r, int64_t release,
+    int64_t campaign, int changed)
+{
+	if (!changed && status_class(r) == NULL)
+		return DB_OK;
+	return db_event_add(tx, r->device, "status", release, campaign,
+	    rollout_device_event_name((enum rollout_device_event)r->event),
+	    r->reason, r->detail);
+}
+
+static int
+campaign_status(struct db_tx *tx, struct report_status *r)
+{
+	struct db_campaign *c = malloc(sizeof(*c));
+	struct report_why why = { status_class(r), 1, r->boot_id };
+	struct rollout_policy p;
+	struct db_member m;
+	enum rollout_device_state to;
+	int rc;
+
+	if (c == NULL)
+		return DB_ERR;
+	rc = db_campaign_get_tx(tx, r->campaign, c);
+	if (rc == DB_OK && strcmp(c->release_sha, r->release) != 0)
+		rc = DB_NOTFOUND;
+	if (rc == DB_OK)
+		rc = db_member_get_tx(tx, r->campaign, r->device, &m);
+	/* A member never offered has no offer to report about. */
+	if (rc == DB_OK && strcmp(m.state, "pending") == 0)
+		rc = DB_NOTFOUND;
+	if (rc == DB_OK && !c->settings_ok)
+		rc = DB_ERR;
+	if (rc != DB_OK)
+		goto out;
+	p = c->policy;
+	snprintf(r->was, sizeof(r->was), "%s", m.state);
+	switch (reports_member_step(tx, &m, &p, (enum rollout_device_event)r->event,
+	    &why, r->now, &to)) {
+	case 0:
+		break;
+	case -1:
+		rc = DB_CONFLICT;
+		goto out;
+	default:
+		rc = DB_ERR;
+		goto out;
+	}
+	snprintf(r->state, sizeof(r->state), "%s", m.state);
+	rc = status_event(tx, r, c->release_id, c->id,
+	    strcmp(r->was, r->state) != 0);
+	if (rc == DB_OK && rollout_state_is_failure(to))
+		rc = gate_soon(tx, r->core, c->id, r->now);
+out:
+	free(c);
+	return rc;
+}
+
+static int
+direct_status(struct db_tx *tx, struct report_status *r)
+{
+	struct db_offer off;
+	struct rollout_policy p;
+	enum rollout_device_state from, to;
+	char sha[65], fw[65];
+	const char *boot = NULL;
+	int rc;
+
+	rc = db_offer_get_tx(tx, r->device, &off, sha, fw);
+	if (rc != DB_OK)
+		return rc;
+	if (strcmp(sha, r->release) != 0)
+		return DB_NOTFOUND;
+	if (rollout_device_state_parse(off.state, &from) != 0)
+		return DB_ERR;
+	snprintf(r->was, sizeof(r->was), "%s", off.state);
+	rollout_policy_default(&p);
+	if (rollout_device_step(from, (enum rollout_device_event)r->event, 1, &p,
+	    &to) != 0)
+		return DB_CONFLICT;
+	snprintf(r->state, sizeof(r->state), "%s", rollout_device_state_name(to));
+	if (to == ROLLOUT_DEV_INSTALLED && from != to)
+		boot = r->boot_id ? r->boot_id : "";
+	if (to != from && (rc = db_offer_update(tx, r->device, r->state,
+	    status_class(r), boot, r->now)) != DB_OK)
+		return rc;
+	return status_event(tx, r, off.release_id, 0, to != from);
+}
+
+int
+reports_status(struct db_tx *tx, void *arg)
+{
+	struct report_status *r = arg;
+
+	return r->campaign == 0 ? direct_status(tx, r) : campaign_status(tx, r);
+}
+
+/* ---- sightings: what a declared version says ---- */
+
+struct sighting {
+	struct db_tx *tx;
+	struct core *core;
+	int64_t device, campaign, now;
+	const char *fw, *boot;
+	int rc;
+};
+
+/* Applies a sighting's event to one member; the campaign is read only
+ * when there is something to apply. */
+static int
+member_sighting(struct sighting *g, struct db_member *m,
+    const char *release_fw)
+{
+	struct db_campaign *c;
+	struct rollout_policy p;
+	struct rollout_seen w;
+	enum rollout_device_state from, to;
+	enum rollout_device_event ev;
+	struct report_why why = { NULL, 0, NULL };
+	int rc;
+
+	reports_seen(&w, release_fw, g->fw, g->boot, m->install_boot);
+	if (rollout_device_state_parse(m->state, &from) != 0 ||
+	    !rollout_sighting(from, &w, &ev))
+		return DB_OK;
+	if ((c = malloc(sizeof(*c))) == NULL)
+		return DB_ERR;
+	rc = db_campaign_get_tx(g->tx, m->campaign, c);
+	if (rc == DB_OK && !c->settings_ok)
+		rc = DB_ERR;
+	p = c->policy;
+	if (ev == ROLLOUT_EV_FALLBACK)
+		why.reason = rollout_reason_name(ROLLOUT_WHY_FALLBACK);
+	if (rc == DB_OK && reports_member_step(g->tx, m, &p, ev, &why, g->now,
+	    &to) != 0)
+		rc = DB_ERR;
+	if (rc == DB_OK && to != from)
+		rc = db_event_add(g->tx, g->device, ev == ROLLOUT_EV_NEWER ?
+		    "superseded" : "fallback", c->release_id, c->id,
+		    rollout_device_state_name(to), why.reason, g->fw);
+	if (rc == DB_OK && rollout_state_is_failure(to))
+		rc = gate_soon(g->tx, g->core, c->id, g->now);
+	free(c);
+	return rc;
+}
+
+static void
+sighting_one(const struct db_membership *ms, void *arg)
+{
+	struct sighting *g = arg;
+	struct db_member m = ms->m;
+
+	/* A draft has no members to speak of; an aborted campaign is over. */
+	if (g->rc != DB_OK || (g->campaign > 0 && m.campaign != g->campaign) ||
+	    strcmp(ms->campaign_state, "draft") == 0 ||
+	    strcmp(ms->campaign_state, "aborted") == 0)
+		return;
+	g->rc = member_sighting(g, &m, ms->release_fw);
+}
+
+static int
+direct_sighting(struct sighting *g)
+{
+	struct db_offer off;
+	struct rollout_seen w;
+	struct rollout_policy p;
+	enum rollout_device_state from, to;
+	enum rollout_device_event ev;
+	char sha[65], fw[65];
+	int rc = db_offer_get_tx(g->tx, g->device, &off, sha, fw);
+
+	if (rc != DB_OK)
+		return rc == DB_NOTFOUND ? DB_OK : rc;
+	reports_seen(&w, fw, g->fw, g->boot, off.install_boot);
+	rollout_policy_default(&p);
+	if (rollout_device_state_parse(off.state, &from) != 0 ||
+	    !rollout_sighting(from, &w, &ev) ||
+	    rollout_device_step(from, ev, 1, &p, &to) != 0 || to == from)
+		return DB_OK;
+	rc = db_offer_update(g->tx, g->device, rollout_device_state_name(to),
+	    ev == ROLLOUT_EV_FALLBACK ? "fallback" : NULL, NULL, g->now);
+	if (rc != DB_OK)
+		return rc;
+	return db_event_add(g->tx, g->device, ev == ROLLOUT_EV_NEWER ?
+	    "superseded" : "fallback", off.release_id, 0,
+	    rollout_device_state_name(to), ev == ROLLOUT_EV_FALLBACK ?
+	    "fallback" : NULL, g->fw);
+}
+
+int
+reports_sighting_tx(struct db_tx *tx, struct core *s, int64_t device,
+    int64_t campaign, int direct, const char *fw_version,
+    const char *boot_id, int64_t now)
+{
+	struct sighting g = { tx, s, device, campaign, now, fw_version,
+	    boot_id, DB_OK };
+	int rc;
+
+	if (direct && (rc = direct_sighting(&g)) != DB_OK)
+		return rc;
+	if (campaign < 0)
+		return DB_OK;
+	if ((rc = db_device_memberships_tx(tx, device, sighting_one,
+	    &g)) != DB_OK)
+		return rc;
+	return g.rc;
+}
+
+int
+reports_version_changed(struct db_tx *tx, int64_t device,
+    const char *fw_version, int64_t at, void *srv)
+{
+	return reports_sighting_tx(tx, srv, device, 0, 1, fw_version, NULL, at);
+}
+
+struct sighting_job {
+	struct core *core;
+	int64_t device, campaign, now;
+	char fw[65], boot[REPORT_BOOT_MAX + 1];
+};
+
+static int
+sighting_job(struct db_tx *tx, void *arg)
+{
+	struct sighting_job *j = arg;
+
+	return reports_sighting_tx(tx, j->core, j->device, j->campaign,
+	    j->campaign < 0, j->fw, j->boot, j->now);
+}
+
+static void
+free_job(void *p, int rc)
+{
+	(void)rc;
+	free(p);
+}
+
+void
+reports_sighting_submit(struct core *s, int64_t device, int64_t campaign,
+    const char *fw_version, const char *boot_id, int64_t now)
+{
+	struct sighting_job *j = calloc(1, sizeof(*j));
+
+	if (j == NULL)
+		return;
+	j->core = s;
+	j->device = device;
+	j->campaign = campaign;
+	j->now = now;
+	snprintf(j->fw, sizeof(j->fw), "%s", fw_version);
+	snprintf(j->boot, sizeof(j->boot), "%s", boot_id ? boot_id : "");
+	/* Derived from the poll, so the poll does not wait. */
+	if (db_submit(s->db, sighting_job, j, free_job, j) != 0)
+		free(j);
+}
+
+/* ---- first offers ---- */
+
+int
+reports_offer_take(struct db_tx *tx, void *arg)
+{
+	struct offer_take *t = arg;
+	struct db_campaign *c = malloc(sizeof(*c));
+	struct rollout_policy p;
+	struct db_member m;
+	enum rollout_device_state ds, to;
+	enum rollout_offer_kind kind;
+	int cs_ok, rc;
+	enum rollout_campaign_state cs;
+
+	if (c == NULL)
+		return DB_ERR;
+	rc = db_campaign_get_tx(tx, t->campaign, c);
+	if (rc == DB_OK)
+		rc = db_member_get_tx(tx, t->campaign, t->device, &m);
+	if (rc != DB_OK)
+		goto out;
+	cs_ok = rollout_campaign_state_parse(c->state, &cs) == 0 &&
+	    c->settings_ok && rollout_device_state_parse(m.state, &ds) == 0;
+	p = c->policy;
+	/* Decided again here: the campaign may have halted meanwhile. */
+	if (!cs_ok || !rollout_should_offer(cs, c->stages[c->stage], m.bucket,
+	    ds, m.attempts, &p))
+		goto out;
+	kind = rollout_offer_kind(ds, m.attempts, &p);
+	if (rollout_device_step(ds, ROLLOUT_EV_OFFER, m.attempts, &p, &to) != 0)
+		goto out;
+	if (kind == ROLLOUT_OFFER_FIRST || kind == ROLLOUT_OFFER_RETRY) {
+		m.attempts++;
+		m.last_change = t->now;
+		m.reason[0] = '\0';
+		m.install_boot[0] = '\0';
+		m.cause_stated = 0;
+		snprintf(m.state, sizeof(m.state), "%s",
+		    rollout_device_state_name(to));
+		if ((rc = db_member_update(tx, &m)) != DB_OK)
+			goto out;
+		rc = db_event_add(tx, t->device, "offered", c->release_id, c->id,
+		    "offered", NULL, kind == ROLLOUT_OFFER_RETRY ? "retry" : NULL);
+		if (rc != DB_OK)
+			goto out;
+	}
+	t->granted = 1;
+out:
+	free(c);
+	return rc;
+}

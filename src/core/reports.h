@@ -1,0 +1,114 @@
+/* What device reports and polls do to offers: write jobs that read the
+ * current state in the writer's transaction, let src/rollout decide the
+ * step, and store the result. */
+#ifndef CORE_REPORTS_H
+#define CORE_REPORTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "db/db.h"
+#include "rollout/rollout.h"
+
+struct core;
+struct db_member;
+
+#define REPORT_BOOT_MAX 64
+
+/* 1 if s is a boot id: 1 to 64 of [A-Za-z0-9._:-] (opaque; compared for
+ * equality only). */
+int reports_valid_boot_id(const char *s);
+
+/* A status report, as the API read it (api/bodies.h). */
+struct report_status {
+	struct core *core;
+	int64_t device;
+	int64_t campaign;		/* 0: the direct offer */
+	char release[65];		/* envelope sha256, as the device saw it */
+	int event;			/* enum rollout_device_event */
+	const char *reason, *detail;	/* as sent (borrowed from the body) */
+	const char *boot_id;		/* NULL when none was sent */
+	int64_t now;
+	/* out */
+	char state[16];			/* the offer's state afterwards */
+	char was[16];			/* before, for a 409 */
+};
+/* Write job: applies a status report. DB_NOTFOUND when the device has no
+ * such offer, DB_CONFLICT when the step is impossible (was says why). */
+int reports_status(struct db_tx *tx, void *arg);
+
+/* Why a step happens: a reason class for failures (or NULL), whether the
+ * device said so itself (its own status report), the boot id it came with
+ * (NULL: none). */
+struct report_why {
+	const char *reason;
+	int stated;
+	const char *boot_id;
+};
+/* Applies ev to a campaign member and stores it (inside a job). The first
+ * cause of a failure stands, except that a stated one replaces an
+ * inferred one; entering installed remembers the boot id. *to_out is the
+ * state afterwards (the state before when impossible). 0 (maybe
+ * unchanged), -1 impossible, -2 the store failed. */
+int reports_member_step(struct db_tx *tx, struct db_member *m,
+    const struct rollout_policy *p, enum rollout_device_event ev,
+    const struct report_why *why, int64_t now,
+    enum rollout_device_state *to_out);
+
+/* Applies what a poll, a health report or a flushed version change says
+ * about the device's memberships of campaigns that are not draft or
+ * aborted (campaign -1: none, 0: all of them, else that one only) and,
+ * with direct 1, its direct offer: a newer version supersedes, an old one
+ * may be a fallback (rollout_sighting). boot_id "" or NULL: none sent.
+ * Inside a write job. */
+int reports_sighting_tx(struct db_tx *tx, struct core *s, int64_t device,
+    int64_t campaign, int direct, const char *fw_version,
+    const char *boot_id, int64_t now);
+/* The same queued (without waiting) from a poll: campaign -1 for the
+ * direct offer only, else that campaign only. A lost job is found again
+ * at the device's next poll. */
+void reports_sighting_submit(struct core *s, int64_t device, int64_t campaign,
+    const char *fw_version, const char *boot_id, int64_t now);
+/* seen_on_change hook (arg: the struct core): a device's flushed new
+ * version as a sighting without a boot id, for all it belongs to. */
+int reports_version_changed(struct db_tx *tx, int64_t device,
+    const char *fw_version, int64_t at, void *srv);
+/* What a declared version (and boot id, "" or NULL for none) says to a
+ * member of a campaign of release_fw that installed from install_boot. */
+void reports_seen(struct rollout_seen *w, const char *release_fw,
+    const char *fw, const char *boot, const char *install_boot);
+/* 1 if fw_version is newer (semver) than release_fw. */
+int reports_is_newer(const char *fw_version, const char *release_fw);
+
+/* A first offer (or a retry) of a campaign's release to a member. */
+struct offer_take {
+	struct core *core;
+	int64_t campaign, device, now;
+	int granted;			/* out: the member is now offered */
+};
+/* Write job: moves the member to offered, counting an attempt, unless a
+ * concurrent change made the offer impossible (granted stays 0). */
+int reports_offer_take(struct db_tx *tx, void *arg);
+
+/* ---- health (health.c) ---- */
+
+struct report_health {
+	struct core *core;
+	int64_t device;
+	char fw_version[65];
+	char boot_id[REPORT_BOOT_MAX + 1];	/* "" when none was sent */
+	int boot_ok, selftest_ok;
+	int64_t crash_count, uptime_s;
+	int64_t now;
+	int unhealthy;			/* derived from the fields */
+};
+/* Write job: keeps the report as the device's latest (and as a sample
+ * when something changed or the last sample is older than
+ * health_sample_interval); an unhealthy report on an offered release's
+ * version fails that offer; the version and boot id are a sighting. */
+int reports_health(struct db_tx *tx, void *arg);
+/* Timer job (arg: the struct core): deletes health samples older than
+ * event_retention, a small batch at a time. */
+int reports_health_prune(struct db_tx *tx, void *srv);
+
+#endif

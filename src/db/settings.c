@@ -1,0 +1,171 @@
+/* A campaign's stored settings: the stage list and the gate policy, kept
+ * as JSON text in the campaigns table and handed to callers typed. The
+ * stored form is also the form the API shows. */
+#include <limits.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db/campaigns.h"
+#include "db/internal.h"
+
+/* Retired policy fields: campaigns stored before they retired still load
+ * (without them). The API refuses them in new requests. */
+static const char *const retired[] = { "max_failures", NULL };
+
+json_t *
+db_stages_json(const int *stages, int n)
+{
+	json_t *arr = json_array();
+
+	for (int i = 0; arr != NULL && i < n; i++)
+		json_array_append_new(arr, json_integer(stages[i]));
+	return arr;
+}
+
+json_t *
+db_policy_json(const struct rollout_policy *p)
+{
+	return json_pack("{s:i,s:f,s:f,s:f,s:f,s:b,s:f,s:I,s:I,s:I,s:b,s:i}",
+	    "min_sample", p->min_sample,
+	    "max_failure_pct", p->max_failure_pct,
+	    "bad_failure_pct", p->bad_failure_pct,
+	    "false_halt_pct", p->false_halt_pct, "miss_pct", p->miss_pct,
+	    "baseline", p->baseline,
+	    "min_healthy_pct", p->min_healthy_pct,
+	    "bake_time", (json_int_t)p->bake_time,
+	    "report_timeout", (json_int_t)p->report_timeout,
+	    "absent_timeout", (json_int_t)p->absent_timeout,
+	    "auto_advance", p->auto_advance, "max_attempts", p->max_attempts);
+}
+
+int
+db_stages_parse(const char *text, int stages[ROLLOUT_MAX_STAGES], int *n)
+{
+	json_t *arr = text ? json_loads(text, 0, NULL) : NULL, *v;
+	size_t i;
+	int rc = -1;
+
+	*n = 0;
+	if (!json_is_array(arr) || json_array_size(arr) > ROLLOUT_MAX_STAGES)
+		goto out;
+	json_array_foreach(arr, i, v) {
+		if (!json_is_integer(v))
+			goto out;
+		stages[(*n)++] = (int)json_integer_value(v);
+	}
+	rc = rollout_stages_validate(stages, *n, NULL);
+out:
+	if (rc != 0)
+		*n = 0;
+	json_decref(arr);
+	return rc;
+}
+
+static int
+is_retired(const char *key)
+{
+	for (size_t i = 0; retired[i] != NULL; i++)
+		if (strcmp(key, retired[i]) == 0)
+			return 1;
+	return 0;
+}
+
+enum kind { K_INT, K_TIME, K_NUM, K_BOOL };
+
+#define M(f, k) { #f, k, offsetof(struct rollout_policy, f) }
+static const struct member {
+	const char *name;
+	enum kind kind;
+	size_t off;
+} members[] = {
+	M(min_sample, K_INT), M(max_attempts, K_INT), M(bake_time, K_TIME),
+	M(report_timeout, K_TIME), M(absent_timeout, K_TIME),
+	M(max_failure_pct, K_NUM), M(bad_failure_pct, K_NUM),
+	M(false_halt_pct, K_NUM), M(miss_pct, K_NUM), M(min_healthy_pct, K_NUM),
+	M(auto_advance, K_BOOL), M(baseline, K_BOOL),
+};
+#undef M
+
+/* One stored member into p; 0, or -1 for an unknown name or a bad type
+ * (the ranges are rollout_policy_validate's). */
+static int
+policy_member(struct rollout_policy *p, const char *k, json_t *v)
+{
+	char *at = (char *)p;
+
+	for (size_t i = 0; i < sizeof(members) / sizeof(members[0]); i++) {
+		const struct member *m = &members[i];
+
+		if (strcmp(k, m->name) != 0)
+			continue;
+		if ((m->kind == K_BOOL && !json_is_boolean(v)) ||
+		    (m->kind == K_NUM && !json_is_number(v)) ||
+		    ((m->kind == K_INT || m->kind == K_TIME) &&
+		    !json_is_integer(v)))
+			return -1;
+		if (m->kind == K_INT && (json_integer_value(v) < INT_MIN ||
+		    json_integer_value(v) > INT_MAX))
+			return -1;
+		if (m->kind == K_INT)
+			*(int *)(at + m->off) = (int)json_integer_value(v);
+		else if (m->kind == K_TIME)
+			*(int64_t *)(at + m->off) = json_integer_value(v);
+		else if (m->kind == K_NUM)
+			*(double *)(at + m->off) = json_number_value(v);
+		else
+			*(bool *)(at + m->off) = json_is_true(v);
+		return 0;
+	}
+	return is_retired(k) ? 0 : -1;
+}
+
+int
+db_policy_parse(const char *text, struct rollout_policy *p)
+{
+	json_t *o = text ? json_loads(text, 0, NULL) : NULL, *v;
+	const char *k;
+	int rc = -1;
+
+	rollout_policy_default(p);
+	if (!json_is_object(o))
+		goto out;
+	/* Stored without a bad_failure_pct, it follows max_failure_pct. */
+	if (json_object_get(o, "bad_failure_pct") == NULL &&
+	    (v = json_object_get(o, "max_failure_pct")) != NULL &&
+	    json_is_number(v))
+		p->bad_failure_pct = rollout_policy_bad_default(
+		    json_number_value(v));
+	json_object_foreach(o, k, v)
+		if (policy_member(p, k, v) != 0)
+			goto out;
+	rc = rollout_policy_validate(p, NULL);
+out:
+	json_decref(o);
+	return rc;
+}
+
+/* The text of a JSON value, into buf; 0, or -1 when it does not fit. */
+static int
+dump_into(json_t *j, char *buf, size_t len)
+{
+	char *text = j ? json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(17)) :
+	    NULL;
+	int rc = text != NULL && strlen(text) < len ? 0 : -1;
+
+	if (rc == 0)
+		memcpy(buf, text, strlen(text) + 1);
+	free(text);
+	json_decref(j);
+	return rc;
+}
+
+int
+db_settings_text(const struct db_campaign *c, char *stages, size_t slen,
+    char *policy, size_t plen)
+{
+	if (dump_into(db_stages_json(c->stages, c->nstages), stages, slen) ||
+	    dump_into(db_policy_json(&c->policy), policy, plen))
+		return DB_ERR;
+	return DB_OK;
+}

@@ -1,0 +1,192 @@
+/* config: defaults, every kind of value, errors naming file, line, key. */
+#include "check_util.h"
+#include "api/config.h"
+
+static char dir[256];
+
+static void
+setup(void)
+{
+	tu_tmpdir(dir, sizeof(dir));
+}
+
+static void
+teardown(void)
+{
+	tu_rmtree(dir);
+}
+
+static const char *
+write_conf(const char *text)
+{
+	static char path[300];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/otad.conf", dir);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+START_TEST(defaults_are_the_embedded_ones)
+{
+	struct cfg c;
+
+	cfg_defaults(&c);
+	ck_assert_str_eq(c.listen_addr, "127.0.0.1");
+	ck_assert_int_eq(c.listen_port, 8080);
+	ck_assert_str_eq(c.data_dir, "./var");
+	ck_assert_int_eq(c.threads, 0);
+	ck_assert_uint_eq(c.max_artifact_size, 8ULL << 30);
+}
+END_TEST
+
+START_TEST(file_sets_every_kind_of_value)
+{
+	struct cfg c;
+	char err[256];
+	const char *p = write_conf(
+	    "# a comment\n"
+	    "listen = [::1]:9000\n"
+	    "data_dir = /srv/otad\n"
+	    "threads = 4\n"
+	    "max_json_body = 2M\n"
+	    "max_artifact_size = 16G\n"
+	    "connection_timeout = 2m\n"
+	    "log_level = debug\n"
+	    "artifacts_public = true\n"
+	    "public_url = https://cdn.example.com\n");
+
+	cfg_defaults(&c);
+	ck_assert_msg(cfg_load(&c, p, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_str_eq(c.listen_addr, "::1");
+	ck_assert_int_eq(c.listen_port, 9000);
+	ck_assert_str_eq(c.data_dir, "/srv/otad");
+	ck_assert_int_eq(c.threads, 4);
+	ck_assert_uint_eq(c.max_json_body, 2 << 20);
+	ck_assert_uint_eq(c.max_artifact_size, 16ULL << 30);
+	ck_assert_int_eq(c.connection_timeout, 120);
+	ck_assert_int_eq(c.log_level, LOG_LVL_DEBUG);
+	ck_assert_int_eq(c.artifacts_public, 1);
+	ck_assert_str_eq(c.public_url, "https://cdn.example.com");
+}
+END_TEST
+
+START_TEST(unknown_key_names_file_line_and_key)
+{
+	struct cfg c;
+	char err[256], want[400];
+	const char *p = write_conf("threads = 2\n\nlisten_port = 80\n");
+
+	cfg_defaults(&c);
+	ck_assert_int_eq(cfg_load(&c, p, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want), "%s:3: listen_port: unknown key", p);
+	ck_assert_str_eq(err, want);
+}
+END_TEST
+
+START_TEST(bad_values_are_refused)
+{
+	static const char *const bad[] = {
+		"listen = 127.0.0.1:99999\n", "listen = localhost:80\n",
+		"listen = 127.0.0.1\n", "threads = many\n", "threads = -1\n",
+		"max_json_body = 1Q\n", "log_level = loud\n",
+		"artifacts_public = maybe\n", "public_url = ftp://x\n",
+		"poll_interval = 0\n", "[server]\nthreads = 2\n",
+		"no equals sign\n",
+	};
+	struct cfg c;
+	char err[256];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const char *p = write_conf(bad[i]);
+		cfg_defaults(&c);
+		ck_assert_msg(cfg_load(&c, p, err, sizeof(err)) == -1,
+		    "accepted: %s", bad[i]);
+		ck_assert_msg(strstr(err, p) != NULL && (strstr(err, ":1:") !=
+		    NULL || strstr(err, ":2:") != NULL), "no line in: %s", err);
+	}
+}
+END_TEST
+
+/* Found by fuzz_config: data_dir and public_url were stored, then
+ * refused. */
+START_TEST(refused_value_changes_nothing)
+{
+	static const char *const bad[][2] = {
+		{ "data_dir", "" }, { "public_url", "https:com" },
+		{ "public_url", "ftp://x" }, { "listen", "[::1]:99999" },
+		{ "threads", "-1" }, { "max_json_body", "2G" },
+	};
+	struct cfg c, d;
+	char err[256];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cfg_defaults(&c);
+		cfg_defaults(&d);
+		ck_assert_int_eq(cfg_set(&c, bad[i][0], bad[i][1], err,
+		    sizeof(err)), -1);
+		ck_assert_msg(memcmp(&c, &d, sizeof(c)) == 0, "%s = \"%s\" "
+		    "changed the config", bad[i][0], bad[i][1]);
+	}
+}
+END_TEST
+
+START_TEST(bad_port_message_names_the_key)
+{
+	struct cfg c;
+	char err[256];
+	const char *p = write_conf("listen = 127.0.0.1:99999\n");
+
+	cfg_defaults(&c);
+	ck_assert_int_eq(cfg_load(&c, p, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, ":1: listen: bad value"));
+}
+END_TEST
+
+START_TEST(unreadable_file_is_an_error)
+{
+	struct cfg c;
+	char err[256];
+
+	cfg_defaults(&c);
+	ck_assert_int_eq(cfg_load(&c, "/nonexistent/otad.conf", err,
+	    sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "/nonexistent/otad.conf: cannot read"));
+}
+END_TEST
+
+START_TEST(shipped_config_loads)
+{
+	struct cfg c, d;
+	char err[256];
+
+	cfg_defaults(&c);
+	cfg_defaults(&d);
+	ck_assert_msg(cfg_load(&c, "conf/otad.conf", err, sizeof(err)) == 0,
+	    "%s", err);
+	/* Every key there is a documented default: loading changes nothing. */
+	ck_assert_int_eq(memcmp(&c, &d, sizeof(c)), 0);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("config");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, defaults_are_the_embedded_ones);
+	tcase_add_test(tc, file_sets_every_kind_of_value);
+	tcase_add_test(tc, unknown_key_names_file_line_and_key);
+	tcase_add_test(tc, bad_values_are_refused);
+	tcase_add_test(tc, refused_value_changes_nothing);
+	tcase_add_test(tc, bad_port_message_names_the_key);
+	tcase_add_test(tc, unreadable_file_is_an_error);
+	tcase_add_test(tc, shipped_config_loads);
+	suite_add_tcase(s, tc);
+	return tu_run(s);
+}
