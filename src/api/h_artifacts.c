@@ -210,8 +210,14 @@ h_artifacts_put(struct api_req *a)
 void
 h_artifacts_get(struct api_req *a)
 {
+	artifacts_send(a, a->args[0]);
+}
+
+void
+artifacts_send(struct api_req *a, const char *sha)
+{
 	char path[CFG_PATH_MAX + 80], etag[70], hdr[96];
-	const char *sha = a->args[0], *inm, *range, *ifr;
+	const char *inm, *range, *ifr;
 	struct stat st;
 	uint64_t off = 0, len;
 	int fd, ranged;

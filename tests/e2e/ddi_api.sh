@@ -35,7 +35,7 @@ ddi() {
 	[ -n "$auth" ] && h=(-H "Authorization: $auth")
 	STATUS=$(curl -s -o "$TMP/body" -D "$TMP/headers" -w '%{http_code}' \
 		-X "$method" "${h[@]}" "$@" "$URL$path")
-	BODY=$(cat "$TMP/body")
+	BODY=$(tr -d '\0' <"$TMP/body")
 	HEADERS=$(tr -d '\r' <"$TMP/headers")
 }
 # fb ID AUTH EXEC FINISHED [DETAIL]: a deploymentBase feedback.
