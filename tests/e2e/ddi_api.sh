@@ -183,10 +183,23 @@ expect_status "not JSON: 400" 400
 ddi POST "$B/$D1/deploymentBase/$ACT/feedback" "TargetToken $T1" -d '{"status":{"execution":"closed","result":{"finished":"success"}}}'
 expect_status "feedback on another device's action: 404" 404
 expect "... changes nothing" "$(member_state "$D0")" downloading
+# A poll right before the success: its last-seen note, flushed after the
+# success, must not put the old version back (DDI.md F4: a DDI poll
+# declares nothing, or the confirmed offer would turn into a fallback).
+P=$(date +%s)
+ddi GET "$B/$D0" "TargetToken $T0"
 fb "$ACT" "TargetToken $T0" closed success "Update Installed."
 expect_status "closed/success: 200" 200
 expect "... the offer is confirmed" "$(member_state "$D0")" confirmed
 expect "... the device runs 2.0.0" "$(member_state "$D0" .fw_version)" 2.0.0
+for i in $(seq 1 50); do
+	api GET "/v1/devices/$D0" "$ADMIN"
+	[ "$(jqb '.last_seen | if . == null then 0 else fromdateiso8601 end')" -ge "$P" ] && break
+	sleep 0.1
+done
+check "the poll before it is flushed" test "$(jqb '.last_seen | if . == null then 0 else fromdateiso8601 end')" -ge "$P"
+expect "... and the device still runs 2.0.0" "$(jqb .fw_version)" 2.0.0
+expect "... its offer still confirmed" "$(jqb .offer.state)" confirmed
 fb "$ACT" "TargetToken $T0" closed success "Update Installed."
 expect_status "its repeat (an HTTP retry): 200" 200
 fb "$ACT" "TargetToken $T0" proceeding none "late"

@@ -84,7 +84,7 @@ start() {
 # ---- good: installs, confirms after the reboot, completes ----
 scenario good 2.0.0 || fail "good: set up"
 start good || fail "good: swupdate starts"
-swu_wait_log 'All Chunks Installed' 60 || fail "good: swupdate installs"
+swu_wait_log 'already installed update is pending testing' 60 || fail "good: swupdate installs"
 check "good: the image is written" cmp -s "$SWU_FLASH" "$TMP/good.payload"
 expect "good: before the reboot the member is downloading, not installed" \
 	"$(member swu-good)" downloading
@@ -114,7 +114,7 @@ swu_stop
 # ---- fallback: installed, then the bootloader fell back ----
 scenario fallback 4.0.0 || fail "fallback: set up"
 start fallback || fail "fallback: swupdate starts"
-swu_wait_log 'All Chunks Installed' 60 || fail "fallback: swupdate installs"
+swu_wait_log 'already installed update is pending testing' 60 || fail "fallback: swupdate installs"
 swu_stop
 start fallback --confirm 3 || fail "fallback: swupdate restarts with -c 3"
 check "fallback: its failure after the reboot is rolled_back" \
@@ -134,7 +134,7 @@ PROXY=$!
 for i in $(seq 1 100); do [ -s "$TMP/proxy.port" ] && break; sleep 0.02; done
 SWU_URL=http://127.0.0.1:$(cat "$TMP/proxy.port") start cut \
 	|| fail "cut: swupdate starts"
-swu_wait_log 'All Chunks Installed' 90 || fail "cut: swupdate installs"
+swu_wait_log 'already installed update is pending testing' 90 || fail "cut: swupdate installs"
 check "cut: it resumed with Range" grep -qE '^GET [^ ]*/softwaremodules/.* range=bytes=[1-9][0-9]*- auth=TargetToken ' "$TMP/proxy.log"
 check "cut: the image is whole" cmp -s "$SWU_FLASH" "$TMP/cut.payload"
 swu_stop
