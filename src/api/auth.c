@@ -160,6 +160,18 @@ ddi_unauthorized(struct api_req *a, const char *msg)
 	return unauthorized_as(a, DDI_CHALLENGE, "invalid_token", msg);
 }
 
+/* The device a DDI call acts as, once the lookup (rc) found it. */
+static int
+ddi_found(struct api_req *a, int rc, const struct db_device_auth *d)
+{
+	if (rc != DB_OK) {
+		api_err_db(a, rc, "check the token");
+		return -1;
+	}
+	who_device(a, d);
+	return 0;
+}
+
 /* TargetToken or Bearer: the device token of exactly this controller. */
 static int
 ddi_target(struct api_req *a, const char *tok)
@@ -178,12 +190,7 @@ ddi_target(struct api_req *a, const char *tok)
 	if (rc == DB_NOTFOUND)
 		return ddi_unauthorized(a, "unknown or revoked token, or not "
 		    "this controller's");
-	if (rc != DB_OK) {
-		api_err_db(a, rc, "check the token");
-		return -1;
-	}
-	who_device(a, &d);
-	return 0;
+	return ddi_found(a, rc, &d);
 }
 
 /* GatewayToken: a token of role gateway, for any provisioned controller. */
@@ -208,12 +215,7 @@ ddi_gateway(struct api_req *a, const char *tok)
 		api_err(a, 404, "not_found", "no device %.64s", a->args[1]);
 		return -1;
 	}
-	if (rc != DB_OK) {
-		api_err_db(a, rc, "check the token");
-		return -1;
-	}
-	who_device(a, &d);
-	return 0;
+	return ddi_found(a, rc, &d);
 }
 
 static int

@@ -69,6 +69,30 @@ reply_empty(struct api_req *a)
 	http_reply(a->http, 200, NULL, "", 0);
 }
 
+static void
+job_free(struct api_req *a, int ok)
+{
+	(void)ok;
+	free(a->state);
+}
+
+/* A zeroed request state of size bytes, freed with the request (by
+ * cleanup, or job_free when NULL); NULL having replied 503. */
+static void *
+job_new(struct api_req *a, size_t size,
+    void (*cleanup)(struct api_req *a, int ok))
+{
+	void *j = calloc(1, size);
+
+	if (j == NULL) {
+		api_err(a, 503, "out_of_memory", "try again later");
+		return NULL;
+	}
+	a->state = j;
+	a->cleanup = cleanup != NULL ? cleanup : job_free;
+	return j;
+}
+
 /* ---- the controller base ---- */
 
 struct base_job {
@@ -134,12 +158,8 @@ h_ddi_base(struct api_req *a)
 		base_reply(a, &none);
 		return;
 	}
-	if ((j = calloc(1, sizeof(*j))) == NULL) {
-		api_err(a, 503, "out_of_memory", "try again later");
+	if ((j = job_new(a, sizeof(*j), base_cleanup)) == NULL)
 		return;
-	}
-	a->state = j;
-	a->cleanup = base_cleanup;
 	metrics_add(M_POLLS, 1);
 	/* Seen, but no version declared (DDI.md F4). */
 	seen_note(a->srv->core.seen, a->who.device, now, NULL);
@@ -212,13 +232,6 @@ struct report_job {
 };
 
 static void
-report_cleanup(struct api_req *a, int ok)
-{
-	(void)ok;
-	free(a->state);
-}
-
-static void
 report_then(struct api_req *a, int rc)
 {
 	struct report_job *j = a->state;
@@ -239,15 +252,11 @@ report_then(struct api_req *a, int rc)
 static void
 feedback(struct api_req *a, bool cancel)
 {
-	struct report_job *j = calloc(1, sizeof(*j));
+	struct report_job *j = job_new(a, sizeof(*j), NULL);
 	int line;
 
-	if (j == NULL) {
-		api_err(a, 503, "out_of_memory", "try again later");
+	if (j == NULL)
 		return;
-	}
-	a->state = j;
-	a->cleanup = report_cleanup;
 	if (ddi_feedback_parse(a->json, &j->f, AE(a)) != 0) {
 		api_err(a, 400, "bad_json", "%s", a->err);
 		return;
@@ -298,14 +307,10 @@ h_ddi_config(struct api_req *a)
 {
 	static const enum db_ddi_mode modes[] = { [DDI_MERGE] = DB_DDI_MERGE,
 	    [DDI_REPLACE] = DB_DDI_REPLACE, [DDI_REMOVE] = DB_DDI_REMOVE };
-	struct config_job *j = calloc(1, sizeof(*j));
+	struct config_job *j = job_new(a, sizeof(*j), NULL);
 
-	if (j == NULL) {
-		api_err(a, 503, "out_of_memory", "try again later");
+	if (j == NULL)
 		return;
-	}
-	a->state = j;
-	a->cleanup = report_cleanup;
 	if (ddi_config_parse(a->json, &j->c, AE(a)) != 0) {
 		api_err(a, 400, "invalid_field", "%s", a->err);
 		return;
