@@ -17,7 +17,7 @@
 #include "rollout/ddi.h"
 #include "util/util.h"
 
-#define BASE_MAX 700
+#define BASE_MAX 1024	/* public_url (512), tenant, controller */
 
 /* The absolute base of every href: public_url, else http:// and the
  * request's Host when it is a plain host[:port], then the controller. */
