@@ -3,7 +3,7 @@
  * members (argv[1], default 100000) in a fresh database, most of them
  * pending (half polled since the stage opened, a quarter with a health
  * report), the rest healthy, in flight or failed; then the three counting
- * queries of src/server/gate.c (states split at the stage's first bucket,
+ * queries of src/core/gate.c (states split at the stage's first bucket,
  * pending members' polls and health, failure reasons) timed over the
  * 100 % stage. Built and run by bench/gatecount.sh. */
 #include <stdio.h>
@@ -47,14 +47,14 @@ add_devices(struct db_tx *tx, void *arg)
 	return rc;
 }
 
-static const char *
+static enum rollout_device_state
 state_of(int64_t i)
 {
 	switch (i % 20) {
-	case 0: return "failed";
-	case 1: case 2: case 3: return "offered";
-	case 4: case 5: case 6: case 7: return "healthy";
-	default: return "pending";
+	case 0: return ROLLOUT_DEV_FAILED;
+	case 1: case 2: case 3: return ROLLOUT_DEV_OFFERED;
+	case 4: case 5: case 6: case 7: return ROLLOUT_DEV_HEALTHY;
+	default: return ROLLOUT_DEV_PENDING;
 	}
 }
 
@@ -67,8 +67,8 @@ add_members(struct db_tx *tx, void *arg)
 	int changed, rc;
 
 	snprintf(c.name, sizeof(c.name), "bench");
-	snprintf(c.stages, sizeof(c.stages), "[1,10,50,100]");
-	snprintf(c.policy, sizeof(c.policy), "{}");
+	rollout_stages_default(c.stages, &c.nstages);
+	rollout_policy_default(&c.policy);
 	snprintf(c.created_by, sizeof(c.created_by), "bench");
 	if ((rc = db_campaign_create(tx, &c)) != DB_OK)
 		return rc;
@@ -78,9 +78,9 @@ add_members(struct db_tx *tx, void *arg)
 		m.campaign = c.id;
 		m.device = i;
 		m.last_change = 1000;
-		snprintf(m.state, sizeof(m.state), "%s", state_of(i));
-		if (rc == DB_OK && strcmp(m.state, "pending") != 0)
-			rc = db_member_update(tx, &m);
+		m.state = state_of(i);
+		if (rc == DB_OK && m.state != ROLLOUT_DEV_PENDING)
+			rc = db_member_update(tx, &m, ROLLOUT_DEV_PENDING, 0);
 		if (rc == DB_OK && i % 2 == 0)
 			rc = db_device_seen(tx, i, 6000, "1.0.0", &changed);
 		if (rc == DB_OK && i % 4 == 0) {

@@ -335,8 +335,9 @@ membership_one(const struct db_membership *ms, void *arg)
 {
 	json_array_append_new(arg, json_pack("{s:I,s:s,s:I,s:s,s:s?,s:i,s:i,"
 	    "s:o,s:o,s:s?}", "campaign", (json_int_t)ms->m.campaign,
-	    "campaign_state", ms->campaign_state, "release",
-	    (json_int_t)ms->release_id, "state", ms->m.state, "reason",
+	    "campaign_state", rollout_campaign_state_name(ms->campaign_state),
+	    "release", (json_int_t)ms->release_id, "state",
+	    rollout_device_state_name(ms->m.state), "reason",
 	    ms->m.reason[0] ? ms->m.reason : NULL, "attempts", ms->m.attempts,
 	    "bucket", (int)ms->m.bucket, "last_change",
 	    api_time(ms->m.last_change), "confirmed_at",

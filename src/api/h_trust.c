@@ -48,7 +48,8 @@ root_then(struct api_req *a, int rc)
 		api_err_db(a, rc, "store the root");
 		return;
 	}
-	if (trust_root_set(a->srv->core.trust, u->root, u->put.body, u->put.len) != 0) {
+	if (trust_root_set(a->srv->core.trust, u->root, u->put.body,
+	    u->put.len) != 0) {
 		u->root = NULL;
 		api_err(a, 500, "internal", "stored, but the daemon must be "
 		    "restarted to use it (out of memory)");

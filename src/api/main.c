@@ -352,6 +352,25 @@ raise_nofile(const struct cfg *c)
 		    (unsigned long long)want);
 }
 
+/* The caches and the writer's timers of the services (after the store and
+ * the trust service). */
+static void
+open_services(struct core *c, const struct cfg *cfg)
+{
+	c->seen = seen_new();
+	c->offers = offers_new(c->db);
+	c->campaigns = campaigns_new(c->db, cfg->completed_offer_window);
+	c->fio = fio_new();
+	if (c->seen == NULL || c->offers == NULL || c->campaigns == NULL ||
+	    c->fio == NULL ||
+	    db_every(c->db, cfg->seen_flush_interval * 1000, seen_flush,
+	    c->seen) != 0 ||
+	    db_every(c->db, cfg->gate_interval * 1000, gate_tick, c) != 0 ||
+	    db_every(c->db, 10 * 1000, reports_health_prune, c) != 0)
+		fatal(1, "out of memory");
+	seen_on_change(c->seen, reports_version_changed, c);
+}
+
 static int
 serve(struct srv *s)
 {
@@ -375,18 +394,7 @@ serve(struct srv *s)
 		fatal(1, "online key: %s", err);
 	log_info("online key %s (public key: GET /v1/trust/online-key)",
 	    trust_online_keyid(s->core.trust));
-	s->core.seen = seen_new();
-	s->core.offers = offers_new(s->core.db);
-	s->core.campaigns = campaigns_new(s->core.db, s->cfg.completed_offer_window);
-	s->core.fio = fio_new();
-	if (s->core.seen == NULL || s->core.offers == NULL || s->core.campaigns == NULL ||
-	    s->core.fio == NULL ||
-	    db_every(s->core.db, s->cfg.seen_flush_interval * 1000, seen_flush,
-	    s->core.seen) != 0 ||
-	    db_every(s->core.db, s->cfg.gate_interval * 1000, gate_tick, &s->core) != 0 ||
-	    db_every(s->core.db, 10 * 1000, reports_health_prune, &s->core) != 0)
-		fatal(1, "out of memory");
-	seen_on_change(s->core.seen, reports_version_changed, &s->core);
+	open_services(&s->core, &s->cfg);
 
 	/* Signals go to this thread only, through sigtimedwait. */
 	sigemptyset(&set);

@@ -32,10 +32,9 @@ offer_state(struct db_tx *tx, const struct db_ddi_action *a,
 
 	if (a->campaign_id > 0) {
 		rc = db_member_get_tx(tx, a->campaign_id, a->device, &m);
-		if (rc != DB_OK)
-			return rc;
-		return rollout_device_state_parse(m.state, out) == 0 ? DB_OK :
-		    DB_ERR;
+		if (rc == DB_OK)
+			*out = m.state;
+		return rc;
 	}
 	rc = db_offer_get_tx(tx, a->device, &off, sha, fw);
 	if (rc == DB_NOTFOUND || (rc == DB_OK && off.release_id != a->release_id)) {

@@ -16,7 +16,7 @@
 #include "core/campaigns.h"
 #include "core/gate.h"
 #include "core/metrics.h"
-#include "core/reports.h"
+#include "core/members.h"
 #include "core/core.h"
 #include "sign/crypto.h"
 #include "util/log.h"
@@ -54,6 +54,8 @@ struct eval {
 	struct rollout_policy p;
 	int stages[ROLLOUT_MAX_STAGES], nstages;
 	enum rollout_campaign_state state;
+	char was_state[16];		/* as read, for the compare-and-set */
+	int was_stage;
 	int64_t now;
 	/* the open stage: every member, and those it added */
 	struct rollout_counts all, added;
@@ -78,6 +80,8 @@ eval_init(struct eval *e, struct db_tx *tx, struct core *s,
 		return -1;
 	}
 	e->p = c->policy;
+	snprintf(e->was_state, sizeof(e->was_state), "%s", c->state);
+	e->was_stage = c->stage;
 	memcpy(e->stages, c->stages, sizeof(e->stages));
 	e->nstages = c->nstages;
 	return 0;
@@ -95,7 +99,7 @@ sweep_event(const struct eval *e, const struct db_flight *f,
 
 	*why = NULL;
 	/* It moved on though its polls no longer ask this campaign. */
-	if (reports_is_newer(f->fw_version, e->c->release_fw))
+	if (members_is_newer(f->fw_version, e->c->release_fw))
 		*ev = ROLLOUT_EV_NEWER;
 	else if (rollout_device_timed_out(from, m->last_change, e->now, &e->p))
 		*ev = ROLLOUT_EV_TIMEOUT;
@@ -120,12 +124,12 @@ sweep_one(const struct db_flight *f, void *arg)
 	struct db_member m = f->m;
 	enum rollout_device_state from, to;
 	enum rollout_device_event ev;
-	struct report_why why = { NULL, 0, NULL };
+	struct member_why why = { NULL, 0, NULL };
 
-	if (e->rc != DB_OK || rollout_device_state_parse(m.state, &from) != 0 ||
-	    !sweep_event(e, f, from, &ev, &why.reason))
+	from = m.state;
+	if (e->rc != DB_OK || !sweep_event(e, f, from, &ev, &why.reason))
 		return;
-	switch (reports_member_step(e->tx, &m, &e->p, ev, &why, e->now, &to)) {
+	switch (members_step(e->tx, &m, &e->p, ev, &why, e->now, &to)) {
 	case 0:
 		break;
 	case -1:
@@ -137,7 +141,8 @@ sweep_one(const struct db_flight *f, void *arg)
 	if (to != from)
 		e->rc = db_event_add(e->tx, m.device, ev == ROLLOUT_EV_NEWER ?
 		    "superseded" : "campaign", e->c->release_id, e->c->id,
-		    m.state, why.reason, ev == ROLLOUT_EV_NEWER ? f->fw_version :
+		    rollout_device_state_name(m.state), why.reason,
+		    ev == ROLLOUT_EV_NEWER ? f->fw_version :
 		    NULL);
 }
 
@@ -310,7 +315,8 @@ apply(struct eval *e, const struct rollout_decision *d, const char *detail)
 	snprintf(c->verdict_detail, sizeof(c->verdict_detail), "%s",
 	    detail ? detail : "");
 	c->verdict_at = e->now;
-	if ((rc = db_campaign_update(e->tx, c)) != DB_OK)
+	if ((rc = db_campaign_update(e->tx, c, e->was_state,
+	    e->was_stage)) != DB_OK)
 		return rc;
 	if (changed) {
 		rc = gate_event(e, kind, detail);
@@ -447,7 +453,7 @@ halt_for(struct eval *e, const char *kind, const char *actor,
 	snprintf(c->verdict_detail, sizeof(c->verdict_detail), "%s",
 	    detail ? detail : "");
 	c->verdict_at = e->now;
-	rc = db_campaign_update(e->tx, c);
+	rc = db_campaign_update(e->tx, c, e->was_state, e->was_stage);
 	if (rc == DB_OK) {
 		log_info("campaign %lld stage %d (%d%%): halted: %s",
 		    (long long)c->id, c->stage + 1, e->stages[c->stage], reason);
@@ -508,6 +514,10 @@ evaluate(struct db_tx *tx, struct core *s, struct db_campaign *c, int64_t now)
 	snprintf(before, sizeof(before), "%s", c->state);
 	rc = apply(&e, &d, detail);
 	free(detail);
+	/* Changed by another writer since read: no verdict is stored, and
+	 * the next run decides on what it holds then. */
+	if (rc == DB_CONFLICT)
+		return DB_OK;
 	if (rc == DB_OK && strcmp(before, c->state) != 0)
 		db_tx_after(tx, campaigns_changed, s->campaigns);
 	return rc;
@@ -545,9 +555,13 @@ evaluate_id(struct db_tx *tx, struct core *s, int64_t id, int64_t now)
 int
 gate_tick(struct db_tx *tx, void *arg)
 {
-	struct core *s = arg;
+	return gate_run(tx, arg, (int64_t)time(NULL));
+}
+
+int
+gate_run(struct db_tx *tx, struct core *s, int64_t now)
+{
 	struct tick_ctx t = { .n = 0 };
-	int64_t now = (int64_t)time(NULL);
 	int64_t since = now - s->pol.completed_offer_window - 2 * ROLLOUT_MAX_TIME;
 	int rc;
 
@@ -672,7 +686,9 @@ supersede(struct db_tx *tx, struct gate_act *g, struct db_campaign *c,
 		snprintf(old->state, sizeof(old->state), "%s",
 		    rollout_campaign_state_name(to));
 		old->finished_at = g->now;
-		rc = db_campaign_update(tx, old);
+		/* A conflict fails the start: 409, nothing changed. */
+		rc = db_campaign_update(tx, old, rollout_campaign_state_name(
+		    from), old->stage);
 		if (rc == DB_OK)
 			rc = db_campaign_event(tx, old->id, g->now, "superseded",
 			    g->actor, old->stage, detail);
@@ -754,7 +770,7 @@ gate_act(struct db_tx *tx, void *arg)
 	struct gate_act *g = arg;
 	struct db_campaign *c = malloc(sizeof(*c));
 	enum rollout_campaign_state from, to;
-	int new_stage, rc;
+	int new_stage, was_stage, rc;
 	char detail[96];
 
 	if (c == NULL)
@@ -767,6 +783,7 @@ gate_act(struct db_tx *tx, void *arg)
 	if (rollout_campaign_state_parse(c->state, &from) != 0 ||
 	    !c->settings_ok)
 		goto out;
+	was_stage = c->stage;
 	rc = DB_CONFLICT;
 	if (rollout_campaign_action(from, (enum rollout_action)g->action,
 	    c->stage, c->nstages, &to, &new_stage) != 0) {
@@ -783,7 +800,11 @@ gate_act(struct db_tx *tx, void *arg)
 	snprintf(c->state, sizeof(c->state), "%s", rollout_campaign_state_name(to));
 	if (to == ROLLOUT_CAMP_ABORTED)
 		c->finished_at = g->now;
-	if ((rc = db_campaign_update(tx, c)) != DB_OK)
+	rc = db_campaign_update(tx, c, rollout_campaign_state_name(from),
+	    was_stage);
+	if (rc == DB_CONFLICT)
+		snprintf(g->why, sizeof(g->why), "the campaign changed meanwhile");
+	if (rc != DB_OK)
 		goto out;
 	snprintf(detail, sizeof(detail), "{\"stage\":%d,\"percent\":%d}",
 	    c->stage + 1, c->stages[c->stage]);

@@ -10,9 +10,11 @@
 
 struct core;
 
-/* Timer job (db_every; arg is the struct core): evaluates every running or
- * paused campaign. */
-int gate_tick(struct db_tx *tx, void *srv);
+/* Timer job (db_every; arg is the struct core): gate_run now. */
+int gate_tick(struct db_tx *tx, void *core);
+/* Inside a job: evaluates every running or paused campaign at now, and
+ * sweeps the finished ones whose devices may still change state. */
+int gate_run(struct db_tx *tx, struct core *s, int64_t now);
 /* Evaluates one campaign now unless it was evaluated within the last
  * second (failures arrive in bursts); inside a job. */
 int gate_soon(struct db_tx *tx, struct core *s, int64_t campaign, int64_t now);

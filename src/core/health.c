@@ -11,6 +11,7 @@
 #include "rollout/rollout.h"
 #include "core/campaigns.h"
 #include "core/gate.h"
+#include "core/members.h"
 #include "core/reports.h"
 #include "core/core.h"
 #include "util/util.h"
@@ -93,9 +94,9 @@ member_unhealthy(struct health_ctx *hc, const struct db_membership *ms)
 	struct rollout_policy p;
 	struct db_member m = ms->m;
 	enum rollout_device_state to;
-	struct report_why why = { rollout_reason_name(rollout_health_reason(
+	struct member_why why = { rollout_reason_name(rollout_health_reason(
 	    hc->h->boot_ok, hc->h->selftest_ok)), 0, NULL };
-	char was[16];
+	enum rollout_device_state was;
 	int rc;
 
 	if (c == NULL)
@@ -107,10 +108,10 @@ member_unhealthy(struct health_ctx *hc, const struct db_membership *ms)
 	free(c);
 	if (rc != DB_OK)
 		return rc;
-	snprintf(was, sizeof(was), "%s", m.state);
+	was = m.state;
 	/* An impossible step (a pending member that runs the version
 	 * already) changes nothing. */
-	switch (reports_member_step(hc->tx, &m, &p, ROLLOUT_EV_UNHEALTHY, &why,
+	switch (members_step(hc->tx, &m, &p, ROLLOUT_EV_UNHEALTHY, &why,
 	    hc->h->now, &to)) {
 	case 0:
 		break;
@@ -119,10 +120,11 @@ member_unhealthy(struct health_ctx *hc, const struct db_membership *ms)
 	default:
 		return DB_ERR;
 	}
-	if (strcmp(was, m.state) == 0)
+	if (was == m.state)
 		return DB_OK;
 	rc = db_event_add(hc->tx, m.device, "campaign", ms->release_id,
-	    m.campaign, m.state, why.reason, "unhealthy report");
+	    m.campaign, rollout_device_state_name(m.state), why.reason,
+	    "unhealthy report");
 	return rc == DB_OK ? gate_soon(hc->tx, hc->h->core, m.campaign,
 	    hc->h->now) : rc;
 }
@@ -135,14 +137,14 @@ health_member(const struct db_membership *ms, void *arg)
 	/* Only a report on the campaign's own version speaks of it. */
 	if (hc->rc != DB_OK || !hc->h->unhealthy ||
 	    strcmp(ms->release_fw, hc->h->fw_version) != 0 ||
-	    strcmp(ms->campaign_state, "draft") == 0 ||
-	    strcmp(ms->campaign_state, "aborted") == 0)
+	    ms->campaign_state == ROLLOUT_CAMP_DRAFT ||
+	    ms->campaign_state == ROLLOUT_CAMP_ABORTED)
 		return;
 	hc->rc = member_unhealthy(hc, ms);
 }
 
 static int
-direct_unhealthy(struct db_tx *tx, const struct report_health *h)
+direct_unhealthy_once(struct db_tx *tx, const struct report_health *h)
 {
 	struct db_offer off;
 	enum rollout_device_state from, to;
@@ -158,9 +160,21 @@ direct_unhealthy(struct db_tx *tx, const struct report_health *h)
 	if (rollout_device_step(from, ROLLOUT_EV_UNHEALTHY, 1, &p, &to) != 0 ||
 	    to == from)
 		return DB_OK;
-	return db_offer_update(tx, h->device, rollout_device_state_name(to),
-	    rollout_reason_name(rollout_health_reason(h->boot_ok,
-	    h->selftest_ok)), NULL, h->now);
+	return db_offer_update(tx, h->device, &off,
+	    rollout_device_state_name(to), rollout_reason_name(
+	    rollout_health_reason(h->boot_ok, h->selftest_ok)), NULL, h->now);
+}
+
+/* The offer changed since it was read (another writer): read it again and
+ * decide again. */
+static int
+direct_unhealthy(struct db_tx *tx, const struct report_health *h)
+{
+	int rc = DB_CONFLICT;
+
+	for (int i = 0; i < 3 && rc == DB_CONFLICT; i++)
+		rc = direct_unhealthy_once(tx, h);
+	return rc == DB_CONFLICT ? DB_ERR : rc;
 }
 
 int

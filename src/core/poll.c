@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/campaigns.h"
+#include "core/members.h"
 #include "core/core.h"
 #include "core/poll.h"
 #include "db/campaigns.h"
@@ -41,7 +42,7 @@ direct(struct core *c, const struct poll_device *d, const char *fw,
 		return 0;
 	w.usable = usable;
 	w.on_release = strcmp(out->rel.fw_version, fw) == 0;
-	w.newer = !w.on_release && reports_is_newer(fw, out->rel.fw_version);
+	w.newer = !w.on_release && members_is_newer(fw, out->rel.fw_version);
 	w.boot = d->boot_id != NULL;
 	r = rollout_poll_direct(st, &w);
 	if (r.sight)
@@ -61,14 +62,12 @@ member(struct core *c, const struct poll_device *d, const char *fw,
     const struct campaign_live *l, const struct db_member *m, int64_t now,
     struct poll_answer *out)
 {
-	enum rollout_device_state ds;
+	enum rollout_device_state ds = m->state;
 	struct rollout_seen seen;
 	struct rollout_poll r;
 	int usable;
 
-	if (rollout_device_state_parse(m->state, &ds) != 0)
-		return;
-	reports_seen(&seen, l->release_fw, fw, d->boot_id, m->install_boot);
+	members_seen(&seen, l->release_fw, fw, d->boot_id, m->install_boot);
 	usable = release_of(c, l->release_id, now, &out->rel);
 	r = rollout_poll_member(l->state, l->stages[l->stage], l->bucket, ds,
 	    m->attempts, &l->policy, &seen, usable > 0);

@@ -11,6 +11,7 @@
 #include "rollout/rollout.h"
 #include "core/campaigns.h"
 #include "core/gate.h"
+#include "core/members.h"
 #include "core/reports.h"
 #include "core/core.h"
 #include "sign/semver.h"
@@ -31,67 +32,7 @@ reports_valid_boot_id(const char *s)
 	return 1;
 }
 
-int
-reports_is_newer(const char *fw_version, const char *release_fw)
-{
-	int order;
-
-	return sign_semver_cmp(fw_version, release_fw, &order) == 0 && order > 0;
-}
-
-void
-reports_seen(struct rollout_seen *w, const char *release_fw, const char *fw,
-    const char *boot, const char *install_boot)
-{
-	memset(w, 0, sizeof(*w));
-	w->on_release = strcmp(fw, release_fw) == 0;
-	w->newer = !w->on_release && reports_is_newer(fw, release_fw);
-	w->boot_known = boot != NULL && boot[0] != '\0' && install_boot[0] != '\0';
-	w->same_boot = w->boot_known && strcmp(boot, install_boot) == 0;
-}
-
 /* ---- status reports ---- */
-
-int
-reports_member_step(struct db_tx *tx, struct db_member *m,
-    const struct rollout_policy *p, enum rollout_device_event ev,
-    const struct report_why *why, int64_t now,
-    enum rollout_device_state *to_out)
-{
-	enum rollout_device_state from, to;
-	int changed = 0;
-
-	*to_out = ROLLOUT_DEV_PENDING;
-	if (rollout_device_state_parse(m->state, &from) != 0)
-		return -1;
-	*to_out = from;
-	if (rollout_device_step(from, ev, m->attempts, p, &to) != 0)
-		return -1;
-	*to_out = to;
-	if (rollout_device_touches(from, ev, to)) {
-		m->last_change = now;
-		changed = 1;
-	}
-	if (to == ROLLOUT_DEV_CONFIRMED && from != ROLLOUT_DEV_CONFIRMED)
-		m->confirmed_at = now;
-	if (to == ROLLOUT_DEV_INSTALLED && from != ROLLOUT_DEV_INSTALLED)
-		snprintf(m->install_boot, sizeof(m->install_boot), "%s",
-		    why->boot_id ? why->boot_id : "");
-	if (to != from)
-		snprintf(m->state, sizeof(m->state), "%s",
-		    rollout_device_state_name(to));
-	/* The first cause stands, except that the device's own word
-	 * replaces a cause we inferred (a health report, a timeout). */
-	if (rollout_state_is_failure(to) && why->reason != NULL &&
-	    (to != from || (why->stated && !m->cause_stated))) {
-		snprintf(m->reason, sizeof(m->reason), "%s", why->reason);
-		m->cause_stated = why->stated;
-		changed = 1;
-	}
-	if (!changed && to == from)
-		return 0;
-	return db_member_update(tx, m) == DB_OK ? 0 : -2;
-}
 
 /* The reason class a status report names (NULL for progress reports). */
 static const char *
@@ -119,7 +60,7 @@ static int
 campaign_status(struct db_tx *tx, struct report_status *r)
 {
 	struct db_campaign *c = malloc(sizeof(*c));
-	struct report_why why = { status_class(r), 1, r->boot_id };
+	struct member_why why = { status_class(r), 1, r->boot_id };
 	struct rollout_policy p;
 	struct db_member m;
 	enum rollout_device_state to;
@@ -133,15 +74,16 @@ campaign_status(struct db_tx *tx, struct report_status *r)
 	if (rc == DB_OK)
 		rc = db_member_get_tx(tx, r->campaign, r->device, &m);
 	/* A member never offered has no offer to report about. */
-	if (rc == DB_OK && strcmp(m.state, "pending") == 0)
+	if (rc == DB_OK && m.state == ROLLOUT_DEV_PENDING)
 		rc = DB_NOTFOUND;
 	if (rc == DB_OK && !c->settings_ok)
 		rc = DB_ERR;
 	if (rc != DB_OK)
 		goto out;
 	p = c->policy;
-	snprintf(r->was, sizeof(r->was), "%s", m.state);
-	switch (reports_member_step(tx, &m, &p, (enum rollout_device_event)r->event,
+	snprintf(r->was, sizeof(r->was), "%s",
+	    rollout_device_state_name(m.state));
+	switch (members_step(tx, &m, &p, (enum rollout_device_event)r->event,
 	    &why, r->now, &to)) {
 	case 0:
 		break;
@@ -152,7 +94,8 @@ campaign_status(struct db_tx *tx, struct report_status *r)
 		rc = DB_ERR;
 		goto out;
 	}
-	snprintf(r->state, sizeof(r->state), "%s", m.state);
+	snprintf(r->state, sizeof(r->state), "%s",
+	    rollout_device_state_name(m.state));
 	rc = status_event(tx, r, c->release_id, c->id,
 	    strcmp(r->was, r->state) != 0);
 	if (rc == DB_OK && rollout_state_is_failure(to))
@@ -187,7 +130,8 @@ direct_status(struct db_tx *tx, struct report_status *r)
 	snprintf(r->state, sizeof(r->state), "%s", rollout_device_state_name(to));
 	if (to == ROLLOUT_DEV_INSTALLED && from != to)
 		boot = r->boot_id ? r->boot_id : "";
-	if (to != from && (rc = db_offer_update(tx, r->device, r->state,
+	/* A conflict (the offer changed since read) answers 409. */
+	if (to != from && (rc = db_offer_update(tx, r->device, &off, r->state,
 	    status_class(r), boot, r->now)) != DB_OK)
 		return rc;
 	return status_event(tx, r, off.release_id, 0, to != from);
@@ -222,12 +166,12 @@ member_sighting(struct sighting *g, struct db_member *m,
 	struct rollout_seen w;
 	enum rollout_device_state from, to;
 	enum rollout_device_event ev;
-	struct report_why why = { NULL, 0, NULL };
+	struct member_why why = { NULL, 0, NULL };
 	int rc;
 
-	reports_seen(&w, release_fw, g->fw, g->boot, m->install_boot);
-	if (rollout_device_state_parse(m->state, &from) != 0 ||
-	    !rollout_sighting(from, &w, &ev))
+	members_seen(&w, release_fw, g->fw, g->boot, m->install_boot);
+	from = m->state;
+	if (!rollout_sighting(from, &w, &ev))
 		return DB_OK;
 	if ((c = malloc(sizeof(*c))) == NULL)
 		return DB_ERR;
@@ -237,7 +181,7 @@ member_sighting(struct sighting *g, struct db_member *m,
 	p = c->policy;
 	if (ev == ROLLOUT_EV_FALLBACK)
 		why.reason = rollout_reason_name(ROLLOUT_WHY_FALLBACK);
-	if (rc == DB_OK && reports_member_step(g->tx, m, &p, ev, &why, g->now,
+	if (rc == DB_OK && members_step(g->tx, m, &p, ev, &why, g->now,
 	    &to) != 0)
 		rc = DB_ERR;
 	if (rc == DB_OK && to != from)
@@ -258,8 +202,8 @@ sighting_one(const struct db_membership *ms, void *arg)
 
 	/* A draft has no members to speak of; an aborted campaign is over. */
 	if (g->rc != DB_OK || (g->campaign > 0 && m.campaign != g->campaign) ||
-	    strcmp(ms->campaign_state, "draft") == 0 ||
-	    strcmp(ms->campaign_state, "aborted") == 0)
+	    ms->campaign_state == ROLLOUT_CAMP_DRAFT ||
+	    ms->campaign_state == ROLLOUT_CAMP_ABORTED)
 		return;
 	g->rc = member_sighting(g, &m, ms->release_fw);
 }
@@ -277,16 +221,18 @@ direct_sighting(struct sighting *g)
 
 	if (rc != DB_OK)
 		return rc == DB_NOTFOUND ? DB_OK : rc;
-	reports_seen(&w, fw, g->fw, g->boot, off.install_boot);
+	members_seen(&w, fw, g->fw, g->boot, off.install_boot);
 	rollout_policy_default(&p);
 	if (rollout_device_state_parse(off.state, &from) != 0 ||
 	    !rollout_sighting(from, &w, &ev) ||
 	    rollout_device_step(from, ev, 1, &p, &to) != 0 || to == from)
 		return DB_OK;
-	rc = db_offer_update(g->tx, g->device, rollout_device_state_name(to),
-	    ev == ROLLOUT_EV_FALLBACK ? "fallback" : NULL, NULL, g->now);
+	rc = db_offer_update(g->tx, g->device, &off,
+	    rollout_device_state_name(to), ev == ROLLOUT_EV_FALLBACK ?
+	    "fallback" : NULL, NULL, g->now);
+	/* Changed since read: the next poll's sighting sees what it is. */
 	if (rc != DB_OK)
-		return rc;
+		return rc == DB_CONFLICT ? DB_OK : rc;
 	return db_event_add(g->tx, g->device, ev == ROLLOUT_EV_NEWER ?
 	    "superseded" : "fallback", off.release_id, 0,
 	    rollout_device_state_name(to), ev == ROLLOUT_EV_FALLBACK ?
@@ -381,8 +327,9 @@ reports_offer_take(struct db_tx *tx, void *arg)
 		rc = db_member_get_tx(tx, t->campaign, t->device, &m);
 	if (rc != DB_OK)
 		goto out;
+	ds = m.state;
 	cs_ok = rollout_campaign_state_parse(c->state, &cs) == 0 &&
-	    c->settings_ok && rollout_device_state_parse(m.state, &ds) == 0;
+	    c->settings_ok;
 	p = c->policy;
 	/* Decided again here: the campaign may have halted meanwhile. */
 	if (!cs_ok || !rollout_should_offer(cs, c->stages[c->stage], m.bucket,
@@ -392,14 +339,22 @@ reports_offer_take(struct db_tx *tx, void *arg)
 	if (rollout_device_step(ds, ROLLOUT_EV_OFFER, m.attempts, &p, &to) != 0)
 		goto out;
 	if (kind == ROLLOUT_OFFER_FIRST || kind == ROLLOUT_OFFER_RETRY) {
+		struct db_member was = m;
+
 		m.attempts++;
 		m.last_change = t->now;
 		m.reason[0] = '\0';
 		m.install_boot[0] = '\0';
 		m.cause_stated = 0;
-		snprintf(m.state, sizeof(m.state), "%s",
-		    rollout_device_state_name(to));
-		if ((rc = db_member_update(tx, &m)) != DB_OK)
+		m.state = to;
+		rc = db_member_update(tx, &m, was.state, was.attempts);
+		/* Changed by another writer since it was read: not granted
+		 * (the device hears nothing and its next poll decides). */
+		if (rc == DB_CONFLICT) {
+			rc = DB_OK;
+			goto out;
+		}
+		if (rc != DB_OK)
 			goto out;
 		rc = db_event_add(tx, t->device, "offered", c->release_id, c->id,
 		    "offered", NULL, kind == ROLLOUT_OFFER_RETRY ? "retry" : NULL);

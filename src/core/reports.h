@@ -37,24 +37,6 @@ struct report_status {
  * such offer, DB_CONFLICT when the step is impossible (was says why). */
 int reports_status(struct db_tx *tx, void *arg);
 
-/* Why a step happens: a reason class for failures (or NULL), whether the
- * device said so itself (its own status report), the boot id it came with
- * (NULL: none). */
-struct report_why {
-	const char *reason;
-	int stated;
-	const char *boot_id;
-};
-/* Applies ev to a campaign member and stores it (inside a job). The first
- * cause of a failure stands, except that a stated one replaces an
- * inferred one; entering installed remembers the boot id. *to_out is the
- * state afterwards (the state before when impossible). 0 (maybe
- * unchanged), -1 impossible, -2 the store failed. */
-int reports_member_step(struct db_tx *tx, struct db_member *m,
-    const struct rollout_policy *p, enum rollout_device_event ev,
-    const struct report_why *why, int64_t now,
-    enum rollout_device_state *to_out);
-
 /* Applies what a poll, a health report or a flushed version change says
  * about the device's memberships of campaigns that are not draft or
  * aborted (campaign -1: none, 0: all of them, else that one only) and,
@@ -73,12 +55,6 @@ void reports_sighting_submit(struct core *s, int64_t device, int64_t campaign,
  * version as a sighting without a boot id, for all it belongs to. */
 int reports_version_changed(struct db_tx *tx, int64_t device,
     const char *fw_version, int64_t at, void *srv);
-/* What a declared version (and boot id, "" or NULL for none) says to a
- * member of a campaign of release_fw that installed from install_boot. */
-void reports_seen(struct rollout_seen *w, const char *release_fw,
-    const char *fw, const char *boot, const char *install_boot);
-/* 1 if fw_version is newer (semver) than release_fw. */
-int reports_is_newer(const char *fw_version, const char *release_fw);
 
 /* A first offer (or a retry) of a campaign's release to a member. */
 struct offer_take {

@@ -25,8 +25,8 @@ struct trust {
 /* Reads the passphrase for the online key, making one on first start when
  * the config names no file and systemd passed no credential. */
 static int
-read_passphrase(const struct trust_paths *c, uint8_t **pass, size_t *len, char *err,
-    size_t errlen)
+read_passphrase(const struct trust_paths *c, uint8_t **pass, size_t *len,
+    char *err, size_t errlen)
 {
 	char path[PATH_MAX + 64];
 	const char *cred = getenv("CREDENTIALS_DIRECTORY");
@@ -66,7 +66,8 @@ read_passphrase(const struct trust_paths *c, uint8_t **pass, size_t *len, char *
 }
 
 static int
-load_online_key(struct trust *t, const struct trust_paths *c, char *err, size_t errlen)
+load_online_key(struct trust *t, const struct trust_paths *c, char *err,
+    size_t errlen)
 {
 	char keypath[PATH_MAX + 32], pubpath[PATH_MAX + 32];
 	struct sign_pubkey pk;
@@ -281,7 +282,8 @@ trust_can_assign(struct trust *t)
 }
 
 int
-trust_online_next(const struct trust_paths *c, char *keyid, char *err, size_t errlen)
+trust_online_next(const struct trust_paths *c, char *keyid, char *err,
+    size_t errlen)
 {
 	char keypath[PATH_MAX + 32], pubpath[PATH_MAX + 32];
 	struct sign_key *k = NULL;

@@ -235,12 +235,13 @@ bind_or_null(sqlite3_stmt *st, int i, int64_t v)
 }
 
 int
-db_campaign_update(struct db_tx *tx, const struct db_campaign *c)
+db_campaign_update(struct db_tx *tx, const struct db_campaign *c,
+    const char *expect_state, int expect_stage)
 {
 	static const char sql[] = "UPDATE campaigns SET state = ?, stage = ?, "
 	    "stage_opened_at = ?, verdict = ?, verdict_reason = ?, "
 	    "verdict_detail = ?, verdict_at = ?, started_at = ?, "
-	    "finished_at = ? WHERE id = ?";
+	    "finished_at = ? WHERE id = ? AND state = ? AND stage = ?";
 	sqlite3_stmt *st = db_stmt(tx->c, sql);
 
 	if (st == NULL)
@@ -255,7 +256,9 @@ db_campaign_update(struct db_tx *tx, const struct db_campaign *c)
 	bind_or_null(st, 8, c->started_at);
 	bind_or_null(st, 9, c->finished_at);
 	sqlite3_bind_int64(st, 10, c->id);
-	return db_step_done(tx->c, st, "campaign update");
+	db_bind_text(st, 11, expect_state);
+	sqlite3_bind_int(st, 12, expect_stage);
+	return db_step_cas(tx->c, st, "campaign update");
 }
 
 int
@@ -507,19 +510,26 @@ db_campaign_overlaps(struct db *db, int64_t release, int64_t cohort,
 	"COALESCE(cd.install_boot, ''), cd.cause_stated"
 #define MEMBER_NCOLS 10
 
-static void
+/* 0, or -1 (reported) when the stored state is no state name. */
+static int
 row_to_member(sqlite3_stmt *st, struct db_member *m)
 {
+	const char *state = (const char *)sqlite3_column_text(st, 3);
+
 	m->campaign = sqlite3_column_int64(st, 0);
 	m->device = sqlite3_column_int64(st, 1);
 	m->bucket = (uint32_t)sqlite3_column_int64(st, 2);
-	db_col_text(st, 3, m->state, sizeof(m->state));
+	if (state == NULL || rollout_device_state_parse(state, &m->state)) {
+		db_complain("a campaign member has an unknown state");
+		return -1;
+	}
 	m->attempts = sqlite3_column_int(st, 4);
 	m->last_change = sqlite3_column_int64(st, 5);
 	m->confirmed_at = sqlite3_column_int64(st, 6);
 	db_col_text(st, 7, m->reason, sizeof(m->reason));
 	db_col_text(st, 8, m->install_boot, sizeof(m->install_boot));
 	m->cause_stated = sqlite3_column_int(st, 9);
+	return 0;
 }
 
 static int
@@ -535,8 +545,9 @@ member_get(struct db_conn *c, int64_t campaign, int64_t device,
 		return DB_ERR;
 	sqlite3_bind_int64(st, 1, campaign);
 	sqlite3_bind_int64(st, 2, device);
-	if ((rc = db_row(c, st, "member get")) == DB_OK)
-		row_to_member(st, out);
+	if ((rc = db_row(c, st, "member get")) == DB_OK &&
+	    row_to_member(st, out) != 0)
+		rc = DB_ERR;
 	return rc;
 }
 
@@ -559,16 +570,18 @@ db_member_get_tx(struct db_tx *tx, int64_t campaign, int64_t device,
 }
 
 int
-db_member_update(struct db_tx *tx, const struct db_member *m)
+db_member_update(struct db_tx *tx, const struct db_member *m,
+    enum rollout_device_state expect_state, int expect_attempts)
 {
 	static const char sql[] = "UPDATE campaign_devices SET state = ?, "
 	    "attempts = ?, last_change = ?, confirmed_at = ?, reason = ?, "
-	    "install_boot = ?, cause_stated = ? WHERE campaign = ? AND device = ?";
+	    "install_boot = ?, cause_stated = ? WHERE campaign = ? AND "
+	    "device = ? AND state = ? AND attempts = ?";
 	sqlite3_stmt *st = db_stmt(tx->c, sql);
 
 	if (st == NULL)
 		return DB_ERR;
-	db_bind_text(st, 1, m->state);
+	db_bind_text(st, 1, rollout_device_state_name(m->state));
 	sqlite3_bind_int(st, 2, m->attempts);
 	bind_or_null(st, 3, m->last_change);
 	bind_or_null(st, 4, m->confirmed_at);
@@ -577,7 +590,9 @@ db_member_update(struct db_tx *tx, const struct db_member *m)
 	sqlite3_bind_int(st, 7, m->cause_stated);
 	sqlite3_bind_int64(st, 8, m->campaign);
 	sqlite3_bind_int64(st, 9, m->device);
-	return db_step_done(tx->c, st, "member update");
+	db_bind_text(st, 10, rollout_device_state_name(expect_state));
+	sqlite3_bind_int(st, 11, expect_attempts);
+	return db_step_cas(tx->c, st, "member update");
 }
 
 int
@@ -596,7 +611,8 @@ db_member_in_flight_tx(struct db_tx *tx, int64_t campaign,
 		return DB_ERR;
 	sqlite3_bind_int64(st, 1, campaign);
 	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-		row_to_member(st, &f.m);
+		if (row_to_member(st, &f.m) != 0)
+			continue;
 		db_col_text(st, MEMBER_NCOLS, f.fw_version, sizeof(f.fw_version));
 		f.last_seen = sqlite3_column_int64(st, MEMBER_NCOLS + 1);
 		fn(&f, arg);
@@ -792,9 +808,12 @@ memberships(struct db_conn *c, int64_t device,
 		return DB_ERR;
 	sqlite3_bind_int64(st, 1, device);
 	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-		row_to_member(st, &ms.m);
-		db_col_text(st, MEMBER_NCOLS, ms.campaign_state,
-		    sizeof(ms.campaign_state));
+		const char *cs = (const char *)sqlite3_column_text(st,
+		    MEMBER_NCOLS);
+
+		if (row_to_member(st, &ms.m) != 0 || cs == NULL ||
+		    rollout_campaign_state_parse(cs, &ms.campaign_state) != 0)
+			continue;
 		ms.release_id = sqlite3_column_int64(st, MEMBER_NCOLS + 1);
 		db_col_text(st, MEMBER_NCOLS + 2, ms.release_fw,
 		    sizeof(ms.release_fw));

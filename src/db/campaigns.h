@@ -77,8 +77,10 @@ int db_campaign_of_release_tx(struct db_tx *tx, int64_t release,
 int db_campaign_sweepable_tx(struct db_tx *tx, int64_t finished_since,
     void (*fn)(const struct db_campaign *, void *), void *arg);
 /* Writes state, stage, stage_opened_at, verdict*, started_at and
- * finished_at of c. */
-int db_campaign_update(struct db_tx *tx, const struct db_campaign *c);
+ * finished_at of c if the row still has expect_state and expect_stage
+ * (as read): DB_OK, or DB_CONFLICT (unchanged). */
+int db_campaign_update(struct db_tx *tx, const struct db_campaign *c,
+    const char *expect_state, int expect_stage);
 /* Appends to a campaign's event log; detail is JSON text or NULL. */
 int db_campaign_event(struct db_tx *tx, int64_t campaign, int64_t at,
     const char *kind, const char *actor, int stage, const char *detail);
@@ -132,7 +134,7 @@ int db_campaign_overlaps(struct db *db, int64_t release, int64_t cohort,
 struct db_member {
 	int64_t campaign, device;
 	uint32_t bucket;
-	char state[16];
+	enum rollout_device_state state;
 	int attempts;
 	int64_t last_change, confirmed_at;
 	char reason[41];		/* a reason class, "" when none */
@@ -145,8 +147,11 @@ int db_member_get(struct db *db, int64_t campaign, int64_t device,
 int db_member_get_tx(struct db_tx *tx, int64_t campaign, int64_t device,
     struct db_member *out);
 /* Writes state, attempts, last_change, confirmed_at, reason,
- * install_boot and cause_stated of m. */
-int db_member_update(struct db_tx *tx, const struct db_member *m);
+ * install_boot and cause_stated of m if the row still has expect_state
+ * and expect_attempts (as read): DB_OK, or DB_CONFLICT (unchanged) when
+ * another writer got there first. */
+int db_member_update(struct db_tx *tx, const struct db_member *m,
+    enum rollout_device_state expect_state, int expect_attempts);
 /* A member in flight with what its device last declared. */
 struct db_flight {
 	struct db_member m;
@@ -194,7 +199,7 @@ int db_member_buckets(struct db *db, int64_t campaign,
 /* A device's memberships with their campaign's state, newest first. */
 struct db_membership {
 	struct db_member m;
-	char campaign_state[16];
+	enum rollout_campaign_state campaign_state;
 	int64_t release_id;
 	char release_fw[65];
 };

@@ -26,6 +26,13 @@ db_report(struct db_conn *c, const char *what)
 	error_hook(msg);
 }
 
+void
+db_complain(const char *what)
+{
+	if (error_hook != NULL)
+		error_hook(what);
+}
+
 int
 db_exec(struct db_conn *c, const char *sql)
 {
@@ -125,6 +132,14 @@ db_step_done(struct db_conn *c, sqlite3_stmt *st, const char *what)
 		return DB_CONFLICT;
 	db_report(c, what);
 	return DB_ERR;
+}
+
+int
+db_step_cas(struct db_conn *c, sqlite3_stmt *st, const char *what)
+{
+	int rc = db_step_done(c, st, what);
+
+	return rc == DB_OK && sqlite3_changes(c->h) == 0 ? DB_CONFLICT : rc;
 }
 
 void

@@ -1,6 +1,50 @@
 /* The store: SQLite in WAL mode behind one writer thread (grouped commits)
  * and a pool of reader connections. No SQL lives outside src/db; the rest
- * of the daemon calls the domain functions declared in src/db/ *.h. */
+ * of the daemon calls the domain functions declared in src/db/ *.h.
+ *
+ * The contract, which a second backend (PostgreSQL) must keep so that
+ * src/core and src/api need no change:
+ *
+ * - Two kinds of call. Functions taking a struct db * are reads: any
+ *   thread (HTTP workers, the I/O thread), each on a connection of the
+ *   reader pool, seeing one committed snapshot for the call. Functions
+ *   taking a struct db_tx * (the _tx variants and the write jobs) run
+ *   only inside a write job, on the writer thread, and see the job's own
+ *   uncommitted changes.
+ * - Jobs. db_submit and db_write queue a job (db_write_fn); the writer
+ *   runs queued jobs in order, several in one transaction (a grouped
+ *   commit), each under its own savepoint: a job that returns nonzero is
+ *   rolled back alone and the others commit. A job must not block (no
+ *   network, no waiting on another thread) and must not call a read
+ *   function (struct db *): it reads through its tx.
+ * - After the commit. A job's done callback (db_submit) runs on the
+ *   writer thread once the batch holding it is durable, with the job's
+ *   rc, or DB_ERR when the commit failed (then nothing of the batch is
+ *   stored); db_write returns the same. Only then may a caller
+ *   acknowledge a write. db_tx_after hooks (cache invalidations) run after
+ *   a successful commit only. Jobs queued before a db_write have run when
+ *   it returns.
+ * - Rows come typed: a member's state and its campaign's state in a
+ *   membership are enums (the backend refuses a name it does not know),
+ *   stage lists and policies are structs (db/campaigns.h, db/settings.c),
+ *   times are seconds since the epoch, 0 for none. (A campaign's and a
+ *   direct offer's state are still their names, checked by the caller.)
+ * - Updates are compare-and-set. db_member_update, db_offer_update and
+ *   db_campaign_update name the state (and attempts, release or stage)
+ *   their caller read and return DB_CONFLICT, changing nothing, when the
+ *   row no longer has it: two writers (two daemons on one PostgreSQL, or
+ *   a job racing an operator) can never lose an update. The callers react
+ *   (src/core): a member step reads the row again and decides again; a
+ *   first offer is not granted (the device's next poll decides); a device
+ *   or operator report on a changed offer or campaign answers 409; a gate
+ *   verdict on a changed campaign is not stored and the next run decides.
+ *   With SQLite's one writer a conflict only follows a bug; a backend
+ *   with several writers must run each job at least at READ COMMITTED
+ *   with these WHERE clauses (or SERIALIZABLE, retrying on its own
+ *   serialization failures as DB_CONFLICT).
+ * - Errors: DB_ERR is already reported through the error hook; callers
+ *   map db_rc to HTTP statuses (src/api) and never see the backend's
+ *   own codes. Migrations are the backend's (sql/NNN_*.sql for SQLite). */
 #ifndef DB_DB_H
 #define DB_DB_H
 

@@ -43,6 +43,9 @@ sqlite3_stmt *db_stmt(struct db_conn *c, const char *sql);
 void db_conn_settle(struct db_conn *c);
 /* Reports the connection's last error through the hook, with context. */
 void db_report(struct db_conn *c, const char *what);
+/* Reports what a row holds that the backend cannot read (a state name it
+ * does not know) through the hook. */
+void db_complain(const char *what);
 /* Runs sql (no results) once; 0, or DB_ERR (reported). */
 int db_exec(struct db_conn *c, const char *sql);
 
@@ -53,6 +56,9 @@ void db_rd_put(struct db *db, struct db_conn *c);
 /* Steps a statement expected to change rows; maps constraint failures to
  * DB_CONFLICT. Resets it. */
 int db_step_done(struct db_conn *c, sqlite3_stmt *st, const char *what);
+/* The same for a compare-and-set update (its WHERE names the values it
+ * expects): DB_CONFLICT when it changed no row. */
+int db_step_cas(struct db_conn *c, sqlite3_stmt *st, const char *what);
 /* Steps st once: DB_OK on a row (the caller reads it; the next db_stmt
  * or db_rd_put resets st), DB_NOTFOUND at the end, DB_ERR reported with
  * what. */

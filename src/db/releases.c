@@ -389,12 +389,13 @@ db_offer_get_tx(struct db_tx *tx, int64_t device, struct db_offer *out,
 }
 
 int
-db_offer_update(struct db_tx *tx, int64_t device, const char *state,
-    const char *reason, const char *install_boot, int64_t now)
+db_offer_update(struct db_tx *tx, int64_t device, const struct db_offer *expect,
+    const char *state, const char *reason, const char *install_boot,
+    int64_t now)
 {
 	static const char sql[] = "UPDATE offers SET state = ?, reason = ?, "
 	    "updated_at = ?, install_boot = COALESCE(?, install_boot) "
-	    "WHERE device = ?";
+	    "WHERE device = ? AND release_id = ? AND state = ?";
 	sqlite3_stmt *st = db_stmt(tx->c, sql);
 
 	if (st == NULL)
@@ -404,5 +405,7 @@ db_offer_update(struct db_tx *tx, int64_t device, const char *state,
 	sqlite3_bind_int64(st, 3, now);
 	db_bind_text(st, 4, install_boot);
 	sqlite3_bind_int64(st, 5, device);
-	return db_step_done(tx->c, st, "offer update");
+	sqlite3_bind_int64(st, 6, expect->release_id);
+	db_bind_text(st, 7, expect->state);
+	return db_step_cas(tx->c, st, "offer update");
 }

@@ -91,8 +91,11 @@ int db_offer_get(struct db *db, int64_t device, struct db_offer *out);
 int db_offer_get_tx(struct db_tx *tx, int64_t device, struct db_offer *out,
     char *release_sha256, char *fw_version);
 /* Sets a direct offer's state and reason (write job body), and its
- * install_boot unless that is NULL. */
-int db_offer_update(struct db_tx *tx, int64_t device, const char *state,
-    const char *reason, const char *install_boot, int64_t now);
+ * install_boot unless that is NULL, if it is still the offer expect (as
+ * read: the same release in the same state); else DB_CONFLICT, unchanged
+ * (replaced or moved on by another writer). */
+int db_offer_update(struct db_tx *tx, int64_t device,
+    const struct db_offer *expect, const char *state, const char *reason,
+    const char *install_boot, int64_t now);
 
 #endif

@@ -199,6 +199,34 @@ int rollout_device_timed_out(enum rollout_device_state s, int64_t last_change,
 int rollout_device_baked(enum rollout_device_state s, int64_t confirmed_at,
     int64_t now, const struct rollout_policy *p);
 
+/* ---- A member's step -------------------------------------------------------
+ * Besides the state, an event may restart the report timer
+ * (rollout_device_touches), set confirmed_at (entering confirmed), keep
+ * the boot id it came with (entering installed), and make the reason it
+ * came with the member's cause: a failure keeps its first cause, except
+ * that the device's own word (stated) replaces one inferred by the server
+ * (a health report, a timeout) once. */
+
+struct rollout_cause {
+	bool given;		/* the event comes with a reason class */
+	bool stated;		/* the device said so itself */
+	bool had_stated;	/* the member's cause so far was stated */
+};
+
+struct rollout_member_change {
+	enum rollout_device_state to;
+	bool touch;		/* last_change = now */
+	bool confirmed;		/* confirmed_at = now */
+	bool installed;		/* the event's boot id is the install's */
+	bool cause;		/* the event's reason becomes the cause */
+};
+
+/* 0 with *out, or -1 when ev is impossible in from (out->to = from and
+ * nothing changes). */
+int rollout_member_step(enum rollout_device_state from,
+    enum rollout_device_event ev, int attempts, const struct rollout_policy *p,
+    const struct rollout_cause *cause, struct rollout_member_change *out);
+
 /* ---- What a device's declared version says --------------------------------
  * A poll or a health report declares the version a device runs, and may
  * carry a boot id (opaque, new at every boot). For a member in s:
