@@ -267,7 +267,8 @@ pread_all(int fd, uint8_t *p, size_t len, uint64_t off)
 static int64_t
 map_walk(struct sim_flash *f, uint64_t u, uint64_t n, int set)
 {
-	uint8_t buf[MAP_CHUNK];
+	/* Zeroed so that no path reads a byte pread_all did not fill. */
+	uint8_t buf[MAP_CHUNK] = { 0 };
 
 	while (n > 0) {
 		uint64_t first = u / 8, last = (u + n - 1) / 8, take;

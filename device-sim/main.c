@@ -568,7 +568,7 @@ agent_loop(struct sim_agent *ag, struct sim_net *net, const struct args *a)
 static void
 trim_slash(char *s)
 {
-	size_t n = strlen(s);
+	size_t n = s != NULL ? strlen(s) : 0;
 
 	while (n > 0 && s[n - 1] == '/')
 		s[--n] = '\0';
@@ -656,7 +656,8 @@ main(int argc, char **argv)
 	rc = parse(argc, argv, &a);
 	if (rc != 0)
 		return rc;
-	if (a.help) {
+	/* parse() leaves no command only for help. */
+	if (a.help || a.cmd == NULL) {
 		printf("%s%s\n", help_text, boot_id_modes[SIM_BOOT_ID_DEFAULT]);
 		return 0;
 	}

@@ -1,18 +1,18 @@
 #!/bin/bash
-# clang's static analyser over our own modules (the daemon's, src/sign and
-# otactl): every finding is a failure, one check per file. It found the
+# clang's static analyser over our own modules (the daemon's, src/sign,
+# otactl and the device simulator): every finding is a failure, one check per file. It found the
 # read of an uninitialised state in health reports.
 . "$(dirname "$0")/../lib.sh"
 cd "$(dirname "$0")/../.." || exit 1
 
 flags=$(pkg-config --cflags libmicrohttpd sqlite3 libsodium jansson inih \
-	libsystemd)
+	libsystemd libcurl) -Idevice-sim
 if ! command -v clang >/dev/null; then
 	fail "clang is installed (scripts/install-deps)"
 	finish
 fi
 files=(src/server/*.c src/db/*.c src/rollout/*.c src/util/*.c src/sign/*.c
-	src/otactl/*.c)
+	src/otactl/*.c device-sim/*.c)
 # Two at a time: the machine runs other tests too.
 # shellcheck disable=SC2086
 printf '%s\n' "${files[@]}" |
