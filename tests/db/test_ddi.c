@@ -279,7 +279,7 @@ END_TEST
 
 START_TEST(attributes_capped_in_total)
 {
-	static char keys[DB_DDI_ATTRS_MAX + 1][8];
+	static char keys[DB_DDI_ATTRS_MAX + 1][16];
 	const char *k[DB_DDI_ATTRS_MAX + 1], *v[DB_DDI_ATTRS_MAX + 1];
 	struct attrs a;
 
