@@ -31,6 +31,7 @@
  *   [x] baked moves confirmed to healthy: silent_members_time_out_confirmed_ones_bake
  *   [x] a clock that went back times nothing out: rollout/test_device_timed_out
  *   [x] the first cause stands, the device's own word replaces ours once:
+ *       rollout/test_member test_what_an_event_changes; applied:
  *       the_first_cause_stands
  * The fallback rule
  *   [x] the table: rollout/test_sighting_table; applied:
