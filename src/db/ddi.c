@@ -96,6 +96,7 @@ next_id(struct db_tx *tx, int64_t *id)
 	sqlite3_stmt *st = db_stmt(tx->c, sql);
 	int rc = st != NULL ? db_row(tx->c, st, "ddi action id") : DB_ERR;
 
+	*id = 0;
 	if (rc == DB_OK)
 		*id = sqlite3_column_int64(st, 0) + 1;
 	if (st != NULL)
