@@ -16,8 +16,10 @@
 #define API_ARG_MAX 129
 #define API_ID_MAX 64
 
+/* viewer < release < admin; gateway stands outside that order: it is
+ * accepted on hawkBit DDI paths only (NEED_DDI), as any device. */
 enum api_role { ROLE_NONE = 0, ROLE_VIEWER = 1, ROLE_RELEASE = 2,
-    ROLE_ADMIN = 3 };
+    ROLE_ADMIN = 3, ROLE_GATEWAY = 4 };
 
 /* Who is calling: a management token or a device. */
 struct api_who {
@@ -82,6 +84,10 @@ enum api_need {
 	NEED_DEVICE,		/* a device token */
 	NEED_ARTIFACT,		/* a device or management token, or nobody
 				 * when artifacts_public is set */
+	NEED_DDI,		/* hawkBit DDI: args[0] the tenant, args[1]
+				 * the controller, with its own device token
+				 * (TargetToken, Bearer) or a gateway token */
+	NEED_DDI_ARTIFACT,	/* the same, or nobody when artifacts_public */
 };
 
 enum api_body { BODY_NO, BODY_JSON, BODY_BULK, BODY_RAW };

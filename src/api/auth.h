@@ -18,7 +18,9 @@ int auth_token_new(const char *prefix, char *out, size_t size,
  * 1 to 128 characters. A pointer into header, or NULL when it is not
  * such a header. */
 const char *auth_bearer(const char *header);
-/* "admin" / "release" / "viewer" → role, else ROLE_NONE. */
+/* The same for another scheme ("TargetToken", "GatewayToken"). */
+const char *auth_credentials(const char *header, const char *scheme);
+/* "admin" / "release" / "viewer" / "gateway" → role, else ROLE_NONE. */
 enum api_role auth_role_parse(const char *s);
 
 #endif

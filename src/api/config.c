@@ -31,6 +31,7 @@ cfg_defaults(struct cfg *c)
 	c->log_level = LOG_LVL_INFO;
 	c->log_requests = 1;
 	c->poll_interval = 300;
+	memcpy(c->ddi_tenant, "DEFAULT", sizeof("DEFAULT"));
 	c->assignment_ttl = 900;
 	c->artifacts_public = 0;
 	c->gate_interval = 10;
@@ -137,6 +138,16 @@ set_path(const char *v, char *dst, size_t size)
 	return 0;
 }
 
+/* A hawkBit tenant: empty (DDI off), or 1..64 of [A-Za-z0-9._-]. */
+static int
+set_tenant(const char *v, char *dst, size_t size)
+{
+	if (strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789._-") != strlen(v))
+		return -1;
+	return set_path(v, dst, size);
+}
+
 int
 cfg_set(struct cfg *c, const char *k, const char *v, char *err, size_t errlen)
 {
@@ -184,6 +195,8 @@ cfg_set(struct cfg *c, const char *k, const char *v, char *err, size_t errlen)
 	    strncmp(v, "https://", 8) != 0) ||
 	    set_path(v, c->public_url, sizeof(c->public_url)),
 	    "an http:// or https:// URL")
+	KEY("ddi_tenant", set_tenant(v, c->ddi_tenant, sizeof(c->ddi_tenant)),
+	    "empty (DDI off) or 1 to 64 of A-Z a-z 0-9 . _ -")
 	KEY("gate_interval", set_secs(v, 1, 3600, &c->gate_interval),
 	    "a duration from 1s to 1h")
 	KEY("completed_offer_window", set_secs(v, 0, 366 * 86400,

@@ -31,6 +31,7 @@ struct cfg {
 	int assignment_ttl;		/* seconds an assignment is valid */
 	int artifacts_public;
 	char public_url[512];		/* "" = artifact_url relative */
+	char ddi_tenant[65];		/* hawkBit DDI tenant; "": DDI off */
 	int gate_interval;		/* seconds between gate runs */
 	int completed_offer_window;	/* seconds a completed campaign offers */
 	int event_retention;		/* seconds health samples are kept */

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "db/artifacts.h"
+#include "db/ddi.h"
 #include "core/fileio.h"
 #include "api/handlers.h"
 #include "core/metrics.h"
@@ -19,6 +20,10 @@
 #include "util/log.h"
 #include "util/util.h"
 
+_Static_assert(sizeof(((struct db_ddi_digests *)0)->sha1) == SIGN_SHA1_HEX &&
+    sizeof(((struct db_ddi_digests *)0)->md5) == SIGN_MD5_HEX,
+    "the store keeps the digests' hex as sign_digests has it");
+
 struct upload {
 	struct api_req *a;
 	struct fio_file *ff;	/* the bytes, written by the I/O thread */
@@ -26,7 +31,8 @@ struct upload {
 	uint64_t size;
 	char tmp[CFG_PATH_MAX + 32];
 	char sha[SIGN_SHA256_HEX];
-	struct db_artifact_put put;
+	struct sign_digests ddi;	/* SHA-1 and MD5 for DDI clients */
+	struct db_ddi_artifact_put put;
 };
 
 static void
@@ -131,12 +137,13 @@ put_then(struct api_req *a, int rc)
 		api_err_db(a, rc, "record the artifact");
 		return;
 	}
-	if (u->put.created) {
+	if (u->put.put.created) {
 		metrics_add(M_ARTIFACT_UPLOADS, 1);
 		metrics_add(M_ARTIFACT_UPLOAD_BYTES, u->size);
 	}
-	api_json(a, u->put.created ? 201 : 200, json_pack("{s:s,s:I}",
-	    "sha256", u->sha, "size", (json_int_t)u->size));
+	api_json(a, u->put.put.created ? 201 : 200, json_pack("{s:s,s:I,s:s,s:s}",
+	    "sha256", u->sha, "size", (json_int_t)u->size, "sha1", u->ddi.sha1,
+	    "md5", u->ddi.md5));
 }
 
 /* On the I/O thread, once the bytes are durable: the file goes into
@@ -148,7 +155,7 @@ store_file(struct fio_file *ff, void *arg)
 	uint8_t digest[SIGN_SHA256_LEN];
 	char final[CFG_PATH_MAX + 80];
 
-	fio_digest(ff, digest);
+	fio_digest(ff, digest, &u->ddi);
 	sign_hex(digest, sizeof(digest), u->sha);
 	if (util_fmt(final, sizeof(final), "%s/%s", u->a->srv->artifacts_dir,
 	    u->sha) != 0)
@@ -177,9 +184,11 @@ put_stored(struct http_req *r)
 		upload_failed(a, e);
 		return;
 	}
-	u->put = (struct db_artifact_put){ u->sha, u->size, a->who.name,
+	u->put.put = (struct db_artifact_put){ u->sha, u->size, a->who.name,
 	    util_now(), 0 };
-	api_write(a, db_artifact_put, &u->put, put_then);
+	memcpy(u->put.d.sha1, u->ddi.sha1, sizeof(u->put.d.sha1));
+	memcpy(u->put.d.md5, u->ddi.md5, sizeof(u->put.d.md5));
+	api_write(a, db_ddi_artifact_put, &u->put, put_then);
 }
 
 void
@@ -201,8 +210,14 @@ h_artifacts_put(struct api_req *a)
 void
 h_artifacts_get(struct api_req *a)
 {
+	artifacts_send(a, a->args[0]);
+}
+
+void
+artifacts_send(struct api_req *a, const char *sha)
+{
 	char path[CFG_PATH_MAX + 80], etag[70], hdr[96];
-	const char *sha = a->args[0], *inm, *range, *ifr;
+	const char *inm, *range, *ifr;
 	struct stat st;
 	uint64_t off = 0, len;
 	int fd, ranged;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "db/campaigns.h"
+#include "db/ddi.h"
 #include "db/devices.h"
 #include "db/releases.h"
 #include "api/auth.h"
@@ -369,6 +370,26 @@ describe_offers(struct api_req *a, int64_t device, json_t *out)
 		json_object_set_new(out, "offer", json_null());
 }
 
+static void
+attribute_one(const char *key, const char *value, void *arg)
+{
+	json_object_set_new(arg, key, json_string(value));
+}
+
+/* What a DDI device said about itself in configData ({} if nothing,
+ * null if the store failed). */
+static json_t *
+attributes_json(struct api_req *a, int64_t device)
+{
+	json_t *o = json_object();
+
+	if (db_ddi_attrs(a->srv->core.db, device, attribute_one, o) != DB_OK) {
+		json_decref(o);
+		return json_null();
+	}
+	return o;
+}
+
 void
 h_devices_get(struct api_req *a)
 {
@@ -400,6 +421,7 @@ h_devices_get(struct api_req *a)
 	}
 	json_object_set_new(out, "history", merge_history(hist, samples));
 	json_object_set_new(out, "health", health_json(a, d.id));
+	json_object_set_new(out, "attributes", attributes_json(a, d.id));
 	describe_offers(a, d.id, out);
 	api_json(a, 200, out);
 }

@@ -56,8 +56,8 @@ h_tokens_add(struct api_req *a)
 		return;
 	}
 	if (auth_role_parse(role) == ROLE_NONE) {
-		api_err(a, 422, "invalid_field", "role: must be admin, release "
-		    "or viewer");
+		api_err(a, 422, "invalid_field", "role: must be admin, release, "
+		    "viewer or gateway (hawkBit DDI only)");
 		return;
 	}
 	s = calloc(1, sizeof(*s));

@@ -16,6 +16,19 @@ void h_tokens_revoke(struct api_req *a);
 int artifacts_stream(struct api_req *a);
 void h_artifacts_put(struct api_req *a);
 void h_artifacts_get(struct api_req *a);
+/* Replies with the stored artifact sha (64 lowercase hex) as GET
+ * /v1/artifacts/{sha256} does: sendfile, ETag, Range, If-Range,
+ * If-None-Match; 404 when there is none. */
+void artifacts_send(struct api_req *a, const char *sha);
+/* h_ddi.c: hawkBit DDI */
+void h_ddi_base(struct api_req *a);
+void h_ddi_deployment(struct api_req *a);
+void h_ddi_feedback(struct api_req *a);
+void h_ddi_config(struct api_req *a);
+void h_ddi_cancel(struct api_req *a);
+void h_ddi_cancel_feedback(struct api_req *a);
+void h_ddi_download(struct api_req *a);
+void h_ddi_md5sum(struct api_req *a);
 /* h_devices.c */
 void h_devices_add(struct api_req *a);
 struct db_new_device;

@@ -45,7 +45,7 @@ usage(void)
 	fprintf(stderr,
 	    "usage: otad [-c FILE] [--listen ADDR:PORT] [--data-dir DIR] "
 	    "[--log-level LEVEL]\n"
-	    "       otad [options] token add --role admin|release|viewer NAME\n"
+	    "       otad [options] token add --role admin|release|viewer|gateway NAME\n"
 	    "       otad [options] token list\n"
 	    "       otad [options] token revoke NAME\n"
 	    "       otad [options] backup FILE\n"
@@ -465,8 +465,8 @@ cmd_token(struct srv *s, const struct args *a)
 		if (a->npos != 3 || a->role == NULL)
 			fatal(2, "usage: otad token add --role ROLE NAME");
 		if (auth_role_parse(a->role) == ROLE_NONE)
-			fatal(2, "--role: bad value \"%s\": want admin, release "
-			    "or viewer", a->role);
+			fatal(2, "--role: bad value \"%s\": want admin, release, "
+			    "viewer or gateway", a->role);
 		if (!jv_valid_ident(a->pos[2]))
 			fatal(2, "NAME: want 1 to 64 of A-Z a-z 0-9 . _ : -");
 		s->core.db = open_store(&s->cfg, 0);

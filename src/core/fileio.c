@@ -40,6 +40,7 @@ struct fio_file {
 	int closed, waiting, failed;	/* waiting: WAIT_* */
 	size_t pending;		/* bytes queued or being written */
 	uint8_t digest[SIGN_SHA256_LEN];
+	struct sign_digests ddi;	/* SHA-1 and MD5, for DDI clients */
 	int (*then)(struct fio_file *ff, void *arg);
 	void *then_arg;
 	/* The owner's only. */
@@ -47,6 +48,7 @@ struct fio_file {
 	size_t curlen;
 	/* The thread's only. */
 	struct sign_sha256 *h;
+	struct sign_digest *d;
 	uint64_t written, synced;
 };
 
@@ -66,6 +68,7 @@ put_ref(struct fio_file *ff)
 		return;
 	close(ff->fd);
 	sign_sha256_free(ff->h);
+	sign_digest_free(ff->d);
 	free(ff->cur);
 	free(ff);
 }
@@ -95,6 +98,7 @@ do_write(struct fio_file *ff, const uint8_t *p, size_t n)
 	if (e != 0)
 		return e;
 	sign_sha256_update(ff->h, p, n);
+	sign_digest_update(ff->d, p, n);
 	ff->written += n;
 	if (ff->written - ff->synced >= WRITEBACK_EVERY) {
 		sync_file_range(ff->fd, (off64_t)ff->synced,
@@ -107,13 +111,16 @@ do_write(struct fio_file *ff, const uint8_t *p, size_t n)
 static int
 do_finish(struct fio_file *ff, uint8_t digest[SIGN_SHA256_LEN])
 {
+	struct sign_digests ddi;
 	int e;
 
 	if (fsync(ff->fd) != 0)
 		return errno;
 	sign_sha256_final(ff->h, digest);
+	sign_digest_final(ff->d, &ddi);
 	pthread_mutex_lock(&ff->f->mu);
 	memcpy(ff->digest, digest, SIGN_SHA256_LEN);
+	ff->ddi = ddi;
 	pthread_mutex_unlock(&ff->f->mu);
 	e = ff->then != NULL ? ff->then(ff, ff->then_arg) : 0;
 	return e;
@@ -254,7 +261,10 @@ fio_open(struct fio *f, int fd, void (*wake)(void *arg), void *arg)
 {
 	struct fio_file *ff = calloc(1, sizeof(*ff));
 
-	if (ff == NULL || (ff->h = sign_sha256_new()) == NULL) {
+	if (ff == NULL || (ff->h = sign_sha256_new()) == NULL ||
+	    (ff->d = sign_digest_new()) == NULL) {
+		if (ff != NULL)
+			sign_sha256_free(ff->h);
 		free(ff);
 		close(fd);
 		return NULL;
@@ -381,10 +391,12 @@ fio_error(struct fio_file *ff)
 }
 
 void
-fio_digest(struct fio_file *ff, uint8_t digest[SIGN_SHA256_LEN])
+fio_digest(struct fio_file *ff, uint8_t digest[SIGN_SHA256_LEN],
+    struct sign_digests *ddi)
 {
 	pthread_mutex_lock(&ff->f->mu);
 	memcpy(digest, ff->digest, SIGN_SHA256_LEN);
+	*ddi = ff->ddi;
 	pthread_mutex_unlock(&ff->f->mu);
 }
 

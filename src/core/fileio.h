@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "sign/crypto.h"
+#include "sign/digest.h"
 
 struct fio;
 struct fio_file;
@@ -45,8 +46,10 @@ int fio_finish(struct fio_file *ff, int (*then)(struct fio_file *ff,
 /* The errno of the file's first failure (then's return for a failed
  * then), or 0. */
 int fio_error(struct fio_file *ff);
-/* After a finish: the SHA-256 of the bytes written. */
-void fio_digest(struct fio_file *ff, uint8_t digest[SIGN_SHA256_LEN]);
+/* After a finish: the SHA-256 of the bytes written, and their SHA-1 and
+ * MD5 (for DDI clients) in *ddi. */
+void fio_digest(struct fio_file *ff, uint8_t digest[SIGN_SHA256_LEN],
+    struct sign_digests *ddi);
 /* The upload is over (done or abandoned): its queued work is dropped, and
  * nothing of it runs or wakes its owner after the owner is gone. */
 void fio_close(struct fio_file *ff);

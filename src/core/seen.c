@@ -93,7 +93,7 @@ seen_note(struct seen *s, int64_t device, int64_t at, const char *fw_version)
 {
 	struct shard *sh = &s->shard[(uint64_t)device % SHARDS];
 	struct note *n;
-	size_t len = strlen(fw_version);
+	size_t len = fw_version != NULL ? strlen(fw_version) : 0;
 	int rc = 0;
 
 	if (len > VERSION_MAX)
@@ -104,13 +104,18 @@ seen_note(struct seen *s, int64_t device, int64_t at, const char *fw_version)
 		goto out;
 	}
 	n = &sh->t.slots[slot_of(&sh->t, device)];
-	if (n->device == 0)
+	if (n->device == 0) {
 		sh->t.used++;
+		n->fw_version[0] = '\0';
+	}
 	n->device = device;
 	if (at > n->at)
 		n->at = at;
-	memcpy(n->fw_version, fw_version, len);
-	n->fw_version[len] = '\0';
+	/* No version declared: one noted earlier in this window stands. */
+	if (fw_version != NULL) {
+		memcpy(n->fw_version, fw_version, len);
+		n->fw_version[len] = '\0';
+	}
 out:
 	pthread_mutex_unlock(&sh->mu);
 	return rc;
@@ -130,7 +135,8 @@ flush_one(struct seen *s, struct db_tx *tx, const struct note *n)
 {
 	int changed, rc;
 
-	rc = db_device_seen(tx, n->device, n->at, n->fw_version, &changed);
+	rc = db_device_seen(tx, n->device, n->at, n->fw_version[0] != '\0' ?
+	    n->fw_version : NULL, &changed);
 	if (rc == DB_OK && changed && s->on_change != NULL)
 		rc = s->on_change(tx, n->device, n->fw_version, n->at,
 		    s->on_change_arg);

@@ -14,8 +14,10 @@ struct seen;
 struct seen *seen_new(void);
 /* Frees what is left unflushed. NULL ok. */
 void seen_free(struct seen *s);
-/* Notes that device polled at 'at' running fw_version (copied). 0, or -1
- * if the note could not be kept (out of memory; the next poll retries). */
+/* Notes that device polled at 'at' running fw_version (copied; NULL: a
+ * poll that declares no version, a DDI poll, moves last_seen only). 0, or
+ * -1 if the note could not be kept (out of memory; the next poll
+ * retries). */
 int seen_note(struct seen *s, int64_t device, int64_t at,
     const char *fw_version);
 /* Has the flush call fn (inside its transaction) for each device whose

@@ -8,14 +8,26 @@
 #include "db/internal.h"
 #include "sign/crypto.h"
 
+static void
+auth_row(sqlite3_stmt *st, struct db_device_auth *out)
+{
+	out->id = sqlite3_column_int64(st, 0);
+	db_col_text(st, 1, out->device_id, sizeof(out->device_id));
+	db_col_text(st, 2, out->hw_class, sizeof(out->hw_class));
+	db_col_text(st, 3, out->fw_version, sizeof(out->fw_version));
+	out->offer_release = sqlite3_column_int64(st, 5);
+	db_col_text(st, 6, out->offer_state, sizeof(out->offer_state));
+}
+
+#define AUTH_SELECT "SELECT d.id, d.device_id, d.hw_class, d.fw_version, " \
+	"d.token_hash, o.release_id, o.state " \
+	"FROM devices d LEFT JOIN offers o ON o.device = d.id "
+
 int
 db_device_by_token(struct db *db, const uint8_t hash[32],
     struct db_device_auth *out)
 {
-	static const char sql[] = "SELECT d.id, d.device_id, d.hw_class, "
-	    "d.fw_version, d.token_hash, o.release_id, o.state "
-	    "FROM devices d LEFT JOIN offers o ON o.device = d.id "
-	    "WHERE d.token_hash = ?";
+	static const char sql[] = AUTH_SELECT "WHERE d.token_hash = ?";
 	struct db_conn *c = db_rd_get(db);
 	sqlite3_stmt *st = db_stmt(c, sql);
 	int rc = DB_ERR;
@@ -28,14 +40,27 @@ db_device_by_token(struct db *db, const uint8_t hash[32],
 	if (rc == DB_OK && (sqlite3_column_bytes(st, 4) != 32 ||
 	    !sign_memeq(sqlite3_column_blob(st, 4), hash, 32)))
 		rc = DB_NOTFOUND;
-	if (rc == DB_OK) {
-		out->id = sqlite3_column_int64(st, 0);
-		db_col_text(st, 1, out->device_id, sizeof(out->device_id));
-		db_col_text(st, 2, out->hw_class, sizeof(out->hw_class));
-		db_col_text(st, 3, out->fw_version, sizeof(out->fw_version));
-		out->offer_release = sqlite3_column_int64(st, 5);
-		db_col_text(st, 6, out->offer_state, sizeof(out->offer_state));
+	if (rc == DB_OK)
+		auth_row(st, out);
+	db_rd_put(db, c);
+	return rc;
+}
+
+int
+db_device_auth_by_id(struct db *db, const char *device_id,
+    struct db_device_auth *out)
+{
+	static const char sql[] = AUTH_SELECT "WHERE d.device_id = ?";
+	struct db_conn *c = db_rd_get(db);
+	sqlite3_stmt *st = db_stmt(c, sql);
+	int rc = DB_ERR;
+
+	if (st != NULL) {
+		db_bind_text(st, 1, device_id);
+		rc = db_row(c, st, "device by id");
 	}
+	if (rc == DB_OK)
+		auth_row(st, out);
 	db_rd_put(db, c);
 	return rc;
 }
@@ -275,7 +300,9 @@ db_device_seen(struct db_tx *tx, int64_t device, int64_t at,
 	    "COALESCE(last_seen, 0)), fw_version = ? WHERE id = ?";
 	static const char touch[] = "UPDATE devices SET last_seen = MAX(?, "
 	    "COALESCE(last_seen, 0)) WHERE id = ? AND fw_version = ?";
-	sqlite3_stmt *st = db_stmt(tx->c, touch);
+	static const char seen[] = "UPDATE devices SET last_seen = MAX(?, "
+	    "COALESCE(last_seen, 0)) WHERE id = ?";
+	sqlite3_stmt *st = db_stmt(tx->c, fw_version ? touch : seen);
 	char old[DB_ID_MAX + 1] = "", detail[2 * DB_ID_MAX + 8];
 	int rc;
 
@@ -285,8 +312,10 @@ db_device_seen(struct db_tx *tx, int64_t device, int64_t at,
 		return DB_ERR;
 	sqlite3_bind_int64(st, 1, at);
 	sqlite3_bind_int64(st, 2, device);
-	db_bind_text(st, 3, fw_version);
 	*changed = 0;
+	if (fw_version == NULL)
+		return db_step_done(tx->c, st, "device seen");
+	db_bind_text(st, 3, fw_version);
 	if ((rc = db_step_done(tx->c, st, "device seen")) != DB_OK)
 		return rc;
 	if (sqlite3_changes(tx->c->h) > 0)

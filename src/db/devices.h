@@ -25,6 +25,9 @@ struct db_device_auth {
  * compared again in constant time). DB_OK, DB_NOTFOUND or DB_ERR. */
 int db_device_by_token(struct db *db, const uint8_t hash[32],
     struct db_device_auth *out);
+/* The same by device_id (a DDI gateway token names the controller). */
+int db_device_auth_by_id(struct db *db, const char *device_id,
+    struct db_device_auth *out);
 
 struct db_new_device {
 	const char *device_id, *hw_class, *fw_version;
@@ -79,7 +82,8 @@ int db_event_add(struct db_tx *tx, int64_t device, const char *kind,
 
 /* Records when a device polled and what it declared (write job body for
  * the coalesced flush); adds a "version" event and sets *changed when the
- * version differs from the one stored (else *changed = 0). */
+ * version differs from the one stored (else *changed = 0). fw_version
+ * NULL: the poll declared nothing (DDI); only last_seen moves. */
 int db_device_seen(struct db_tx *tx, int64_t device, int64_t at,
     const char *fw_version, int *changed);
 

@@ -4,11 +4,14 @@
  * foreign assignments) and serve artifacts from a file of its choosing
  * (longer than signed, or cut short once). With --log it appends, for
  * every request, its request line and the Authorization header it carried
- * ("-" for none): a mirror on another origin must never see a token. One
- * connection at a time, each answered with "Connection: close".
+ * ("-" for none), and its Range header if it has one: a mirror on
+ * another origin must never see a token. With --forward-cut it forwards
+ * the first hawkBit DDI download (a GET of .../softwaremodules/...) but
+ * cuts otad's answer after BYTES bytes, so that a client resumes it from
+ * otad. One connection at a time, each answered with "Connection: close".
  *
  *   proxy PORTFILE UPSTREAM_PORT [--update-body FILE] [--artifact FILE]
- *         [--artifact-cut BYTES] [--log FILE]
+ *         [--artifact-cut BYTES] [--forward-cut BYTES] [--log FILE]
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -31,6 +34,8 @@ struct cfg {
 	const char *artifact;
 	long cut;
 	int artifact_gets;
+	long forward_cut;
+	int ddi_gets;
 	const char *log;
 };
 
@@ -123,9 +128,11 @@ reply_file(int fd, const char *path, long from, long cut)
 	close(in);
 }
 
-/* Forwards the request to otad and its answer back. */
+/* Forwards the request to otad and its answer back, the first cut bytes
+ * of it when cut > 0. */
 static void
-forward(int fd, int upstream, char *req, size_t len, size_t head_len)
+forward(int fd, int upstream, char *req, size_t len, size_t head_len,
+    long cut)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET };
 	char buf[65536], *conn;
@@ -145,36 +152,66 @@ forward(int fd, int upstream, char *req, size_t len, size_t head_len)
 	write_all(up, req, head_len - 2);
 	write_all(up, "Connection: close\r\n\r\n", 21);
 	write_all(up, req + head_len, len - head_len);
-	while ((n = read(up, buf, sizeof(buf))) > 0)
+	while ((n = read(up, buf, sizeof(buf))) > 0) {
+		if (cut > 0 && n >= cut) {
+			write_all(fd, buf, (size_t)cut);
+			break;
+		}
+		cut -= cut > 0 ? n : 0;
 		if (write_all(fd, buf, (size_t)n) != 0)
 			break;
+	}
 	close(up);
 }
 
-/* Appends "REQUEST-LINE auth=VALUE" for the request head in req. */
+/* The value of header name (with its leading "\r\n" and ":") in the
+ * head, and its length in *len; NULL if it has none. */
+static const char *
+header_value(const char *req, size_t head_len, const char *name, int *len)
+{
+	const char *h = strcasestr(req, name);
+
+	if (h == NULL || (size_t)(h - req) >= head_len)
+		return NULL;
+	h += strlen(name);
+	while (*h == ' ')
+		h++;
+	*len = (int)strcspn(h, "\r\n");
+	return h;
+}
+
+/* Appends "REQUEST-LINE [range=VALUE ]auth=VALUE" for the request head. */
 static void
 log_request(const char *path, const char *req, size_t head_len)
 {
-	const char *eol = strstr(req, "\r\n"), *auth;
+	const char *eol = strstr(req, "\r\n"), *auth, *range;
 	FILE *f = fopen(path, "a");
-	int alen = 1;
+	int alen = 1, rlen = 0;
 
 	if (f == NULL || eol == NULL) {
 		if (f != NULL)
 			fclose(f);
 		return;
 	}
-	auth = strcasestr(req, "\r\nAuthorization:");
-	if (auth != NULL && (size_t)(auth - req) < head_len) {
-		auth += 16;
-		while (*auth == ' ')
-			auth++;
-		alen = (int)strcspn(auth, "\r\n");
-	} else {
+	auth = header_value(req, head_len, "\r\nAuthorization:", &alen);
+	if (auth == NULL) {
 		auth = "-";
+		alen = 1;
 	}
-	fprintf(f, "%.*s auth=%.*s\n", (int)(eol - req), req, alen, auth);
+	range = header_value(req, head_len, "\r\nRange:", &rlen);
+	fprintf(f, "%.*s %s%.*s%sauth=%.*s\n", (int)(eol - req), req,
+	    range ? "range=" : "", rlen, range ? range : "", range ? " " : "",
+	    alen, auth);
 	fclose(f);
+}
+
+/* 1 if the request line asks for a DDI software module's artifact. */
+static int
+is_ddi_download(const char *req)
+{
+	const char *eol = strstr(req, "\r\n"), *p = strstr(req, "/softwaremodules/");
+
+	return p != NULL && eol != NULL && p < eol;
 }
 
 static void
@@ -198,8 +235,12 @@ serve(int fd, struct cfg *c)
 		c->artifact_gets++;
 		reply_file(fd, c->artifact, range ? strtol(range + 15, NULL,
 		    10) : 0, c->artifact_gets == 1 ? c->cut : 0);
+	} else if (c->forward_cut > 0 && strncmp(req, "GET ", 4) == 0 &&
+	    is_ddi_download(req)) {
+		forward(fd, c->upstream, req, (size_t)len, head_len,
+		    c->ddi_gets++ == 0 ? c->forward_cut : 0);
 	} else {
-		forward(fd, c->upstream, req, (size_t)len, head_len);
+		forward(fd, c->upstream, req, (size_t)len, head_len, 0);
 	}
 	free(req);
 }
@@ -209,7 +250,7 @@ main(int argc, char **argv)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET };
 	socklen_t sl = sizeof(sa);
-	struct cfg c = { 0, NULL, NULL, 0, 0, NULL };
+	struct cfg c = { 0, NULL, NULL, 0, 0, 0, 0, NULL };
 	FILE *pf;
 	int s, one = 1;
 
@@ -223,6 +264,8 @@ main(int argc, char **argv)
 			c.artifact = argv[i + 1];
 		else if (strcmp(argv[i], "--artifact-cut") == 0)
 			c.cut = atol(argv[i + 1]);
+		else if (strcmp(argv[i], "--forward-cut") == 0)
+			c.forward_cut = atol(argv[i + 1]);
 		else if (strcmp(argv[i], "--log") == 0)
 			c.log = argv[i + 1];
 		else
