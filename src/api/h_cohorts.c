@@ -63,7 +63,7 @@ read_members(struct api_req *a, struct cohort_state *s, int required)
 		return -1;
 	}
 	json_array_foreach(arr, i, v) {
-		if (!json_is_string(v) || !jv_valid_ident(json_string_value(v))) {
+		if (!json_is_string(v) || !util_valid_ident(json_string_value(v))) {
 			api_err(a, 422, "invalid_field", "devices[%zu]: must be a "
 			    "device_id", i);
 			return -1;

@@ -168,7 +168,7 @@ h_device_update(struct api_req *a)
 	struct poll_device d;
 	struct poll_answer ans;
 
-	if (fw == NULL || !jv_valid_ident(fw)) {
+	if (fw == NULL || !util_valid_ident(fw)) {
 		api_err(a, 400, "bad_query", "fw_version: the version the device "
 		    "runs is required (1 to 64 of A-Z a-z 0-9 . _ : -)");
 		return;

@@ -63,7 +63,7 @@ check_device(json_t *o, size_t i, int single, struct db_new_device *d,
 		}
 		json_array_foreach(tags, k, t) {
 			if (!json_is_string(t) ||
-			    !jv_valid_ident(json_string_value(t))) {
+			    !util_valid_ident(json_string_value(t))) {
 				snprintf(e, sizeof(e), "tags[%zu]: must be 1 to 64 "
 				    "of A-Z a-z 0-9 . _ : -", k);
 				goto bad;

@@ -80,23 +80,6 @@ jv_str(json_t *obj, const char *field, int required, size_t min, size_t max,
 }
 
 int
-jv_valid_ident(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > JV_ID_MAX)
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		int alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9');
-		if (!alnum && (i == 0 || strchr("._:-", c) == NULL))
-			return 0;
-	}
-	return 1;
-}
-
-int
 jv_valid_sha256(const char *s)
 {
 	size_t i;
@@ -115,7 +98,7 @@ jv_ident(json_t *obj, const char *field, int required, const char **out,
 
 	if (jv_str(obj, field, required, 1, JV_ID_MAX, &s, err, errlen) != 0)
 		return -1;
-	if (s != NULL && !jv_valid_ident(s))
+	if (s != NULL && !util_valid_ident(s))
 		return bad(err, errlen, field, "must be 1 to 64 of A-Z a-z 0-9 "
 		    ". _ : - starting with a letter or digit");
 	if (s != NULL)

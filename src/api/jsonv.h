@@ -8,7 +8,9 @@
 
 #include <jansson.h>
 
-#define JV_ID_MAX 64
+#include "util/util.h"
+
+#define JV_ID_MAX UTIL_ID_MAX
 
 /* Parses len bytes (at most cap) as one JSON value, rejecting duplicate
  * keys and trailing bytes. A new reference, or NULL with err filled. */
@@ -37,7 +39,5 @@ int jv_only(json_t *obj, const char *const *allowed, char *err,
     size_t errlen);
 /* 1 if s is 64 lowercase hex digits (a SHA-256 as the API spells it). */
 int jv_valid_sha256(const char *s);
-/* 1 if s is a valid identifier. */
-int jv_valid_ident(const char *s);
 
 #endif

@@ -467,7 +467,7 @@ cmd_token(struct srv *s, const struct args *a)
 		if (auth_role_parse(a->role) == ROLE_NONE)
 			fatal(2, "--role: bad value \"%s\": want admin, release, "
 			    "viewer or gateway", a->role);
-		if (!jv_valid_ident(a->pos[2]))
+		if (!util_valid_ident(a->pos[2]))
 			fatal(2, "NAME: want 1 to 64 of A-Z a-z 0-9 . _ : -");
 		s->core.db = open_store(&s->cfg, 0);
 		if (auth_token_new("adm_", token, sizeof(token), hash) != 0)

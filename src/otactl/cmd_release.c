@@ -59,9 +59,12 @@ otactl_cmd_release_sign(const char *cmd, int argc, char **argv)
 	memcpy(f->fw_version, v, strlen(v) + 1);
 	for (size_t i = 0; i < flags[S_HW].n; i++) {
 		v = flags[S_HW].val[i];
-		if (strlen(v) > SIGN_HW_CLASS_MAX) {
-			rc = otactl_usage(cmd, "--hw-class: \"%.64s...\" is "
-			    "longer than %d bytes", v, SIGN_HW_CLASS_MAX);
+		/* The server's identifier rule: a class no device can be
+		 * provisioned with would be signed for nobody. */
+		if (!util_valid_ident(v)) {
+			rc = otactl_usage(cmd, "--hw-class: \"%.64s\" must be 1 "
+			    "to %d of A-Z a-z 0-9 . _ : - starting with a letter "
+			    "or digit", v, UTIL_ID_MAX);
 			goto out;
 		}
 		memcpy(f->hw_classes[f->nhw_classes++], v, strlen(v) + 1);

@@ -358,11 +358,36 @@ sign_keyfile_write(const char *path, const struct sign_key *k,
 	return r;
 }
 
+/* Reads fd to the end into buf (at most cap - 1 bytes). */
+static enum sign_result
+read_all(int fd, const char *path, uint8_t *buf, size_t cap, size_t *have,
+    char *err, size_t errlen)
+{
+	*have = 0;
+	for (;;) {
+		ssize_t n = read(fd, buf + *have, cap - *have);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return sign_fail(SIGN_ERR_IO, err, errlen, "%s: %s", path,
+			    strerror(errno));
+		if (n == 0)
+			return SIGN_OK;
+		*have += (size_t)n;
+		if (*have == cap)
+			return sign_fail(SIGN_ERR_KEYFILE, err, errlen,
+			    "%s: over the key file cap of %d bytes", path,
+			    SIGN_KEYFILE_MAX);
+	}
+}
+
 enum sign_result
 sign_keyfile_read(const char *path, const uint8_t *pass, size_t passlen,
     struct sign_key **out, char *err, size_t errlen)
 {
 	uint8_t buf[SIGN_KEYFILE_MAX + 1];
+	struct sign_pubkey pk;
 	struct stat st;
 	size_t have = 0;
 	char msg[256] = "";
@@ -387,6 +412,17 @@ sign_keyfile_read(const char *path, const uint8_t *pass, size_t passlen,
 		    "%s: not a regular file", path);
 		goto out;
 	}
+	if ((r = read_all(fd, path, buf, sizeof(buf), &have, err, errlen)) !=
+	    SIGN_OK)
+		goto out;
+	/* A .pub passed for its secret twin is 0644 by design: say what it
+	 * is rather than ask for a chmod that would not help. */
+	if (sign_pubkey_parse(buf, have, &pk, msg, sizeof(msg)) == SIGN_OK) {
+		r = sign_fail(SIGN_ERR_KEYFILE, err, errlen, "%s: that is a "
+		    "public key (key id %.16s...); give the secret key file, "
+		    "the one without .pub", path, pk.keyid);
+		goto out;
+	}
 	if (st.st_mode & 077) {
 		r = sign_fail(SIGN_ERR_KEYFILE, err, errlen,
 		    "%s: mode %04o lets group or others in; "
@@ -394,31 +430,12 @@ sign_keyfile_read(const char *path, const uint8_t *pass, size_t passlen,
 		    (unsigned)(st.st_mode & 07777), path);
 		goto out;
 	}
-	for (;;) {
-		ssize_t n = read(fd, buf + have, sizeof(buf) - have);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = sign_fail(SIGN_ERR_IO, err, errlen, "%s: %s", path,
-			    strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		have += (size_t)n;
-		if (have == sizeof(buf)) {
-			r = sign_fail(SIGN_ERR_KEYFILE, err, errlen,
-			    "%s: over the key file cap of %d bytes", path,
-			    SIGN_KEYFILE_MAX);
-			goto out;
-		}
-	}
 	r = sign_keyfile_decode(buf, have, pass, passlen, out, msg,
 	    sizeof(msg));
 	if (r != SIGN_OK)
 		sign_fail(r, err, errlen, "%s: %s", path, msg);
 out:
+	sign_wipe(buf, sizeof(buf));
 	close(fd);
 	return r;
 }

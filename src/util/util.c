@@ -346,3 +346,20 @@ util_fmt(char *buf, size_t size, const char *fmt, ...)
 	va_end(ap);
 	return (n < 0 || (size_t)n >= size) ? -1 : 0;
 }
+
+int
+util_valid_ident(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > UTIL_ID_MAX)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		int alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9');
+		if (!alnum && (i == 0 || strchr("._:-", c) == NULL))
+			return 0;
+	}
+	return 1;
+}

@@ -15,6 +15,12 @@ int util_parse_size(const char *s, uint64_t *out);
 /* Parses a duration in seconds: "90", "90s", "15m", "2h", "30d", "1w". */
 int util_parse_duration(const char *s, int64_t *out);
 
+/* The identifier rule of device ids, hw classes, tags, cohort names and
+ * versions as the API and otactl take them: 1 to UTIL_ID_MAX of
+ * [A-Za-z0-9._:-], starting with a letter or digit. 1 if s is one. */
+#define UTIL_ID_MAX 64
+int util_valid_ident(const char *s);
+
 /* Seconds since the epoch (wall clock). */
 int64_t util_now(void);
 /* Monotonic microseconds, for measuring. */

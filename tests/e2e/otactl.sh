@@ -90,6 +90,13 @@ expect_fail "release sign: bad --fw-version" 2 "--fw-version" \
     release sign --artifact fw.bin --fw-version 1.4 --hw-class a \
     --security-counter 1 --expires 1d --key rel1 --out r.json \
     --passphrase-file pass
+expect_fail "release sign: a hw class no device can have" 2 \
+    '--hw-class: "board a" must be 1 to 64 of' \
+    release sign --artifact fw.bin --fw-version 1.5.0 --hw-class board-a \
+    --hw-class "board a" --security-counter 1 --expires 1d --key rel1 \
+    --out r.json --passphrase-file pass
+[ ! -e r.json ] && ok "nothing signed for a bad hw class" ||
+    not_ok "nothing signed for a bad hw class"
 expect_fail "cosign refuses a root" 1 "format: .*expected a release" \
     release cosign --key rel1 --in root.json --out r.json \
     --passphrase-file pass
@@ -120,6 +127,10 @@ expect_fail "wrong passphrase" 1 "passphrase: .*wrong passphrase" \
 cp rel3 rel3-open && chmod 0644 rel3-open
 expect_fail "key file with mode 0644 refused" 1 "keyfile: .*must be 0600" \
     release cosign --key rel3-open --in release.json --out r.json \
+    --passphrase-file pass
+expect_fail "a public key given as the secret key is named" 1 \
+    "keyfile: rel3.pub: that is a public key" \
+    release cosign --key rel3.pub --in release.json --out r.json \
     --passphrase-file pass
 head -c 100 rel3 > rel3-cut && chmod 600 rel3-cut
 expect_fail "truncated key file refused" 1 "keyfile: " \

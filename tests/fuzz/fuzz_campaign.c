@@ -75,7 +75,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FZ_ASSERT(sp.release_id >= 1);
 		FZ_ASSERT(sp.name == NULL || (strlen(sp.name) >= 1 &&
 		    strlen(sp.name) <= 64));
-		FZ_ASSERT(sp.cohort == NULL || jv_valid_ident(sp.cohort));
+		FZ_ASSERT(sp.cohort == NULL || util_valid_ident(sp.cohort));
 		FZ_ASSERT(sp.supersede == 0 || sp.supersede == 1);
 		/* Without "stages" the default list. */
 		FZ_ASSERT(json_object_get(v, "stages") != NULL ||

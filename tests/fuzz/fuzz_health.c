@@ -39,7 +39,7 @@ accepted(const struct report_health *h, json_t *v)
 	char err[256];
 	json_t *o;
 
-	FZ_ASSERT(jv_valid_ident(h->fw_version));
+	FZ_ASSERT(util_valid_ident(h->fw_version));
 	FZ_ASSERT(strcmp(h->fw_version, json_string_value(json_object_get(v,
 	    "fw_version"))) == 0);
 	FZ_ASSERT(h->boot_ok == 0 || h->boot_ok == 1);

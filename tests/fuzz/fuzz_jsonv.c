@@ -50,7 +50,7 @@ getters(json_t *obj, const char *f)
 	s = NULL;
 	if (jv_ident(obj, f, 0, &s, err, sizeof(err)) == 0) {
 		FZ_ASSERT(s == NULL || ref_ident(s));
-		FZ_ASSERT(s == NULL || jv_valid_ident(s));
+		FZ_ASSERT(s == NULL || util_valid_ident(s));
 	} else {
 		names(err, f);
 	}
@@ -89,7 +89,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* The identifier rule on the raw input too. */
 	s = fz_str(data, size);
-	FZ_ASSERT(jv_valid_ident(s) == ref_ident(s));
+	FZ_ASSERT(util_valid_ident(s) == ref_ident(s));
 	free(s);
 
 	v = jv_parse(buf, size, FZ_CAP, err, sizeof(err));
