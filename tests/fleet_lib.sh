@@ -22,7 +22,7 @@ setup_trust() {
 make_release() {
 	local v=$1 sc=$2 hw=$3 size=${4:-4096} expires=${5:-7d}
 	head -c "$size" /dev/urandom >"$TMP/fw-$v.bin"
-	api POST /v1/artifacts "$ADMIN" --data-binary @"$TMP/fw-$v.bin"
+	api POST /v1/artifacts "$ADMIN" -H "Content-Type: application/octet-stream" --data-binary @"$TMP/fw-$v.bin"
 	[ "$STATUS" = 201 ] || [ "$STATUS" = 200 ] || return 1
 	"$BIN/otactl" release sign --artifact "$TMP/fw-$v.bin" --fw-version "$v" \
 		--hw-class "$hw" --security-counter "$sc" --expires "$expires" \

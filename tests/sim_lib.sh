@@ -32,7 +32,7 @@ sim_release() {
 	local name=$1 ver=$2 beh=$3 ctr=$4 hw=${5:-$HW} size=${6:-200K}
 	"$SIM" make-firmware --fw-version "$ver" --behavior "$beh" \
 		--size "$size" --out "$W/$name.bin" || return 1
-	api POST /v1/artifacts "$ADMIN" --data-binary @"$W/$name.bin"
+	api POST /v1/artifacts "$ADMIN" -H "Content-Type: application/octet-stream" --data-binary @"$W/$name.bin"
 	"$OTACTL" release sign --artifact "$W/$name.bin" --fw-version "$ver" \
 		--hw-class "$hw" --security-counter "$ctr" --expires 30d \
 		--key "$W/rel" --out "$W/$name.json" >/dev/null 2>&1 || return 1

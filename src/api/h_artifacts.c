@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -98,13 +99,37 @@ upload_chunk(struct http_req *r, const uint8_t *p, size_t n, void *ctx)
 	return rc > 0 ? HTTP_CHUNK_WAIT : 0;
 }
 
+/* 1 when the request's Content-Type is type (any case, maybe with
+ * parameters), else 0. */
+static int
+content_type_is(struct api_req *a, const char *type)
+{
+	const char *ct = http_header(a->http, "Content-Type");
+	size_t n = strlen(type);
+
+	if (ct == NULL)
+		return 0;
+	ct += strspn(ct, " \t");
+	return strncasecmp(ct, type, n) == 0 && strchr(" \t;", ct[n]) != NULL;
+}
+
 int
 artifacts_stream(struct api_req *a)
 {
-	struct upload *u = calloc(1, sizeof(*u));
+	struct upload *u;
 	int fd;
 
-	if (u == NULL) {
+	/* curl -d (and -F) send a form: -d drops every CR and LF of the
+	 * file, which would store and sign a different artifact. */
+	if (content_type_is(a, "application/x-www-form-urlencoded") ||
+	    content_type_is(a, "multipart/form-data")) {
+		api_err(a, 415, "unsupported_media_type", "an artifact is its raw "
+		    "bytes, not a form (curl -d drops its newlines): send curl "
+		    "--data-binary @fw.bin -H 'Content-Type: "
+		    "application/octet-stream', or curl -T fw.bin");
+		return -1;
+	}
+	if ((u = calloc(1, sizeof(*u))) == NULL) {
 		api_err(a, 503, "out_of_memory", "try again later");
 		return -1;
 	}

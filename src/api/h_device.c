@@ -8,6 +8,7 @@
 #include "api/bodies.h"
 #include "db/releases.h"
 #include "rollout/rollout.h"
+#include "core/assign.h"
 #include "core/poll.h"
 #include "api/handlers.h"
 #include "core/metrics.h"
@@ -297,7 +298,7 @@ h_device_health(struct api_req *a)
 static void
 assign_then(struct api_req *a, int rc)
 {
-	struct db_offer_set *o = a->state;
+	struct assign_direct *o = a->state;
 
 	if (rc == DB_NOTFOUND)
 		api_err(a, 404, "not_found", "no device %s", o->device_id);
@@ -316,7 +317,7 @@ void
 h_device_assign(struct api_req *a)
 {
 	static const char *const fields[] = { "release", NULL };
-	struct db_offer_set *o = calloc(1, sizeof(*o));
+	struct assign_direct *o = calloc(1, sizeof(*o));
 
 	if (o == NULL) {
 		api_err(a, 503, "out_of_memory", "try again later");
@@ -332,7 +333,7 @@ h_device_assign(struct api_req *a)
 	o->device_id = a->args[0];
 	o->by = a->who.name;
 	o->now = util_now();
-	api_write(a, db_offer_set, o, assign_then);
+	api_write(a, assign_direct, o, assign_then);
 }
 
 static void

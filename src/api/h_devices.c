@@ -12,6 +12,7 @@
 #include "api/handlers.h"
 #include "core/offers.h"
 #include "sign/crypto.h"
+#include "sign/semver.h"
 #include "util/util.h"
 
 #define PROVISION_MAX 100000
@@ -54,6 +55,14 @@ check_device(json_t *o, size_t i, int single, struct db_new_device *d,
 	    jv_ident(o, "hw_class", 1, &d->hw_class, e, sizeof(e)) ||
 	    jv_ident(o, "fw_version", 1, &d->fw_version, e, sizeof(e)))
 		goto bad;
+	/* A device on a version without semver precedence refuses every
+	 * release (sign_check_update): catch it at the door. */
+	if (!sign_semver_valid(d->fw_version)) {
+		snprintf(e, sizeof(e), "fw_version: device %s: \"%s\" is not "
+		    "MAJOR.MINOR.PATCH[-PRERELEASE], so it would refuse every "
+		    "release", d->device_id, d->fw_version);
+		goto bad;
+	}
 	tags = json_object_get(o, "tags");
 	if (tags != NULL && !json_is_null(tags)) {
 		if (!json_is_array(tags) || json_array_size(tags) > DB_TAGS_MAX) {

@@ -112,6 +112,23 @@ is_canonical(const uint8_t *buf, size_t len)
 	return same ? 0 : -1;
 }
 
+/* Refuses a release for a hw class no device can be provisioned with
+ * (the signature allows any text): 0, or -1 having replied 422. */
+static int
+bad_hw_class(struct api_req *a, const struct sign_release *rel)
+{
+	for (size_t i = 0; i < rel->nhw_classes; i++) {
+		if (util_valid_ident(rel->hw_classes[i]))
+			continue;
+		api_err(a, 422, "invalid_hw_class", "hw_classes[%zu]: \"%s\" is "
+		    "not 1 to %d of A-Z a-z 0-9 . _ : - starting with a letter "
+		    "or digit, so no device can have it; sign the release again "
+		    "with otactl", i, rel->hw_classes[i], UTIL_ID_MAX);
+		return -1;
+	}
+	return 0;
+}
+
 void
 h_releases_add(struct api_req *a)
 {
@@ -143,6 +160,10 @@ h_releases_add(struct api_req *a)
 		sign_release_free(rel);
 		api_err(a, 422, "not_canonical", "the envelope is not in canonical "
 		    "JSON form; upload the file otactl wrote, unmodified");
+		return;
+	}
+	if (bad_hw_class(a, rel) != 0) {
+		sign_release_free(rel);
 		return;
 	}
 	u = calloc(1, sizeof(*u));

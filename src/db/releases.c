@@ -256,56 +256,65 @@ out:
 }
 
 int
-db_offer_set(struct db_tx *tx, void *arg)
+db_offer_facts_tx(struct db_tx *tx, const char *device_id, int64_t release,
+    int64_t now, struct db_offer_facts *f)
 {
-	static const char dev[] = "SELECT id, hw_class FROM devices "
+	static const char dev[] = "SELECT id, hw_class, fw_version FROM devices "
 	    "WHERE device_id = ?";
 	static const char rel[] = "SELECT r.revoked_at IS NOT NULL, "
 	    "EXISTS (SELECT 1 FROM release_hw_classes h WHERE h.release_id = r.id "
-	    "AND h.hw_class = ?2), r.expires <= ?3 FROM releases r WHERE r.id = ?1";
-	static const char put[] = "INSERT OR REPLACE INTO offers (device, "
-	    "release_id, state, created_at, created_by, updated_at) "
-	    "VALUES (?, ?, 'offered', ?, ?, ?)";
-	struct db_offer_set *o = arg;
+	    "AND h.hw_class = ?2), r.expires <= ?3, r.fw_version "
+	    "FROM releases r WHERE r.id = ?1";
 	sqlite3_stmt *st = db_stmt(tx->c, dev);
 	char hw[65];
+	int rc;
+
+	memset(f, 0, sizeof(*f));
+	if (st == NULL)
+		return DB_ERR;
+	db_bind_text(st, 1, device_id);
+	if ((rc = db_row(tx->c, st, "offer device")) != DB_OK)
+		return rc;
+	f->device = sqlite3_column_int64(st, 0);
+	db_col_text(st, 1, hw, sizeof(hw));
+	db_col_text(st, 2, f->device_fw, sizeof(f->device_fw));
+	if ((st = db_stmt(tx->c, rel)) == NULL)
+		return DB_ERR;
+	sqlite3_bind_int64(st, 1, release);
+	db_bind_text(st, 2, hw);
+	sqlite3_bind_int64(st, 3, now);
+	if ((rc = db_row(tx->c, st, "offer release")) != DB_OK)
+		return rc == DB_NOTFOUND ? DB_INVALID : rc;
+	f->revoked = sqlite3_column_int(st, 0);
+	f->fits = sqlite3_column_int(st, 1);
+	f->expired = sqlite3_column_int(st, 2);
+	db_col_text(st, 3, f->release_fw, sizeof(f->release_fw));
+	return DB_OK;
+}
+
+int
+db_offer_set(struct db_tx *tx, void *arg)
+{
+	static const char put[] = "INSERT OR REPLACE INTO offers (device, "
+	    "release_id, state, created_at, created_by, updated_at) "
+	    "SELECT id, ?2, 'offered', ?3, ?4, ?3 FROM devices "
+	    "WHERE device_id = ?1 RETURNING device";
+	struct db_offer_set *o = arg;
+	sqlite3_stmt *st = db_stmt(tx->c, put);
 	int64_t device;
-	int revoked, fits, expired, rc;
+	int rc;
 
 	if (st == NULL)
 		return DB_ERR;
 	db_bind_text(st, 1, o->device_id);
-	if ((rc = db_row(tx->c, st, "offer device")) != DB_OK)
-		return rc;
-	device = sqlite3_column_int64(st, 0);
-	db_col_text(st, 1, hw, sizeof(hw));
-	if ((st = db_stmt(tx->c, rel)) == NULL)
-		return DB_ERR;
-	sqlite3_bind_int64(st, 1, o->release_id);
-	db_bind_text(st, 2, hw);
-	sqlite3_bind_int64(st, 3, o->now);
-	if ((rc = db_row(tx->c, st, "offer release")) != DB_OK) {
-		o->why = "no such release";
-		return rc == DB_NOTFOUND ? DB_INVALID : rc;
-	}
-	revoked = sqlite3_column_int(st, 0);
-	fits = sqlite3_column_int(st, 1);
-	expired = sqlite3_column_int(st, 2);
-	if (revoked || expired || !fits) {
-		o->why = revoked ? "the release is revoked" : expired ?
-		    "the release has expired; sign a new one" :
-		    "the release does not list the device's hw_class";
-		return DB_INVALID;
-	}
-	if ((st = db_stmt(tx->c, put)) == NULL)
-		return DB_ERR;
-	sqlite3_bind_int64(st, 1, device);
 	sqlite3_bind_int64(st, 2, o->release_id);
 	sqlite3_bind_int64(st, 3, o->now);
 	db_bind_text(st, 4, o->by);
-	sqlite3_bind_int64(st, 5, o->now);
-	if ((rc = db_step_done(tx->c, st, "offer set")) != DB_OK)
+	if ((rc = db_row(tx->c, st, "offer set")) != DB_OK)
 		return rc;
+	device = sqlite3_column_int64(st, 0);
+	sqlite3_step(st);
+	sqlite3_reset(st);
 	return db_event_add(tx, device, "assigned", o->release_id, 0, "offered",
 	    NULL, o->by);
 }

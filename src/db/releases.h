@@ -67,12 +67,24 @@ struct db_offer_set {
 	int64_t release_id;
 	const char *by;
 	int64_t now;
-	const char *why;		/* out with DB_INVALID */
 };
-/* Offers a release to one device directly (write job), replacing its
- * earlier direct offer. DB_NOTFOUND (no device), DB_INVALID (release
- * unknown, revoked or not for the device's hw class; why says which). */
+/* Stores a direct offer of a release to one device (write job), replacing
+ * its earlier direct offer, with an "assigned" event; the caller decided
+ * it may be offered (core/assign.c). DB_NOTFOUND (no device). */
 int db_offer_set(struct db_tx *tx, void *arg);
+
+/* What deciding a direct offer needs: the device and the release as the
+ * store has them. */
+struct db_offer_facts {
+	int64_t device;
+	char device_fw[65];		/* last declared */
+	char release_fw[65];
+	int revoked, expired;		/* at now */
+	int fits;			/* the release lists the device's class */
+};
+/* Inside a write job: DB_NOTFOUND (no device), DB_INVALID (no release). */
+int db_offer_facts_tx(struct db_tx *tx, const char *device_id,
+    int64_t release, int64_t now, struct db_offer_facts *f);
 /* Cancels a device's direct offer (write job; arg is the device_id);
  * DB_NOTFOUND when it has none. */
 int db_offer_delete(struct db_tx *tx, void *arg);

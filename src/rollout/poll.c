@@ -27,6 +27,26 @@ rollout_poll_direct(enum rollout_device_state st,
 	return r;
 }
 
+const char *
+rollout_assign_refusal(const struct rollout_assign_seen *w)
+{
+	struct rollout_poll_seen p = { !w->revoked && !w->expired,
+	    w->on_release, w->newer, false };
+
+	if (!w->fits)
+		return "the release does not list the device's hw_class";
+	if (rollout_poll_direct(ROLLOUT_DEV_OFFERED, &p).offer)
+		return NULL;
+	if (w->revoked)
+		return "the release is revoked";
+	if (w->expired)
+		return "the release has expired; sign a new one";
+	if (w->on_release)
+		return "the device already runs this version";
+	return "the device runs a newer version and would refuse this one as "
+	    "a downgrade";
+}
+
 struct rollout_poll
 rollout_poll_member(enum rollout_campaign_state cs, int stage_pct,
     uint32_t bucket, enum rollout_device_state ds, int attempts,

@@ -376,6 +376,23 @@ struct rollout_poll_seen {
 
 struct rollout_poll rollout_poll_direct(enum rollout_device_state st,
     const struct rollout_poll_seen *w);
+
+/* A direct assignment (an operator's POST /v1/devices/{id}/assign): the
+ * release must list the device's hw class, and a fresh direct offer of it
+ * must be one rollout_poll_direct offers (usable, not the version the
+ * device runs, not older than it); else the device would never install
+ * it, and the operator is told why. */
+struct rollout_assign_seen {
+	bool fits;		/* the release lists the device's hw class */
+	bool revoked;
+	bool expired;
+	bool on_release;	/* the device declares the release's version */
+	bool newer;		/* it declares a newer one (semver) */
+};
+
+/* NULL when the release may be assigned, else why not (a static
+ * sentence fragment: "the release is revoked"). */
+const char *rollout_assign_refusal(const struct rollout_assign_seen *w);
 struct rollout_poll rollout_poll_member(enum rollout_campaign_state cs,
     int stage_pct, uint32_t bucket, enum rollout_device_state ds,
     int attempts, const struct rollout_policy *p,

@@ -111,7 +111,7 @@ fx_device(const char *id, const char *hw, const char *fw)
 static inline void
 fx_direct(const char *device_id, int64_t release)
 {
-	struct db_offer_set set = { device_id, release, "test", 2, NULL };
+	struct db_offer_set set = { device_id, release, "test", 2 };
 
 	ck_assert_int_eq(db_write(fx.db, db_offer_set, &set), DB_OK);
 }

@@ -11,7 +11,7 @@ start_otad || { fail "otad starts"; finish; }
 upload() {
 	local name=$1 file=$2
 	shift 2
-	api POST /v1/artifacts "$ADMIN" --data-binary @"$file" "$@"
+	api POST /v1/artifacts "$ADMIN" -H "Content-Type: application/octet-stream" --data-binary @"$file" "$@"
 	expect "$name: the answer's sha256" "$(jqb .sha256)" \
 		"$(sha256sum <"$file" | cut -d' ' -f1)"
 	expect "$name: the answer's sha1" "$(jqb .sha1)" \

@@ -24,7 +24,7 @@ setup_trust || { fail "trust set up"; finish; }
 # swu_release SWU VERSION COUNTER HW: uploads and registers the image as
 # a release of hw class HW; sets REL_ID.
 swu_release() {
-	api POST /v1/artifacts "$ADMIN" --data-binary @"$1"
+	api POST /v1/artifacts "$ADMIN" -H "Content-Type: application/octet-stream" --data-binary @"$1"
 	[ "$STATUS" = 201 ] || return 1
 	"$BIN/otactl" release sign --artifact "$1" --fw-version "$2" \
 		--hw-class "$4" --security-counter "$3" --expires 7d \

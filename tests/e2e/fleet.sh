@@ -70,13 +70,13 @@ expect_status "root v1 uploaded" 201
 # ---- upload -> release -> provision -> assign ------------------------------
 head -c 300000 /dev/urandom >fw.bin
 head -c 200000 /dev/urandom >fw2.bin
-api POST /v1/artifacts "$ADMIN" --data-binary @fw.bin
+api POST /v1/artifacts "$ADMIN" -H "Content-Type: application/octet-stream" --data-binary @fw.bin
 expect_status "artifact upload is 201" 201
 expect "upload answers the sha256 and size" "$(jqb '"\(.sha256) \(.size)"')" \
     "$(sha fw.bin) 300000"
-api PUT /v1/artifacts "$ADMIN" --data-binary @fw.bin
+api PUT /v1/artifacts "$ADMIN" -H "Content-Type: application/octet-stream" --data-binary @fw.bin
 expect_status "same bytes again (PUT) is 200" 200
-api POST /v1/artifacts "$ADMIN" --data-binary @fw2.bin
+api POST /v1/artifacts "$ADMIN" -H "Content-Type: application/octet-stream" --data-binary @fw2.bin
 expect_status "second artifact" 201
 
 sign release.json fw.bin 1.1.0 rel
@@ -213,10 +213,10 @@ expect "refused releases stored nothing" "$(count_releases)" 2
 # ---- uploads over the cap, and cut off ------------------------------------------------
 before_art=$(files_in "$DATA/artifacts")
 head -c 600000 /dev/urandom >big.bin
-api POST /v1/artifacts "$ADMIN" --data-binary @big.bin
+api POST /v1/artifacts "$ADMIN" -H "Content-Type: application/octet-stream" --data-binary @big.bin
 expect_status "upload over max_artifact_size is 413" 413
 expect "... code body_too_large" "$(jqb .error.code)" body_too_large
-api POST /v1/artifacts "$ADMIN" -H "Transfer-Encoding: chunked" --data-binary @big.bin
+api POST /v1/artifacts "$ADMIN" -H "Transfer-Encoding: chunked" -H "Content-Type: application/octet-stream" --data-binary @big.bin
 expect_status "chunked upload over the cap is 413" 413
 expect "nothing left in <data>/tmp" "$(files_in "$DATA/tmp")" ""
 expect "nothing new in <data>/artifacts" "$(files_in "$DATA/artifacts")" "$before_art"
@@ -225,7 +225,7 @@ expect_status "no row for the refused artifact: 404" 404
 
 head -c 400000 /dev/urandom >slow.bin
 curl -s -o /dev/null --limit-rate 40k -H "Authorization: Bearer $ADMIN" \
-    --data-binary @slow.bin "$URL/v1/artifacts" &
+    -H "Content-Type: application/octet-stream" --data-binary @slow.bin "$URL/v1/artifacts" &
 CURL_PID=$!
 wait_tmp BUSY
 sleep 0.5
@@ -250,7 +250,7 @@ api GET "/v1/device/update?fw_version=1.0.0&nonce=nonce-adm-01" "$ADMIN"
 expect_status "admin token on a device call is 403" 403
 api POST /v1/tokens "$ADMIN" -d '{"name":"watch","role":"viewer"}'
 VIEWER=$(jqb .token)
-api POST /v1/artifacts "$VIEWER" --data-binary @fw2.bin
+api POST /v1/artifacts "$VIEWER" -H "Content-Type: application/octet-stream" --data-binary @fw2.bin
 expect_status "viewer token cannot upload" 403
 
 # ---- a report on another device's offer ---------------------------------------------
@@ -407,7 +407,7 @@ expect_status "dev-c goes on after the restart" 200
 
 # kill -9 in the middle of an upload: the restart clears the leftover.
 curl -s -o /dev/null --limit-rate 40k -H "Authorization: Bearer $ADMIN" \
-    --data-binary @slow.bin "$URL/v1/artifacts" &
+    -H "Content-Type: application/octet-stream" --data-binary @slow.bin "$URL/v1/artifacts" &
 CURL_PID=$!
 wait_tmp BUSY
 sleep 0.3

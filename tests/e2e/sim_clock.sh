@@ -34,7 +34,7 @@ expect "a clock 60 days ahead: expired" "$(sim_history k2)" "failed:expired"
 # valid, replayed once it has expired to a device made after that, whose
 # clock is a year behind: its clock would take it, its floor does not.
 "$SIM" make-firmware --fw-version 1.2.0 --behavior ok --size 100K --out "$W/short.bin"
-api POST /v1/artifacts "$ADMIN" --data-binary @"$W/short.bin"
+api POST /v1/artifacts "$ADMIN" -H "Content-Type: application/octet-stream" --data-binary @"$W/short.bin"
 "$OTACTL" release sign --artifact "$W/short.bin" --fw-version 1.2.0 \
 	--hw-class "$HW" --security-counter 3 --expires 4s --key "$W/rel" \
 	--out "$W/short.json" >/dev/null 2>&1

@@ -80,7 +80,7 @@ expect_status "root 3 chained to 2: 201" 201
 
 # The leaked release key no longer signs anything the server accepts.
 head -c 4096 /dev/urandom >fw.bin
-api POST /v1/artifacts "$ADMIN" --data-binary @fw.bin
+api POST /v1/artifacts "$ADMIN" -H "Content-Type: application/octet-stream" --data-binary @fw.bin
 ctl release sign --artifact fw.bin --fw-version 1.0.1 --hw-class b \
 	--security-counter 1 --expires 1d --key relA --out leaked.json
 api POST /v1/releases "$ADMIN" --data-binary @leaked.json

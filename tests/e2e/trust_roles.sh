@@ -98,7 +98,7 @@ expect_status "the compromised server serves root 2" 200
 check "and otad's log says the stored root is unsafe" grep -q "stored root is unsafe" "$OTAD_LOG"
 "$SIM" make-firmware --fw-version 1.0.0 --behavior ok --size 48K --out factory.bin
 "$SIM" make-firmware --fw-version 6.6.6 --behavior ok --size 100K --out evil.bin
-api POST /v1/artifacts "$ADMIN" --data-binary @evil.bin
+api POST /v1/artifacts "$ADMIN" -H "Content-Type: application/octet-stream" --data-binary @evil.bin
 "$OTACTL" release sign --artifact evil.bin --fw-version 6.6.6 --hw-class "$HW" \
 	--security-counter 1 --expires 1d --key "$DATA/online.key" \
 	--passphrase-file "$DATA/online.pass" --out evil.json >/dev/null 2>&1

@@ -14,7 +14,8 @@ start_otad -c "$TMP/otad.conf" || { fail "otad starts"; finish; }
 # upload ARGS...: POST /v1/artifacts with curl; sets STATUS and BODY.
 upload() {
 	STATUS=$(curl -s -o "$TMP/up.body" -w '%{http_code}' --max-time 60 \
-		-H "Authorization: Bearer $ADMIN" "$@" "$URL/v1/artifacts")
+		-H "Authorization: Bearer $ADMIN" \
+		-H "Content-Type: application/octet-stream" "$@" "$URL/v1/artifacts")
 	BODY=$(cat "$TMP/up.body")
 	echo "$STATUS" >"$TMP/up.code"
 }

@@ -7,6 +7,7 @@
 #include "db/devices.h"
 #include "fuzz.h"
 #include "api/handlers.h"
+#include "sign/semver.h"
 
 #define FZ_CAP 65536
 
@@ -53,8 +54,11 @@ ref_device(json_t *o)
 			return 0;
 		}
 	}
+	/* The version must also have semver precedence (the same checker
+	 * the device uses; fuzz_semver holds it to its grammar). */
 	return json_object_get(o, "device_id") && json_object_get(o, "hw_class") &&
-	    json_object_get(o, "fw_version");
+	    json_object_get(o, "fw_version") && sign_semver_valid(
+	    json_string_value(json_object_get(o, "fw_version")));
 }
 
 static int

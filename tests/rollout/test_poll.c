@@ -144,6 +144,35 @@ START_TEST(test_member_sighting_follows_rollout_sighting)
 }
 END_TEST
 
+/* Every combination of the five facts: assignable exactly when the class
+ * fits and the poll would offer a fresh direct offer; the reason names
+ * the first fact that stands in the way. */
+START_TEST(test_assign_refusal_all_facts)
+{
+	for (int bits = 0; bits < 32; bits++) {
+		struct rollout_assign_seen w = { bits & 1, bits & 2, bits & 4,
+		    bits & 8, bits & 16 };
+		struct rollout_poll_seen p = { !w.revoked && !w.expired,
+		    w.on_release, w.newer, false };
+		const char *why = rollout_assign_refusal(&w);
+		bool ok = w.fits && rollout_poll_direct(ROLLOUT_DEV_OFFERED,
+		    &p).offer;
+		const char *want = !w.fits ? "hw_class" : w.revoked ? "revoked" :
+		    w.expired ? "expired" : w.on_release ? "already runs" :
+		    "newer version";
+
+		ck_assert_msg((why == NULL) == ok, "case %d: %s", bits,
+		    why ? why : "(assignable)");
+		if (why != NULL)
+			ck_assert_msg(strstr(why, want) != NULL, "case %d: %s, "
+			    "want %s", bits, why, want);
+	}
+	/* The plain case: an older device, a fitting usable release. */
+	ck_assert_ptr_null(rollout_assign_refusal(&(struct rollout_assign_seen){
+	    .fits = true }));
+}
+END_TEST
+
 int
 main(void)
 {
@@ -154,6 +183,7 @@ main(void)
 	tcase_add_test(tc, test_member_offers_as_the_campaign_says);
 	tcase_add_test(tc, test_member_not_offered_what_it_cannot_use);
 	tcase_add_test(tc, test_member_sighting_follows_rollout_sighting);
+	tcase_add_test(tc, test_assign_refusal_all_facts);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }
