@@ -7,6 +7,7 @@
 #include "db/campaigns.h"
 #include "db/ddi.h"
 #include "db/devices.h"
+#include "db/lifecycle.h"
 #include "db/releases.h"
 #include "api/auth.h"
 #include "api/handlers.h"
@@ -36,6 +37,34 @@ provision_cleanup(struct api_req *a, int ok)
 	free(p);
 }
 
+/* "tags": null or absent (nothing), or an array of identifiers into
+ * tags (borrowed from v). 0, or -1 with the reason in e. */
+static int
+read_tags(json_t *v, const char *tags[DB_TAGS_MAX], int *n, char *e,
+    size_t elen)
+{
+	json_t *t;
+	size_t k;
+
+	*n = 0;
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (!json_is_array(v) || json_array_size(v) > DB_TAGS_MAX) {
+		snprintf(e, elen, "tags: must be an array of at most %d "
+		    "identifiers", DB_TAGS_MAX);
+		return -1;
+	}
+	json_array_foreach(v, k, t) {
+		if (!json_is_string(t) || !util_valid_ident(json_string_value(t))) {
+			snprintf(e, elen, "tags[%zu]: must be 1 to 64 of A-Z a-z "
+			    "0-9 . _ : -", k);
+			return -1;
+		}
+		tags[(*n)++] = json_string_value(t);
+	}
+	return 0;
+}
+
 /* Checks one device object into d; -1 with the reason in err, naming
  * "devices[i]." in a list. */
 static int
@@ -45,8 +74,6 @@ check_device(json_t *o, size_t i, int single, struct db_new_device *d,
 	static const char *const fields[] = { "device_id", "hw_class", "tags",
 	    "fw_version", NULL };
 	char prefix[32] = "", e[256];
-	json_t *tags, *t;
-	size_t k;
 
 	if (!single)
 		snprintf(prefix, sizeof(prefix), "devices[%zu].", i);
@@ -63,23 +90,9 @@ check_device(json_t *o, size_t i, int single, struct db_new_device *d,
 		    "release", d->device_id, d->fw_version);
 		goto bad;
 	}
-	tags = json_object_get(o, "tags");
-	if (tags != NULL && !json_is_null(tags)) {
-		if (!json_is_array(tags) || json_array_size(tags) > DB_TAGS_MAX) {
-			snprintf(e, sizeof(e), "tags: must be an array of at most "
-			    "%d identifiers", DB_TAGS_MAX);
-			goto bad;
-		}
-		json_array_foreach(tags, k, t) {
-			if (!json_is_string(t) ||
-			    !util_valid_ident(json_string_value(t))) {
-				snprintf(e, sizeof(e), "tags[%zu]: must be 1 to 64 "
-				    "of A-Z a-z 0-9 . _ : -", k);
-				goto bad;
-			}
-			d->tags[d->ntags++] = json_string_value(t);
-		}
-	}
+	if (read_tags(json_object_get(o, "tags"), d->tags, &d->ntags, e,
+	    sizeof(e)) != 0)
+		goto bad;
 	return 0;
 bad:
 	snprintf(err, errlen, "%s%s", prefix, e);
@@ -193,10 +206,11 @@ device_json(const struct db_device *d)
 
 	for (int i = 0; i < d->ntags; i++)
 		json_array_append_new(tags, json_string(d->tags[i]));
-	return json_pack("{s:s,s:s,s:s,s:o,s:o,s:o}", "device_id", d->device_id,
-	    "hw_class", d->hw_class, "fw_version", d->fw_version, "tags", tags,
-	    "created_at", api_time(d->created_at), "last_seen",
-	    api_time(d->last_seen));
+	return json_pack("{s:s,s:s,s:s,s:o,s:o,s:o,s:o}", "device_id",
+	    d->device_id, "hw_class", d->hw_class, "fw_version", d->fw_version,
+	    "tags", tags, "created_at", api_time(d->created_at), "last_seen",
+	    api_time(d->last_seen), "decommissioned_at",
+	    api_time(d->decommissioned_at));
 }
 
 static void
@@ -433,4 +447,221 @@ h_devices_get(struct api_req *a)
 	json_object_set_new(out, "attributes", attributes_json(a, d.id));
 	describe_offers(a, d.id, out);
 	api_json(a, 200, out);
+}
+
+/* ---- lifecycle: change, decommission, delete, new token ---- */
+
+#define PATCH_COHORTS_MAX 256
+
+struct patch_state {
+	struct db_device_patch p;
+	const char *cohorts[PATCH_COHORTS_MAX];
+	char detail[512];
+};
+
+static void
+lifecycle_cleanup(struct api_req *a, int ok)
+{
+	(void)ok;
+	free(a->state);
+}
+
+/* "cohorts": an array of cohort names into s; 0, or -1 with a->err. */
+static int
+read_cohorts(struct api_req *a, json_t *v, struct patch_state *s)
+{
+	json_t *c;
+	size_t i;
+
+	if (!json_is_array(v) || json_array_size(v) > PATCH_COHORTS_MAX) {
+		snprintf(AE(a), "cohorts: must be an array of at most %d cohort "
+		    "names", PATCH_COHORTS_MAX);
+		return -1;
+	}
+	json_array_foreach(v, i, c) {
+		if (!json_is_string(c) || !util_valid_ident(json_string_value(c))) {
+			snprintf(AE(a), "cohorts[%zu]: must be a cohort name", i);
+			return -1;
+		}
+		s->cohorts[i] = json_string_value(c);
+	}
+	s->p.cohorts = s->cohorts;
+	s->p.ncohorts = json_array_size(v);
+	s->p.set_cohorts = 1;
+	return 0;
+}
+
+static void
+patch_then(struct api_req *a, int rc)
+{
+	struct patch_state *s = a->state;
+
+	if (rc == DB_NOTFOUND)
+		api_err(a, 404, "not_found", "no device %s", a->args[0]);
+	else if (rc == DB_CONFLICT)
+		api_err(a, 409, "campaign_conflict", "campaign %lld (running or "
+		    "paused) holds device %s and its release does not list hw "
+		    "class %s; nothing was changed", (long long)s->p.conflict,
+		    a->args[0], s->p.hw_class);
+	else if (rc == DB_INVALID)
+		api_err(a, 422, "unknown_cohort", "cohorts[%zu]: no cohort %s; "
+		    "nothing was changed", s->p.missing,
+		    s->p.cohorts[s->p.missing]);
+	else if (rc != DB_OK)
+		api_err_db(a, rc, "change the device");
+	else
+		h_devices_get(a);
+}
+
+void
+h_devices_patch(struct api_req *a)
+{
+	static const char *const fields[] = { "tags", "hw_class", "cohorts",
+	    NULL };
+	struct patch_state *s = calloc(1, sizeof(*s));
+	json_t *cohorts = json_object_get(a->json, "cohorts");
+	char *text;
+
+	if (s == NULL) {
+		api_err(a, 503, "out_of_memory", "try again later");
+		return;
+	}
+	a->state = s;
+	a->cleanup = lifecycle_cleanup;
+	if (!json_is_object(a->json) || json_object_size(a->json) == 0) {
+		snprintf(AE(a), "body: give tags, hw_class or cohorts to change");
+		api_invalid(a);
+		return;
+	}
+	s->p.set_tags = json_object_get(a->json, "tags") != NULL;
+	if (jv_only(a->json, fields, AE(a)) ||
+	    jv_ident(a->json, "hw_class", 0, &s->p.hw_class, AE(a)) ||
+	    read_tags(json_object_get(a->json, "tags"), s->p.tags, &s->p.ntags,
+	    AE(a)) || (cohorts != NULL && read_cohorts(a, cohorts, s) != 0)) {
+		api_invalid(a);
+		return;
+	}
+	/* The history keeps what was asked, as sent (cut to fit). */
+	text = json_dumps(a->json, JSON_COMPACT | JSON_SORT_KEYS);
+	snprintf(s->detail, sizeof(s->detail), "%s", text ? text : "");
+	free(text);
+	s->p.device_id = a->args[0];
+	s->p.detail = s->detail;
+	api_write(a, db_device_patch, &s->p, patch_then);
+}
+
+static struct db_device_retire *
+retire_state(struct api_req *a)
+{
+	struct db_device_retire *r = calloc(1, sizeof(*r));
+
+	if (r == NULL) {
+		api_err(a, 503, "out_of_memory", "try again later");
+		return NULL;
+	}
+	a->state = r;
+	a->cleanup = lifecycle_cleanup;
+	r->device_id = a->args[0];
+	r->now = util_now();
+	return r;
+}
+
+static void
+decommission_then(struct api_req *a, int rc)
+{
+	if (rc == DB_NOTFOUND)
+		api_err(a, 404, "not_found", "no device %s", a->args[0]);
+	else if (rc != DB_OK)
+		api_err_db(a, rc, "decommission the device");
+	else
+		h_devices_get(a);
+}
+
+void
+h_devices_decommission(struct api_req *a)
+{
+	struct db_device_retire *r = retire_state(a);
+
+	if (r != NULL)
+		api_write(a, db_device_decommission, r, decommission_then);
+}
+
+static void
+delete_then(struct api_req *a, int rc)
+{
+	struct db_device_retire *r = a->state;
+
+	if (rc == DB_NOTFOUND)
+		api_err(a, 404, "not_found", "no device %s", a->args[0]);
+	else if (rc == DB_CONFLICT)
+		api_err(a, 409, "campaign_conflict", "device %s is %s in campaign "
+		    "%lld (running or paused): wait until it has reported, abort "
+		    "the campaign, or decommission the device instead",
+		    a->args[0], r->conflict_state, (long long)r->conflict);
+	else if (rc != DB_OK)
+		api_err_db(a, rc, "delete the device");
+	else
+		http_reply(a->http, 204, NULL, "", 0);
+}
+
+void
+h_devices_delete(struct api_req *a)
+{
+	struct db_device_retire *r = retire_state(a);
+
+	if (r != NULL)
+		api_write(a, db_device_delete, r, delete_then);
+}
+
+struct token_state {
+	struct db_device_retire r;
+	uint8_t hash[32];
+	char token[AUTH_TOKEN_MAX];
+};
+
+static void
+token_cleanup(struct api_req *a, int ok)
+{
+	struct token_state *t = a->state;
+
+	(void)ok;
+	sign_wipe(t->token, sizeof(t->token));
+	free(t);
+}
+
+static void
+token_then(struct api_req *a, int rc)
+{
+	struct token_state *t = a->state;
+
+	if (rc == DB_NOTFOUND)
+		api_err(a, 404, "not_found", "no device %s", a->args[0]);
+	else if (rc == DB_CONFLICT)
+		api_err(a, 409, "decommissioned", "device %s is decommissioned; "
+		    "provision it again under a new device_id", a->args[0]);
+	else if (rc != DB_OK)
+		api_err_db(a, rc, "store the new token");
+	else
+		api_json(a, 200, json_pack("{s:s,s:s}", "device_id", a->args[0],
+		    "token", t->token));
+}
+
+void
+h_devices_token(struct api_req *a)
+{
+	struct token_state *t = calloc(1, sizeof(*t));
+
+	if (t == NULL) {
+		api_err(a, 503, "out_of_memory", "try again later");
+		return;
+	}
+	a->state = t;
+	a->cleanup = token_cleanup;
+	if (auth_token_new("dev_", t->token, sizeof(t->token), t->hash) != 0) {
+		api_err(a, 500, "internal", "cannot make a token");
+		return;
+	}
+	t->r.device_id = a->args[0];
+	t->r.token_hash = t->hash;
+	api_write(a, db_device_token, &t->r, token_then);
 }

@@ -40,6 +40,12 @@ int h_devices_parse(json_t *body, struct db_new_device **items, size_t *n,
     int *single, char *err, size_t errlen);
 void h_devices_list(struct api_req *a);
 void h_devices_get(struct api_req *a);
+/* PATCH: tags, hw_class, cohorts; then the device as GET shows it. */
+void h_devices_patch(struct api_req *a);
+void h_devices_decommission(struct api_req *a);
+void h_devices_delete(struct api_req *a);
+/* A new device token, shown once; the old one is refused from now on. */
+void h_devices_token(struct api_req *a);
 /* h_cohorts.c */
 void h_cohorts_add(struct api_req *a);
 void h_cohorts_set(struct api_req *a);

@@ -41,6 +41,14 @@ static const struct api_route routes[] = {
 	{ HTTP_POST, "/v1/devices", NEED_ADMIN, BODY_BULK, h_devices_add, NULL },
 	{ HTTP_GET, "/v1/devices", NEED_VIEWER, BODY_NO, h_devices_list, NULL },
 	{ HTTP_GET, "/v1/devices/{}", NEED_VIEWER, BODY_NO, h_devices_get, NULL },
+	{ HTTP_PATCH, "/v1/devices/{}", NEED_ADMIN, BODY_JSON, h_devices_patch,
+	    NULL },
+	{ HTTP_DELETE, "/v1/devices/{}", NEED_ADMIN, BODY_NO, h_devices_delete,
+	    NULL },
+	{ HTTP_POST, "/v1/devices/{}/decommission", NEED_ADMIN, BODY_NO,
+	    h_devices_decommission, NULL },
+	{ HTTP_POST, "/v1/devices/{}/token", NEED_ADMIN, BODY_NO,
+	    h_devices_token, NULL },
 	{ HTTP_POST, "/v1/devices/{}/assign", NEED_RELEASE, BODY_JSON,
 	    h_device_assign, NULL },
 	{ HTTP_DELETE, "/v1/devices/{}/assign", NEED_RELEASE, BODY_NO,
@@ -131,7 +139,7 @@ api_route_find(enum http_method m, const char *path,
     char (*args)[API_ARG_MAX], char *allow, size_t allow_size)
 {
 	static const char *const names[] = { "GET", "HEAD", "POST", "PUT",
-	    "DELETE" };
+	    "DELETE", "PATCH" };
 	int methods = 0;
 
 	/* HEAD is answered wherever GET is (the HTTP layer drops the body;

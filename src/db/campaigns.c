@@ -322,7 +322,8 @@ out:
 #define TARGETS "FROM devices d WHERE d.hw_class IN (SELECT hw_class FROM " \
 	"release_hw_classes WHERE release_id = ?1) AND d.fw_version <> " \
 	"(SELECT fw_version FROM releases WHERE id = ?1) AND (?2 = 0 OR " \
-	"d.id IN (SELECT device FROM cohort_devices WHERE cohort = ?2))"
+	"d.id IN (SELECT device FROM cohort_devices WHERE cohort = ?2)) " \
+	"AND d.decommissioned_at IS NULL"
 
 static int
 targets(struct db_conn *c, int64_t release, int64_t cohort, db_target_fn fn,
@@ -381,7 +382,7 @@ target_summary(struct db_conn *c, int64_t release, int64_t cohort,
 	    "release_id = ?1), SUM(d.fw_version = (SELECT fw_version FROM "
 	    "releases WHERE id = ?1)) FROM devices d WHERE (?2 = 0 OR d.id IN "
 	    "(SELECT device FROM cohort_devices WHERE cohort = ?2)) "
-	    "GROUP BY d.hw_class ORDER BY 2 DESC, 1";
+	    "AND d.decommissioned_at IS NULL GROUP BY d.hw_class ORDER BY 2 DESC, 1";
 	sqlite3_stmt *st = db_stmt(c, any);
 	int rc, s;
 

@@ -27,7 +27,8 @@ int
 db_device_by_token(struct db *db, const uint8_t hash[32],
     struct db_device_auth *out)
 {
-	static const char sql[] = AUTH_SELECT "WHERE d.token_hash = ?";
+	static const char sql[] = AUTH_SELECT "WHERE d.token_hash = ? "
+	    "AND d.decommissioned_at IS NULL";
 	struct db_conn *c = db_rd_get(db);
 	sqlite3_stmt *st = db_stmt(c, sql);
 	int rc = DB_ERR;
@@ -50,7 +51,8 @@ int
 db_device_auth_by_id(struct db *db, const char *device_id,
     struct db_device_auth *out)
 {
-	static const char sql[] = AUTH_SELECT "WHERE d.device_id = ?";
+	static const char sql[] = AUTH_SELECT "WHERE d.device_id = ? "
+	    "AND d.decommissioned_at IS NULL";
 	struct db_conn *c = db_rd_get(db);
 	sqlite3_stmt *st = db_stmt(c, sql);
 	int rc = DB_ERR;
@@ -116,7 +118,7 @@ db_devices_add(struct db_tx *tx, void *arg)
 
 /* Columns shared by every device query, in this order. */
 #define DEVICE_COLS "d.id, d.device_id, d.hw_class, d.fw_version, " \
-	"d.created_at, COALESCE(d.last_seen, 0)"
+	"d.created_at, COALESCE(d.last_seen, 0), COALESCE(d.decommissioned_at, 0)"
 
 static void
 row_to_device(sqlite3_stmt *st, struct db_device *d)
@@ -127,6 +129,7 @@ row_to_device(sqlite3_stmt *st, struct db_device *d)
 	db_col_text(st, 3, d->fw_version, sizeof(d->fw_version));
 	d->created_at = sqlite3_column_int64(st, 4);
 	d->last_seen = sqlite3_column_int64(st, 5);
+	d->decommissioned_at = sqlite3_column_int64(st, 6);
 	d->ntags = 0;
 }
 

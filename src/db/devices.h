@@ -22,7 +22,8 @@ struct db_device_auth {
 };
 
 /* Finds the device whose token hashes to hash (one indexed lookup, hash
- * compared again in constant time). DB_OK, DB_NOTFOUND or DB_ERR. */
+ * compared again in constant time); a decommissioned device is not
+ * found. DB_OK, DB_NOTFOUND or DB_ERR. */
 int db_device_by_token(struct db *db, const uint8_t hash[32],
     struct db_device_auth *out);
 /* The same by device_id (a DDI gateway token names the controller). */
@@ -51,6 +52,7 @@ struct db_device {
 	char hw_class[DB_ID_MAX + 1];
 	char fw_version[DB_ID_MAX + 1];
 	int64_t created_at, last_seen;	/* last_seen 0: never polled */
+	int64_t decommissioned_at;	/* 0: in service */
 	char tags[DB_TAGS_MAX][DB_ID_MAX + 1];
 	int ntags;
 };

@@ -7,7 +7,7 @@
 
 #include "db/db.h"
 
-#define DB_STMT_SLOTS 128
+#define DB_STMT_SLOTS 256
 
 /* One SQLite connection with its prepared statements, keyed by the address
  * of their SQL text (each text is a static string next to its function). */

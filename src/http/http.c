@@ -558,7 +558,7 @@ parse_method(const char *m)
 {
 	static const struct { const char *name; enum http_method m; } tab[] = {
 		{ "GET", HTTP_GET }, { "HEAD", HTTP_HEAD }, { "POST", HTTP_POST },
-		{ "PUT", HTTP_PUT }, { "DELETE", HTTP_DELETE },
+		{ "PUT", HTTP_PUT }, { "DELETE", HTTP_DELETE }, { "PATCH", HTTP_PATCH },
 	};
 
 	for (size_t i = 0; i < ARRAY_LEN(tab); i++)

@@ -11,7 +11,7 @@ struct http_req;
 
 enum http_method {
 	HTTP_GET = 1, HTTP_HEAD = 2, HTTP_POST = 4, HTTP_PUT = 8,
-	HTTP_DELETE = 16, HTTP_OTHER = 32,
+	HTTP_DELETE = 16, HTTP_PATCH = 32, HTTP_OTHER = 64,
 };
 
 /* The application's side of every request. Each callback runs on the

@@ -71,6 +71,8 @@ provision 1 old board-a 1.0.0 || fail "provision old"
 provision 1 same board-a 2.0.0 || fail "provision same"
 provision 1 new board-a 3.0.0 || fail "provision new"
 provision 1 other board-b 1.0.0 || fail "provision other"
+api POST /v1/tokens "$ADMIN" -d '{"name":"gw","role":"gateway"}'
+GWT=$(jqb .token)
 # refused NAME DEVICE RELEASE TEXT: 422 naming the reason, no offer left.
 refused() {
 	api POST "/v1/devices/$2/assign" "$ADMIN" -d "{\"release\":$3}"
@@ -89,5 +91,121 @@ api POST /v1/devices/old0000/assign "$ADMIN" -d "{\"release\":$R2}"
 expect_status "assign: an upgrade the device takes is 201" 201
 api GET /v1/devices/old0000 "$ADMIN"
 expect "... and is the offer" "$(jqb .offer.release)" "$R2"
+
+# token_of PREFIX: the token of PREFIX0000 as provisioned.
+token_of() { awk '{print $2; exit}' "$TMP/tokens-$1"; }
+# poll_as ID TOKEN: the native poll as device ID; sets STATUS and BODY.
+poll_as() { device_poll "$1" "$2"; }
+# ddi_as ID AUTH: the DDI controller base; sets STATUS and BODY.
+ddi_as() {
+	STATUS=$(curl -s -o "$TMP/body" -w '%{http_code}' -H "Authorization: $2" \
+	    "$URL/DEFAULT/controller/v1/$1")
+	BODY=$(tr -d '\0' <"$TMP/body")
+}
+
+# ---- PATCH a device: tags, hw class, cohorts ----
+provision 1 pat board-a 1.0.0 || fail "provision pat"
+api POST /v1/cohorts "$ADMIN" -d '{"name":"lab"}'
+api POST /v1/cohorts "$ADMIN" -d '{"name":"eu"}'
+api PATCH /v1/devices/pat0000 "$ADMIN" -d '{"tags":["x","y"],"cohorts":["lab","eu"]}'
+expect_status "PATCH tags and cohorts is 200" 200
+expect "... the tags are replaced" "$(jqb -c .tags)" '["x","y"]'
+expect "... the device is in both cohorts" "$(count '/v1/devices?cohort=eu' '.devices')" 1
+api PATCH /v1/devices/pat0000 "$ADMIN" -d '{"cohorts":["lab","nope"],"tags":["z"]}'
+expect_status "PATCH naming an unknown cohort is 422" 422
+check "... naming it" msg_has "cohorts[1]: no cohort nope"
+api GET /v1/devices/pat0000 "$ADMIN"
+expect "... and nothing changed (tags)" "$(jqb -c .tags)" '["x","y"]'
+expect "... (cohorts)" "$(count '/v1/devices?cohort=eu' '.devices')" 1
+api PATCH /v1/devices/pat0000 "$ADMIN" -d '{"hw_class":"board a"}'
+expect_status "PATCH to a hw class outside the rule is 422" 422
+api PATCH /v1/devices/pat0000 "$ADMIN" -d '{"fw_version":"9.9.9"}'
+expect_status "PATCH of a field that cannot change is 422" 422
+api PATCH /v1/devices/pat0000 "$ADMIN" -d '{}'
+expect_status "an empty PATCH is 422" 422
+api PATCH /v1/devices/pat0000 "$ADMIN" -d '{"hw_class":"board-b","tags":[]}'
+expect_status "PATCH hw_class is 200" 200
+expect "... the class is changed" "$(jqb .hw_class)" board-b
+expect "... and tags [] clears them" "$(jqb -c .tags)" '[]'
+check_jq "... the change is in the history" '.history[0].kind == "changed"'
+api PATCH /v1/devices/nobody "$ADMIN" -d '{"tags":[]}'
+expect_status "PATCH of an unknown device is 404" 404
+api POST /v1/devices/pat0000/decommission "$ADMIN"
+
+# A member of a running campaign of a board-a release cannot leave board-a.
+provision 2 camp board-a 1.0.0 || fail "provision camp"
+api POST /v1/cohorts "$ADMIN" -d '{"name":"campers","devices":["camp0000","camp0001"]}'
+api POST /v1/campaigns "$ADMIN" -d "{\"release\":$R2,\"cohort\":\"campers\",\"stages\":[100],\"gate\":{\"bake_time\":3600}}"
+CAMP=$(jqb .id)
+api POST "/v1/campaigns/$CAMP/start" "$ADMIN"
+expect_status "a campaign over two devices starts" 200
+api PATCH /v1/devices/camp0000 "$ADMIN" -d '{"hw_class":"board-b","tags":["moved"]}'
+expect_status "PATCH hw_class of a live campaign's member is 409" 409
+check "... naming the campaign" msg_has "campaign $CAMP (running or paused)"
+api GET /v1/devices/camp0000 "$ADMIN"
+expect "... and nothing changed" "$(jqb '.hw_class + " " + (.tags | length | tostring)')" "board-a 0"
+
+# ---- DELETE refused mid-update, allowed otherwise ----
+CT=$(awk '$1 == "camp0000" {print $2}' "$TMP/tokens-camp")
+poll_as camp0000 "$CT"
+expect "the member is offered the campaign's release" "$STATUS" 200
+api DELETE /v1/devices/camp0000 "$ADMIN"
+expect_status "DELETE of a member mid-update of a live campaign is 409" 409
+check "... naming the campaign and the state" msg_has "is offered in campaign $CAMP"
+api GET /v1/devices/camp0000 "$ADMIN"
+expect_status "... and the device is still there" 200
+api POST "/v1/campaigns/$CAMP/abort" "$ADMIN"
+api DELETE /v1/devices/camp0000 "$ADMIN"
+expect_status "DELETE once the campaign is over is 204" 204
+api GET /v1/devices/camp0000 "$ADMIN"
+expect_status "... the device is gone" 404
+poll_as camp0000 "$CT"
+expect "... and its token is refused" "$STATUS" 401
+api GET /v1/cohorts/campers "$ADMIN"
+expect "... and it left its cohort" "$(jqb -c .devices)" '["camp0001"]'
+
+# ---- decommission: no offers (native or DDI), token refused, history kept ----
+provision 1 dec board-a 1.0.0 || fail "provision dec"
+DT=$(token_of dec)
+api POST /v1/devices/dec0000/assign "$ADMIN" -d "{\"release\":$R2}"
+poll_as dec0000 "$DT"
+expect "before: the device is offered its assignment" "$STATUS" 200
+ddi_as dec0000 "TargetToken $DT"
+expect "before: the DDI base answers" "$STATUS" 200
+api POST /v1/devices/dec0000/decommission "$ADMIN"
+expect_status "decommission is 200" 200
+check_jq "... the view says since when" '.decommissioned_at != null and .offer == null'
+check_jq "... and the history is kept" '[.history[].kind] | index("provisioned") != null and index("decommissioned") != null'
+poll_as dec0000 "$DT"
+expect "the next poll's token is refused at once" "$STATUS" 401
+ddi_as dec0000 "TargetToken $DT"
+expect "... on DDI as well" "$STATUS" 401
+ddi_as dec0000 "GatewayToken $GWT"
+expect "... and a gateway token cannot act for it" "$STATUS" 404
+api POST /v1/devices/dec0000/decommission "$ADMIN"
+expect_status "decommission again is 200 (unchanged)" 200
+api POST /v1/devices/dec0000/token "$ADMIN"
+expect_status "a decommissioned device gets no new token" 409
+api POST /v1/campaigns "$ADMIN" -d "{\"release\":$R2,\"cohort\":\"decs\"}"
+api POST /v1/cohorts "$ADMIN" -d '{"name":"decs","devices":["dec0000"]}'
+api POST /v1/campaigns "$ADMIN" -d "{\"release\":$R2,\"cohort\":\"decs\"}"
+expect_status "a campaign over decommissioned devices only has no targets" 422
+
+# ---- token reissue ----
+provision 1 tok board-a 1.0.0 || fail "provision tok"
+OLD=$(token_of tok)
+api POST /v1/devices/tok0000/token "$ADMIN"
+expect_status "token reissue is 200" 200
+NEW=$(jqb .token)
+check "... showing a new dev_ token" test "${NEW:0:4}" = dev_ -a "$NEW" != "$OLD"
+poll_as tok0000 "$OLD"
+expect "the old token is refused from the next request on" "$STATUS" 401
+poll_as tok0000 "$NEW"
+expect "the new one works" "$STATUS" 204
+api GET /v1/devices/tok0000 "$ADMIN"
+check_jq "... the reissue is in the history" '.history[0].kind == "token_reissued"'
+check "... and the token is not" test "$(grep -c "$NEW" <<<"$BODY")" = 0
+api POST /v1/devices/nobody/token "$ADMIN"
+expect_status "reissue for an unknown device is 404" 404
 
 finish

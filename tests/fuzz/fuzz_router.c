@@ -17,7 +17,8 @@ static const struct {
 	const char *name;
 } methods[] = {
 	{ HTTP_GET, "GET" }, { HTTP_HEAD, "HEAD" }, { HTTP_POST, "POST" },
-	{ HTTP_PUT, "PUT" }, { HTTP_DELETE, "DELETE" }, { HTTP_OTHER, NULL },
+	{ HTTP_PUT, "PUT" }, { HTTP_DELETE, "DELETE" }, { HTTP_PATCH, "PATCH" },
+	{ HTTP_OTHER, NULL },
 };
 
 /* Rebuilds a path from pattern and args into out; 0/-1 when too long. */
