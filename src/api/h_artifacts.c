@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "db/artifacts.h"
+#include "db/lifecycle.h"
 #include "db/ddi.h"
 #include "core/fileio.h"
 #include "api/handlers.h"
@@ -294,4 +295,93 @@ artifacts_send(struct api_req *a, const char *sha)
 	metrics_add(M_ARTIFACT_DOWNLOADS, 1);
 	http_reply_fd(a->http, ranged ? 206 : 200, fd, off, len,
 	    "application/octet-stream");
+}
+
+/* ---- list and delete ---- */
+
+static void
+artifact_one(const struct db_artifact *r, void *arg)
+{
+	json_array_append_new(arg, json_pack("{s:s,s:I,s:o,s:s,s:I}", "sha256",
+	    r->sha256, "size", (json_int_t)r->size, "created_at",
+	    api_time(r->created_at), "created_by", r->created_by, "releases",
+	    (json_int_t)r->releases));
+}
+
+void
+h_artifacts_list(struct api_req *a)
+{
+	int64_t limit;
+	const char *after;
+	json_t *arr, *last;
+	int rc;
+
+	if (api_page(a, &limit, &after) != 0)
+		return;
+	arr = json_array();
+	rc = db_artifact_list(a->srv->core.db, after, limit, artifact_one, arr);
+	if (rc != DB_OK) {
+		json_decref(arr);
+		api_err_db(a, rc, "list the artifacts");
+		return;
+	}
+	last = json_array_get(arr, json_array_size(arr) - 1);
+	api_json(a, 200, json_pack("{s:o,s:o}", "artifacts", arr, "next",
+	    (int64_t)json_array_size(arr) == limit && last != NULL ?
+	    json_incref(json_object_get(last, "sha256")) : json_null()));
+}
+
+static void
+delete_then(struct api_req *a, int rc)
+{
+	struct db_artifact_del *d = a->state;
+	char path[CFG_PATH_MAX + 80];
+
+	if (rc == DB_NOTFOUND) {
+		api_err(a, 404, "not_found", "no artifact %s", d->sha256);
+		return;
+	}
+	if (rc == DB_CONFLICT) {
+		api_err(a, 409, "artifact_in_use", "release %lld refers to "
+		    "artifact %s; nothing was deleted", (long long)d->release,
+		    d->sha256);
+		return;
+	}
+	if (rc != DB_OK) {
+		api_err_db(a, rc, "delete the artifact");
+		return;
+	}
+	/* The row went first: a crash here leaves a file without a row,
+	 * which an upload of the same bytes takes over as it is. */
+	if (util_fmt(path, sizeof(path), "%s/%s", a->srv->artifacts_dir,
+	    d->sha256) != 0 || (unlink(path) != 0 && errno != ENOENT))
+		log_limited(LOG_LVL_ERROR, 10, "artifact delete: removing %s: %s",
+		    path, strerror(errno));
+	http_reply(a->http, 204, NULL, "", 0);
+}
+
+static void
+free_state(struct api_req *a, int ok)
+{
+	(void)ok;
+	free(a->state);
+}
+
+void
+h_artifacts_delete(struct api_req *a)
+{
+	struct db_artifact_del *d;
+
+	if (!jv_valid_sha256(a->args[0])) {
+		api_err(a, 404, "not_found", "no artifact %.80s", a->args[0]);
+		return;
+	}
+	if ((d = calloc(1, sizeof(*d))) == NULL) {
+		api_err(a, 503, "out_of_memory", "try again later");
+		return;
+	}
+	a->state = d;
+	a->cleanup = free_state;
+	d->sha256 = a->args[0];
+	api_write(a, db_artifact_delete, d, delete_then);
 }

@@ -7,6 +7,7 @@
 #include "api/bodies.h"
 #include "db/campaigns.h"
 #include "db/cohorts.h"
+#include "db/lifecycle.h"
 #include "db/releases.h"
 #include "rollout/rollout.h"
 #include "core/campaigns.h"
@@ -115,12 +116,39 @@ check_targets(struct api_req *a, const struct db_campaign *c,
 	return -1;
 }
 
+/* Fills c from a parsed spec once its release, cohort, targets and
+ * overlaps are fine; 0, or -1 having replied. */
+static int
+apply_spec(struct api_req *a, struct db_campaign *c,
+    const struct campaign_spec *sp)
+{
+	int64_t overlap[2] = { 0, 0 };
+
+	c->release_id = sp->release_id;
+	c->cohort_id = 0;
+	snprintf(c->name, sizeof(c->name), "%s", sp->name ? sp->name : "");
+	if (check_refs(a, c, sp->cohort) != 0 ||
+	    check_targets(a, c, sp->cohort) != 0)
+		return -1;
+	if (!sp->supersede && db_campaign_overlaps(a->srv->core.db, c->release_id,
+	    c->cohort_id, c->id, overlap_note, overlap) == DB_OK && overlap[0]) {
+		api_err(a, 409, "overlap", "%lld of its devices are in running "
+		    "campaign %lld; pass \"supersede\": true to replace it",
+		    (long long)overlap[1], (long long)overlap[0]);
+		return -1;
+	}
+	memcpy(c->stages, sp->stages, sizeof(c->stages));
+	c->nstages = sp->nstages;
+	c->policy = sp->policy;
+	c->supersede = sp->supersede;
+	return 0;
+}
+
 void
 h_campaigns_add(struct api_req *a)
 {
 	struct create *s = calloc(1, sizeof(*s));
 	struct campaign_spec sp;
-	int64_t overlap[2] = { 0, 0 };
 
 	if (s == NULL) {
 		api_err(a, 503, "out_of_memory", "try again later");
@@ -132,24 +160,9 @@ h_campaigns_add(struct api_req *a)
 		api_invalid(a);
 		return;
 	}
-	s->c.release_id = sp.release_id;
-	if (sp.name != NULL)
-		snprintf(s->c.name, sizeof(s->c.name), "%s", sp.name);
-	if (check_refs(a, &s->c, sp.cohort) != 0 ||
-	    check_targets(a, &s->c, sp.cohort) != 0)
+	if (apply_spec(a, &s->c, &sp) != 0)
 		return;
-	if (!sp.supersede && db_campaign_overlaps(a->srv->core.db, s->c.release_id,
-	    s->c.cohort_id, 0, overlap_note, overlap) == DB_OK && overlap[0]) {
-		api_err(a, 409, "overlap", "%lld of its devices are in running "
-		    "campaign %lld; pass \"supersede\": true to replace it",
-		    (long long)overlap[1], (long long)overlap[0]);
-		return;
-	}
-	memcpy(s->c.stages, sp.stages, sizeof(s->c.stages));
-	s->c.nstages = sp.nstages;
-	s->c.policy = sp.policy;
 	sign_random(s->c.salt, sizeof(s->c.salt));
-	s->c.supersede = sp.supersede;
 	s->c.created_at = util_now();
 	snprintf(s->c.created_by, sizeof(s->c.created_by), "%s", a->who.name);
 	api_write(a, db_campaign_create, &s->c, create_then);
@@ -534,4 +547,135 @@ h_campaigns_act(struct api_req *a)
 	g->actor = a->who.name;
 	g->now = util_now();
 	api_write(a, gate_act, g, act_then);
+}
+
+/* ---- drafts: edit and delete ---- */
+
+struct draft_state {
+	struct db_campaign c;
+	struct db_draft d;
+	json_t *merged;
+};
+
+static void
+draft_cleanup(struct api_req *a, int ok)
+{
+	struct draft_state *s = a->state;
+
+	(void)ok;
+	json_decref(s->merged);
+	free(s);
+}
+
+static void
+draft_then(struct api_req *a, int rc)
+{
+	struct draft_state *s = a->state;
+
+	if (rc == DB_NOTFOUND)
+		api_err(a, 404, "not_found", "no campaign %lld", (long long)s->d.id);
+	else if (rc == DB_CONFLICT)
+		api_err(a, 409, "invalid_state", "campaign %lld is %s: only a "
+		    "draft can be %s", (long long)s->d.id, s->d.state,
+		    s->d.c != NULL ? "edited" : "deleted");
+	else if (rc != DB_OK)
+		api_err_db(a, rc, "change the campaign");
+	else if (s->d.c != NULL)
+		h_campaigns_get_id(a, s->d.id, 200);
+	else
+		http_reply(a->http, 204, NULL, "", 0);
+}
+
+static struct draft_state *
+draft_state(struct api_req *a)
+{
+	struct draft_state *s = calloc(1, sizeof(*s));
+
+	if (s == NULL) {
+		api_err(a, 503, "out_of_memory", "try again later");
+		return NULL;
+	}
+	a->state = s;
+	a->cleanup = draft_cleanup;
+	if (campaign_id(a, &s->d.id) != 0)
+		return NULL;
+	return s;
+}
+
+/* The draft as a create body with the patch merged in (RFC 7386: a
+ * member replaces, null removes, "gate" merges field by field). */
+static json_t *
+merge_patch(const struct db_campaign *c, json_t *patch)
+{
+	json_t *o = json_pack("{s:s,s:I,s:o,s:o,s:b}", "name", c->name,
+	    "release", (json_int_t)c->release_id, "stages",
+	    db_stages_json(c->stages, c->nstages), "gate",
+	    db_policy_json(&c->policy), "supersede", c->supersede);
+	const char *k;
+	json_t *v, *gate = json_object_get(patch, "gate");
+
+	if (o == NULL)
+		return NULL;
+	if (c->cohort[0])
+		json_object_set_new(o, "cohort", json_string(c->cohort));
+	if (json_is_object(gate))
+		json_object_update(json_object_get(o, "gate"), gate);
+	json_object_foreach(patch, k, v) {
+		if (json_is_null(v))
+			json_object_del(o, k);
+		else if (strcmp(k, "gate") != 0 || !json_is_object(v))
+			json_object_set(o, k, v);
+	}
+	return o;
+}
+
+void
+h_campaigns_patch(struct api_req *a)
+{
+	struct draft_state *s = draft_state(a);
+	struct campaign_spec sp;
+	int rc;
+
+	if (s == NULL)
+		return;
+	if (!json_is_object(a->json) || json_object_size(a->json) == 0) {
+		snprintf(AE(a), "body: give the fields to change (name, release, "
+		    "cohort, stages, gate, supersede)");
+		api_invalid(a);
+		return;
+	}
+	rc = db_campaign_get(a->srv->core.db, s->d.id, &s->c);
+	if (rc == DB_OK && strcmp(s->c.state, "draft") != 0)
+		rc = DB_CONFLICT;
+	if (rc != DB_OK) {
+		snprintf(s->d.state, sizeof(s->d.state), "%s", s->c.state);
+		if (rc == DB_NOTFOUND || rc == DB_CONFLICT)
+			draft_then(a, rc);
+		else
+			api_err_db(a, rc, "read the campaign");
+		return;
+	}
+	if ((s->merged = merge_patch(&s->c, a->json)) == NULL) {
+		api_err(a, 503, "out_of_memory", "try again later");
+		return;
+	}
+	if (campaign_spec_parse(s->merged, &sp, AE(a)) != 0) {
+		api_invalid(a);
+		return;
+	}
+	if (apply_spec(a, &s->c, &sp) != 0)
+		return;
+	s->c.created_at = util_now();
+	snprintf(s->c.created_by, sizeof(s->c.created_by), "%s", a->who.name);
+	s->d.c = &s->c;
+	api_write(a, db_campaign_edit, &s->d, draft_then);
+}
+
+void
+h_campaigns_delete(struct api_req *a)
+{
+	struct draft_state *s = draft_state(a);
+
+	if (s != NULL)
+		api_write(a, db_campaign_delete, &s->d, draft_then);
 }

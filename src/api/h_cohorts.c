@@ -1,8 +1,10 @@
-/* Cohorts: create, replace members, list, show with members. */
+/* Cohorts: create, replace, add and remove members, delete, list, show
+ * with members. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "db/cohorts.h"
+#include "db/lifecycle.h"
 #include "api/handlers.h"
 #include "util/util.h"
 
@@ -10,6 +12,8 @@
 
 struct cohort_state {
 	struct db_cohort_write w;
+	struct db_cohort_edit e;	/* add, remove, delete */
+	const char *one[1];
 };
 
 static void
@@ -190,4 +194,90 @@ h_cohorts_get(struct api_req *a)
 	    - 1)) : json_null());
 	json_object_set_new(out, "devices", members);
 	api_json(a, 200, out);
+}
+
+/* ---- members one by one, and delete ---- */
+
+static void
+edit_then(struct api_req *a, int rc)
+{
+	struct cohort_state *s = a->state;
+
+	if (rc == DB_NOTFOUND)
+		api_err(a, 404, "not_found", "no cohort %s", a->args[0]);
+	else if (rc == DB_INVALID && s->e.remove)
+		api_err(a, 404, "not_found", "device %s is not in cohort %s",
+		    a->args[1], a->args[0]);
+	else if (rc == DB_INVALID)
+		api_err(a, 422, "unknown_device", "devices[%zu]: no device %s; "
+		    "nothing was changed", s->e.missing,
+		    s->e.device_ids[s->e.missing]);
+	else if (rc != DB_OK)
+		api_err_db(a, rc, "change the cohort");
+	else if (s->e.remove)
+		http_reply(a->http, 204, NULL, "", 0);
+	else
+		api_json(a, 200, json_pack("{s:s,s:I}", "name", a->args[0],
+		    "devices", (json_int_t)s->e.count));
+}
+
+void
+h_cohorts_add_devices(struct api_req *a)
+{
+	static const char *const fields[] = { "devices", NULL };
+	struct cohort_state *s;
+
+	if (jv_only(a->json, fields, AE(a))) {
+		api_invalid(a);
+		return;
+	}
+	if ((s = new_state(a)) == NULL || read_members(a, s, 1) != 0)
+		return;
+	s->e.name = a->args[0];
+	s->e.device_ids = s->w.device_ids;
+	s->e.n = s->w.n;
+	api_write(a, db_cohort_edit, &s->e, edit_then);
+}
+
+void
+h_cohorts_remove_device(struct api_req *a)
+{
+	struct cohort_state *s = new_state(a);
+
+	if (s == NULL)
+		return;
+	s->one[0] = a->args[1];
+	s->e.name = a->args[0];
+	s->e.device_ids = s->one;
+	s->e.n = 1;
+	s->e.remove = 1;
+	api_write(a, db_cohort_edit, &s->e, edit_then);
+}
+
+static void
+delete_then(struct api_req *a, int rc)
+{
+	struct cohort_state *s = a->state;
+
+	if (rc == DB_NOTFOUND)
+		api_err(a, 404, "not_found", "no cohort %s", a->args[0]);
+	else if (rc == DB_CONFLICT)
+		api_err(a, 409, "campaign_conflict", "campaign %lld (%s) targets "
+		    "cohort %s; abort or delete it first", (long long)s->e.conflict,
+		    s->e.conflict_state, a->args[0]);
+	else if (rc != DB_OK)
+		api_err_db(a, rc, "delete the cohort");
+	else
+		http_reply(a->http, 204, NULL, "", 0);
+}
+
+void
+h_cohorts_delete(struct api_req *a)
+{
+	struct cohort_state *s = new_state(a);
+
+	if (s == NULL)
+		return;
+	s->e.name = a->args[0];
+	api_write(a, db_cohort_delete, &s->e, delete_then);
 }

@@ -191,27 +191,35 @@ list_one(const struct db_release *r, void *arg)
 void
 h_releases_list(struct api_req *a)
 {
-	int64_t limit, after = 0;
+	struct db_release_filter f = { 0 };
 	const char *cursor;
 	json_t *arr;
 	int rc;
 
-	if (api_page(a, &limit, &cursor) != 0)
+	if (api_page(a, &f.limit, &cursor) != 0)
 		return;
-	if (cursor != NULL && util_parse_int(cursor, 0, INT64_MAX, &after) != 0) {
+	if (cursor != NULL && util_parse_int(cursor, 0, INT64_MAX, &f.after) != 0) {
 		api_err(a, 400, "bad_query", "after: must be a release id");
 		return;
 	}
+	f.hw_class = http_query(a->http, "hw_class");
+	f.state = http_query(a->http, "state");
+	if (f.state != NULL && strcmp(f.state, "active") != 0 &&
+	    strcmp(f.state, "expired") != 0 && strcmp(f.state, "revoked") != 0) {
+		api_err(a, 400, "bad_query", "state: must be active, expired or "
+		    "revoked");
+		return;
+	}
+	f.now = util_now();
 	arr = json_array();
-	rc = db_release_list(a->srv->core.db, http_query(a->http, "hw_class"), after,
-	    limit, list_one, arr);
+	rc = db_release_list(a->srv->core.db, &f, list_one, arr);
 	if (rc != DB_OK) {
 		json_decref(arr);
 		api_err_db(a, rc, "list the releases");
 		return;
 	}
 	api_json(a, 200, json_pack("{s:o,s:o}", "releases", arr, "next",
-	    (int64_t)json_array_size(arr) == limit ? json_incref(json_object_get(
+	    (int64_t)json_array_size(arr) == f.limit ? json_incref(json_object_get(
 	    json_array_get(arr, json_array_size(arr) - 1), "id")) : json_null()));
 }
 

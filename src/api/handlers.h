@@ -16,6 +16,9 @@ void h_tokens_revoke(struct api_req *a);
 int artifacts_stream(struct api_req *a);
 void h_artifacts_put(struct api_req *a);
 void h_artifacts_get(struct api_req *a);
+void h_artifacts_list(struct api_req *a);
+/* Only an artifact no release refers to; the file goes after the commit. */
+void h_artifacts_delete(struct api_req *a);
 /* Replies with the stored artifact sha (64 lowercase hex) as GET
  * /v1/artifacts/{sha256} does: sendfile, ETag, Range, If-Range,
  * If-None-Match; 404 when there is none. */
@@ -51,6 +54,9 @@ void h_cohorts_add(struct api_req *a);
 void h_cohorts_set(struct api_req *a);
 void h_cohorts_list(struct api_req *a);
 void h_cohorts_get(struct api_req *a);
+void h_cohorts_add_devices(struct api_req *a);
+void h_cohorts_remove_device(struct api_req *a);
+void h_cohorts_delete(struct api_req *a);
 /* h_trust.c */
 void h_trust_online_key(struct api_req *a);
 void h_trust_root_put(struct api_req *a);
@@ -74,6 +80,10 @@ void h_campaigns_get(struct api_req *a);
 void h_campaigns_plan(struct api_req *a);
 void h_campaigns_events(struct api_req *a);
 void h_campaigns_act(struct api_req *a);
+/* Drafts only (409 naming the state otherwise): PATCH merges the body
+ * into the draft's settings as a create body; DELETE removes it. */
+void h_campaigns_patch(struct api_req *a);
+void h_campaigns_delete(struct api_req *a);
 /* Replies with campaign id's view and this status. */
 void h_campaigns_get_id(struct api_req *a, int64_t id, int status);
 

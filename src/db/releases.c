@@ -223,12 +223,16 @@ db_release_get(struct db *db, int64_t id, struct db_release *out,
 }
 
 int
-db_release_list(struct db *db, const char *hw_class, int64_t after,
-    int64_t limit, void (*fn)(const struct db_release *, void *), void *arg)
+db_release_list(struct db *db, const struct db_release_filter *f,
+    void (*fn)(const struct db_release *, void *), void *arg)
 {
+	/* The states as the API shows them: revoked beats expired. */
 	static const char sql[] = "SELECT " RELEASE_COLS " FROM releases r "
 	    "WHERE r.id > ?1 AND (?2 IS NULL OR EXISTS (SELECT 1 FROM "
 	    "release_hw_classes h WHERE h.release_id = r.id AND h.hw_class = ?2)) "
+	    "AND (?4 IS NULL OR (?4 = 'revoked' AND r.revoked_at IS NOT NULL) OR "
+	    "(r.revoked_at IS NULL AND ((?4 = 'expired' AND r.expires <= ?5) OR "
+	    "(?4 = 'active' AND r.expires > ?5)))) "
 	    "ORDER BY r.id LIMIT ?3";
 	struct db_conn *c = db_rd_get(db);
 	sqlite3_stmt *st = db_stmt(c, sql);
@@ -237,9 +241,11 @@ db_release_list(struct db *db, const char *hw_class, int64_t after,
 
 	if (st == NULL || r == NULL)
 		goto out;
-	sqlite3_bind_int64(st, 1, after);
-	db_bind_text(st, 2, hw_class);
-	sqlite3_bind_int64(st, 3, limit);
+	sqlite3_bind_int64(st, 1, f->after);
+	db_bind_text(st, 2, f->hw_class);
+	sqlite3_bind_int64(st, 3, f->limit);
+	db_bind_text(st, 4, f->state);
+	sqlite3_bind_int64(st, 5, f->now);
 	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
 		if (row_to_release(c, st, r) != DB_OK)
 			goto out;

@@ -57,10 +57,16 @@ int db_release_state_tx(struct db_tx *tx, int64_t id, int64_t *revoked_at,
  * its bytes (malloc'd, caller frees). */
 int db_release_get(struct db *db, int64_t id, struct db_release *out,
     uint8_t **envelope, size_t *len);
-/* Releases by id, after the cursor id, at most limit, optionally only
- * those listing hw_class. */
-int db_release_list(struct db *db, const char *hw_class, int64_t after,
-    int64_t limit, void (*fn)(const struct db_release *, void *), void *arg);
+struct db_release_filter {
+	const char *hw_class;		/* NULL: any */
+	const char *state;		/* "active", "expired", "revoked"; NULL:
+					   any (judged at now) */
+	int64_t now;
+	int64_t after, limit;		/* id cursor, page size */
+};
+/* Releases by id matching f. */
+int db_release_list(struct db *db, const struct db_release_filter *f,
+    void (*fn)(const struct db_release *, void *), void *arg);
 
 struct db_offer_set {
 	const char *device_id;

@@ -73,6 +73,8 @@ provision 1 new board-a 3.0.0 || fail "provision new"
 provision 1 other board-b 1.0.0 || fail "provision other"
 api POST /v1/tokens "$ADMIN" -d '{"name":"gw","role":"gateway"}'
 GWT=$(jqb .token)
+api POST /v1/tokens "$ADMIN" -d '{"name":"look","role":"viewer"}'
+VIEWER=$(jqb .token)
 # refused NAME DEVICE RELEASE TEXT: 422 naming the reason, no offer left.
 refused() {
 	api POST "/v1/devices/$2/assign" "$ADMIN" -d "{\"release\":$3}"
@@ -207,5 +209,91 @@ check_jq "... the reissue is in the history" '.history[0].kind == "token_reissue
 check "... and the token is not" test "$(grep -c "$NEW" <<<"$BODY")" = 0
 api POST /v1/devices/nobody/token "$ADMIN"
 expect_status "reissue for an unknown device is 404" 404
+
+# ---- artifacts: list and delete the unused ----
+api GET "/v1/artifacts?limit=1" "$ADMIN"
+expect_status "GET /v1/artifacts is 200" 200
+expect "... one per page" "$(jqb '.artifacts | length')" 1
+N1=$(jqb .next)
+api GET "/v1/artifacts?limit=1&after=$N1" "$ADMIN"
+check_jq "... the next page starts after the cursor" ".artifacts[0].sha256 > \"$N1\""
+api GET /v1/artifacts "$ADMIN"
+check_jq "... each with its size and how many releases use it" "[.artifacts[] | select(.sha256 == \"$FSHA\")][0] | .size == 3018 and .releases == 0"
+USED=$(jq -r .signed.hashes.sha256 "$TMP/release-2.0.0.json")
+api DELETE "/v1/artifacts/$USED" "$ADMIN"
+expect_status "DELETE of an artifact a release uses is 409" 409
+check "... naming the release" msg_has "release $R2 refers to artifact"
+check "... and the file stays" test -f "$DATA/artifacts/$USED"
+api DELETE "/v1/artifacts/$FSHA" "$ADMIN"
+expect_status "DELETE of an unused artifact is 204" 204
+check "... the file is removed" test ! -e "$DATA/artifacts/$FSHA"
+api GET "/v1/artifacts/$FSHA" "$ADMIN"
+expect_status "... and it is gone" 404
+api DELETE "/v1/artifacts/$FSHA" "$ADMIN"
+expect_status "DELETE again is 404" 404
+api DELETE "/v1/artifacts/$USED" "$VIEWER"
+expect_status "a viewer may not delete artifacts" 403
+
+# ---- cohorts: add and remove members, delete ----
+provision 3 coh board-a 1.0.0 || fail "provision coh"
+api POST /v1/cohorts "$ADMIN" -d '{"name":"grp","devices":["coh0000"]}'
+api POST /v1/cohorts/grp/devices "$ADMIN" -d '{"devices":["coh0001","coh0000"]}'
+expect_status "adding members is 200" 200
+expect "... members already in stay once" "$(jqb .devices)" 2
+api POST /v1/cohorts/grp/devices "$ADMIN" -d '{"devices":["coh0002","ghost"]}'
+expect_status "adding an unknown device is 422" 422
+check "... naming it" msg_has "devices[1]: no device ghost"
+expect "... and nothing was added" "$(count /v1/cohorts/grp .devices)" 2
+api DELETE /v1/cohorts/grp/devices/coh0000 "$ADMIN"
+expect_status "removing a member is 204" 204
+api GET /v1/cohorts/grp "$ADMIN"
+expect "... it is gone from the cohort" "$(jqb -c .devices)" '["coh0001"]'
+api DELETE /v1/cohorts/grp/devices/coh0000 "$ADMIN"
+expect_status "removing a non-member is 404" 404
+api POST /v1/campaigns "$ADMIN" -d "{\"release\":$R2,\"cohort\":\"grp\"}"
+DRAFT=$(jqb .id)
+api DELETE /v1/cohorts/grp "$ADMIN"
+expect_status "deleting a cohort a draft targets is 409" 409
+check "... naming the campaign" msg_has "campaign $DRAFT (draft) targets cohort grp"
+api GET /v1/cohorts/grp "$ADMIN"
+expect_status "... and the cohort is still there" 200
+
+# ---- draft campaigns: edit and delete ----
+api PATCH "/v1/campaigns/$DRAFT" "$ADMIN" -d '{"name":"wave 1","stages":[50,100],"gate":{"bake_time":"2h"},"cohort":null}'
+expect_status "PATCH a draft is 200" 200
+check_jq "... name, stages and gate change, the rest stays" '.name == "wave 1" and .stages == [50,100] and .gate.bake_time == 7200 and .gate.min_sample == 5 and .cohort == null'
+api GET "/v1/campaigns/$DRAFT/plan" "$ADMIN"
+expect "... and the plan follows the edit" "$(jqb '.stages | length')" 2
+api PATCH "/v1/campaigns/$DRAFT" "$ADMIN" -d '{"stages":[50,40]}'
+expect_status "a bad edit is 422" 422
+api GET "/v1/campaigns/$DRAFT" "$ADMIN"
+expect "... and changes nothing" "$(jqb -c .stages)" "[50,100]"
+api PATCH "/v1/campaigns/$DRAFT" "$ADMIN" -d '{"colour":"red"}'
+expect_status "an unknown field is 422" 422
+api DELETE /v1/cohorts/grp "$ADMIN"
+expect_status "the cohort no draft targets any more can be deleted" 204
+api DELETE "/v1/campaigns/$CAMP" "$ADMIN"
+expect_status "DELETE of a finished campaign is 409" 409
+check "... naming its state" msg_has "campaign $CAMP is aborted: only a draft"
+api PATCH "/v1/campaigns/$CAMP" "$ADMIN" -d '{"name":"x"}'
+expect_status "PATCH of a finished campaign is 409" 409
+api DELETE "/v1/campaigns/$DRAFT" "$ADMIN"
+expect_status "DELETE of a draft is 204" 204
+api GET "/v1/campaigns/$DRAFT" "$ADMIN"
+expect_status "... and it is gone" 404
+
+# ---- releases: filters ----
+make_release 1.0.0 1 board-c 4096 5s || fail "release for board-c expiring" "$BODY"
+api GET "/v1/releases?hw_class=board-c" "$ADMIN"
+expect "hw_class= lists that class's releases" "$(jqb -c '[.releases[].fw_version]')" '["1.0.0"]'
+sleep_until_expired() { local i; for i in $(seq 1 200); do api GET "/v1/releases?state=expired" "$ADMIN"; [ "$(jqb '.releases | length')" -gt 0 ] && return 0; sleep 0.1; done; return 1; }
+check "state=expired lists the expired one" sleep_until_expired
+check_jq "... only expired ones" '[.releases[].state] | unique == ["expired"]'
+api GET "/v1/releases?state=revoked" "$ADMIN"
+expect "state=revoked lists the revoked one" "$(jqb -c '[.releases[].id]')" "[$R15]"
+api GET "/v1/releases?state=active&hw_class=board-a" "$ADMIN"
+check_jq "state=active&hw_class= combine" '(.releases | length) > 0 and ([.releases[].state] | unique == ["active"])'
+api GET "/v1/releases?state=gone" "$ADMIN"
+expect_status "an unknown state is 400" 400
 
 finish
