@@ -97,6 +97,17 @@ api_page(struct api_req *a, int64_t *limit, const char **after)
 	return 0;
 }
 
+void
+api_page_reply(struct api_req *a, const char *key, json_t *arr, int64_t limit,
+    const char *cursor)
+{
+	json_t *last = json_array_get(arr, json_array_size(arr) - 1);
+
+	api_json(a, 200, json_pack("{s:o,s:o}", key, arr, "next",
+	    (int64_t)json_array_size(arr) == limit && last != NULL ?
+	    json_incref(json_object_get(last, cursor)) : json_null()));
+}
+
 json_t *
 api_time(int64_t t)
 {

@@ -69,6 +69,10 @@ void api_invalid(struct api_req *a);
 
 /* ---- pagination: ?limit=N (1..1000, default 100) & after=CURSOR ---- */
 int api_page(struct api_req *a, int64_t *limit, const char **after);
+/* Replies 200 {key: arr, "next": ...} (arr stolen): next is the cursor
+ * member of the last item when the page is full, else null. */
+void api_page_reply(struct api_req *a, const char *key, json_t *arr,
+    int64_t limit, const char *cursor);
 
 /* ---- time ---- */
 /* RFC 3339 string for t (a new reference), or JSON null for 0. */

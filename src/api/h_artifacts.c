@@ -313,7 +313,7 @@ h_artifacts_list(struct api_req *a)
 {
 	int64_t limit;
 	const char *after;
-	json_t *arr, *last;
+	json_t *arr;
 	int rc;
 
 	if (api_page(a, &limit, &after) != 0)
@@ -325,10 +325,7 @@ h_artifacts_list(struct api_req *a)
 		api_err_db(a, rc, "list the artifacts");
 		return;
 	}
-	last = json_array_get(arr, json_array_size(arr) - 1);
-	api_json(a, 200, json_pack("{s:o,s:o}", "artifacts", arr, "next",
-	    (int64_t)json_array_size(arr) == limit && last != NULL ?
-	    json_incref(json_object_get(last, "sha256")) : json_null()));
+	api_page_reply(a, "artifacts", arr, limit, "sha256");
 }
 
 static void

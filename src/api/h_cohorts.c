@@ -115,8 +115,11 @@ h_cohorts_add(struct api_req *a)
 	api_write(a, db_cohort_write, &s->w, write_then);
 }
 
-void
-h_cohorts_set(struct api_req *a)
+static void edit_then(struct api_req *a, int rc);
+
+/* PUT (replace) or POST (add) {"devices": [...]} on cohort args[0]. */
+static void
+members_call(struct api_req *a, int add)
 {
 	static const char *const fields[] = { "devices", NULL };
 	struct cohort_state *s;
@@ -127,8 +130,19 @@ h_cohorts_set(struct api_req *a)
 	}
 	if ((s = new_state(a)) == NULL || read_members(a, s, 1) != 0)
 		return;
-	s->w.name = a->args[0];
-	api_write(a, db_cohort_write, &s->w, write_then);
+	s->w.name = s->e.name = a->args[0];
+	s->e.device_ids = s->w.device_ids;
+	s->e.n = s->w.n;
+	if (add)
+		api_write(a, db_cohort_edit, &s->e, edit_then);
+	else
+		api_write(a, db_cohort_write, &s->w, write_then);
+}
+
+void
+h_cohorts_set(struct api_req *a)
+{
+	members_call(a, 0);
 }
 
 static json_t *
@@ -224,19 +238,7 @@ edit_then(struct api_req *a, int rc)
 void
 h_cohorts_add_devices(struct api_req *a)
 {
-	static const char *const fields[] = { "devices", NULL };
-	struct cohort_state *s;
-
-	if (jv_only(a->json, fields, AE(a))) {
-		api_invalid(a);
-		return;
-	}
-	if ((s = new_state(a)) == NULL || read_members(a, s, 1) != 0)
-		return;
-	s->e.name = a->args[0];
-	s->e.device_ids = s->w.device_ids;
-	s->e.n = s->w.n;
-	api_write(a, db_cohort_edit, &s->e, edit_then);
+	members_call(a, 1);
 }
 
 void

@@ -223,7 +223,7 @@ void
 h_devices_list(struct api_req *a)
 {
 	struct db_device_filter f = { 0 };
-	json_t *arr, *last;
+	json_t *arr;
 	int rc;
 
 	if (api_page(a, &f.limit, &f.after) != 0)
@@ -251,10 +251,7 @@ h_devices_list(struct api_req *a)
 		api_err_db(a, rc, "list the devices");
 		return;
 	}
-	last = json_array_get(arr, json_array_size(arr) - 1);
-	api_json(a, 200, json_pack("{s:o,s:o}", "devices", arr, "next",
-	    (int64_t)json_array_size(arr) == f.limit && last != NULL ?
-	    json_incref(json_object_get(last, "device_id")) : json_null()));
+	api_page_reply(a, "devices", arr, f.limit, "device_id");
 }
 
 #define HISTORY_MAX 100

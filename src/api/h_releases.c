@@ -218,9 +218,7 @@ h_releases_list(struct api_req *a)
 		api_err_db(a, rc, "list the releases");
 		return;
 	}
-	api_json(a, 200, json_pack("{s:o,s:o}", "releases", arr, "next",
-	    (int64_t)json_array_size(arr) == f.limit ? json_incref(json_object_get(
-	    json_array_get(arr, json_array_size(arr) - 1), "id")) : json_null()));
+	api_page_reply(a, "releases", arr, f.limit, "id");
 }
 
 /* Parses the {id} of the path; -1 having replied 404. */

@@ -32,6 +32,42 @@ static const char usage_text[] =
 "line. OTACTL_KDF=interactive|moderate|sensitive sets the cost of new key\n"
 "files (moderate). Exit status: 0 ok, 1 failure, 2 usage error.\n";
 
+/* 1 when an entry of the usage (its first line, after the indent) is
+ * for command a, and for subcommand b when b is one. */
+static int
+entry_for(const char *line, const char *a, const char *b)
+{
+	size_t n = strlen(a), m = strlen(b);
+
+	if (strncmp(line, a, n) != 0 || (line[n] != ' ' && line[n] != '\n'))
+		return 0;
+	return b[0] == '\0' || b[0] == '-' || (strncmp(line + n + 1, b, m) == 0 &&
+	    (line[n + 1 + m] == ' ' || line[n + 1 + m] == '\n'));
+}
+
+/* "otactl CMD [SUB] --help": the usage entries of that command on
+ * stdout; 0, or -1 when it names no command. */
+static int
+command_help(const char *a, const char *b)
+{
+	const char *p = strstr(usage_text, "\n\n") + 2, *end;
+	int on = 0, any = 0;
+
+	for (; *p != '\0' && *p != '\n'; p = end + 1) {
+		end = strchr(p, '\n');
+		/* An entry starts at two spaces; its lines go deeper. */
+		if (p[2] != ' ')
+			on = a[0] != '\0' && entry_for(p + 2, a, b);
+		if (on && !any++)
+			fputs("usage: otactl COMMAND [FLAGS]\n\n", stdout);
+		if (on)
+			fwrite(p, 1, (size_t)(end - p + 1), stdout);
+	}
+	if (any)
+		fputs(p, stdout);	/* the blank line and the notes */
+	return any ? 0 : -1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -40,9 +76,15 @@ main(int argc, char **argv)
 
 	if (strcmp(a, "help") == 0 || strcmp(a, "--help") == 0 ||
 	    strcmp(a, "-h") == 0) {
+		if (argc > 2 && command_help(b, argc > 3 ? argv[3] : "") == 0)
+			return OTACTL_OK;
 		fputs(usage_text, stdout);
 		return OTACTL_OK;
 	}
+	for (int i = 2; i < argc; i++)
+		if ((strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) &&
+		    command_help(a, b) == 0)
+			return OTACTL_OK;
 	if (sign_init() != 0) {
 		fprintf(stderr, "otactl: libsodium failed to initialise\n");
 		return OTACTL_FAIL;

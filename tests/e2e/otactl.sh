@@ -7,6 +7,25 @@
 printf 'release manager passphrase\n' > pass
 printf 'the other passphrase\n' > pass2
 
+# Help ------------------------------------------------------------------
+run release sign --help
+if [ "$rc" -eq 0 ] && [[ $out == *"release sign --artifact FILE"* ]] &&
+    [[ $out != *"root new"* ]] && [[ $out == *Passphrases* ]]; then
+	ok "release sign --help: its usage on stdout, exit 0"
+else
+	not_ok "release sign --help: its usage on stdout, exit 0"; echo "# rc=$rc $out"
+fi
+run help root
+if [ "$rc" -eq 0 ] && [[ $out == *"root new"* ]] && [[ $out == *"root rotate"* ]] &&
+    [[ $out != *"release sign"* ]]; then
+	ok "help root: every root subcommand, nothing else"
+else
+	not_ok "help root: every root subcommand, nothing else"; echo "# rc=$rc $out"
+fi
+run help
+[ "$rc" -eq 0 ] && [[ $out == *"verify --root"* ]] && [[ $out == *"key new"* ]] &&
+    ok "help lists every command" || not_ok "help lists every command"
+
 # Keys ------------------------------------------------------------------
 for k in root1 root2 root3 rel1 rel2 rel3 online; do
 	run key new --out "$k" --passphrase-file pass
