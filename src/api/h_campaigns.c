@@ -584,7 +584,8 @@ draft_then(struct api_req *a, int rc)
 		api_err(a, 404, "not_found", "no campaign %lld", (long long)s->d.id);
 	else if (rc == DB_CONFLICT)
 		api_err(a, 409, "invalid_state", "campaign %lld is %s: only a "
-		    "draft can be %s", (long long)s->d.id, s->d.state,
+		    "draft can be %s", (long long)s->d.id,
+		    rollout_campaign_state_name(s->d.state),
 		    s->d.c != NULL ? "edited" : "deleted");
 	else if (rc != DB_OK)
 		api_err_db(a, rc, "change the campaign");
@@ -653,10 +654,10 @@ h_campaigns_patch(struct api_req *a)
 		return;
 	}
 	rc = db_campaign_get(a->srv->core.db, s->d.id, &s->c);
-	if (rc == DB_OK && strcmp(s->c.state, "draft") != 0)
+	if (rc == DB_OK && s->c.state != ROLLOUT_CAMP_DRAFT)
 		rc = DB_CONFLICT;
 	if (rc != DB_OK) {
-		snprintf(s->d.state, sizeof(s->d.state), "%s", s->c.state);
+		s->d.state = s->c.state;
 		if (rc == DB_NOTFOUND || rc == DB_CONFLICT)
 			draft_then(a, rc);
 		else

@@ -385,7 +385,7 @@ db_cohort_delete(struct db_tx *tx, void *arg)
 /* ---- draft campaigns ---- */
 
 /* DB_OK when campaign d->id is a draft; else DB_NOTFOUND, or DB_CONFLICT
- * with its state in d->state. */
+ * with its state in d->state (a name the backend does not know: DB_ERR). */
 static int
 is_draft(struct db_tx *tx, struct db_draft *d)
 {
@@ -398,8 +398,12 @@ is_draft(struct db_tx *tx, struct db_draft *d)
 	sqlite3_bind_int64(st, 1, d->id);
 	if ((rc = db_row(tx->c, st, "campaign state")) != DB_OK)
 		return rc;
-	db_col_text(st, 0, d->state, sizeof(d->state));
-	return strcmp(d->state, "draft") == 0 ? DB_OK : DB_CONFLICT;
+	if (rollout_campaign_state_parse((const char *)sqlite3_column_text(st,
+	    0) ? (const char *)sqlite3_column_text(st, 0) : "", &d->state) != 0) {
+		db_complain("a campaign has an unknown state");
+		return DB_ERR;
+	}
+	return d->state == ROLLOUT_CAMP_DRAFT ? DB_OK : DB_CONFLICT;
 }
 
 int

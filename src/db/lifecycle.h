@@ -93,7 +93,7 @@ int db_cohort_delete(struct db_tx *tx, void *arg);
 struct db_draft {
 	int64_t id;
 	const struct db_campaign *c;	/* edit: the new settings */
-	char state[16];			/* out, DB_CONFLICT: its state */
+	enum rollout_campaign_state state;	/* out, DB_CONFLICT */
 };
 /* Replaces a draft's name, release, cohort, stages, policy and supersede
  * with c's (write job), logging "edited" at c->created_at by
