@@ -67,6 +67,10 @@ void h_campaigns_list(struct api_req *a);
 void h_campaigns_get(struct api_req *a);
 void h_campaigns_plan(struct api_req *a);
 void h_campaigns_events(struct api_req *a);
+
+/* h_views.c */
+void h_campaigns_devices(struct api_req *a);
+void h_audit_list(struct api_req *a);
 void h_campaigns_act(struct api_req *a);
 /* Replies with campaign id's view and this status. */
 void h_campaigns_get_id(struct api_req *a, int64_t id, int status);

@@ -146,7 +146,7 @@ setup_server(void)
 	srv.core.db = db_open(path, 8, err, sizeof(err));
 	FZ_ASSERT(srv.core.db != NULL);
 	FZ_ASSERT(auth_token_new("adm_", admin, sizeof(admin), hash) == 0);
-	add = (struct db_token_add){ "admin", "admin", hash, util_now() };
+	add = (struct db_token_add){ "admin", "admin", hash, util_now(), 0 };
 	FZ_ASSERT(db_write(srv.core.db, db_token_add, &add) == DB_OK);
 	cfg_core(&srv.cfg, &srv.core.pol);
 	srv.core.trust = trust_open(&(struct trust_paths){ srv.cfg.data_dir,
