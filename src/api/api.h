@@ -152,6 +152,8 @@ struct api_route {
 const struct api_route *api_route_find(enum http_method m, const char *path,
     char (*args)[API_ARG_MAX], char *allow, size_t allow_size);
 
+/* 1 if name is a word of the space-separated list ("limit after"). */
+int api_param_allowed(const char *list, const char *name);
 /* Refuses (400 unknown_parameter, naming them) query parameters the
  * route does not take; 0, or -1 having replied. */
 int api_check_query(struct api_req *a);

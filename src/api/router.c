@@ -190,12 +190,13 @@ struct query_check {
 	char bad[BAD_NAMES_MAX];
 };
 
-/* Whether name is a word of the space-separated list. */
-static int
-is_word(const char *list, const char *name)
+int
+api_param_allowed(const char *list, const char *name)
 {
 	size_t n = strlen(name);
 
+	if (strchr(name, ' ') != NULL)
+		return 0;
 	for (const char *p = list; n > 0 && (p = strstr(p, name)) != NULL;
 	    p += n)
 		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
@@ -209,7 +210,7 @@ query_one(const char *key, void *arg)
 	struct query_check *q = arg;
 	size_t used = strlen(q->bad);
 
-	if (q->allowed != NULL && is_word(q->allowed, key))
+	if (q->allowed != NULL && api_param_allowed(q->allowed, key))
 		return;
 	/* Names are the client's bytes: cut, and listed while they fit. */
 	if (used + 40 < sizeof(q->bad))
