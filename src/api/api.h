@@ -86,7 +86,8 @@ void api_audit_note(struct api_req *a, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* The id of the object the call made, when the path does not name it
  * (a new campaign's id, a new token's name). */
-void api_audit_object(struct api_req *a, const char *id);
+void api_audit_object(struct api_req *a, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 /* Whether s may be used as a request id: 1 to API_REQUEST_ID_MAX of
  * A-Z a-z 0-9 and - _ . : @ / + =. */
 int api_request_id_ok(const char *s);

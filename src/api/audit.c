@@ -24,9 +24,13 @@ api_audit_note(struct api_req *a, const char *fmt, ...)
 }
 
 void
-api_audit_object(struct api_req *a, const char *id)
+api_audit_object(struct api_req *a, const char *fmt, ...)
 {
-	snprintf(a->audit.object_id, sizeof(a->audit.object_id), "%s", id);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(a->audit.object_id, sizeof(a->audit.object_id), fmt, ap);
+	va_end(ap);
 }
 
 int

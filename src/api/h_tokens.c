@@ -105,7 +105,7 @@ h_tokens_add(struct api_req *a)
 	s->add = (struct db_token_add){ s->name, s->role, s->hash, now,
 	    expires };
 	a->state = s;
-	api_audit_object(a, s->name);
+	api_audit_object(a, "%s", s->name);
 	api_audit_note(a, "role %s%s", s->role, expires ? ", expires" : "");
 	a->cleanup = free_add;
 	api_write(a, db_token_add, &s->add, add_then);

@@ -97,28 +97,42 @@ members_reply(struct api_req *a, const struct db_campaign *c)
 	    json_incref(json_object_get(last, "device_id")) : json_null()));
 }
 
-void
-h_campaigns_devices(struct api_req *a)
+int
+h_campaign_load(struct api_req *a, int64_t id, struct db_campaign **out)
 {
-	struct db_campaign *c;
-	int64_t id;
+	struct db_campaign *c = malloc(sizeof(*c));
 	int rc;
 
-	if (util_parse_int(a->args[0], 1, INT64_MAX, &id) != 0) {
-		api_err(a, 404, "not_found", "no campaign %.40s", a->args[0]);
-		return;
-	}
-	if ((c = malloc(sizeof(*c))) == NULL) {
+	if (c == NULL) {
 		api_err(a, 503, "out_of_memory", "try again later");
-		return;
+		return -1;
 	}
 	rc = db_campaign_get(a->srv->core.db, id, c);
 	if (rc == DB_NOTFOUND)
 		api_err(a, 404, "not_found", "no campaign %lld", (long long)id);
 	else if (rc != DB_OK)
 		api_err_db(a, rc, "read the campaign");
-	else
-		members_reply(a, c);
+	if (rc != DB_OK) {
+		free(c);
+		return -1;
+	}
+	*out = c;
+	return 0;
+}
+
+void
+h_campaigns_devices(struct api_req *a)
+{
+	struct db_campaign *c;
+	int64_t id;
+
+	if (util_parse_int(a->args[0], 1, INT64_MAX, &id) != 0) {
+		api_err(a, 404, "not_found", "no campaign %.40s", a->args[0]);
+		return;
+	}
+	if (h_campaign_load(a, id, &c) != 0)
+		return;
+	members_reply(a, c);
 	free(c);
 }
 

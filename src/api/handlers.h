@@ -69,6 +69,10 @@ void h_campaigns_plan(struct api_req *a);
 void h_campaigns_events(struct api_req *a);
 
 /* h_views.c */
+/* Reads campaign id into a new *out (the caller frees); 0, or -1 having
+ * replied (404, 503). */
+struct db_campaign;
+int h_campaign_load(struct api_req *a, int64_t id, struct db_campaign **out);
 void h_campaigns_devices(struct api_req *a);
 void h_audit_list(struct api_req *a);
 void h_campaigns_act(struct api_req *a);

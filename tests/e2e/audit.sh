@@ -34,7 +34,8 @@ check_jq "the change is recorded with actor, client, request id, object, action,
 	'.records | length == 1 and (.[0] | .actor == "alice" and
 	 .client == "127.0.0.1" and .request_id == "change-42" and
 	 .method == "POST" and .path == "/v1/devices" and
-	 .object.type == "device" and .action == "create" and
+	 .object.type == "device" and .object.id == "dev-a" and
+	 .action == "create" and .note == "provisioned 1: dev-a" and
 	 .status == 201 and .error == null and (.at | test("Z$")))'
 
 # Refusals: 403, 409, 422, 404 are recorded with their error code.
@@ -75,12 +76,15 @@ make_release 1.1.0 1 board-a || fail "a release"
 api POST "/v1/releases/$REL_ID/revoke" "$BOB" -H 'X-Request-Id: rev-1'
 expect_status "bob revokes the release" 200
 audit "object=release:$REL_ID"
-check_jq "the revoke is recorded on release $REL_ID as action revoke" \
-	'.records | length == 1 and .[0].action == "revoke" and
-	 .[0].actor == "bob" and .[0].request_id == "rev-1"'
-audit "object=release"
-check_jq "object=TYPE lists every release record (upload, revoke)" \
-	'[.records[].action] == ["revoke", "create"]'
+check_jq "release $REL_ID: its creation (the id it got, the version) and the revoke" \
+	'[.records[] | "\(.actor) \(.action) \(.note[0:5])"] ==
+	 ["bob revoke ", "admin create 1.1.0"] and .records[0].request_id == "rev-1"'
+audit "object=artifact"
+check_jq "the upload is recorded on the artifact's sha256" \
+	'.records | length == 1 and (.[0].object.id | test("^[0-9a-f]{64}$")) and
+	 (.[0].note | test("^4096 bytes"))'
+audit "object=trust"
+check_jq "the root upload says its version" '.records[0].note == "root version 1"'
 
 # Time filters and pages.
 now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
