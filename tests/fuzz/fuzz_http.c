@@ -153,10 +153,12 @@ setup_server(void)
 	    srv.cfg.online_key_passphrase_file }, srv.core.db, err, sizeof(err));
 	FZ_ASSERT(srv.core.trust != NULL);
 	srv.core.seen = seen_new();
+	srv.core.token_use = seen_new_for(db_token_used);
 	srv.core.offers = offers_new(srv.core.db);
 	srv.core.campaigns = campaigns_new(srv.core.db, 0);
 	srv.core.fio = fio_new();
-	FZ_ASSERT(srv.core.seen && srv.core.offers && srv.core.campaigns && srv.core.fio);
+	FZ_ASSERT(srv.core.seen && srv.core.token_use && srv.core.offers &&
+	    srv.core.campaigns && srv.core.fio);
 	o = (struct http_opts){ .addr = "127.0.0.1", .threads = 2,
 	    .max_connections = 256, .connection_memory = 16 * 1024,
 	    .connection_timeout = 1, .header_timeout = 1,
