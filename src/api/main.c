@@ -451,11 +451,16 @@ serve(struct srv *s)
 static void
 print_token(const struct db_token *t, void *arg)
 {
-	char when[21];
+	char when[21], expires[21] = "-", used[21] = "-";
 
 	(void)arg;
 	util_time_fmt(t->created_at, when);
-	printf("%-32s %-8s %s\n", t->name, t->role, when);
+	if (t->expires_at != 0)
+		util_time_fmt(t->expires_at, expires);
+	if (t->last_used_at != 0)
+		util_time_fmt(t->last_used_at, used);
+	printf("%-32s %-8s %s expires %s last used %s\n", t->name, t->role,
+	    when, expires, used);
 }
 
 static int
