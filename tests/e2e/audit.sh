@@ -145,6 +145,32 @@ check_jq "after kill -9 the change's record is there" \
 	'.records | length == 1 and .[0].request_id == "last-words" and
 	 (.[0].status == 201 or .[0].status == null)'
 
+# Retention: the trail is pruned by audit_retention_days alone. Records
+# aged three days and two hours are planted; with a one-day retention and
+# a one-hour event_retention (the telemetry's), the first goes, the
+# second stays.
+stop_otad
+cat >"$TMP/otad.conf" <<CONF
+audit_retention_days = 1
+event_retention = 1h
+CONF
+now=$(date +%s)
+for age in 259200 7200; do
+	sqlite3 "$DATA/otad.db" "INSERT INTO audit (at, actor, client,
+		request_id, method, path, object_type, object_id, action, status)
+		VALUES ($((now - age)), 'eve', '10.0.0.1', 'aged-$age', 'DELETE',
+		'/v1/devices/x', 'device', 'x', 'delete', 204)" ||
+		fail "a record aged $age s planted"
+done
+start_otad -c "$TMP/otad.conf" || fail "otad restarts"
+for i in $(seq 1 150); do
+	audit "actor=eve"
+	[ "$(jqb '.records | length')" = 1 ] && break
+	sleep 0.2
+done
+expect "a record past audit_retention_days is pruned, a younger one kept" \
+	"$(jqb '[.records[].request_id] | join(",")')" aged-7200
+
 # journald: no time of our own (journald stamps lines), priorities.
 stop_otad
 JOURNAL_STREAM=8:1 start_otad -c "$TMP/otad.conf" || fail "otad starts for journald"
