@@ -124,7 +124,7 @@ describe(struct api_req *a, struct db_audit *r)
 		segment(path, i - 1, r->action, sizeof(r->action));
 	else {
 		segment(path, i - 1, sub, sizeof(sub));
-		snprintf(r->action, sizeof(r->action), "%s %s", verb(m), sub);
+		snprintf(r->action, sizeof(r->action), "%s %.31s", verb(m), sub);
 	}
 }
 

@@ -77,7 +77,7 @@ void http_client_addr(struct http_req *r, char *buf, size_t size);
 int64_t http_elapsed_us(const struct http_req *r);
 /* Words the request log line ends with ("actor=... request_id=...");
  * copied, cut at HTTP_NOTE_MAX - 1 bytes. */
-#define HTTP_NOTE_MAX 192
+#define HTTP_NOTE_MAX 224
 void http_set_log_note(struct http_req *r, const char *note);
 /* A request header (case-insensitive name) or NULL. */
 const char *http_header(struct http_req *r, const char *name);
