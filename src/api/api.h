@@ -11,6 +11,7 @@
 #include "http/http.h"
 #include "api/jsonv.h"
 #include "api/server.h"
+#include "rollout/rollout.h"
 
 #define API_ARGS_MAX 4
 #define API_ARG_MAX 129
@@ -30,7 +31,7 @@ struct api_who {
 	char hw_class[API_ID_MAX + 1];
 	char fw_version[API_ID_MAX + 1];	/* as last recorded */
 	int64_t offer_release;		/* the device's direct offer, or 0 */
-	char offer_state[16];
+	enum rollout_device_state offer_state;	/* and its state */
 };
 
 /* The audit trail's view of one management call (api/audit.c). */

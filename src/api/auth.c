@@ -152,7 +152,7 @@ who_device(struct api_req *a, const struct db_device_auth *d)
 	memcpy(a->who.hw_class, d->hw_class, sizeof(a->who.hw_class));
 	memcpy(a->who.fw_version, d->fw_version, sizeof(a->who.fw_version));
 	a->who.offer_release = d->offer_release;
-	memcpy(a->who.offer_state, d->offer_state, sizeof(a->who.offer_state));
+	a->who.offer_state = d->offer_state;
 	snprintf(a->who.name, sizeof(a->who.name), "device:%.56s", d->device_id);
 }
 

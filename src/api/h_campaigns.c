@@ -261,8 +261,8 @@ campaign_json(const struct db_campaign *c, int with_counts, struct api_req *a)
 	    "s:o,s:s,s:o,s:o}", "id", (json_int_t)c->id, "name", c->name,
 	    "release", "id", (json_int_t)c->release_id, "fw_version", c->release_fw,
 	    "sha256", c->release_sha, "cohort", c->cohort[0] ?
-	    json_string(c->cohort) : json_null(), "state", c->state, "stages",
-	    db_stages_json(stages, n), "stage", n > 0 ?
+	    json_string(c->cohort) : json_null(), "state",
+	    rollout_campaign_state_name(c->state), "stages", db_stages_json(stages, n), "stage", n > 0 ?
 	    json_pack("{s:i,s:i,s:o}", "number", c->stage + 1, "percent",
 	    stages[c->stage], "opened_at", api_time(c->stage_opened_at)) :
 	    json_null(), "gate", gate, "supersede", c->supersede, "verdict",
@@ -322,7 +322,8 @@ void
 h_campaigns_list(struct api_req *a)
 {
 	int64_t limit, after = 0;
-	const char *cursor;
+	const char *cursor, *state_name = http_query(a->http, "state");
+	enum rollout_campaign_state state;
 	struct list_ctx lc = { a, NULL };
 	int rc;
 
@@ -332,9 +333,16 @@ h_campaigns_list(struct api_req *a)
 		api_err(a, 400, "bad_query", "after: must be a campaign id");
 		return;
 	}
+	if (state_name != NULL && rollout_campaign_state_parse(state_name,
+	    &state) != 0) {
+		api_err(a, 400, "bad_query", "state: no campaign state %s "
+		    "(draft, running, paused, halted, completed, aborted)",
+		    state_name);
+		return;
+	}
 	lc.arr = json_array();
-	rc = db_campaign_list(a->srv->core.db, http_query(a->http, "state"), after,
-	    limit, list_one, &lc);
+	rc = db_campaign_list(a->srv->core.db, state_name == NULL ? -1 :
+	    (int)state, after, limit, list_one, &lc);
 	if (rc != DB_OK) {
 		json_decref(lc.arr);
 		api_err_db(a, rc, "list the campaigns");
@@ -408,7 +416,7 @@ h_campaigns_plan(struct api_req *a)
 	pc.salt = c->salt;
 	/* A draft's members are whoever is targeted now; later, who was. */
 	if (rc == DB_OK)
-		rc = strcmp(c->state, "draft") == 0 ? db_campaign_targets(
+		rc = c->state == ROLLOUT_CAMP_DRAFT ? db_campaign_targets(
 		    a->srv->core.db, c->release_id, c->cohort_id, plan_target, &pc) :
 		    db_member_buckets(a->srv->core.db, c->id, plan_member, &pc);
 	if (rc == DB_NOTFOUND)
@@ -423,8 +431,8 @@ h_campaigns_plan(struct api_req *a)
 			    "percent", stages[i], "new", (json_int_t)fresh[i],
 			    "devices", (json_int_t)cum[i]));
 		api_json(a, 200, json_pack("{s:I,s:s,s:I,s:o}", "campaign",
-		    (json_int_t)id, "state", c->state, "targets", (json_int_t)pc.n,
-		    "stages", arr));
+		    (json_int_t)id, "state", rollout_campaign_state_name(c->state),
+		    "targets", (json_int_t)pc.n, "stages", arr));
 	}
 	free(pc.buckets);
 	free(c);

@@ -331,8 +331,8 @@ h_ddi_cancel(struct api_req *a)
 	    a->who.device, id, &act);
 	char sid[24];
 
-	if (rc == DB_OK && (strcmp(act.state, "open") != 0 ||
-	    strcmp(act.cancel, "requested") != 0))
+	if (rc == DB_OK && (act.state != ROLLOUT_DDI_OPEN ||
+	    act.cancel != ROLLOUT_DDI_CANCEL_REQUESTED))
 		rc = DB_NOTFOUND;
 	if (rc == DB_NOTFOUND) {
 		api_err(a, 404, "not_found", "no cancel of action %.24s",

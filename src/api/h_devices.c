@@ -365,7 +365,7 @@ describe_offers(struct api_req *a, int64_t device, json_t *out)
 	if (db_offer_get(a->srv->core.db, device, &off) == DB_OK)
 		json_object_set_new(out, "offer", json_pack("{s:I,s:s,s:s?,s:o,"
 		    "s:o,s:s,s:s?}", "release", (json_int_t)off.release_id,
-		    "state", off.state, "reason", off.reason[0] ? off.reason :
+		    "state", rollout_device_state_name(off.state), "reason", off.reason[0] ? off.reason :
 		    NULL, "created_at", api_time(off.created_at), "updated_at",
 		    api_time(off.updated_at), "created_by", off.created_by,
 		    "installed_boot_id", off.install_boot[0] ? off.install_boot :

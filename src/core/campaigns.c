@@ -115,8 +115,8 @@ load_one(const struct db_campaign *dc, void *arg)
 		return;
 	l = &lc->out[lc->n];
 	memset(l, 0, sizeof(*l));
-	if (rollout_campaign_state_parse(dc->state, &l->state) != 0 ||
-	    !dc->settings_ok) {
+	l->state = dc->state;
+	if (!dc->settings_ok) {
 		log_err("campaign %lld: unreadable stored settings; not offered",
 		    (long long)dc->id);
 		return;

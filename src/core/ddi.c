@@ -43,17 +43,8 @@ offer_state(struct db_tx *tx, const struct db_ddi_action *a,
 	}
 	if (rc != DB_OK)
 		return rc;
-	return rollout_device_state_parse(off.state, out) == 0 ? DB_OK : DB_ERR;
-}
-
-static enum rollout_ddi_cancel_state
-cancel_state(const struct db_ddi_action *a)
-{
-	if (strcmp(a->cancel, "requested") == 0)
-		return ROLLOUT_DDI_CANCEL_REQUESTED;
-	if (strcmp(a->cancel, "rejected") == 0)
-		return ROLLOUT_DDI_CANCEL_REJECTED;
-	return ROLLOUT_DDI_CANCEL_NONE;
+	*out = off.state;
+	return DB_OK;
 }
 
 /* 1 if the answer offers a's offer: its campaign (or both direct), its
@@ -108,8 +99,8 @@ end_action(struct db_tx *tx, const struct db_ddi_action *a,
     enum rollout_ddi_close how, int64_t now)
 {
 	const char *result = rollout_ddi_close_result(how);
-	struct db_ddi_action_end e = { a->id, a->device, "closed", result, NULL,
-	    now };
+	struct db_ddi_action_end e = { a->id, a->device, ROLLOUT_DDI_CLOSE,
+	    result, NULL, now };
 	char detail[48];
 	int rc = db_ddi_action_end(tx, &e);
 
@@ -158,12 +149,13 @@ open_action(struct db_tx *tx, struct ddi_poll *p)
 static int
 ask_cancel(struct db_tx *tx, struct ddi_poll *p, const struct db_ddi_action *a)
 {
-	struct db_ddi_action_cancel c = { a->id, a->device, "none", "requested" };
+	struct db_ddi_action_cancel c = { a->id, a->device,
+	    ROLLOUT_DDI_CANCEL_NONE, ROLLOUT_DDI_CANCEL_REQUESTED };
 	int rc = DB_OK;
 
 	p->show = DDI_SHOW_CANCEL;
 	p->action = a->id;
-	if (strcmp(a->cancel, "none") != 0)
+	if (a->cancel != ROLLOUT_DDI_CANCEL_NONE)
 		return DB_OK;
 	rc = db_ddi_action_cancel(tx, &c);
 	if (rc == DB_OK)
@@ -188,7 +180,7 @@ ddi_poll_tx(struct db_tx *tx, void *arg)
 	if (in.has_action) {
 		if ((rc = offer_state(tx, &a, &in.member)) != DB_OK)
 			return rc;
-		in.cancel = cancel_state(&a);
+		in.cancel = a.cancel;
 		in.same_offer = same_offer(&p->ans, &a);
 	}
 	in.offer = answer_kind(&p->ans, in.has_action ? &a : NULL);
@@ -281,7 +273,7 @@ close_action(struct db_tx *tx, struct ddi_report *r,
     const char *closing)
 {
 	struct db_ddi_action_end e = { a->id, r->device,
-	    m->end == ROLLOUT_DDI_CANCEL ? "canceled" : "closed",
+	    m->end == ROLLOUT_DDI_CANCEL ? ROLLOUT_DDI_CANCEL : ROLLOUT_DDI_CLOSE,
 	    m->end == ROLLOUT_DDI_CANCEL ? "canceled" :
 	    m->success ? "success" : "failure", closing, r->now };
 	int rc = db_ddi_action_end(tx, &e);
@@ -319,14 +311,14 @@ static int
 cancel_feedback(struct db_tx *tx, struct ddi_report *r,
     const struct db_ddi_action *a, const char *closing)
 {
-	struct db_ddi_action_end e = { a->id, r->device, "canceled", "canceled",
-	    closing, r->now };
-	struct db_ddi_action_cancel c = { a->id, r->device, "requested",
-	    "rejected" };
+	struct db_ddi_action_end e = { a->id, r->device, ROLLOUT_DDI_CANCEL,
+	    "canceled", closing, r->now };
+	struct db_ddi_action_cancel c = { a->id, r->device,
+	    ROLLOUT_DDI_CANCEL_REQUESTED, ROLLOUT_DDI_CANCEL_REJECTED };
 	int rc;
 
 	/* A cancel nobody asked for, or answered already: nothing to do. */
-	if (strcmp(a->cancel, "requested") != 0)
+	if (a->cancel != ROLLOUT_DDI_CANCEL_REQUESTED)
 		return DB_OK;
 	switch (rollout_ddi_cancel_feedback(r->exec, r->finished)) {
 	case ROLLOUT_DDI_CANCEL_DONE:
@@ -356,7 +348,7 @@ ddi_report_tx(struct db_tx *tx, void *arg)
 	    rollout_ddi_closing(r->exec, r->finished, closing, sizeof(closing)))
 		return DB_ERR;
 	r->status = 200;
-	if (strcmp(a.state, "open") != 0) {
+	if (a.state != ROLLOUT_DDI_OPEN) {
 		/* The repeat of the closing report is an HTTP retry; a cancel
 		 * feedback on a closed action changes nothing either. */
 		if (!r->cancel && strcmp(a.closing, closing) != 0)
@@ -424,7 +416,7 @@ ddi_deployment(struct core *c, const char *artifacts_dir, int64_t device,
 	struct db_ddi_action a;
 	int rc = db_ddi_action_get(c->db, NULL, device, action, &a);
 
-	if (rc == DB_OK && strcmp(a.state, "open") != 0)
+	if (rc == DB_OK && a.state != ROLLOUT_DDI_OPEN)
 		rc = DB_NOTFOUND;
 	if (rc != DB_OK)
 		return rc;

@@ -53,8 +53,7 @@ struct eval {
 	struct db_campaign *c;
 	struct rollout_policy p;
 	int stages[ROLLOUT_MAX_STAGES], nstages;
-	enum rollout_campaign_state state;
-	char was_state[16];		/* as read, for the compare-and-set */
+	enum rollout_campaign_state state;	/* as read, for the CAS */
 	int was_stage;
 	int64_t now;
 	/* the open stage: every member, and those it added */
@@ -73,14 +72,13 @@ eval_init(struct eval *e, struct db_tx *tx, struct core *s,
 	e->core = s;
 	e->c = c;
 	e->now = now;
-	if (rollout_campaign_state_parse(c->state, &e->state) != 0 ||
-	    !c->settings_ok) {
+	e->state = c->state;
+	if (!c->settings_ok) {
 		log_err("campaign %lld: unreadable stored settings",
 		    (long long)c->id);
 		return -1;
 	}
 	e->p = c->policy;
-	snprintf(e->was_state, sizeof(e->was_state), "%s", c->state);
 	e->was_stage = c->stage;
 	memcpy(e->stages, c->stages, sizeof(e->stages));
 	e->nstages = c->nstages;
@@ -303,8 +301,7 @@ apply(struct eval *e, const struct rollout_decision *d, const char *detail)
 	if (act != ROLLOUT_ACTIONS && (e->state == ROLLOUT_CAMP_RUNNING ||
 	    act == ROLLOUT_ACT_HALT) && rollout_campaign_action(e->state, act,
 	    c->stage, e->nstages, &to, &new_stage) == 0) {
-		snprintf(c->state, sizeof(c->state), "%s",
-		    rollout_campaign_state_name(to));
+		c->state = to;
 		if (new_stage != c->stage)
 			c->stage_opened_at = e->now;
 		c->stage = new_stage;
@@ -318,8 +315,7 @@ apply(struct eval *e, const struct rollout_decision *d, const char *detail)
 	snprintf(c->verdict_detail, sizeof(c->verdict_detail), "%s",
 	    detail ? detail : "");
 	c->verdict_at = e->now;
-	if ((rc = db_campaign_update(e->tx, c, e->was_state,
-	    e->was_stage)) != DB_OK)
+	if ((rc = db_campaign_update(e->tx, c, e->state, e->was_stage)) != DB_OK)
 		return rc;
 	if (changed) {
 		rc = gate_event(e, kind, detail);
@@ -443,8 +439,7 @@ halt_for(struct eval *e, const char *kind, const char *actor,
 	if (rollout_campaign_action(e->state, ROLLOUT_ACT_HALT, c->stage,
 	    e->nstages, &to, &ns) != 0)
 		return DB_OK;
-	snprintf(c->state, sizeof(c->state), "%s",
-	    rollout_campaign_state_name(to));
+	c->state = to;
 	c->finished_at = e->now;
 	snprintf(c->verdict, sizeof(c->verdict), "halt");
 	snprintf(c->verdict_reason, sizeof(c->verdict_reason), "%s", reason);
@@ -456,7 +451,7 @@ halt_for(struct eval *e, const char *kind, const char *actor,
 	snprintf(c->verdict_detail, sizeof(c->verdict_detail), "%s",
 	    detail ? detail : "");
 	c->verdict_at = e->now;
-	rc = db_campaign_update(e->tx, c, e->was_state, e->was_stage);
+	rc = db_campaign_update(e->tx, c, e->state, e->was_stage);
 	if (rc == DB_OK) {
 		log_info("campaign %lld stage %d (%d%%): halted: %s",
 		    (long long)c->id, c->stage + 1, e->stages[c->stage], reason);
@@ -490,7 +485,8 @@ publish(const struct eval *e)
 	struct metrics_campaign m = { .id = e->c->id, .stage = e->c->stage + 1,
 	    .members = e->all.members, .at = e->now };
 
-	snprintf(m.state, sizeof(m.state), "%s", e->c->state);
+	snprintf(m.state, sizeof(m.state), "%s",
+	    rollout_campaign_state_name(e->c->state));
 	for (int s = 0; s < ROLLOUT_DEV_STATES && s < METRICS_STATES_MAX; s++) {
 		m.state_names[m.nstates] = rollout_device_state_name(s);
 		m.by_state[m.nstates++] = e->all.by_state[s];
@@ -507,7 +503,7 @@ evaluate(struct db_tx *tx, struct core *s, struct db_campaign *c, int64_t now)
 {
 	struct eval e;
 	struct rollout_decision d;
-	char *detail, before[16], why[128];
+	char *detail, why[128];
 	int rc, live;
 
 	if (eval_init(&e, tx, s, c, now) != 0)
@@ -533,7 +529,6 @@ evaluate(struct db_tx *tx, struct core *s, struct db_campaign *c, int64_t now)
 		return rc;
 	metrics_add(M_GATE_RUNS, 1);
 	detail = decision_json(&e, &d);
-	snprintf(before, sizeof(before), "%s", c->state);
 	rc = apply(&e, &d, detail);
 	free(detail);
 	/* Changed by another writer since read: no verdict is stored, and
@@ -542,7 +537,7 @@ evaluate(struct db_tx *tx, struct core *s, struct db_campaign *c, int64_t now)
 		return DB_OK;
 	if (rc == DB_OK)
 		publish(&e);
-	if (rc == DB_OK && strcmp(before, c->state) != 0)
+	if (rc == DB_OK && c->state != e.state)
 		db_tx_after(tx, campaigns_changed, s->campaigns);
 	return rc;
 }
@@ -704,16 +699,14 @@ supersede(struct db_tx *tx, struct gate_act *g, struct db_campaign *c,
 	for (int i = 0; i < o->n && rc == DB_OK; i++) {
 		if ((rc = db_campaign_get_tx(tx, o->ids[i], old)) != DB_OK)
 			break;
-		if (rollout_campaign_state_parse(old->state, &from) != 0 ||
-		    rollout_campaign_action(from, ROLLOUT_ACT_ABORT, old->stage,
+		from = old->state;
+		if (rollout_campaign_action(from, ROLLOUT_ACT_ABORT, old->stage,
 		    ROLLOUT_MAX_STAGES, &to, &ns) != 0)
 			continue;
-		snprintf(old->state, sizeof(old->state), "%s",
-		    rollout_campaign_state_name(to));
+		old->state = to;
 		old->finished_at = g->now;
 		/* A conflict fails the start: 409, nothing changed. */
-		rc = db_campaign_update(tx, old, rollout_campaign_state_name(
-		    from), old->stage);
+		rc = db_campaign_update(tx, old, from, old->stage);
 		if (rc == DB_OK)
 			rc = db_campaign_event(tx, old->id, g->now, "superseded",
 			    g->actor, old->stage, detail);
@@ -803,16 +796,16 @@ gate_act(struct db_tx *tx, void *arg)
 	rc = db_campaign_get_tx(tx, g->campaign, c);
 	if (rc != DB_OK)
 		goto out;
-	snprintf(g->state, sizeof(g->state), "%s", c->state);
+	from = c->state;
 	rc = DB_ERR;
-	if (rollout_campaign_state_parse(c->state, &from) != 0 ||
-	    !c->settings_ok)
+	if (!c->settings_ok)
 		goto out;
 	was_stage = c->stage;
 	rc = DB_CONFLICT;
 	if (rollout_campaign_action(from, (enum rollout_action)g->action,
 	    c->stage, c->nstages, &to, &new_stage) != 0) {
-		snprintf(g->why, sizeof(g->why), "the campaign is %s%s", c->state,
+		snprintf(g->why, sizeof(g->why), "the campaign is %s%s",
+		    rollout_campaign_state_name(c->state),
 		    g->action == ROLLOUT_ACT_ADVANCE && c->stage == c->nstages - 1 ?
 		    " at its last stage" : "");
 		goto out;
@@ -822,11 +815,10 @@ gate_act(struct db_tx *tx, void *arg)
 	if (new_stage != c->stage || g->action == ROLLOUT_ACT_START)
 		c->stage_opened_at = g->now;
 	c->stage = new_stage;
-	snprintf(c->state, sizeof(c->state), "%s", rollout_campaign_state_name(to));
+	c->state = to;
 	if (to == ROLLOUT_CAMP_ABORTED)
 		c->finished_at = g->now;
-	rc = db_campaign_update(tx, c, rollout_campaign_state_name(from),
-	    was_stage);
+	rc = db_campaign_update(tx, c, from, was_stage);
 	if (rc == DB_CONFLICT)
 		snprintf(g->why, sizeof(g->why), "the campaign changed meanwhile");
 	if (rc != DB_OK)
@@ -839,7 +831,6 @@ gate_act(struct db_tx *tx, void *arg)
 	    g->action == ROLLOUT_ACT_ADVANCE))
 		rc = db_campaign_event(tx, c->id, g->now, "stage_opened", g->actor,
 		    c->stage, detail);
-	snprintf(g->state, sizeof(g->state), "%s", c->state);
 	if (rc == DB_OK)
 		db_tx_after(tx, campaigns_changed, g->core->campaigns);
 out:

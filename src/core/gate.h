@@ -26,7 +26,6 @@ struct gate_act {
 	const char *actor;
 	int64_t now;
 	/* out */
-	char state[16];			/* current state, for a 409 */
 	char code[32];			/* with DB_INVALID: the error code */
 	char why[512];			/* what made it impossible */
 	int64_t members;		/* devices taken in by start */

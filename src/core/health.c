@@ -154,14 +154,14 @@ direct_unhealthy_once(struct db_tx *tx, const struct report_health *h)
 
 	if (rc == DB_NOTFOUND || (rc == DB_OK && strcmp(fw, h->fw_version) != 0))
 		return DB_OK;
-	if (rc != DB_OK || rollout_device_state_parse(off.state, &from) != 0)
-		return DB_ERR;
+	if (rc != DB_OK)
+		return rc;
+	from = off.state;
 	rollout_policy_default(&p);
 	if (rollout_device_step(from, ROLLOUT_EV_UNHEALTHY, 1, &p, &to) != 0 ||
 	    to == from)
 		return DB_OK;
-	return db_offer_update(tx, h->device, &off,
-	    rollout_device_state_name(to), rollout_reason_name(
+	return db_offer_update(tx, h->device, &off, to, rollout_reason_name(
 	    rollout_health_reason(h->boot_ok, h->selftest_ok)), NULL, h->now);
 }
 

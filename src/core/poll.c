@@ -31,20 +31,18 @@ static int
 direct(struct core *c, const struct poll_device *d, const char *fw,
     int64_t now, struct poll_answer *out)
 {
-	enum rollout_device_state st;
 	struct rollout_poll_seen w = { 0 };
 	struct rollout_poll r;
 	int usable;
 
 	if (d->offer_release == 0 ||
-	    rollout_device_state_parse(d->offer_state, &st) != 0 ||
 	    (usable = release_of(c, d->offer_release, now, &out->rel)) < 0)
 		return 0;
 	w.usable = usable;
 	w.on_release = strcmp(out->rel.fw_version, fw) == 0;
 	w.newer = !w.on_release && members_is_newer(fw, out->rel.fw_version);
 	w.boot = d->boot_id != NULL;
-	r = rollout_poll_direct(st, &w);
+	r = rollout_poll_direct(d->offer_state, &w);
 	if (r.sight)
 		add_sight(out, -1);
 	if (!r.offer) {

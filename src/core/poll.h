@@ -22,7 +22,7 @@ struct poll_device {
 	const char *stored_fw;		/* the version last recorded */
 	const char *boot_id;		/* NULL: none sent */
 	int64_t offer_release;		/* its direct offer's release, 0: none */
-	const char *offer_state;	/* and that offer's state */
+	enum rollout_device_state offer_state;	/* and that offer's state */
 };
 
 enum poll_verdict {

@@ -81,8 +81,7 @@ campaign_status(struct db_tx *tx, struct report_status *r)
 	if (rc != DB_OK)
 		goto out;
 	p = c->policy;
-	snprintf(r->was, sizeof(r->was), "%s",
-	    rollout_device_state_name(m.state));
+	r->was = m.state;
 	switch (members_step(tx, &m, &p, (enum rollout_device_event)r->event,
 	    &why, r->now, &to)) {
 	case 0:
@@ -94,10 +93,8 @@ campaign_status(struct db_tx *tx, struct report_status *r)
 		rc = DB_ERR;
 		goto out;
 	}
-	snprintf(r->state, sizeof(r->state), "%s",
-	    rollout_device_state_name(m.state));
-	rc = status_event(tx, r, c->release_id, c->id,
-	    strcmp(r->was, r->state) != 0);
+	r->state = m.state;
+	rc = status_event(tx, r, c->release_id, c->id, r->was != r->state);
 	if (rc == DB_OK && rollout_state_is_failure(to))
 		rc = gate_soon(tx, r->core, c->id, r->now);
 out:
@@ -120,18 +117,17 @@ direct_status(struct db_tx *tx, struct report_status *r)
 		return rc;
 	if (strcmp(sha, r->release) != 0)
 		return DB_NOTFOUND;
-	if (rollout_device_state_parse(off.state, &from) != 0)
-		return DB_ERR;
-	snprintf(r->was, sizeof(r->was), "%s", off.state);
+	from = off.state;
+	r->was = from;
 	rollout_policy_default(&p);
 	if (rollout_device_step(from, (enum rollout_device_event)r->event, 1, &p,
 	    &to) != 0)
 		return DB_CONFLICT;
-	snprintf(r->state, sizeof(r->state), "%s", rollout_device_state_name(to));
+	r->state = to;
 	if (to == ROLLOUT_DEV_INSTALLED && from != to)
 		boot = r->boot_id ? r->boot_id : "";
 	/* A conflict (the offer changed since read) answers 409. */
-	if (to != from && (rc = db_offer_update(tx, r->device, &off, r->state,
+	if (to != from && (rc = db_offer_update(tx, r->device, &off, to,
 	    status_class(r), boot, r->now)) != DB_OK)
 		return rc;
 	return status_event(tx, r, off.release_id, 0, to != from);
@@ -223,13 +219,12 @@ direct_sighting(struct sighting *g)
 		return rc == DB_NOTFOUND ? DB_OK : rc;
 	members_seen(&w, fw, g->fw, g->boot, off.install_boot);
 	rollout_policy_default(&p);
-	if (rollout_device_state_parse(off.state, &from) != 0 ||
-	    !rollout_sighting(from, &w, &ev) ||
+	from = off.state;
+	if (!rollout_sighting(from, &w, &ev) ||
 	    rollout_device_step(from, ev, 1, &p, &to) != 0 || to == from)
 		return DB_OK;
-	rc = db_offer_update(g->tx, g->device, &off,
-	    rollout_device_state_name(to), ev == ROLLOUT_EV_FALLBACK ?
-	    "fallback" : NULL, NULL, g->now);
+	rc = db_offer_update(g->tx, g->device, &off, to,
+	    ev == ROLLOUT_EV_FALLBACK ? "fallback" : NULL, NULL, g->now);
 	/* Changed since read: the next poll's sighting sees what it is. */
 	if (rc != DB_OK)
 		return rc == DB_CONFLICT ? DB_OK : rc;
@@ -317,8 +312,7 @@ reports_offer_take(struct db_tx *tx, void *arg)
 	struct db_member m;
 	enum rollout_device_state ds, to;
 	enum rollout_offer_kind kind;
-	int cs_ok, rc;
-	enum rollout_campaign_state cs;
+	int rc;
 
 	if (c == NULL)
 		return DB_ERR;
@@ -328,11 +322,10 @@ reports_offer_take(struct db_tx *tx, void *arg)
 	if (rc != DB_OK)
 		goto out;
 	ds = m.state;
-	cs_ok = rollout_campaign_state_parse(c->state, &cs) == 0 &&
-	    c->settings_ok;
 	p = c->policy;
 	/* Decided again here: the campaign may have halted meanwhile. */
-	if (!cs_ok || !rollout_should_offer(cs, c->stages[c->stage], m.bucket,
+	if (!c->settings_ok || !rollout_should_offer(c->state,
+	    c->stages[c->stage], m.bucket,
 	    ds, m.attempts, &p))
 		goto out;
 	kind = rollout_offer_kind(ds, m.attempts, &p);

@@ -35,7 +35,7 @@ db_campaign_create(struct db_tx *tx, void *arg)
 	if ((rc = db_step_done(tx->c, st, "campaign create")) != DB_OK)
 		return rc;
 	c->id = sqlite3_last_insert_rowid(tx->c->h);
-	snprintf(c->state, sizeof(c->state), "draft");
+	c->state = ROLLOUT_CAMP_DRAFT;
 	return db_campaign_event(tx, c->id, c->created_at, "created",
 	    c->created_by, 0, NULL);
 }
@@ -51,9 +51,12 @@ db_campaign_create(struct db_tx *tx, void *arg)
 	"JOIN releases r ON r.id = c.release_id " \
 	"LEFT JOIN cohorts h ON h.id = c.cohort_id "
 
-static void
+/* 0, or -1 (reported) when the stored state is no state name. */
+static int
 row_to_campaign(sqlite3_stmt *st, struct db_campaign *c)
 {
+	const char *state = (const char *)sqlite3_column_text(st, 9);
+
 	memset(c, 0, sizeof(*c));
 	c->id = sqlite3_column_int64(st, 0);
 	db_col_text(st, 1, c->name, sizeof(c->name));
@@ -71,7 +74,6 @@ row_to_campaign(sqlite3_stmt *st, struct db_campaign *c)
 	if (!c->settings_ok)
 		rollout_policy_default(&c->policy);
 	c->supersede = sqlite3_column_int(st, 8);
-	db_col_text(st, 9, c->state, sizeof(c->state));
 	c->stage_opened_at = sqlite3_column_int64(st, 11);
 	db_col_text(st, 12, c->verdict, sizeof(c->verdict));
 	db_col_text(st, 13, c->verdict_reason, sizeof(c->verdict_reason));
@@ -85,6 +87,11 @@ row_to_campaign(sqlite3_stmt *st, struct db_campaign *c)
 	db_col_text(st, 21, c->release_sha, sizeof(c->release_sha));
 	c->release_expires = sqlite3_column_int64(st, 22);
 	c->release_revoked_at = sqlite3_column_int64(st, 23);
+	if (state == NULL || rollout_campaign_state_parse(state, &c->state)) {
+		db_complain("a campaign has an unknown state");
+		return -1;
+	}
+	return 0;
 }
 
 static int
@@ -97,8 +104,9 @@ campaign_get(struct db_conn *c, int64_t id, struct db_campaign *out)
 	if (st == NULL)
 		return DB_ERR;
 	sqlite3_bind_int64(st, 1, id);
-	if ((rc = db_row(c, st, "campaign get")) == DB_OK)
-		row_to_campaign(st, out);
+	if ((rc = db_row(c, st, "campaign get")) == DB_OK &&
+	    row_to_campaign(st, out) != 0)
+		rc = DB_ERR;
 	return rc;
 }
 
@@ -128,10 +136,9 @@ each_campaign(struct db_conn *c, sqlite3_stmt *st,
 
 	if (row == NULL)
 		return DB_ERR;
-	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-		row_to_campaign(st, row);
-		fn(row, arg);
-	}
+	while ((s = sqlite3_step(st)) == SQLITE_ROW)
+		if (row_to_campaign(st, row) == 0)
+			fn(row, arg);
 	sqlite3_reset(st);
 	free(row);
 	if (s == SQLITE_DONE)
@@ -141,7 +148,7 @@ each_campaign(struct db_conn *c, sqlite3_stmt *st,
 }
 
 int
-db_campaign_list(struct db *db, const char *state, int64_t after,
+db_campaign_list(struct db *db, int state, int64_t after,
     int64_t limit, void (*fn)(const struct db_campaign *, void *), void *arg)
 {
 	static const char sql[] = "SELECT " CAMPAIGN_COLS "WHERE c.id > ?1 AND "
@@ -152,7 +159,8 @@ db_campaign_list(struct db *db, const char *state, int64_t after,
 
 	if (st != NULL) {
 		sqlite3_bind_int64(st, 1, after);
-		db_bind_text(st, 2, state);
+		db_bind_text(st, 2, state < 0 ? NULL :
+		    rollout_campaign_state_name(state));
 		sqlite3_bind_int64(st, 3, limit);
 		rc = each_campaign(c, st, fn, arg);
 	}
@@ -236,7 +244,7 @@ bind_or_null(sqlite3_stmt *st, int i, int64_t v)
 
 int
 db_campaign_update(struct db_tx *tx, const struct db_campaign *c,
-    const char *expect_state, int expect_stage)
+    enum rollout_campaign_state expect_state, int expect_stage)
 {
 	static const char sql[] = "UPDATE campaigns SET state = ?, stage = ?, "
 	    "stage_opened_at = ?, verdict = ?, verdict_reason = ?, "
@@ -246,7 +254,7 @@ db_campaign_update(struct db_tx *tx, const struct db_campaign *c,
 
 	if (st == NULL)
 		return DB_ERR;
-	db_bind_text(st, 1, c->state);
+	db_bind_text(st, 1, rollout_campaign_state_name(c->state));
 	sqlite3_bind_int(st, 2, c->stage);
 	bind_or_null(st, 3, c->stage_opened_at);
 	db_bind_text(st, 4, c->verdict[0] ? c->verdict : NULL);
@@ -256,7 +264,7 @@ db_campaign_update(struct db_tx *tx, const struct db_campaign *c,
 	bind_or_null(st, 8, c->started_at);
 	bind_or_null(st, 9, c->finished_at);
 	sqlite3_bind_int64(st, 10, c->id);
-	db_bind_text(st, 11, expect_state);
+	db_bind_text(st, 11, rollout_campaign_state_name(expect_state));
 	sqlite3_bind_int(st, 12, expect_stage);
 	return db_step_cas(tx->c, st, "campaign update");
 }

@@ -26,7 +26,7 @@ struct db_campaign {
 					 * valid, stage in range (else the
 					 * policy's defaults: never run) */
 	int supersede;
-	char state[16];
+	enum rollout_campaign_state state;
 	int stage;
 	int64_t stage_opened_at;
 	char verdict[20];
@@ -58,8 +58,9 @@ int db_campaign_create(struct db_tx *tx, void *arg /* struct db_campaign */);
 /* Reads one campaign; DB_OK, DB_NOTFOUND or DB_ERR. */
 int db_campaign_get(struct db *db, int64_t id, struct db_campaign *out);
 int db_campaign_get_tx(struct db_tx *tx, int64_t id, struct db_campaign *out);
-/* Campaigns in id order after the cursor, optionally in one state. */
-int db_campaign_list(struct db *db, const char *state, int64_t after,
+/* Campaigns in id order after the cursor, in one state (an enum
+ * rollout_campaign_state) or in any (-1). */
+int db_campaign_list(struct db *db, int state, int64_t after,
     int64_t limit, void (*fn)(const struct db_campaign *, void *), void *arg);
 /* Campaigns that can offer, newest first: running, paused, and those
  * completed at or after completed_since. */
@@ -80,7 +81,7 @@ int db_campaign_sweepable_tx(struct db_tx *tx, int64_t finished_since,
  * finished_at of c if the row still has expect_state and expect_stage
  * (as read): DB_OK, or DB_CONFLICT (unchanged). */
 int db_campaign_update(struct db_tx *tx, const struct db_campaign *c,
-    const char *expect_state, int expect_stage);
+    enum rollout_campaign_state expect_state, int expect_stage);
 /* Appends to a campaign's event log; detail is JSON text or NULL. */
 int db_campaign_event(struct db_tx *tx, int64_t campaign, int64_t at,
     const char *kind, const char *actor, int stage, const char *detail);

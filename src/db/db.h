@@ -24,11 +24,12 @@
  *   acknowledge a write. db_tx_after hooks (cache invalidations) run after
  *   a successful commit only. Jobs queued before a db_write have run when
  *   it returns.
- * - Rows come typed: a member's state and its campaign's state in a
- *   membership are enums (the backend refuses a name it does not know),
- *   stage lists and policies are structs (db/campaigns.h, db/settings.c),
- *   times are seconds since the epoch, 0 for none. (A campaign's and a
- *   direct offer's state are still their names, checked by the caller.)
+ * - Rows come typed: the states of campaigns, members, direct offers and
+ *   DDI actions are enums (rollout/rollout.h, rollout/ddi.h; stored as
+ *   their names, and a row whose stored name is unknown is refused with
+ *   DB_ERR and logged, never guessed), stage lists and policies are
+ *   structs (db/campaigns.h, db/settings.c), times are seconds since the
+ *   epoch, 0 for none.
  * - Updates are compare-and-set. db_member_update, db_offer_update and
  *   db_campaign_update name the state (and attempts, release or stage)
  *   their caller read and return DB_CONFLICT, changing nothing, when the

@@ -162,7 +162,7 @@ db_ddi_action_end(struct db_tx *tx, void *arg)
 
 	if (st == NULL)
 		return DB_ERR;
-	db_bind_text(st, 1, a->state);
+	db_bind_text(st, 1, rollout_ddi_end_name(a->state));
 	db_bind_text(st, 2, a->result);
 	db_bind_text(st, 3, a->closing);
 	sqlite3_bind_int64(st, 4, a->now);
@@ -182,10 +182,10 @@ db_ddi_action_cancel(struct db_tx *tx, void *arg)
 
 	if (st == NULL)
 		return DB_ERR;
-	db_bind_text(st, 1, a->to);
+	db_bind_text(st, 1, rollout_ddi_cancel_state_name(a->to));
 	sqlite3_bind_int64(st, 2, a->id);
 	sqlite3_bind_int64(st, 3, a->device);
-	db_bind_text(st, 4, a->from);
+	db_bind_text(st, 4, rollout_ddi_cancel_state_name(a->from));
 	return cas_result(tx, db_step_done(tx->c, st, "ddi action cancel"),
 	    a->device, a->id);
 }
@@ -194,7 +194,8 @@ db_ddi_action_cancel(struct db_tx *tx, void *arg)
 	"attempt, state, cancel, result, closing, created_at, " \
 	"COALESCE(closed_at, 0)"
 
-static void
+/* 0, or -1 (reported) when a stored state is no state name. */
+static int
 action_row(sqlite3_stmt *st, struct db_ddi_action *out)
 {
 	out->id = sqlite3_column_int64(st, 0);
@@ -202,12 +203,17 @@ action_row(sqlite3_stmt *st, struct db_ddi_action *out)
 	out->campaign_id = sqlite3_column_int64(st, 2);
 	out->release_id = sqlite3_column_int64(st, 3);
 	out->attempt = sqlite3_column_int(st, 4);
-	db_col_text(st, 5, out->state, sizeof(out->state));
-	db_col_text(st, 6, out->cancel, sizeof(out->cancel));
 	db_col_text(st, 7, out->result, sizeof(out->result));
 	db_col_text(st, 8, out->closing, sizeof(out->closing));
 	out->created_at = sqlite3_column_int64(st, 9);
 	out->closed_at = sqlite3_column_int64(st, 10);
+	if (rollout_ddi_end_parse((const char *)sqlite3_column_text(st, 5),
+	    &out->state) != 0 || rollout_ddi_cancel_state_parse(
+	    (const char *)sqlite3_column_text(st, 6), &out->cancel) != 0) {
+		db_complain("a DDI action has an unknown state");
+		return -1;
+	}
+	return 0;
 }
 
 /* Runs sql (binding device, and id when id > 0) for one action row. */
@@ -225,8 +231,8 @@ action_read(struct db *db, struct db_tx *tx, const char *sql, int64_t device,
 			sqlite3_bind_int64(st, 2, id);
 		rc = db_row(c, st, "ddi action");
 	}
-	if (rc == DB_OK)
-		action_row(st, out);
+	if (rc == DB_OK && action_row(st, out) != 0)
+		rc = DB_ERR;
 	if (st != NULL)
 		sqlite3_reset(st);
 	conn_put(db, tx, c);

@@ -8,6 +8,7 @@
 
 #include "db/artifacts.h"
 #include "db/db.h"
+#include "rollout/ddi.h"
 
 #define DB_DDI_SHA1_HEX 41
 #define DB_DDI_MD5_HEX 33
@@ -52,8 +53,8 @@ struct db_ddi_action {
 	int64_t campaign_id;		/* 0: a direct offer */
 	int64_t release_id;
 	int attempt;
-	char state[12];			/* open, closed, canceled */
-	char cancel[12];		/* none, requested, rejected */
+	enum rollout_ddi_end state;	/* open, closed, canceled */
+	enum rollout_ddi_cancel_state cancel;
 	char result[16];		/* "" while open */
 	char closing[32];		/* the closing report, "" if none */
 	int64_t created_at, closed_at;
@@ -75,7 +76,7 @@ int db_ddi_action_new(struct db_tx *tx, void *arg);
  * such action of that device. */
 struct db_ddi_action_end {
 	int64_t id, device;
-	const char *state;		/* closed or canceled */
+	enum rollout_ddi_end state;	/* closed or canceled */
 	const char *result;		/* success, failure, superseded, ... */
 	const char *closing;		/* the closing report, or NULL */
 	int64_t now;
@@ -87,7 +88,7 @@ int db_ddi_action_end(struct db_tx *tx, void *arg);
  * `from`. */
 struct db_ddi_action_cancel {
 	int64_t id, device;
-	const char *from, *to;		/* none, requested, rejected */
+	enum rollout_ddi_cancel_state from, to;
 };
 int db_ddi_action_cancel(struct db_tx *tx, void *arg);
 

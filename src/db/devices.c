@@ -15,8 +15,16 @@ auth_row(sqlite3_stmt *st, struct db_device_auth *out)
 	db_col_text(st, 1, out->device_id, sizeof(out->device_id));
 	db_col_text(st, 2, out->hw_class, sizeof(out->hw_class));
 	db_col_text(st, 3, out->fw_version, sizeof(out->fw_version));
+	const char *offer = (const char *)sqlite3_column_text(st, 6);
+
 	out->offer_release = sqlite3_column_int64(st, 5);
-	db_col_text(st, 6, out->offer_state, sizeof(out->offer_state));
+	out->offer_state = ROLLOUT_DEV_OFFERED;
+	/* An offer in no known state is no offer for the poll. */
+	if (offer != NULL && rollout_device_state_parse(offer,
+	    &out->offer_state) != 0) {
+		db_complain("a direct offer has an unknown state");
+		out->offer_release = 0;
+	}
 }
 
 #define AUTH_SELECT "SELECT d.id, d.device_id, d.hw_class, d.fw_version, " \

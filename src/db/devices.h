@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "db/db.h"
+#include "rollout/rollout.h"
 
 #define DB_ID_MAX 64
 #define DB_TAGS_MAX 32
@@ -18,7 +19,7 @@ struct db_device_auth {
 	char hw_class[DB_ID_MAX + 1];
 	char fw_version[DB_ID_MAX + 1];
 	int64_t offer_release;		/* direct offer's release id, or 0 */
-	char offer_state[16];		/* its state, "" when none */
+	enum rollout_device_state offer_state;	/* its state, if any */
 };
 
 /* Finds the device whose token hashes to hash (one indexed lookup, hash

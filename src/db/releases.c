@@ -358,7 +358,11 @@ offer_get(struct db_conn *c, int64_t device, struct db_offer *out, char *sha,
 	if ((rc = db_row(c, st, "offer get")) != DB_OK)
 		return rc;
 	out->release_id = sqlite3_column_int64(st, 0);
-	db_col_text(st, 1, out->state, sizeof(out->state));
+	if (rollout_device_state_parse((const char *)sqlite3_column_text(st,
+	    1), &out->state) != 0) {
+		db_complain("a direct offer has an unknown state");
+		return DB_ERR;
+	}
 	db_col_text(st, 2, out->reason, sizeof(out->reason));
 	out->created_at = sqlite3_column_int64(st, 3);
 	out->updated_at = sqlite3_column_int64(st, 4);
@@ -390,8 +394,8 @@ db_offer_get_tx(struct db_tx *tx, int64_t device, struct db_offer *out,
 
 int
 db_offer_update(struct db_tx *tx, int64_t device, const struct db_offer *expect,
-    const char *state, const char *reason, const char *install_boot,
-    int64_t now)
+    enum rollout_device_state state, const char *reason,
+    const char *install_boot, int64_t now)
 {
 	static const char sql[] = "UPDATE offers SET state = ?, reason = ?, "
 	    "updated_at = ?, install_boot = COALESCE(?, install_boot) "
@@ -400,12 +404,12 @@ db_offer_update(struct db_tx *tx, int64_t device, const struct db_offer *expect,
 
 	if (st == NULL)
 		return DB_ERR;
-	db_bind_text(st, 1, state);
+	db_bind_text(st, 1, rollout_device_state_name(state));
 	db_bind_text(st, 2, reason);
 	sqlite3_bind_int64(st, 3, now);
 	db_bind_text(st, 4, install_boot);
 	sqlite3_bind_int64(st, 5, device);
 	sqlite3_bind_int64(st, 6, expect->release_id);
-	db_bind_text(st, 7, expect->state);
+	db_bind_text(st, 7, rollout_device_state_name(expect->state));
 	return db_step_cas(tx->c, st, "offer update");
 }

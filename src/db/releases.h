@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "db/db.h"
+#include "rollout/rollout.h"
 
 #define DB_REL_HW_MAX 32
 
@@ -79,7 +80,8 @@ int db_offer_delete(struct db_tx *tx, void *arg);
 
 struct db_offer {
 	int64_t release_id;
-	char state[16], reason[41];
+	enum rollout_device_state state;
+	char reason[41];
 	int64_t created_at, updated_at;
 	char created_by[65];
 	char install_boot[65];		/* boot id of the installed report */
@@ -95,7 +97,8 @@ int db_offer_get_tx(struct db_tx *tx, int64_t device, struct db_offer *out,
  * read: the same release in the same state); else DB_CONFLICT, unchanged
  * (replaced or moved on by another writer). */
 int db_offer_update(struct db_tx *tx, int64_t device,
-    const struct db_offer *expect, const char *state, const char *reason,
+    const struct db_offer *expect, enum rollout_device_state state,
+    const char *reason,
     const char *install_boot, int64_t now);
 
 #endif

@@ -15,6 +15,14 @@ static const char *const finished_names[ROLLOUT_DDI_FINISHED] = {
 	"success", "failure", "none",
 };
 
+static const char *const end_names[ROLLOUT_DDI_ENDS] = {
+	"open", "closed", "canceled",
+};
+
+static const char *const cancel_names[ROLLOUT_DDI_CANCEL_STATES] = {
+	"none", "requested", "rejected",
+};
+
 static const char *const close_results[] = {
 	[ROLLOUT_DDI_KEEP] = NULL,
 	[ROLLOUT_DDI_END_SUPERSEDED] = "superseded",
@@ -35,23 +43,70 @@ lookup(const char *name, const char *const *names, int n)
 	return -1;
 }
 
+/* The index of name as *out: 0, or -1 (then *out is unchanged). */
+static int
+pick(const char *name, const char *const *names, int n, int *out)
+{
+	int i = lookup(name, names, n);
+
+	if (i < 0)
+		return -1;
+	*out = i;
+	return 0;
+}
+
 int
 rollout_ddi_exec_parse(const char *name, enum rollout_ddi_exec *out)
 {
-	int i = lookup(name, exec_names, ROLLOUT_DDI_EXECS);
+	int i;
 
-	if (i < 0)
+	if (pick(name, exec_names, ROLLOUT_DDI_EXECS, &i) != 0)
 		return -1;
 	*out = (enum rollout_ddi_exec)i;
 	return 0;
 }
 
 int
+rollout_ddi_end_parse(const char *name, enum rollout_ddi_end *out)
+{
+	int i;
+
+	if (pick(name, end_names, ROLLOUT_DDI_ENDS, &i) != 0)
+		return -1;
+	*out = (enum rollout_ddi_end)i;
+	return 0;
+}
+
+int
+rollout_ddi_cancel_state_parse(const char *name,
+    enum rollout_ddi_cancel_state *out)
+{
+	int i;
+
+	if (pick(name, cancel_names, ROLLOUT_DDI_CANCEL_STATES, &i) != 0)
+		return -1;
+	*out = (enum rollout_ddi_cancel_state)i;
+	return 0;
+}
+
+const char *
+rollout_ddi_end_name(enum rollout_ddi_end e)
+{
+	return (unsigned)e < ROLLOUT_DDI_ENDS ? end_names[e] : NULL;
+}
+
+const char *
+rollout_ddi_cancel_state_name(enum rollout_ddi_cancel_state c)
+{
+	return (unsigned)c < ROLLOUT_DDI_CANCEL_STATES ? cancel_names[c] : NULL;
+}
+
+int
 rollout_ddi_finished_parse(const char *name, enum rollout_ddi_finished *out)
 {
-	int i = lookup(name, finished_names, ROLLOUT_DDI_FINISHED);
+	int i;
 
-	if (i < 0)
+	if (pick(name, finished_names, ROLLOUT_DDI_FINISHED, &i) != 0)
 		return -1;
 	*out = (enum rollout_ddi_finished)i;
 	return 0;

@@ -61,11 +61,15 @@ const char *rollout_ddi_finished_name(enum rollout_ddi_finished f);
  *   closes (failure), configData is asked for.
  * - canceled: no event; the action is canceled. */
 
-enum rollout_ddi_end {
+enum rollout_ddi_end {	/* also an action's state, as stored */
 	ROLLOUT_DDI_OPEN,	/* the action stays open */
 	ROLLOUT_DDI_CLOSE,	/* closed, with result success or failure */
 	ROLLOUT_DDI_CANCEL,	/* canceled */
 };
+#define ROLLOUT_DDI_ENDS	(ROLLOUT_DDI_CANCEL + 1)
+/* "open", "closed", "canceled"; NULL if out of range. Parse: 0, or -1. */
+const char *rollout_ddi_end_name(enum rollout_ddi_end e);
+int rollout_ddi_end_parse(const char *name, enum rollout_ddi_end *out);
 
 struct rollout_ddi_feedback {
 	bool has_event;
@@ -99,6 +103,11 @@ enum rollout_ddi_cancel_state {
 	ROLLOUT_DDI_CANCEL_REQUESTED,
 	ROLLOUT_DDI_CANCEL_REJECTED,
 };
+#define ROLLOUT_DDI_CANCEL_STATES	(ROLLOUT_DDI_CANCEL_REJECTED + 1)
+/* "none", "requested", "rejected"; NULL if out of range. Parse: 0, or -1. */
+const char *rollout_ddi_cancel_state_name(enum rollout_ddi_cancel_state c);
+int rollout_ddi_cancel_state_parse(const char *name,
+    enum rollout_ddi_cancel_state *out);
 
 struct rollout_ddi_poll {
 	bool has_action;			/* A exists */

@@ -21,7 +21,7 @@ poller(void *arg)
 {
 	char id[32];
 	struct poll_device d = { 1, id, "board-none", "1.0.0", "1.0.0", NULL, 0,
-	    "" };
+	    ROLLOUT_DEV_OFFERED };
 	struct poll_answer ans;
 
 	snprintf(id, sizeof(id), "dev-%d", (int)(intptr_t)arg);

@@ -63,6 +63,8 @@
  *   [x] member, campaign and direct-offer updates are compare-and-set:
  *       updates_are_compare_and_set
  */
+#include <sqlite3.h>
+
 #include "core_fixture.h"
 #include "core/members.h"
 #include "core/poll.h"
@@ -75,10 +77,30 @@ struct upd {
 	struct db_member *m;
 	struct db_campaign *c;
 	struct db_offer *off;
-	enum rollout_device_state state;	/* members: expected */
-	const char *expect, *to;
+	enum rollout_device_state state;	/* members: expected; offers:
+						 * the new state */
+	enum rollout_campaign_state expect;	/* campaigns: expected */
 	int attempts;
 };
+
+/* The state named name (the tests read better with names). */
+static enum rollout_device_state
+dstate(const char *name)
+{
+	enum rollout_device_state s;
+
+	ck_assert_int_eq(rollout_device_state_parse(name, &s), 0);
+	return s;
+}
+
+static enum rollout_campaign_state
+cstate(const char *name)
+{
+	enum rollout_campaign_state s;
+
+	ck_assert_int_eq(rollout_campaign_state_parse(name, &s), 0);
+	return s;
+}
 
 static int
 upd_job(struct db_tx *tx, void *arg)
@@ -89,14 +111,14 @@ upd_job(struct db_tx *tx, void *arg)
 		return db_member_update(tx, u->m, u->state, u->attempts);
 	if (u->c != NULL)
 		return db_campaign_update(tx, u->c, u->expect, u->attempts);
-	return db_offer_update(tx, 1, u->off, u->to, NULL, NULL, t0);
+	return db_offer_update(tx, 1, u->off, u->state, NULL, NULL, t0);
 }
 
 static int
 upd_member(struct db_member *m, enum rollout_device_state expect,
     int attempts)
 {
-	struct upd u = { m, NULL, NULL, expect, NULL, NULL, attempts };
+	struct upd u = { m, NULL, NULL, expect, 0, attempts };
 
 	return db_write(fx.db, upd_job, &u);
 }
@@ -104,7 +126,7 @@ upd_member(struct db_member *m, enum rollout_device_state expect,
 static int
 upd_campaign(struct db_campaign *c, const char *expect, int stage)
 {
-	struct upd u = { NULL, c, NULL, 0, expect, NULL, stage };
+	struct upd u = { NULL, c, NULL, 0, cstate(expect), stage };
 
 	return db_write(fx.db, upd_job, &u);
 }
@@ -112,7 +134,7 @@ upd_campaign(struct db_campaign *c, const char *expect, int stage)
 static int
 upd_offer(struct db_offer *off, const char *to)
 {
-	struct upd u = { NULL, NULL, off, 0, NULL, to, 0 };
+	struct upd u = { NULL, NULL, off, dstate(to), 0, 0 };
 
 	return db_write(fx.db, upd_job, &u);
 }
@@ -151,7 +173,8 @@ poll_at(int64_t id, const char *fw, const char *boot, int64_t now)
 	enum poll_verdict v;
 
 	snprintf(name, sizeof(name), "d%lld", (long long)id - 1);
-	d = (struct poll_device){ id, name, "board-a", fw, fw, boot, 0, "" };
+	d = (struct poll_device){ id, name, "board-a", fw, fw, boot, 0,
+	    ROLLOUT_DEV_OFFERED };
 	ck_assert_int_eq(poll_decide(&fx, &d, now, &ans), 0);
 	poll_record(&fx, &d, &ans, now);
 	v = ans.verdict;
@@ -210,8 +233,9 @@ campaign_is(int64_t c, const char *state, int stage)
 	struct db_campaign camp;
 
 	ck_assert_int_eq(db_campaign_get(fx.db, c, &camp), DB_OK);
-	ck_assert_msg(strcmp(camp.state, state) == 0 && camp.stage == stage,
-	    "campaign %s at %d (%s: %s), want %s at %d", camp.state, camp.stage,
+	ck_assert_msg(camp.state == cstate(state) && camp.stage == stage,
+	    "campaign %s at %d (%s: %s), want %s at %d",
+	    rollout_campaign_state_name(camp.state), camp.stage,
 	    camp.verdict, camp.verdict_reason, state, stage);
 }
 
@@ -578,7 +602,7 @@ START_TEST(updates_are_compare_and_set)
 	    DB_CONFLICT);
 	state_is(c, 1, "offered", NULL);
 	ck_assert_int_eq(db_campaign_get(fx.db, c, &camp), DB_OK);
-	snprintf(camp.state, sizeof(camp.state), "paused");
+	camp.state = ROLLOUT_CAMP_PAUSED;
 	ck_assert_int_eq(upd_campaign(&camp, "running", 1),
 	    DB_CONFLICT);
 	ck_assert_int_eq(upd_campaign(&camp, "running", 0), DB_OK);
@@ -589,7 +613,31 @@ START_TEST(updates_are_compare_and_set)
 	/* off still says pending */
 	ck_assert_int_eq(upd_offer(&off, "failed"), DB_CONFLICT);
 	ck_assert_int_eq(db_offer_get(fx.db, 1, &off), DB_OK);
-	ck_assert_str_eq(off.state, "downloading");
+	ck_assert_int_eq(off.state, ROLLOUT_DEV_DOWNLOADING);
+}
+END_TEST
+
+/* A stored state the code has no name for is refused, never guessed:
+ * the campaign and the offer do not read; the poll sees no offer. */
+START_TEST(unknown_stored_states_are_refused)
+{
+	int64_t r, c = fleet(1, all, 1, NULL, &r);
+	struct db_campaign camp;
+	struct db_offer off;
+	struct db_device_auth d;
+	char path[400];
+	sqlite3 *h;
+
+	fx_direct("d0", r);
+	snprintf(path, sizeof(path), "%s/otad.db", fx_dir);
+	ck_assert_int_eq(sqlite3_open(path, &h), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(h, "UPDATE campaigns SET state = 'Running';"
+	    "UPDATE offers SET state = 'lost'", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+	ck_assert_int_eq(db_campaign_get(fx.db, c, &camp), DB_ERR);
+	ck_assert_int_eq(db_offer_get(fx.db, 1, &off), DB_ERR);
+	ck_assert_int_eq(db_device_auth_by_id(fx.db, "d0", &d), DB_OK);
+	ck_assert_int_eq(d.offer_release, 0);
 }
 END_TEST
 
@@ -616,6 +664,7 @@ main(void)
 	tcase_add_test(tc, paused_never_widens);
 	tcase_add_test(tc, an_expired_release_halts);
 	tcase_add_test(tc, updates_are_compare_and_set);
+	tcase_add_test(tc, unknown_stored_states_are_refused);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

@@ -23,7 +23,7 @@ dev(int64_t id, const char *device_id, const char *fw, const char *stored)
 {
 	static struct db_offer off;
 	struct poll_device d = { id, device_id, "board-a", fw, stored, NULL,
-	    0, "" };
+	    0, ROLLOUT_DEV_OFFERED };
 
 	if (db_offer_get(fx.db, id, &off) == DB_OK) {
 		d.offer_release = off.release_id;

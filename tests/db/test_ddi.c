@@ -79,7 +79,8 @@ new_action(int64_t device, int64_t campaign, int64_t release, int rc_want)
 }
 
 static int
-end_action(int64_t id, int64_t device, const char *state, const char *result)
+end_action(int64_t id, int64_t device, enum rollout_ddi_end state,
+    const char *result)
 {
 	struct db_ddi_action_end e = { id, device, state, result,
 	    "closed/success", 200 };
@@ -142,8 +143,8 @@ START_TEST(one_open_action_per_device)
 	ck_assert_int_eq(a.campaign_id, 1);
 	ck_assert_int_eq(a.release_id, 2);
 	ck_assert_int_eq(a.attempt, 1);
-	ck_assert_str_eq(a.state, "open");
-	ck_assert_str_eq(a.cancel, "none");
+	ck_assert_int_eq(a.state, ROLLOUT_DDI_OPEN);
+	ck_assert_int_eq(a.cancel, ROLLOUT_DDI_CANCEL_NONE);
 	ck_assert_str_eq(a.result, "");
 	ck_assert_int_eq(db_ddi_action_get(db, NULL, 2, id2, &a), DB_OK);
 	ck_assert_int_eq(a.campaign_id, 0);
@@ -153,12 +154,13 @@ START_TEST(one_open_action_per_device)
 	ck_assert_int_eq(db_ddi_action_get(db, NULL, 1, DB_DDI_ACTION_MAX + 1,
 	    &a), DB_NOTFOUND);
 	/* Closed, a new one may open. */
-	ck_assert_int_eq(end_action(id1, 1, "closed", "success"), DB_OK);
+	ck_assert_int_eq(end_action(id1, 1, ROLLOUT_DDI_CLOSE, "success"),
+	    DB_OK);
 	ck_assert_int_eq(db_ddi_action_open(db, NULL, 1, &a), DB_NOTFOUND);
 	id3 = new_action(1, 1, 2, DB_OK);
 	ck_assert_int_eq(id3, 3);
 	ck_assert_int_eq(db_ddi_action_get(db, NULL, 1, id1, &a), DB_OK);
-	ck_assert_str_eq(a.state, "closed");
+	ck_assert_int_eq(a.state, ROLLOUT_DDI_CLOSE);
 	ck_assert_str_eq(a.result, "success");
 	ck_assert_str_eq(a.closing, "closed/success");
 	ck_assert_int_eq(a.closed_at, 200);
@@ -169,10 +171,14 @@ START_TEST(end_is_compare_and_set)
 {
 	int64_t id = new_action(1, 1, 2, DB_OK);
 
-	ck_assert_int_eq(end_action(id, 2, "closed", "success"), DB_NOTFOUND);
-	ck_assert_int_eq(end_action(99, 1, "closed", "success"), DB_NOTFOUND);
-	ck_assert_int_eq(end_action(id, 1, "canceled", "canceled"), DB_OK);
-	ck_assert_int_eq(end_action(id, 1, "closed", "success"), DB_CONFLICT);
+	ck_assert_int_eq(end_action(id, 2, ROLLOUT_DDI_CLOSE, "success"),
+	    DB_NOTFOUND);
+	ck_assert_int_eq(end_action(99, 1, ROLLOUT_DDI_CLOSE, "success"),
+	    DB_NOTFOUND);
+	ck_assert_int_eq(end_action(id, 1, ROLLOUT_DDI_CANCEL, "canceled"),
+	    DB_OK);
+	ck_assert_int_eq(end_action(id, 1, ROLLOUT_DDI_CLOSE, "success"),
+	    DB_CONFLICT);
 }
 END_TEST
 
@@ -180,18 +186,23 @@ START_TEST(cancel_is_compare_and_set)
 {
 	struct db_ddi_action a;
 	int64_t id = new_action(1, 1, 2, DB_OK);
-	struct db_ddi_action_cancel c = { id, 1, "none", "requested" };
+	struct db_ddi_action_cancel c = { id, 1, ROLLOUT_DDI_CANCEL_NONE,
+	    ROLLOUT_DDI_CANCEL_REQUESTED };
 
 	ck_assert_int_eq(db_write(db, db_ddi_action_cancel, &c), DB_OK);
 	ck_assert_int_eq(db_write(db, db_ddi_action_cancel, &c), DB_CONFLICT);
-	c = (struct db_ddi_action_cancel){ id, 1, "requested", "rejected" };
+	c = (struct db_ddi_action_cancel){ id, 1, ROLLOUT_DDI_CANCEL_REQUESTED,
+	    ROLLOUT_DDI_CANCEL_REJECTED };
 	ck_assert_int_eq(db_write(db, db_ddi_action_cancel, &c), DB_OK);
 	ck_assert_int_eq(db_ddi_action_open(db, NULL, 1, &a), DB_OK);
-	ck_assert_str_eq(a.cancel, "rejected");
-	c = (struct db_ddi_action_cancel){ id, 2, "rejected", "none" };
+	ck_assert_int_eq(a.cancel, ROLLOUT_DDI_CANCEL_REJECTED);
+	c = (struct db_ddi_action_cancel){ id, 2, ROLLOUT_DDI_CANCEL_REJECTED,
+	    ROLLOUT_DDI_CANCEL_NONE };
 	ck_assert_int_eq(db_write(db, db_ddi_action_cancel, &c), DB_NOTFOUND);
-	ck_assert_int_eq(end_action(id, 1, "closed", "failure"), DB_OK);
-	c = (struct db_ddi_action_cancel){ id, 1, "rejected", "none" };
+	ck_assert_int_eq(end_action(id, 1, ROLLOUT_DDI_CLOSE, "failure"),
+	    DB_OK);
+	c = (struct db_ddi_action_cancel){ id, 1, ROLLOUT_DDI_CANCEL_REJECTED,
+	    ROLLOUT_DDI_CANCEL_NONE };
 	ck_assert_int_eq(db_write(db, db_ddi_action_cancel, &c), DB_CONFLICT);
 }
 END_TEST

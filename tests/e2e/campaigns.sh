@@ -192,4 +192,13 @@ sleep 3
 device_round late2 good
 expect "after completed_offer_window, late devices get nothing" "$OFFERS" 0
 
+# The list's state filter: a state by name, and a typo named back.
+api GET "/v1/campaigns?state=completed" "$ADMIN"
+expect "?state=completed lists only completed campaigns" \
+	"$(jqb '[.campaigns[].state] | unique | join(",")')" completed
+api GET "/v1/campaigns?state=complete" "$ADMIN"
+expect_status "?state=complete (a typo) is 400" 400
+expect "and the error names the states" \
+	"$(jqb '.error.message | test("completed, aborted")')" true
+
 finish

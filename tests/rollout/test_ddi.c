@@ -43,6 +43,35 @@ START_TEST(names_parse_ignoring_case)
 }
 END_TEST
 
+/* An action's stored states: every name reads back, nothing else does. */
+START_TEST(action_state_names)
+{
+	enum rollout_ddi_end e;
+	enum rollout_ddi_cancel_state c;
+
+	for (int i = 0; i < ROLLOUT_DDI_ENDS; i++) {
+		ck_assert_int_eq(rollout_ddi_end_parse(
+		    rollout_ddi_end_name((enum rollout_ddi_end)i), &e), 0);
+		ck_assert_int_eq(e, i);
+	}
+	for (int i = 0; i < ROLLOUT_DDI_CANCEL_STATES; i++) {
+		ck_assert_int_eq(rollout_ddi_cancel_state_parse(
+		    rollout_ddi_cancel_state_name(
+		    (enum rollout_ddi_cancel_state)i), &c), 0);
+		ck_assert_int_eq(c, i);
+	}
+	ck_assert_str_eq(rollout_ddi_end_name(ROLLOUT_DDI_CLOSE), "closed");
+	ck_assert_str_eq(rollout_ddi_cancel_state_name(
+	    ROLLOUT_DDI_CANCEL_REJECTED), "rejected");
+	ck_assert_int_eq(rollout_ddi_end_parse("close", &e), -1);
+	ck_assert_int_eq(rollout_ddi_end_parse(NULL, &e), -1);
+	ck_assert_int_eq(rollout_ddi_cancel_state_parse("asked", &c), -1);
+	ck_assert_ptr_null(rollout_ddi_end_name(ROLLOUT_DDI_ENDS));
+	ck_assert_ptr_null(rollout_ddi_cancel_state_name(
+	    ROLLOUT_DDI_CANCEL_STATES));
+}
+END_TEST
+
 /* ---- feedback (§2.7) ---- */
 
 #define NOEV	(-1)
@@ -450,6 +479,7 @@ main(void)
 	TCase *tc = tcase_create("ddi");
 
 	tcase_add_test(tc, names_parse_ignoring_case);
+	tcase_add_test(tc, action_state_names);
 	tcase_add_test(tc, feedback_rows);
 	tcase_add_test(tc, progress_is_never_installed);
 	tcase_add_test(tc, feedback_through_the_state_table);
