@@ -31,6 +31,8 @@ api_err(struct api_req *a, int status, const char *code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* For the audit record: how a refused call ended. */
+	snprintf(a->audit.error, sizeof(a->audit.error), "%s", code);
 	http_reply_error(a->http, status, code, "%s", msg);
 }
 
@@ -64,6 +66,12 @@ api_write(struct api_req *a, db_write_fn fn, void *arg,
     void (*then)(struct api_req *a, int rc))
 {
 	a->then = then;
+	if (a->audit.on) {
+		a->audit.fn = fn;
+		a->audit.arg = arg;
+		fn = audit_job;
+		arg = a;
+	}
 	http_suspend(a->http, write_then);
 	if (db_submit(a->srv->core.db, fn, arg, write_done, a) != 0) {
 		/* The writer is stopping: answer at once. */

@@ -34,6 +34,20 @@ struct api_who {
 	enum rollout_device_state offer_state;	/* and its state */
 };
 
+/* The audit trail's view of one management call (api/audit.c). */
+struct api_audit {
+	int on;				/* this call is recorded */
+	int64_t at;			/* when it began */
+	int64_t row;			/* the row its write inserted, or 0 */
+	db_write_fn fn;			/* the handler's write, wrapped */
+	void *arg;
+	char object_id[API_ARG_MAX];	/* "" until the path or handler says */
+	char note[256];			/* what changed, as the handler says */
+	char error[40];			/* the error code replied, if any */
+};
+
+#define API_REQUEST_ID_MAX 64
+
 struct api_req {
 	struct srv *srv;
 	struct http_req *http;
@@ -46,6 +60,9 @@ struct api_req {
 	void *state;			/* a handler's own, freed by cleanup */
 	void (*cleanup)(struct api_req *a, int ok);
 	void (*then)(struct api_req *a, int rc);
+	char request_id[API_REQUEST_ID_MAX + 1];
+	char client[48];		/* the client's address */
+	struct api_audit audit;
 };
 
 /* ---- replies ---- */
@@ -62,6 +79,29 @@ void api_err_db(struct api_req *a, int rc, const char *what);
  * the request's thread and must reply. */
 void api_write(struct api_req *a, db_write_fn fn, void *arg,
     void (*then)(struct api_req *a, int rc));
+
+/* ---- the audit trail (api/audit.c) ---- */
+/* What the call changed, in a few words, for its audit record ("tags
+ * lab -> field"); the object and the action are recorded anyway. */
+void api_audit_note(struct api_req *a, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* The id of the object the call made, when the path does not name it
+ * (a new campaign's id, a new token's name). */
+void api_audit_object(struct api_req *a, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Whether s may be used as a request id: 1 to API_REQUEST_ID_MAX of
+ * A-Z a-z 0-9 and - _ . : @ / + =. */
+int api_request_id_ok(const char *s);
+/* Router hooks: audit_begin after the caller is known decides whether
+ * the call is recorded; audit_end, once it is over, records how it
+ * ended. */
+void audit_begin(struct api_req *a);
+void audit_end(struct api_req *a);
+/* api_write's job when the call is recorded: the handler's write, then
+ * its audit row in the same transaction. */
+int audit_job(struct db_tx *tx, void *a);
+/* Writer job (db_every): prunes rows older than audit_retention_days. */
+int audit_prune(struct db_tx *tx, void *srv);
 
 /* ---- input: the jv_* checks fill a->err; api_invalid replies 422 ---- */
 #define AE(a) (a)->err, sizeof((a)->err)
@@ -106,6 +146,10 @@ struct api_route {
 	/* BODY_RAW only: at begin, sets up http_expect_stream; 0, or -1
 	 * having replied. */
 	int (*stream)(struct api_req *a);
+	/* The query parameters the route takes, space-separated ("limit
+	 * after"); NULL: none; "*": any (hawkBit's deploymentBase, whose
+	 * ?c= clients send back as given). Others are refused with 400. */
+	const char *params;
 };
 
 /* The route for method and path, with its {} segments copied into args;
@@ -113,6 +157,12 @@ struct api_route {
  * path is unknown: 404). */
 const struct api_route *api_route_find(enum http_method m, const char *path,
     char (*args)[API_ARG_MAX], char *allow, size_t allow_size);
+
+/* 1 if name is a word of the space-separated list ("limit after"). */
+int api_param_allowed(const char *list, const char *name);
+/* Refuses (400 unknown_parameter, naming them) query parameters the
+ * route does not take; 0, or -1 having replied. */
+int api_check_query(struct api_req *a);
 
 /* The application callbacks for the HTTP layer; app is a struct srv *. */
 extern const struct http_app api_app_template;

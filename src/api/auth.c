@@ -9,7 +9,9 @@
 #include "db/tokens.h"
 #include "api/api.h"
 #include "api/auth.h"
+#include "core/seen.h"
 #include "sign/crypto.h"
+#include "util/util.h"
 
 int
 auth_token_new(const char *prefix, char *out, size_t size, uint8_t hash[32])
@@ -69,6 +71,8 @@ auth_credentials(const char *h, const char *scheme)
 	return h;
 }
 
+#define DDI_CHALLENGE "TargetToken realm=\"otad\""
+
 static int
 unauthorized_as(struct api_req *a, const char *challenge, const char *code,
     const char *msg)
@@ -92,6 +96,25 @@ forbidden(struct api_req *a, const char *what)
 	return -1;
 }
 
+/* Refuses an expired token (401, the time said); else notes its use (in
+ * memory: written with the next flush, never one write per request). */
+static int
+token_live(struct api_req *a, const struct db_token *t, const char *challenge)
+{
+	char when[21], msg[200];
+	int64_t now = util_now();
+
+	if (t->expires_at != 0 && t->expires_at <= now) {
+		util_time_fmt(t->expires_at, when);
+		snprintf(msg, sizeof(msg), "token %s expired at %s; an admin "
+		    "makes a new one (POST /v1/tokens)", t->name, when);
+		return unauthorized_as(a, challenge, "token_expired", msg);
+	}
+	if (a->srv->core.token_use != NULL)
+		seen_note(a->srv->core.token_use, t->id, now, NULL);
+	return 0;
+}
+
 static int
 check_management(struct api_req *a, const uint8_t hash[32], enum api_need need)
 {
@@ -106,6 +129,8 @@ check_management(struct api_req *a, const uint8_t hash[32], enum api_need need)
 		api_err_db(a, rc, "check the token");
 		return -1;
 	}
+	if (token_live(a, &t, "Bearer realm=\"otad\"") != 0)
+		return -1;
 	a->who.role = auth_role_parse(t.role);
 	memcpy(a->who.name, t.name, sizeof(a->who.name));
 	if (a->who.role == ROLE_GATEWAY)
@@ -151,8 +176,6 @@ check_device(struct api_req *a, const uint8_t hash[32], enum api_need need)
 }
 
 /* ---- hawkBit DDI (DDI.md 2.2) ---- */
-
-#define DDI_CHALLENGE "TargetToken realm=\"otad\""
 
 static int
 ddi_unauthorized(struct api_req *a, const char *msg)
@@ -209,6 +232,8 @@ ddi_gateway(struct api_req *a, const char *tok)
 	if (rc == DB_NOTFOUND)
 		return ddi_unauthorized(a, "unknown or revoked token, or not of "
 		    "role gateway");
+	if (rc == DB_OK && token_live(a, &t, DDI_CHALLENGE) != 0)
+		return -1;
 	if (rc == DB_OK)
 		rc = db_device_auth_by_id(a->srv->core.db, a->args[1], &d);
 	if (rc == DB_NOTFOUND) {

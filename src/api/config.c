@@ -40,6 +40,7 @@ cfg_defaults(struct cfg *c)
 	c->health_sample_interval = 86400;
 	c->health_samples_max = 100;
 	c->seen_flush_interval = 5;
+	c->audit_retention_days = 400;
 	c->shutdown_timeout = 30;
 	c->writer_stall_timeout = 20;
 }
@@ -209,6 +210,8 @@ cfg_set(struct cfg *c, const char *k, const char *v, char *err, size_t errlen)
 	    "1..100000")
 	KEY("seen_flush_interval", set_secs(v, 1, 600,
 	    &c->seen_flush_interval), "a duration from 1s to 10m")
+	KEY("audit_retention_days", set_int(v, 1, 36500,
+	    &c->audit_retention_days), "1..36500 (days)")
 	KEY("shutdown_timeout", set_secs(v, 0, 3600, &c->shutdown_timeout),
 	    "a duration from 0s to 1h")
 	KEY("writer_stall_timeout", set_secs(v, 1, 3600,

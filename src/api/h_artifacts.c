@@ -167,6 +167,9 @@ put_then(struct api_req *a, int rc)
 		metrics_add(M_ARTIFACT_UPLOADS, 1);
 		metrics_add(M_ARTIFACT_UPLOAD_BYTES, u->size);
 	}
+	api_audit_object(a, "%s", u->sha);
+	api_audit_note(a, "%llu bytes%s", (unsigned long long)u->size,
+	    u->put.put.created ? "" : " (already stored)");
 	api_json(a, u->put.put.created ? 201 : 200, json_pack("{s:s,s:I,s:s,s:s}",
 	    "sha256", u->sha, "size", (json_int_t)u->size, "sha1", u->ddi.sha1,
 	    "md5", u->ddi.md5));

@@ -52,11 +52,15 @@ h_metrics(struct api_req *a)
 	    "# TYPE otad_db_commit_failures_total counter\n"
 	    "otad_db_commit_failures_total %llu\n"
 	    "# HELP otad_db_write_queue Write jobs waiting.\n"
-	    "# TYPE otad_db_write_queue gauge\notad_db_write_queue %llu\n",
+	    "# TYPE otad_db_write_queue gauge\notad_db_write_queue %llu\n"
+	    "# HELP otad_build_info The running otad's version and schema.\n"
+	    "# TYPE otad_build_info gauge\n"
+	    "otad_build_info{version=\"%s\",schema=\"%d\"} 1\n",
 	    http_in_flight_of(a->http), http_connections_of(a->http),
 	    (unsigned long long)st.commits, (unsigned long long)st.jobs,
 	    (unsigned long long)st.commit_failures,
-	    (unsigned long long)st.queue_depth);
+	    (unsigned long long)st.queue_depth, OTAD_VERSION,
+	    db_schema_version(a->srv->core.db));
 	text = metrics_text(extra);
 	if (text == NULL) {
 		api_err(a, 500, "internal", "out of memory");

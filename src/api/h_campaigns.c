@@ -46,6 +46,7 @@ create_then(struct api_req *a, int rc)
 		api_err_db(a, rc, "store the campaign");
 		return;
 	}
+	api_audit_object(a, "%lld", (long long)s->c.id);
 	h_campaigns_get_id(a, s->c.id, 201);
 }
 
@@ -289,20 +290,11 @@ campaign_json(const struct db_campaign *c, int with_counts, struct api_req *a)
 void
 h_campaigns_get_id(struct api_req *a, int64_t id, int status)
 {
-	struct db_campaign *c = malloc(sizeof(*c));
-	int rc;
+	struct db_campaign *c;
 
-	if (c == NULL) {
-		api_err(a, 503, "out_of_memory", "try again later");
+	if (h_campaign_load(a, id, &c) != 0)
 		return;
-	}
-	rc = db_campaign_get(a->srv->core.db, id, c);
-	if (rc == DB_NOTFOUND)
-		api_err(a, 404, "not_found", "no campaign %lld", (long long)id);
-	else if (rc != DB_OK)
-		api_err_db(a, rc, "read the campaign");
-	else
-		api_json(a, status, campaign_json(c, 1, a));
+	api_json(a, status, campaign_json(c, 1, a));
 	free(c);
 }
 

@@ -41,9 +41,12 @@ write_then(struct api_req *a, int rc)
 		    s->w.device_ids[s->w.missing]);
 	else if (rc != DB_OK)
 		api_err_db(a, rc, "store the cohort");
-	else
+	else {
+		api_audit_object(a, "%s", s->w.name);
+		api_audit_note(a, "%lld devices", (long long)s->w.count);
 		api_json(a, s->w.create ? 201 : 200, json_pack("{s:s,s:I}", "name",
 		    s->w.name, "devices", (json_int_t)s->w.count));
+	}
 }
 
 /* Reads "devices": [device_id, ...] into s; -1 having replied. */

@@ -335,6 +335,7 @@ h_device_assign(struct api_req *a)
 	o->device_id = a->args[0];
 	o->by = a->who.name;
 	o->now = util_now();
+	api_audit_note(a, "release %lld", (long long)o->release_id);
 	api_write(a, assign_direct, o, assign_then);
 }
 

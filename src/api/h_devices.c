@@ -149,6 +149,10 @@ provision_then(struct api_req *a, int rc)
 		api_err_db(a, rc, "provision the devices");
 		return;
 	}
+	if (p->add.n == 1)
+		api_audit_object(a, "%s", p->add.items[0].device_id);
+	api_audit_note(a, "provisioned %zu: %s%s", p->add.n,
+	    p->add.items[0].device_id, p->add.n > 1 ? ", ..." : "");
 	out = json_array();
 	for (size_t i = 0; i < p->add.n; i++)
 		json_array_append_new(out, json_pack("{s:s,s:s,s:s}", "device_id",

@@ -70,6 +70,9 @@ add_then(struct api_req *a, int rc)
 		return;
 	}
 	u->r.id = u->add.id;
+	api_audit_object(a, "%lld", (long long)u->r.id);
+	api_audit_note(a, "%s %s%s", u->r.fw_version, u->r.artifact_sha256,
+	    u->add.existed ? " (already stored)" : "");
 	api_json(a, u->add.existed ? 200 : 201, release_json(&u->r));
 }
 

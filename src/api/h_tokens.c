@@ -1,4 +1,5 @@
 /* Management tokens over the API: list, create (shown once), revoke. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,20 +39,52 @@ add_then(struct api_req *a, int rc)
 		api_err_db(a, rc, "store the token");
 		return;
 	}
-	api_json(a, 201, json_pack("{s:s,s:s,s:s}", "name", s->name, "role",
-	    s->role, "token", s->token));
+	api_json(a, 201, json_pack("{s:s,s:s,s:s,s:o}", "name", s->name, "role",
+	    s->role, "token", s->token, "expires_at",
+	    api_time(s->add.expires_at)));
+}
+
+/* "expires": an RFC 3339 time to come, or a duration from now (seconds,
+ * or "30d"); absent or null: never. */
+static int
+expires_parse(struct api_req *a, int64_t now, int64_t *out)
+{
+	json_t *v = json_object_get(a->json, "expires");
+	int64_t d;
+
+	*out = 0;
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (json_is_string(v) && strchr(json_string_value(v), 'T') != NULL) {
+		if (util_time_parse(json_string_value(v), out) != 0)
+			snprintf(a->err, sizeof(a->err), "expires: want a time "
+			    "as 2027-01-31T00:00:00Z, or a duration (86400, "
+			    "\"30d\")");
+		else if (*out <= now)
+			snprintf(a->err, sizeof(a->err), "expires: that time has "
+			    "passed");
+		else
+			return 0;
+		return -1;
+	}
+	if (jv_duration(a->json, "expires", 60, 3660LL * 86400, &d, AE(a)) != 0)
+		return -1;
+	*out = now + d;
+	return 0;
 }
 
 void
 h_tokens_add(struct api_req *a)
 {
-	static const char *const fields[] = { "name", "role", NULL };
+	static const char *const fields[] = { "name", "role", "expires", NULL };
 	struct add_state *s;
 	const char *name = NULL, *role = NULL;
+	int64_t now = util_now(), expires;
 
 	if (jv_only(a->json, fields, AE(a)) ||
 	    jv_ident(a->json, "name", 1, &name, AE(a)) ||
-	    jv_str(a->json, "role", 1, 1, 15, &role, AE(a))) {
+	    jv_str(a->json, "role", 1, 1, 15, &role, AE(a)) ||
+	    expires_parse(a, now, &expires) != 0) {
 		api_invalid(a);
 		return;
 	}
@@ -69,8 +102,11 @@ h_tokens_add(struct api_req *a)
 	}
 	memcpy(s->name, name, strlen(name) + 1);
 	memcpy(s->role, role, strlen(role) + 1);
-	s->add = (struct db_token_add){ s->name, s->role, s->hash, util_now() };
+	s->add = (struct db_token_add){ s->name, s->role, s->hash, now,
+	    expires };
 	a->state = s;
+	api_audit_object(a, "%s", s->name);
+	api_audit_note(a, "role %s%s", s->role, expires ? ", expires" : "");
 	a->cleanup = free_add;
 	api_write(a, db_token_add, &s->add, add_then);
 }
@@ -78,8 +114,10 @@ h_tokens_add(struct api_req *a)
 static void
 list_one(const struct db_token *t, void *arg)
 {
-	json_array_append_new(arg, json_pack("{s:s,s:s,s:o}", "name", t->name,
-	    "role", t->role, "created_at", api_time(t->created_at)));
+	json_array_append_new(arg, json_pack("{s:s,s:s,s:o,s:o,s:o}", "name",
+	    t->name, "role", t->role, "created_at", api_time(t->created_at),
+	    "expires_at", api_time(t->expires_at), "last_used_at",
+	    api_time(t->last_used_at)));
 }
 
 void

@@ -56,6 +56,7 @@ root_then(struct api_req *a, int rc)
 		return;
 	}
 	u->root = NULL;
+	api_audit_note(a, "root version %lld", (long long)u->put.version);
 	api_json(a, 201, json_pack("{s:I,s:o}", "version",
 	    (json_int_t)u->put.version, "expires", api_time(u->put.expires)));
 }

@@ -79,6 +79,14 @@ void h_campaigns_list(struct api_req *a);
 void h_campaigns_get(struct api_req *a);
 void h_campaigns_plan(struct api_req *a);
 void h_campaigns_events(struct api_req *a);
+
+/* h_views.c */
+/* Reads campaign id into a new *out (the caller frees); 0, or -1 having
+ * replied (404, 503). */
+struct db_campaign;
+int h_campaign_load(struct api_req *a, int64_t id, struct db_campaign **out);
+void h_campaigns_devices(struct api_req *a);
+void h_audit_list(struct api_req *a);
 void h_campaigns_act(struct api_req *a);
 /* Drafts only (409 naming the state otherwise): PATCH merges the body
  * into the draft's settings as a create body; DELETE removes it. */

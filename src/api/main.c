@@ -29,7 +29,7 @@
 #include "util/log.h"
 #include "util/util.h"
 
-#define VERSION "0.1.0"
+#define VERSION OTAD_VERSION
 
 struct args {
 	const char *config;
@@ -217,7 +217,7 @@ bootstrap_admin(struct srv *s)
 		fatal(1, "cannot make a token");
 	if (util_write_atomic(path, line, strlen(line), 0600) != 0)
 		fatal(1, "cannot write %s: %s", path, strerror(errno));
-	add = (struct db_token_add){ "admin", "admin", hash, util_now() };
+	add = (struct db_token_add){ "admin", "admin", hash, util_now(), 0 };
 	if (db_write(s->core.db, db_token_add, &add) != DB_OK) {
 		unlink(path);
 		fatal(1, "cannot store the first admin token");
@@ -358,13 +358,16 @@ static void
 open_services(struct core *c, const struct cfg *cfg)
 {
 	c->seen = seen_new();
+	c->token_use = seen_new_for(db_token_used);
 	c->offers = offers_new(c->db);
 	c->campaigns = campaigns_new(c->db, cfg->completed_offer_window);
 	c->fio = fio_new();
-	if (c->seen == NULL || c->offers == NULL || c->campaigns == NULL ||
-	    c->fio == NULL ||
+	if (c->seen == NULL || c->token_use == NULL || c->offers == NULL ||
+	    c->campaigns == NULL || c->fio == NULL ||
 	    db_every(c->db, cfg->seen_flush_interval * 1000, seen_flush,
 	    c->seen) != 0 ||
+	    db_every(c->db, cfg->seen_flush_interval * 1000, seen_flush,
+	    c->token_use) != 0 ||
 	    db_every(c->db, cfg->gate_interval * 1000, gate_tick, c) != 0 ||
 	    db_every(c->db, 10 * 1000, reports_health_prune, c) != 0)
 		fatal(1, "out of memory");
@@ -395,6 +398,8 @@ serve(struct srv *s)
 	log_info("online key %s (public key: GET /v1/trust/online-key)",
 	    trust_online_keyid(s->core.trust));
 	open_services(&s->core, &s->cfg);
+	if (db_every(s->core.db, 10 * 1000, audit_prune, s) != 0)
+		fatal(1, "out of memory");
 
 	/* Signals go to this thread only, through sigtimedwait. */
 	sigemptyset(&set);
@@ -431,9 +436,11 @@ serve(struct srv *s)
 	drain(s);
 	/* What polls noted since the last flush is written before closing. */
 	db_write(s->core.db, seen_flush, s->core.seen);
+	db_write(s->core.db, seen_flush, s->core.token_use);
 	db_close(s->core.db);
 	s->core.db = NULL;
 	seen_free(s->core.seen);
+	seen_free(s->core.token_use);
 	offers_free(s->core.offers);
 	campaigns_free(s->core.campaigns);
 	trust_free(s->core.trust);
@@ -444,11 +451,16 @@ serve(struct srv *s)
 static void
 print_token(const struct db_token *t, void *arg)
 {
-	char when[21];
+	char when[21], expires[21] = "-", used[21] = "-";
 
 	(void)arg;
 	util_time_fmt(t->created_at, when);
-	printf("%-32s %-8s %s\n", t->name, t->role, when);
+	if (t->expires_at != 0)
+		util_time_fmt(t->expires_at, expires);
+	if (t->last_used_at != 0)
+		util_time_fmt(t->last_used_at, used);
+	printf("%-32s %-8s %s expires %s last used %s\n", t->name, t->role,
+	    when, expires, used);
 }
 
 static int
@@ -472,7 +484,8 @@ cmd_token(struct srv *s, const struct args *a)
 		s->core.db = open_store(&s->cfg, 0);
 		if (auth_token_new("adm_", token, sizeof(token), hash) != 0)
 			fatal(1, "cannot make a token");
-		add = (struct db_token_add){ a->pos[2], a->role, hash, util_now() };
+		add = (struct db_token_add){ a->pos[2], a->role, hash,
+		    util_now(), 0 };
 		rc = db_write(s->core.db, db_token_add, &add);
 		if (rc == DB_CONFLICT)
 			fatal(1, "a token named %s exists", a->pos[2]);

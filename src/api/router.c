@@ -7,108 +7,124 @@
 #include "api/api.h"
 #include "api/handlers.h"
 #include "core/metrics.h"
+#include "sign/crypto.h"
 #include "util/log.h"
 #include "util/util.h"
 
 static const struct api_route routes[] = {
-	{ HTTP_GET, "/healthz", NEED_PUBLIC, BODY_NO, h_healthz, NULL },
-	{ HTTP_GET, "/metrics", NEED_PUBLIC, BODY_NO, h_metrics, NULL },
-	{ HTTP_GET, "/v1/tokens", NEED_ADMIN, BODY_NO, h_tokens_list, NULL },
-	{ HTTP_POST, "/v1/tokens", NEED_ADMIN, BODY_JSON, h_tokens_add, NULL },
+	{ HTTP_GET, "/healthz", NEED_PUBLIC, BODY_NO, h_healthz, NULL, NULL },
+	{ HTTP_GET, "/metrics", NEED_PUBLIC, BODY_NO, h_metrics, NULL, NULL },
+	{ HTTP_GET, "/v1/tokens", NEED_ADMIN, BODY_NO, h_tokens_list, NULL,
+	    NULL },
+	{ HTTP_POST, "/v1/tokens", NEED_ADMIN, BODY_JSON, h_tokens_add, NULL,
+	    NULL },
 	{ HTTP_DELETE, "/v1/tokens/{}", NEED_ADMIN, BODY_NO, h_tokens_revoke,
-	    NULL },
+	    NULL, NULL },
 	{ HTTP_POST, "/v1/artifacts", NEED_RELEASE, BODY_RAW, h_artifacts_put,
-	    artifacts_stream },
+	    artifacts_stream, NULL },
 	{ HTTP_PUT, "/v1/artifacts", NEED_RELEASE, BODY_RAW, h_artifacts_put,
-	    artifacts_stream },
+	    artifacts_stream, NULL },
 	{ HTTP_GET, "/v1/artifacts", NEED_VIEWER, BODY_NO, h_artifacts_list,
-	    NULL },
+	    NULL, "limit after" },
 	{ HTTP_GET, "/v1/artifacts/{}", NEED_ARTIFACT, BODY_NO, h_artifacts_get,
-	    NULL },
+	    NULL, NULL },
 	{ HTTP_DELETE, "/v1/artifacts/{}", NEED_RELEASE, BODY_NO,
-	    h_artifacts_delete, NULL },
+	    h_artifacts_delete, NULL, NULL },
 	{ HTTP_GET, "/v1/trust/online-key", NEED_PUBLIC, BODY_NO,
-	    h_trust_online_key, NULL },
+	    h_trust_online_key, NULL, NULL },
 	{ HTTP_PUT, "/v1/trust/root", NEED_ADMIN, BODY_JSON, h_trust_root_put,
-	    NULL },
+	    NULL, NULL },
 	{ HTTP_GET, "/v1/trust/root.json", NEED_PUBLIC, BODY_NO,
-	    h_trust_root_current, NULL },
+	    h_trust_root_current, NULL, NULL },
 	{ HTTP_GET, "/v1/trust/root/{}.json", NEED_PUBLIC, BODY_NO,
-	    h_trust_root_version, NULL },
+	    h_trust_root_version, NULL, NULL },
 	{ HTTP_POST, "/v1/releases", NEED_RELEASE, BODY_JSON, h_releases_add,
-	    NULL },
-	{ HTTP_GET, "/v1/releases", NEED_VIEWER, BODY_NO, h_releases_list, NULL },
+	    NULL, NULL },
+	{ HTTP_GET, "/v1/releases", NEED_VIEWER, BODY_NO, h_releases_list, NULL,
+	    "hw_class state limit after" },
 	{ HTTP_GET, "/v1/releases/{}", NEED_VIEWER, BODY_NO, h_releases_get,
-	    NULL },
+	    NULL, NULL },
 	{ HTTP_POST, "/v1/releases/{}/revoke", NEED_RELEASE, BODY_NO,
-	    h_releases_revoke, NULL },
-	{ HTTP_POST, "/v1/devices", NEED_ADMIN, BODY_BULK, h_devices_add, NULL },
-	{ HTTP_GET, "/v1/devices", NEED_VIEWER, BODY_NO, h_devices_list, NULL },
-	{ HTTP_GET, "/v1/devices/{}", NEED_VIEWER, BODY_NO, h_devices_get, NULL },
+	    h_releases_revoke, NULL, NULL },
+	{ HTTP_POST, "/v1/devices", NEED_ADMIN, BODY_BULK, h_devices_add, NULL,
+	    NULL },
+	{ HTTP_GET, "/v1/devices", NEED_VIEWER, BODY_NO, h_devices_list, NULL,
+	    "hw_class tag cohort fw_version campaign state limit after" },
+	{ HTTP_GET, "/v1/devices/{}", NEED_VIEWER, BODY_NO, h_devices_get, NULL,
+	    NULL },
 	{ HTTP_PATCH, "/v1/devices/{}", NEED_ADMIN, BODY_JSON, h_devices_patch,
-	    NULL },
+	    NULL, NULL },
 	{ HTTP_DELETE, "/v1/devices/{}", NEED_ADMIN, BODY_NO, h_devices_delete,
-	    NULL },
+	    NULL, NULL },
 	{ HTTP_POST, "/v1/devices/{}/decommission", NEED_ADMIN, BODY_NO,
-	    h_devices_decommission, NULL },
+	    h_devices_decommission, NULL, NULL },
 	{ HTTP_POST, "/v1/devices/{}/token", NEED_ADMIN, BODY_NO,
-	    h_devices_token, NULL },
+	    h_devices_token, NULL, NULL },
 	{ HTTP_POST, "/v1/devices/{}/assign", NEED_RELEASE, BODY_JSON,
-	    h_device_assign, NULL },
+	    h_device_assign, NULL, NULL },
 	{ HTTP_DELETE, "/v1/devices/{}/assign", NEED_RELEASE, BODY_NO,
-	    h_device_unassign, NULL },
+	    h_device_unassign, NULL, NULL },
 	{ HTTP_POST, "/v1/cohorts", NEED_RELEASE, BODY_BULK, h_cohorts_add,
+	    NULL, NULL },
+	{ HTTP_GET, "/v1/cohorts", NEED_VIEWER, BODY_NO, h_cohorts_list, NULL,
 	    NULL },
-	{ HTTP_GET, "/v1/cohorts", NEED_VIEWER, BODY_NO, h_cohorts_list, NULL },
-	{ HTTP_GET, "/v1/cohorts/{}", NEED_VIEWER, BODY_NO, h_cohorts_get, NULL },
+	{ HTTP_GET, "/v1/cohorts/{}", NEED_VIEWER, BODY_NO, h_cohorts_get, NULL,
+	    "limit after" },
 	{ HTTP_PUT, "/v1/cohorts/{}/devices", NEED_RELEASE, BODY_BULK,
-	    h_cohorts_set, NULL },
+	    h_cohorts_set, NULL, NULL },
 	{ HTTP_POST, "/v1/cohorts/{}/devices", NEED_RELEASE, BODY_BULK,
-	    h_cohorts_add_devices, NULL },
+	    h_cohorts_add_devices, NULL, NULL },
 	{ HTTP_DELETE, "/v1/cohorts/{}/devices/{}", NEED_RELEASE, BODY_NO,
-	    h_cohorts_remove_device, NULL },
+	    h_cohorts_remove_device, NULL, NULL },
 	{ HTTP_DELETE, "/v1/cohorts/{}", NEED_RELEASE, BODY_NO,
-	    h_cohorts_delete, NULL },
+	    h_cohorts_delete, NULL, NULL },
 	{ HTTP_POST, "/v1/campaigns", NEED_RELEASE, BODY_JSON, h_campaigns_add,
-	    NULL },
+	    NULL, NULL },
 	{ HTTP_GET, "/v1/campaigns", NEED_VIEWER, BODY_NO, h_campaigns_list,
-	    NULL },
+	    NULL, "state limit after" },
 	{ HTTP_GET, "/v1/campaigns/{}", NEED_VIEWER, BODY_NO, h_campaigns_get,
-	    NULL },
+	    NULL, NULL },
 	{ HTTP_PATCH, "/v1/campaigns/{}", NEED_RELEASE, BODY_JSON,
-	    h_campaigns_patch, NULL },
+	    h_campaigns_patch, NULL, NULL },
 	{ HTTP_DELETE, "/v1/campaigns/{}", NEED_RELEASE, BODY_NO,
-	    h_campaigns_delete, NULL },
+	    h_campaigns_delete, NULL, NULL },
 	{ HTTP_GET, "/v1/campaigns/{}/plan", NEED_VIEWER, BODY_NO,
-	    h_campaigns_plan, NULL },
+	    h_campaigns_plan, NULL, NULL },
 	{ HTTP_GET, "/v1/campaigns/{}/events", NEED_VIEWER, BODY_NO,
-	    h_campaigns_events, NULL },
+	    h_campaigns_events, NULL, "limit after" },
+	{ HTTP_GET, "/v1/campaigns/{}/devices", NEED_VIEWER, BODY_NO,
+	    h_campaigns_devices, NULL, "stage state limit after" },
+	{ HTTP_GET, "/v1/audit", NEED_ADMIN, BODY_NO, h_audit_list, NULL,
+	    "actor object since until limit after" },
 	{ HTTP_POST, "/v1/campaigns/{}/{}", NEED_RELEASE, BODY_NO,
-	    h_campaigns_act, NULL },
+	    h_campaigns_act, NULL, NULL },
 	{ HTTP_GET, "/v1/device/update", NEED_DEVICE, BODY_NO, h_device_update,
-	    NULL },
-	/* hawkBit DDI: /{tenant}/controller/v1/{controllerId}/... */
+	    NULL, "fw_version nonce boot_id" },
+	/* hawkBit DDI: /{tenant}/controller/v1/{controllerId}/... Only
+	 * deploymentBase takes a query: clients send its href back as given,
+	 * and hawkBit's carry ?c=<hash> (and may add ?actionHistory=N); the
+	 * DDI contract ignores any query there. */
 	{ HTTP_GET, "/{}/controller/v1/{}", NEED_DDI, BODY_NO, h_ddi_base,
-	    NULL },
+	    NULL, NULL },
 	{ HTTP_GET, "/{}/controller/v1/{}/deploymentBase/{}", NEED_DDI,
-	    BODY_NO, h_ddi_deployment, NULL },
+	    BODY_NO, h_ddi_deployment, NULL, "*" },
 	{ HTTP_POST, "/{}/controller/v1/{}/deploymentBase/{}/feedback",
-	    NEED_DDI, BODY_JSON, h_ddi_feedback, NULL },
+	    NEED_DDI, BODY_JSON, h_ddi_feedback, NULL, NULL },
 	{ HTTP_PUT, "/{}/controller/v1/{}/configData", NEED_DDI, BODY_JSON,
-	    h_ddi_config, NULL },
+	    h_ddi_config, NULL, NULL },
 	{ HTTP_GET, "/{}/controller/v1/{}/cancelAction/{}", NEED_DDI, BODY_NO,
-	    h_ddi_cancel, NULL },
+	    h_ddi_cancel, NULL, NULL },
 	{ HTTP_POST, "/{}/controller/v1/{}/cancelAction/{}/feedback", NEED_DDI,
-	    BODY_JSON, h_ddi_cancel_feedback, NULL },
+	    BODY_JSON, h_ddi_cancel_feedback, NULL, NULL },
 	/* .MD5SUM first: the download's {} would match it too. */
 	{ HTTP_GET, "/{}/controller/v1/{}/softwaremodules/{}/artifacts/{}.MD5SUM",
-	    NEED_DDI_ARTIFACT, BODY_NO, h_ddi_md5sum, NULL },
+	    NEED_DDI_ARTIFACT, BODY_NO, h_ddi_md5sum, NULL, NULL },
 	{ HTTP_GET, "/{}/controller/v1/{}/softwaremodules/{}/artifacts/{}",
-	    NEED_DDI_ARTIFACT, BODY_NO, h_ddi_download, NULL },
+	    NEED_DDI_ARTIFACT, BODY_NO, h_ddi_download, NULL, NULL },
 	{ HTTP_POST, "/v1/device/status", NEED_DEVICE, BODY_JSON,
-	    h_device_status, NULL },
+	    h_device_status, NULL, NULL },
 	{ HTTP_POST, "/v1/device/health", NEED_DEVICE, BODY_JSON,
-	    h_device_health, NULL },
+	    h_device_health, NULL, NULL },
 };
 
 /* Matches path against pattern, copying {} segments into args (if not
@@ -187,11 +203,96 @@ api_route_find(enum http_method m, const char *path,
 	return NULL;
 }
 
+/* ---- query parameters: a typo must not widen a list ---- */
+
+#define BAD_NAMES_MAX 160
+
+struct query_check {
+	const char *allowed;
+	char bad[BAD_NAMES_MAX];
+};
+
+int
+api_param_allowed(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (strchr(name, ' ') != NULL)
+		return 0;
+	for (const char *p = list; n > 0 && (p = strstr(p, name)) != NULL;
+	    p += n)
+		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+			return 1;
+	return 0;
+}
+
+static void
+query_one(const char *key, void *arg)
+{
+	struct query_check *q = arg;
+	size_t used = strlen(q->bad);
+
+	if (q->allowed != NULL && api_param_allowed(q->allowed, key))
+		return;
+	/* Names are the client's bytes: cut, and listed while they fit. */
+	if (used + 40 < sizeof(q->bad))
+		snprintf(q->bad + used, sizeof(q->bad) - used, "%s\"%.32s\"",
+		    used > 0 ? ", " : "", key);
+}
+
+int
+api_check_query(struct api_req *a)
+{
+	struct query_check q = { a->route->params, "" };
+
+	if (q.allowed != NULL && strcmp(q.allowed, "*") == 0)
+		return 0;
+	http_query_each(a->http, query_one, &q);
+	if (q.bad[0] == '\0')
+		return 0;
+	api_err(a, 400, "unknown_parameter", "unknown query parameter %s; %s "
+	    "%s takes %s", q.bad, http_method_name(a->http), a->route->pattern,
+	    q.allowed != NULL ? q.allowed : "none");
+	return -1;
+}
+
+/* ---- the request cycle ---- */
+
+/* The client's X-Request-Id if it is sane, else a new one; echoed. */
+static void
+request_id(struct api_req *a)
+{
+	const char *h = http_header(a->http, "X-Request-Id");
+	uint8_t raw[12];
+
+	if (h != NULL && api_request_id_ok(h)) {
+		memcpy(a->request_id, h, strlen(h) + 1);
+	} else {
+		sign_random(raw, sizeof(raw));
+		sign_hex(raw, sizeof(raw), a->request_id);
+	}
+	http_add_header(a->http, "X-Request-Id", a->request_id);
+	http_client_addr(a->http, a->client, sizeof(a->client));
+}
+
+/* Who, from where, which request: the end of the request's log line. */
+static void
+log_note(struct api_req *a)
+{
+	char note[HTTP_NOTE_MAX];
+
+	snprintf(note, sizeof(note), "actor=%s client=%s request_id=%s",
+	    a->who.name[0] != '\0' ? a->who.name : "-", a->client,
+	    a->request_id);
+	http_set_log_note(a->http, note);
+}
+
 static void
 on_begin(struct http_req *r, void *app)
 {
 	struct api_req *a = calloc(1, sizeof(*a));
 	char allow[64];
+	int rc;
 
 	if (a == NULL) {
 		http_reply_error(r, 503, "out_of_memory", "try again later");
@@ -200,9 +301,11 @@ on_begin(struct http_req *r, void *app)
 	a->srv = app;
 	a->http = r;
 	http_set_data(r, a);
+	request_id(a);
 	a->route = api_route_find(http_method(r), http_path(r), a->args, allow,
 	    sizeof(allow));
 	if (a->route == NULL) {
+		log_note(a);
 		if (allow[0] == '\0') {
 			api_err(a, 404, "not_found", "no such path: %s",
 			    http_path(r));
@@ -213,7 +316,10 @@ on_begin(struct http_req *r, void *app)
 		    "%s; allowed: %s", http_method_name(r), http_path(r), allow);
 		return;
 	}
-	if (api_auth(a, a->route->need) != 0)
+	rc = api_auth(a, a->route->need);
+	log_note(a);
+	audit_begin(a);
+	if (rc != 0 || api_check_query(a) != 0)
 		return;
 	switch (a->route->body) {
 	case BODY_JSON:
@@ -263,9 +369,10 @@ on_done(struct http_req *r, void *app, int ok)
 	struct api_req *a = http_data(r);
 
 	(void)app;
-	metrics_request(http_status(r));
+	metrics_request(http_status(r), http_elapsed_us(r));
 	if (a == NULL)
 		return;
+	audit_end(a);
 	if (a->cleanup != NULL)
 		a->cleanup(a, ok);
 	json_decref(a->json);

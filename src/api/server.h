@@ -9,6 +9,9 @@
 
 struct http_server;
 
+/* The daemon's version: --version and /metrics' otad_build_info. */
+#define OTAD_VERSION "0.1.0"
+
 struct srv {
 	struct cfg cfg;
 	struct core core;		/* the services handlers call */

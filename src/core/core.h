@@ -24,6 +24,7 @@ struct core {
 	struct db *db;
 	struct trust *trust;		/* online key and current root */
 	struct seen *seen;		/* coalesced last-seen updates */
+	struct seen *token_use;		/* coalesced tokens' last use */
 	struct offers *offers;		/* release cache */
 	struct campaigns *campaigns;	/* live campaigns, for polls */
 	struct fio *fio;		/* upload I/O thread */

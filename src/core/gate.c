@@ -477,6 +477,26 @@ still_moving(const struct eval *e)
 	    e->p.bake_time;
 }
 
+/* What /metrics shows of e's campaign: the gate's own counts, so a
+ * scrape costs no query. */
+static void
+publish(const struct eval *e)
+{
+	struct metrics_campaign m = { .id = e->c->id, .stage = e->c->stage + 1,
+	    .members = e->all.members, .at = e->now };
+
+	snprintf(m.state, sizeof(m.state), "%s",
+	    rollout_campaign_state_name(e->c->state));
+	for (int s = 0; s < ROLLOUT_DEV_STATES && s < METRICS_STATES_MAX; s++) {
+		m.state_names[m.nstates] = rollout_device_state_name(s);
+		m.by_state[m.nstates++] = e->all.by_state[s];
+	}
+	m.failures = e->all.by_state[ROLLOUT_DEV_FAILED] +
+	    e->all.by_state[ROLLOUT_DEV_ROLLED_BACK] +
+	    e->all.by_state[ROLLOUT_DEV_TIMED_OUT];
+	metrics_campaign(&m);
+}
+
 /* Evaluates one campaign inside the writer's transaction. */
 static int
 evaluate(struct db_tx *tx, struct core *s, struct db_campaign *c, int64_t now)
@@ -515,6 +535,8 @@ evaluate(struct db_tx *tx, struct core *s, struct db_campaign *c, int64_t now)
 	 * the next run decides on what it holds then. */
 	if (rc == DB_CONFLICT)
 		return DB_OK;
+	if (rc == DB_OK)
+		publish(&e);
 	if (rc == DB_OK && c->state != e.state)
 		db_tx_after(tx, campaigns_changed, s->campaigns);
 	return rc;
@@ -569,6 +591,7 @@ gate_run(struct db_tx *tx, struct core *s, int64_t now)
 	for (int i = 0; i < t.n; i++)
 		if ((rc = evaluate_id(tx, s, t.ids[i], now)) != DB_OK)
 			return rc;
+	metrics_campaigns_expire(now);
 	return DB_OK;
 }
 

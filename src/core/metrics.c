@@ -1,4 +1,5 @@
 /* Process-wide counters (relaxed atomics: cheap on the hot path). */
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,20 @@
 
 static atomic_uint_least64_t by_class[6];
 static atomic_uint_least64_t counters[M_COUNT];
+
+/* Request latency: upper bounds in microseconds; one more bucket counts
+ * the rest (+Inf). */
+static const int64_t bounds_us[] = { 1000, 5000, 10000, 25000, 50000,
+    100000, 250000, 500000, 1000000, 2500000, 5000000, 10000000 };
+#define NBOUNDS (sizeof(bounds_us) / sizeof(bounds_us[0]))
+static atomic_uint_least64_t latency[NBOUNDS + 1];
+static atomic_uint_least64_t latency_sum_us;
+
+/* Live campaigns, as the gate last counted them; written every gate run,
+ * read per scrape: no per-device work on a scrape. */
+static pthread_mutex_t camp_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct metrics_campaign camps[METRICS_CAMPAIGNS_MAX];
+static int ncamps;
 
 static const struct {
 	const char *name, *help;
@@ -33,13 +48,109 @@ static const struct {
 };
 
 void
-metrics_request(int status)
+metrics_request(int status, int64_t us)
 {
 	int c = status / 100;
+	size_t b = 0;
 
 	if (c < 1 || c > 5)
 		c = 0;
 	atomic_fetch_add_explicit(&by_class[c], 1, memory_order_relaxed);
+	while (b < NBOUNDS && us > bounds_us[b])
+		b++;
+	atomic_fetch_add_explicit(&latency[b], 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&latency_sum_us, us > 0 ? (uint64_t)us : 0,
+	    memory_order_relaxed);
+}
+
+void
+metrics_campaign(const struct metrics_campaign *c)
+{
+	int i, oldest = 0;
+
+	pthread_mutex_lock(&camp_mu);
+	for (i = 0; i < ncamps && camps[i].id != c->id; i++)
+		if (camps[i].id < camps[oldest].id)
+			oldest = i;
+	if (i == ncamps && ncamps < METRICS_CAMPAIGNS_MAX)
+		ncamps++;
+	else if (i == ncamps && c->id < camps[oldest].id)
+		i = -1;		/* full of newer campaigns */
+	else if (i == ncamps)
+		i = oldest;
+	if (i >= 0)
+		camps[i] = *c;
+	pthread_mutex_unlock(&camp_mu);
+}
+
+void
+metrics_campaigns_expire(int64_t before)
+{
+	pthread_mutex_lock(&camp_mu);
+	for (int i = 0; i < ncamps;) {
+		if (camps[i].at < before)
+			camps[i] = camps[--ncamps];
+		else
+			i++;
+	}
+	pthread_mutex_unlock(&camp_mu);
+}
+
+static void
+latency_text(FILE *f)
+{
+	uint64_t cum = 0;
+
+	fprintf(f, "# HELP otad_http_request_duration_seconds Time from a "
+	    "request's head to its end.\n"
+	    "# TYPE otad_http_request_duration_seconds histogram\n");
+	for (size_t b = 0; b <= NBOUNDS; b++) {
+		cum += atomic_load(&latency[b]);
+		if (b < NBOUNDS)
+			fprintf(f, "otad_http_request_duration_seconds_bucket"
+			    "{le=\"%g\"} %llu\n", (double)bounds_us[b] / 1e6,
+			    (unsigned long long)cum);
+		else
+			fprintf(f, "otad_http_request_duration_seconds_bucket"
+			    "{le=\"+Inf\"} %llu\n", (unsigned long long)cum);
+	}
+	fprintf(f, "otad_http_request_duration_seconds_sum %.6f\n"
+	    "otad_http_request_duration_seconds_count %llu\n",
+	    (double)atomic_load(&latency_sum_us) / 1e6, (unsigned long long)cum);
+}
+
+static void
+campaign_text(FILE *f, const struct metrics_campaign *c)
+{
+	fprintf(f, "otad_campaign_state{campaign=\"%lld\",state=\"%s\"} 1\n"
+	    "otad_campaign_stage{campaign=\"%lld\"} %d\n"
+	    "otad_campaign_failure_ratio{campaign=\"%lld\"} %g\n",
+	    (long long)c->id, c->state, (long long)c->id, c->stage,
+	    (long long)c->id, c->members > 0 ?
+	    (double)c->failures / (double)c->members : 0.0);
+	for (int s = 0; s < c->nstates; s++)
+		fprintf(f, "otad_campaign_members{campaign=\"%lld\","
+		    "state=\"%s\"} %lld\n", (long long)c->id,
+		    c->state_names[s], (long long)c->by_state[s]);
+}
+
+static void
+campaigns_text(FILE *f)
+{
+	fprintf(f, "# HELP otad_campaign_state A live campaign's state (1).\n"
+	    "# TYPE otad_campaign_state gauge\n"
+	    "# HELP otad_campaign_stage A live campaign's open stage, from 1.\n"
+	    "# TYPE otad_campaign_stage gauge\n"
+	    "# HELP otad_campaign_failure_ratio Failed, rolled back and timed "
+	    "out members of the open stages, over their members.\n"
+	    "# TYPE otad_campaign_failure_ratio gauge\n"
+	    "# HELP otad_campaign_members Members of the open stages per "
+	    "state, as the gate last counted them.\n"
+	    "# TYPE otad_campaign_members gauge\n");
+	pthread_mutex_lock(&camp_mu);
+	for (int i = 0; i < ncamps; i++)
+		campaign_text(f, &camps[i]);
+	pthread_mutex_unlock(&camp_mu);
 }
 
 void
@@ -66,6 +177,8 @@ metrics_text(const char *extra)
 		fprintf(f, "# HELP %s %s\n# TYPE %s counter\n%s %llu\n",
 		    info[m].name, info[m].help, info[m].name, info[m].name,
 		    (unsigned long long)atomic_load(&counters[m]));
+	latency_text(f);
+	campaigns_text(f);
 	if (extra != NULL)
 		fputs(extra, f);
 	if (fclose(f) != 0) {

@@ -11,10 +11,31 @@ enum metric {
 	M_COUNT
 };
 
-/* Counts one finished request by its status class. */
-void metrics_request(int status);
+/* Counts one finished request by its status class, and its time in the
+ * latency histogram. */
+void metrics_request(int status, int64_t us);
 /* Adds n to a counter. */
 void metrics_add(enum metric m, uint64_t n);
+/* A live campaign as the gate last counted it: the members its open
+ * stages hold (later stages' are pending and not counted), per state. */
+#define METRICS_STATES_MAX 16
+struct metrics_campaign {
+	int64_t id;
+	char state[16];			/* running, paused, ... */
+	int stage;			/* 1-based */
+	int nstates;
+	const char *state_names[METRICS_STATES_MAX];	/* static text */
+	int64_t by_state[METRICS_STATES_MAX];
+	int64_t members, failures;	/* failed, rolled back, timed out */
+	int64_t at;			/* the gate run's time */
+};
+/* Keeps (or replaces) the snapshot of campaign c->id; past
+ * METRICS_CAMPAIGNS_MAX campaigns the newest ids are kept. */
+#define METRICS_CAMPAIGNS_MAX 64
+void metrics_campaign(const struct metrics_campaign *c);
+/* Drops the snapshots taken before 'before' (campaigns no longer live,
+ * which the gate no longer counts). */
+void metrics_campaigns_expire(int64_t before);
 /* Appends the counters as Prometheus text to a malloc'd string; caller
  * frees. NULL on allocation failure. */
 char *metrics_text(const char *extra);

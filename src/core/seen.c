@@ -31,6 +31,8 @@ struct seen {
 	int (*on_change)(struct db_tx *, int64_t, const char *, int64_t,
 	    void *);
 	void *on_change_arg;
+	/* seen_new_for: writes a note instead of db_device_seen. */
+	int (*write)(struct db_tx *, int64_t, int64_t);
 };
 
 struct seen *
@@ -42,6 +44,16 @@ seen_new(void)
 		return NULL;
 	for (int i = 0; i < SHARDS; i++)
 		pthread_mutex_init(&s->shard[i].mu, NULL);
+	return s;
+}
+
+struct seen *
+seen_new_for(int (*write)(struct db_tx *tx, int64_t id, int64_t at))
+{
+	struct seen *s = seen_new();
+
+	if (s != NULL)
+		s->write = write;
 	return s;
 }
 
@@ -135,6 +147,8 @@ flush_one(struct seen *s, struct db_tx *tx, const struct note *n)
 {
 	int changed, rc;
 
+	if (s->write != NULL)
+		return s->write(tx, n->device, n->at);
 	rc = db_device_seen(tx, n->device, n->at, n->fw_version[0] != '\0' ?
 	    n->fw_version : NULL, &changed);
 	if (rc == DB_OK && changed && s->on_change != NULL)
@@ -181,6 +195,7 @@ seen_flush(struct db_tx *tx, void *arg)
 		}
 		free(t.slots);
 	}
-	metrics_add(M_SEEN_FLUSHED, written);
+	if (s->write == NULL)
+		metrics_add(M_SEEN_FLUSHED, written);
 	return DB_OK;
 }

@@ -12,6 +12,11 @@ struct seen;
 
 /* A new, empty buffer; NULL on allocation failure. */
 struct seen *seen_new(void);
+/* The same buffer for other rows used in bursts (a management token's
+ * last use): notes are ids and times only, and the flush calls write for
+ * each instead of recording a device's sighting. */
+struct seen *seen_new_for(int (*write)(struct db_tx *tx, int64_t id,
+    int64_t at));
 /* Frees what is left unflushed. NULL ok. */
 void seen_free(struct seen *s);
 /* Notes that device polled at 'at' running fw_version (copied; NULL: a

@@ -9,7 +9,7 @@ int
 db_token_add(struct db_tx *tx, void *arg)
 {
 	static const char sql[] = "INSERT INTO tokens (name, role, hash, "
-	    "created_at) VALUES (?, ?, ?, ?)";
+	    "created_at, expires_at) VALUES (?, ?, ?, ?, ?)";
 	struct db_token_add *a = arg;
 	sqlite3_stmt *st = db_stmt(tx->c, sql);
 
@@ -19,7 +19,22 @@ db_token_add(struct db_tx *tx, void *arg)
 	db_bind_text(st, 2, a->role);
 	sqlite3_bind_blob(st, 3, a->hash, 32, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, a->now);
+	sqlite3_bind_int64(st, 5, a->expires_at);
 	return db_step_done(tx->c, st, "token add");
+}
+
+int
+db_token_used(struct db_tx *tx, int64_t id, int64_t at)
+{
+	static const char sql[] = "UPDATE tokens SET last_used_at = ?2 "
+	    "WHERE id = ?1 AND last_used_at < ?2";
+	sqlite3_stmt *st = db_stmt(tx->c, sql);
+
+	if (st == NULL)
+		return DB_ERR;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, at);
+	return db_step_done(tx->c, st, "token used");
 }
 
 int
@@ -45,13 +60,15 @@ row_to_token(sqlite3_stmt *st, struct db_token *t)
 	db_col_text(st, 1, t->name, sizeof(t->name));
 	db_col_text(st, 2, t->role, sizeof(t->role));
 	t->created_at = sqlite3_column_int64(st, 3);
+	t->expires_at = sqlite3_column_int64(st, 4);
+	t->last_used_at = sqlite3_column_int64(st, 5);
 }
 
 int
 db_token_find(struct db *db, const uint8_t hash[32], struct db_token *out)
 {
-	static const char sql[] = "SELECT id, name, role, created_at, hash "
-	    "FROM tokens WHERE hash = ?";
+	static const char sql[] = "SELECT id, name, role, created_at, "
+	    "expires_at, last_used_at, hash FROM tokens WHERE hash = ?";
 	struct db_conn *c = db_rd_get(db);
 	sqlite3_stmt *st = db_stmt(c, sql);
 	int rc = DB_ERR;
@@ -61,8 +78,8 @@ db_token_find(struct db *db, const uint8_t hash[32], struct db_token *out)
 		rc = db_row(c, st, "token find");
 	}
 	/* Found by index; compared again without a timing leak. */
-	if (rc == DB_OK && (sqlite3_column_bytes(st, 4) != 32 ||
-	    !sign_memeq(sqlite3_column_blob(st, 4), hash, 32)))
+	if (rc == DB_OK && (sqlite3_column_bytes(st, 6) != 32 ||
+	    !sign_memeq(sqlite3_column_blob(st, 6), hash, 32)))
 		rc = DB_NOTFOUND;
 	if (rc == DB_OK)
 		row_to_token(st, out);
@@ -90,8 +107,8 @@ int
 db_token_list(struct db *db, void (*fn)(const struct db_token *, void *),
     void *arg)
 {
-	static const char sql[] = "SELECT id, name, role, created_at "
-	    "FROM tokens ORDER BY name";
+	static const char sql[] = "SELECT id, name, role, created_at, "
+	    "expires_at, last_used_at FROM tokens ORDER BY name";
 	struct db_conn *c = db_rd_get(db);
 	sqlite3_stmt *st = db_stmt(c, sql);
 	struct each_token e = { fn, arg };

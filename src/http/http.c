@@ -70,6 +70,7 @@ struct http_req {
 	void (*then)(struct http_req *r);
 	atomic_int resumed;
 	int suspended;
+	char note[HTTP_NOTE_MAX];	/* the app's words for the log line */
 };
 
 struct http_server {
@@ -105,6 +106,65 @@ const char *
 http_query(struct http_req *r, const char *name)
 {
 	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+struct query_each {
+	void (*fn)(const char *key, void *arg);
+	void *arg;
+};
+
+static enum MHD_Result
+query_one(void *cls, enum MHD_ValueKind kind, const char *key,
+    const char *value)
+{
+	struct query_each *q = cls;
+
+	(void)kind;
+	(void)value;
+	q->fn(key, q->arg);
+	return MHD_YES;
+}
+
+void
+http_query_each(struct http_req *r, void (*fn)(const char *key, void *arg),
+    void *arg)
+{
+	struct query_each q = { fn, arg };
+
+	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, query_one, &q);
+}
+
+void
+http_client_addr(struct http_req *r, char *buf, size_t size)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(r->conn,
+	    MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci != NULL ? ci->client_addr : NULL;
+	const void *in = NULL;
+
+	if (sa != NULL && sa->sa_family == AF_INET)
+		in = &((const struct sockaddr_in *)(const void *)sa)->sin_addr;
+	else if (sa != NULL && sa->sa_family == AF_INET6)
+		in = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+	if (in == NULL || inet_ntop(sa->sa_family, in, buf, size) == NULL)
+		util_fmt(buf, size, "-");
+}
+
+int64_t
+http_elapsed_us(const struct http_req *r)
+{
+	return util_mono_us() - r->t0;
+}
+
+void
+http_set_log_note(struct http_req *r, const char *note)
+{
+	size_t n = strlen(note);
+
+	if (n >= sizeof(r->note))
+		n = sizeof(r->note) - 1;
+	memcpy(r->note, note, n);
+	r->note[n] = '\0';
 }
 
 const char *
@@ -764,8 +824,9 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	if (r == NULL)
 		return;
 	if (s->log_requests)
-		log_info("%s %s %d %lldus%s", r->method_name, r->path,
+		log_info("%s %s %d %lldus%s%s%s", r->method_name, r->path,
 		    r->rep.status, (long long)(util_mono_us() - r->t0),
+		    r->note[0] != '\0' ? " " : "", r->note,
 		    r->raw ? " (answered, then closed)" :
 		    ok ? "" : " (connection lost)");
 	s->app.done(r, s->app.app, ok && !r->raw);

@@ -67,6 +67,18 @@ const char *http_method_name(const struct http_req *r);
 const char *http_path(const struct http_req *r);
 /* A query argument or NULL. */
 const char *http_query(struct http_req *r, const char *name);
+/* Calls fn with the name of each query argument, in order (a name given
+ * twice comes twice). */
+void http_query_each(struct http_req *r, void (*fn)(const char *key,
+    void *arg), void *arg);
+/* The client's address as text ("127.0.0.1", "::1"), or "-". */
+void http_client_addr(struct http_req *r, char *buf, size_t size);
+/* Microseconds since the request's head arrived. */
+int64_t http_elapsed_us(const struct http_req *r);
+/* Words the request log line ends with ("actor=... request_id=...");
+ * copied, cut at HTTP_NOTE_MAX - 1 bytes. */
+#define HTTP_NOTE_MAX 224
+void http_set_log_note(struct http_req *r, const char *note);
 /* A request header (case-insensitive name) or NULL. */
 const char *http_header(struct http_req *r, const char *name);
 /* Content-Length: 0 without a body, -1 for a chunked body. */

@@ -1,5 +1,6 @@
-/* Logging to stderr: journald adds time and unit, so lines stay short;
- * every line is escaped, and repeats can be held back per interval. */
+/* Logging to stderr: journald adds time and unit, so lines stay short
+ * (elsewhere each starts with the time); every line is escaped, and
+ * repeats can be held back per interval. */
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -87,10 +88,26 @@ log_escape(const char *in, char *out, size_t size)
 	return (size_t)((const char *)p - in);
 }
 
+/* "2026-12-01T22:40:18.123Z": journald stamps its own lines; a terminal or
+ * a file gets the time here. */
+static const char *
+stamp(char buf[32])
+{
+	struct timespec ts;
+	struct tm tm;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (gmtime_r(&ts.tv_sec, &tm) == NULL ||
+	    strftime(buf, 24, "%Y-%m-%dT%H:%M:%S", &tm) == 0)
+		return "-";
+	snprintf(buf + 19, 13, ".%03dZ", (int)(ts.tv_nsec / 1000000) % 1000);
+	return buf;
+}
+
 static void
 vlog(enum log_level lvl, const char *fmt, va_list ap)
 {
-	char raw[2048], line[2048];
+	char raw[2048], line[2048], stamp_buf[32];
 	int n;
 
 	if (use_prefix < 0)
@@ -108,8 +125,8 @@ vlog(enum log_level lvl, const char *fmt, va_list ap)
 		fprintf(stderr, "%s%s%s\n", sd_prio[lvl], line,
 		    (size_t)n >= sizeof(raw) ? "..." : "");
 	else
-		fprintf(stderr, "%s: %s: %s%s\n", prog, names[lvl], line,
-		    (size_t)n >= sizeof(raw) ? "..." : "");
+		fprintf(stderr, "%s %s: %s: %s%s\n", stamp(stamp_buf), prog,
+		    names[lvl], line, (size_t)n >= sizeof(raw) ? "..." : "");
 }
 
 /* The messages seen in the current interval, by text. */

@@ -84,7 +84,7 @@ make_tok(struct tok *t, const char *name, const char *role)
 {
 	snprintf(t->name, sizeof(t->name), "%s", name);
 	sign_sha256(t->name, strlen(t->name), t->hash);
-	t->add = (struct db_token_add){ t->name, role, t->hash, 1000 };
+	t->add = (struct db_token_add){ t->name, role, t->hash, 1000, 0 };
 }
 
 START_TEST(tokens_add_find_conflict_revoke)

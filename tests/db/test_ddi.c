@@ -344,8 +344,8 @@ END_TEST
 START_TEST(gateway_role_and_tokens_kept)
 {
 	uint8_t h1[32], h2[32];
-	struct db_token_add a = { "gw", "gateway", h1, 1 };
-	struct db_token_add b = { "bad", "root", h2, 1 };
+	struct db_token_add a = { "gw", "gateway", h1, 1, 0 };
+	struct db_token_add b = { "bad", "root", h2, 1, 0 };
 	struct db_token t;
 
 	sign_sha256("gw", 2, h1);

@@ -146,17 +146,19 @@ setup_server(void)
 	srv.core.db = db_open(path, 8, err, sizeof(err));
 	FZ_ASSERT(srv.core.db != NULL);
 	FZ_ASSERT(auth_token_new("adm_", admin, sizeof(admin), hash) == 0);
-	add = (struct db_token_add){ "admin", "admin", hash, util_now() };
+	add = (struct db_token_add){ "admin", "admin", hash, util_now(), 0 };
 	FZ_ASSERT(db_write(srv.core.db, db_token_add, &add) == DB_OK);
 	cfg_core(&srv.cfg, &srv.core.pol);
 	srv.core.trust = trust_open(&(struct trust_paths){ srv.cfg.data_dir,
 	    srv.cfg.online_key_passphrase_file }, srv.core.db, err, sizeof(err));
 	FZ_ASSERT(srv.core.trust != NULL);
 	srv.core.seen = seen_new();
+	srv.core.token_use = seen_new_for(db_token_used);
 	srv.core.offers = offers_new(srv.core.db);
 	srv.core.campaigns = campaigns_new(srv.core.db, 0);
 	srv.core.fio = fio_new();
-	FZ_ASSERT(srv.core.seen && srv.core.offers && srv.core.campaigns && srv.core.fio);
+	FZ_ASSERT(srv.core.seen && srv.core.token_use && srv.core.offers &&
+	    srv.core.campaigns && srv.core.fio);
 	o = (struct http_opts){ .addr = "127.0.0.1", .threads = 2,
 	    .max_connections = 256, .connection_memory = 16 * 1024,
 	    .connection_timeout = 1, .header_timeout = 1,

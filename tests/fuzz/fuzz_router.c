@@ -1,6 +1,9 @@
 /* Fuzzes the route matcher. Input: a method byte, then the path. A match
  * puts its arguments back into the pattern to give the path again; a miss
- * lists exactly the methods that would have matched. */
+ * lists exactly the methods that would have matched. The same bytes, as a
+ * request id and as a query parameter's name, are judged as reference
+ * readings judge them (the id's charset and cap; a whole word of a
+ * route's list). */
 #include "fuzz.h"
 #include "api/api.h"
 
@@ -61,6 +64,55 @@ lists(const char *allow, const char *name)
 	return 0;
 }
 
+/* A request id: 1 to API_REQUEST_ID_MAX of A-Z a-z 0-9 - _ . : @ / + =. */
+static int
+ref_request_id(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n < 1 || n > API_REQUEST_ID_MAX)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9') || strchr("-_.:@/+=", c) != NULL))
+			return 0;
+	}
+	return 1;
+}
+
+/* name equals one of list's space-separated words. */
+static int
+ref_allowed(const char *list, const char *name)
+{
+	const char *p = list;
+
+	while (*p != '\0') {
+		size_t n = strcspn(p, " ");
+
+		if (n == strlen(name) && n > 0 && strncmp(p, name, n) == 0)
+			return 1;
+		p += n;
+		p += *p == ' ';
+	}
+	return 0;
+}
+
+static void
+check_words(const char *s)
+{
+	char args[API_ARGS_MAX][API_ARG_MAX], allow[64];
+	const struct api_route *r = api_route_find(HTTP_GET, "/v1/devices", args,
+	    allow, sizeof(allow));
+
+	FZ_ASSERT(api_request_id_ok(s) == ref_request_id(s));
+	FZ_ASSERT(r != NULL && r->params != NULL);
+	FZ_ASSERT(api_param_allowed(r->params, s) == ref_allowed(r->params, s));
+	FZ_ASSERT(api_param_allowed("limit after", s) ==
+	    ref_allowed("limit after", s));
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -72,6 +124,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	m = methods[data[0] % 6].m;
 	path = fz_str(data + 1, size - 1);
+	check_words(path);
 	memset(args, 0x5a, sizeof(args));
 	memset(allow, 0x5a, sizeof(allow));
 	r = api_route_find(m, path, args, allow, sizeof(allow));

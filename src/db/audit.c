@@ -1,0 +1,142 @@
+/* The audit trail's rows (sql/008_audit.sql). */
+#include <stdlib.h>
+
+#include "db/audit.h"
+#include "db/internal.h"
+
+#define AUDIT_COLS "id, at, actor, client, request_id, method, path, " \
+	"object_type, object_id, action, note, COALESCE(status, 0), error"
+
+int
+db_audit_add(struct db_tx *tx, const struct db_audit *r, int64_t *id)
+{
+	static const char sql[] = "INSERT INTO audit (at, actor, client, "
+	    "request_id, method, path, object_type, object_id, action, note, "
+	    "status, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+	    "NULLIF(?, 0), ?)";
+	sqlite3_stmt *st = db_stmt(tx->c, sql);
+	int rc;
+
+	if (st == NULL)
+		return DB_ERR;
+	sqlite3_bind_int64(st, 1, r->at);
+	db_bind_text(st, 2, r->actor);
+	db_bind_text(st, 3, r->client);
+	db_bind_text(st, 4, r->request_id);
+	db_bind_text(st, 5, r->method);
+	db_bind_text(st, 6, r->path);
+	db_bind_text(st, 7, r->object_type);
+	db_bind_text(st, 8, r->object_id);
+	db_bind_text(st, 9, r->action);
+	db_bind_text(st, 10, r->note);
+	sqlite3_bind_int(st, 11, r->status);
+	db_bind_text(st, 12, r->error);
+	rc = db_step_done(tx->c, st, "audit add");
+	if (rc == DB_OK)
+		*id = sqlite3_last_insert_rowid(tx->c->h);
+	return rc;
+}
+
+int
+db_audit_finish(struct db_tx *tx, const struct db_audit *r)
+{
+	static const char sql[] = "UPDATE audit SET status = NULLIF(?, 0), "
+	    "error = ?, object_id = ?, note = ? WHERE id = ?";
+	sqlite3_stmt *st = db_stmt(tx->c, sql);
+	int rc;
+
+	if (st == NULL)
+		return DB_ERR;
+	sqlite3_bind_int(st, 1, r->status);
+	db_bind_text(st, 2, r->error);
+	db_bind_text(st, 3, r->object_id);
+	db_bind_text(st, 4, r->note);
+	sqlite3_bind_int64(st, 5, r->id);
+	rc = db_step_done(tx->c, st, "audit finish");
+	if (rc == DB_OK && sqlite3_changes(tx->c->h) == 0)
+		return DB_NOTFOUND;
+	return rc;
+}
+
+static void
+row_to_audit(sqlite3_stmt *st, struct db_audit *r)
+{
+	r->id = sqlite3_column_int64(st, 0);
+	r->at = sqlite3_column_int64(st, 1);
+	db_col_text(st, 2, r->actor, sizeof(r->actor));
+	db_col_text(st, 3, r->client, sizeof(r->client));
+	db_col_text(st, 4, r->request_id, sizeof(r->request_id));
+	db_col_text(st, 5, r->method, sizeof(r->method));
+	db_col_text(st, 6, r->path, sizeof(r->path));
+	db_col_text(st, 7, r->object_type, sizeof(r->object_type));
+	db_col_text(st, 8, r->object_id, sizeof(r->object_id));
+	db_col_text(st, 9, r->action, sizeof(r->action));
+	db_col_text(st, 10, r->note, sizeof(r->note));
+	r->status = sqlite3_column_int(st, 11);
+	db_col_text(st, 12, r->error, sizeof(r->error));
+}
+
+struct each_audit {
+	void (*fn)(const struct db_audit *, void *);
+	void *arg;
+	struct db_audit *r;
+};
+
+static int
+audit_row(sqlite3_stmt *st, void *arg)
+{
+	struct each_audit *e = arg;
+
+	row_to_audit(st, e->r);
+	e->fn(e->r, e->arg);
+	return DB_OK;
+}
+
+int
+db_audit_list(struct db *db, const struct db_audit_filter *f,
+    void (*fn)(const struct db_audit *, void *), void *arg)
+{
+	static const char sql[] = "SELECT " AUDIT_COLS " FROM audit "
+	    "WHERE (?1 IS NULL OR actor = ?1) "
+	    "AND (?2 IS NULL OR object_type = ?2) "
+	    "AND (?3 IS NULL OR object_id = ?3) "
+	    "AND (?4 = 0 OR at >= ?4) AND (?5 = 0 OR at < ?5) "
+	    "AND (?6 = 0 OR id < ?6) ORDER BY id DESC LIMIT ?7";
+	struct db_conn *c = db_rd_get(db);
+	sqlite3_stmt *st = db_stmt(c, sql);
+	struct each_audit e = { fn, arg, malloc(sizeof(*e.r)) };
+	int rc = DB_ERR;
+
+	if (st != NULL && e.r != NULL) {
+		db_bind_text(st, 1, f->actor);
+		db_bind_text(st, 2, f->object_type);
+		db_bind_text(st, 3, f->object_id);
+		sqlite3_bind_int64(st, 4, f->since);
+		sqlite3_bind_int64(st, 5, f->until);
+		sqlite3_bind_int64(st, 6, f->after);
+		sqlite3_bind_int64(st, 7, f->limit);
+		rc = db_rows(c, st, "audit list", audit_row, &e);
+	}
+	free(e.r);
+	db_rd_put(db, c);
+	return rc;
+}
+
+int
+db_audit_prune(struct db_tx *tx, int64_t before, int batch, int64_t *deleted)
+{
+	/* Rows come in time order, so the oldest ids are the oldest rows. */
+	static const char sql[] = "DELETE FROM audit WHERE id IN "
+	    "(SELECT id FROM audit WHERE at < ? ORDER BY id LIMIT ?)";
+	sqlite3_stmt *st = db_stmt(tx->c, sql);
+	int rc;
+
+	*deleted = 0;
+	if (st == NULL)
+		return DB_ERR;
+	sqlite3_bind_int64(st, 1, before);
+	sqlite3_bind_int(st, 2, batch);
+	if ((rc = db_step_done(tx->c, st, "audit prune")) == DB_OK)
+		*deleted = sqlite3_changes(tx->c->h);
+	return rc;
+}
