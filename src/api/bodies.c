@@ -24,7 +24,8 @@ campaign_policy_from_json(json_t *gate, struct rollout_policy *p, char *err,
 	static const char *const fields[] = { "min_sample", "max_failure_pct",
 	    "bad_failure_pct", "false_halt_pct", "miss_pct", "baseline",
 	    "min_healthy_pct", "bake_time", "report_timeout", "absent_timeout",
-	    "auto_advance", "max_attempts", NULL };
+	    "auto_advance", "max_attempts", "min_stage_time", "max_in_flight",
+	    NULL };
 	char e[200];
 	int64_t v;
 	int b;
@@ -62,6 +63,8 @@ campaign_policy_from_json(json_t *gate, struct rollout_policy *p, char *err,
 	TIME_FIELD(bake_time)
 	TIME_FIELD(report_timeout)
 	TIME_FIELD(absent_timeout)
+	TIME_FIELD(min_stage_time)
+	INT_FIELD(max_in_flight, 0, ROLLOUT_MAX_IN_FLIGHT)
 	PCT_FIELD(max_failure_pct, 0.000001, 99.999999)
 	p->bad_failure_pct = rollout_policy_bad_default(p->max_failure_pct);
 	PCT_FIELD(bad_failure_pct, 0.000001, 99.999999)
@@ -126,11 +129,41 @@ stages_from_json(json_t *arr, int out[ROLLOUT_MAX_STAGES], int *n, char *err,
 }
 
 int
+campaign_start_at_text(const char *s, int64_t *out)
+{
+	if (s[0] >= '0' && s[0] <= '9' && strchr(s, '-') == NULL)
+		return util_parse_int(s, 1, CAMPAIGN_START_MAX, out);
+	return util_time_parse(s, out) != 0 || *out < 1 ||
+	    *out > CAMPAIGN_START_MAX ? -1 : 0;
+}
+
+/* "start_at" of a create body: absent or null (0), epoch seconds or an
+ * RFC 3339 UTC time. */
+static int
+start_at_from_json(json_t *v, int64_t *out, char *err, size_t errlen)
+{
+	*out = 0;
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (json_is_integer(v) && json_integer_value(v) >= 1 &&
+	    json_integer_value(v) <= CAMPAIGN_START_MAX) {
+		*out = json_integer_value(v);
+		return 0;
+	}
+	if (json_is_string(v) &&
+	    campaign_start_at_text(json_string_value(v), out) == 0)
+		return 0;
+	snprintf(err, errlen, "start_at: must be a time as "
+	    "\"YYYY-MM-DDTHH:MM:SSZ\" or seconds since the epoch");
+	return -1;
+}
+
+int
 campaign_spec_parse(json_t *body, struct campaign_spec *out, char *err,
     size_t errlen)
 {
 	static const char *const fields[] = { "name", "release", "cohort",
-	    "stages", "gate", "supersede", NULL };
+	    "stages", "gate", "supersede", "start_at", NULL };
 
 	memset(out, 0, sizeof(*out));
 	if (jv_only(body, fields, err, errlen) ||
@@ -140,7 +173,8 @@ campaign_spec_parse(json_t *body, struct campaign_spec *out, char *err,
 	    jv_ident(body, "cohort", 0, &out->cohort, err, errlen) ||
 	    jv_bool(body, "supersede", &out->supersede, err, errlen) ||
 	    campaign_policy_from_json(json_object_get(body, "gate"), &out->policy,
-	    err, errlen))
+	    err, errlen) || start_at_from_json(json_object_get(body,
+	    "start_at"), &out->start_at, err, errlen))
 		return -1;
 	return stages_from_json(json_object_get(body, "stages"), out->stages,
 	    &out->nstages, err, errlen);

@@ -26,7 +26,8 @@ db_stages_json(const int *stages, int n)
 json_t *
 db_policy_json(const struct rollout_policy *p)
 {
-	return json_pack("{s:i,s:f,s:f,s:f,s:f,s:b,s:f,s:I,s:I,s:I,s:b,s:i}",
+	return json_pack("{s:i,s:f,s:f,s:f,s:f,s:b,s:f,s:I,s:I,s:I,s:b,s:i,"
+	    "s:I,s:i}",
 	    "min_sample", p->min_sample,
 	    "max_failure_pct", p->max_failure_pct,
 	    "bad_failure_pct", p->bad_failure_pct,
@@ -36,7 +37,9 @@ db_policy_json(const struct rollout_policy *p)
 	    "bake_time", (json_int_t)p->bake_time,
 	    "report_timeout", (json_int_t)p->report_timeout,
 	    "absent_timeout", (json_int_t)p->absent_timeout,
-	    "auto_advance", p->auto_advance, "max_attempts", p->max_attempts);
+	    "auto_advance", p->auto_advance, "max_attempts", p->max_attempts,
+	    "min_stage_time", (json_int_t)p->min_stage_time,
+	    "max_in_flight", p->max_in_flight);
 }
 
 int
@@ -84,6 +87,7 @@ static const struct member {
 	M(max_failure_pct, K_NUM), M(bad_failure_pct, K_NUM),
 	M(false_halt_pct, K_NUM), M(miss_pct, K_NUM), M(min_healthy_pct, K_NUM),
 	M(auto_advance, K_BOOL), M(baseline, K_BOOL),
+	M(min_stage_time, K_TIME), M(max_in_flight, K_INT),
 };
 #undef M
 

@@ -79,12 +79,18 @@ struct rollout_policy {
 	int max_attempts;		/* 1..100 */
 	/* allow, on top, what old-release members credibly fail [true] */
 	bool baseline;
+	/* a stage passes no sooner than this after it opened, on top of
+	 * bake_time: pacing ("day 1: 1%, day 3: 10%") [0] */
+	int64_t min_stage_time;		/* 0..ROLLOUT_MAX_TIME */
+	/* members offered/downloading/installed at once; 0: no cap [0] */
+	int max_in_flight;		/* 0..ROLLOUT_MAX_IN_FLIGHT */
 };
 
 #define ROLLOUT_MAX_TIME	(365 * 86400)	/* one year */
+#define ROLLOUT_MAX_IN_FLIGHT	10000000	/* a cap of ten million */
 
 /* Fills p with the defaults: 5, 5.0, 10.0, 1.0, 5.0, 90.0, 3600, 3600,
- * 86400, true, 1, true. */
+ * 86400, true, 1, true, 0, 0. */
 void rollout_policy_default(struct rollout_policy *p);
 /* The bad_failure_pct that goes with a max_failure_pct m in (0, 100) when
  * none is given: twice m, or halfway from m to 100 when that is less. */
@@ -416,8 +422,10 @@ struct rollout_poll rollout_poll_member(enum rollout_campaign_state cs,
  *    waits for ever, and one smaller than min_sample must be all healthy.
  * 6. A passed stage gives ADVANCE, AWAIT_APPROVAL when !auto_advance, or
  *    COMPLETE at the last stage (completing offers nothing new, so it
- *    needs no approval). Otherwise CONTINUE, the reason saying what the
- *    stage waits for.
+ *    needs no approval), once age >= min_stage_time (pacing; before,
+ *    CONTINUE with the pass and "waiting: stage open 1h00m of min
+ *    48h00m" in the reason). Otherwise CONTINUE, the reason saying what
+ *    the stage waits for. Pacing never delays a HALT.
  * The baseline counts are about the campaign, not about the counted
  * devices: members still on the old release (pending, in the open stage
  * or a later one) that sent a health report since the stage opened.
@@ -506,6 +514,7 @@ struct rollout_decision {
 	double pass_at;		/* ln(miss_pct), below 0 */
 	int64_t stage_age;	/* now - stage_opened_at, at least 0 */
 	int64_t bake_left;	/* seconds until age >= bake_time, or 0 */
+	int64_t stage_time_left;	/* until age >= min_stage_time, or 0 */
 };
 
 /* "continue", "advance", "await_approval", ..., or NULL if out of range. */
@@ -530,5 +539,36 @@ void rollout_gate_nested(const struct rollout_policy *p, const int *stages,
     int nstages, int stage_index, int64_t stage_opened_at,
     const struct rollout_counts *stage, const struct rollout_counts *added,
     int64_t now, struct rollout_decision *d);
+
+/* ---- Controls: scheduled start, pacing, concurrency cap -------------------
+ * Scheduled start: a draft with start_at > 0 is due once now >= start_at;
+ * the caller then starts it with the checks of a manual start (and, when
+ * they refuse, leaves it a draft without start_at, saying why).
+ * Pacing: a stage that would pass waits stage_time_left more seconds.
+ * Concurrency cap: members offered, downloading or installed count
+ * against the campaign's max_in_flight and the server's cap (0: none).
+ * Only a first offer or a retry is held back, while either count is at
+ * its cap; the same offer again (a device in flight polling) never is,
+ * or a capped device could never finish. A held-back device is told to
+ * poll again sooner than usual: rollout_capped_retry_after. */
+
+/* 1 if a campaign in s scheduled for start_at (0: none) starts at now. */
+int rollout_start_due(enum rollout_campaign_state s, int64_t start_at,
+    int64_t now);
+/* Seconds until a stage aged age (>= 0) may pass under p's pacing, or 0. */
+int64_t rollout_stage_time_left(const struct rollout_policy *p, int64_t age);
+/* 1 for offered, downloading and installed: what the cap counts. */
+int rollout_state_is_capped(enum rollout_device_state s);
+/* The capped-state count's change when a member goes from -> to. */
+int rollout_capped_delta(enum rollout_device_state from,
+    enum rollout_device_state to);
+/* 1 if an offer of this kind must wait: a first offer or a retry while
+ * the campaign has in_flight >= max_in_flight (> 0) or the server has
+ * total >= server_max (> 0); counts below 0 (unknown) never hold back. */
+int rollout_capped(enum rollout_offer_kind kind, int64_t in_flight,
+    int max_in_flight, int64_t total, int64_t server_max);
+/* The poll hint for a held-back device: a quarter of poll_interval, at
+ * least 1 s and at most poll_interval. */
+int64_t rollout_capped_retry_after(int64_t poll_interval);
 
 #endif

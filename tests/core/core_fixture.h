@@ -7,6 +7,7 @@
 #include "check_util.h"
 #include "core/campaigns.h"
 #include "core/core.h"
+#include "core/flights.h"
 #include "core/gate.h"
 #include "core/offers.h"
 #include "db/artifacts.h"
@@ -32,14 +33,17 @@ fx_setup(void)
 	ck_assert_msg(fx.db != NULL, "%s", err);
 	fx.offers = offers_new(fx.db);
 	fx.campaigns = campaigns_new(fx.db, 3600);
-	ck_assert(fx.offers != NULL && fx.campaigns != NULL);
-	fx.pol = (struct core_policy){ 60, 3600, 86400, 60, 100 };
+	fx.flights = flights_new();
+	ck_assert(fx.offers != NULL && fx.campaigns != NULL &&
+	    fx.flights != NULL);
+	fx.pol = (struct core_policy){ 60, 3600, 86400, 60, 100, 0 };
 }
 
 static inline void
 fx_teardown(void)
 {
 	campaigns_free(fx.campaigns);
+	flights_free(fx.flights);
 	offers_free(fx.offers);
 	db_close(fx.db);
 	tu_rmtree(fx_dir);
