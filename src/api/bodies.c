@@ -15,6 +15,35 @@
  * (campaigns stored before they retired still load: db/settings.c). */
 static const char *const retired_fields[] = { "max_failures", NULL };
 
+/* The retry policy, gate.retry: {count, backoff, factor}, each optional;
+ * 0, or -1 with "retry.field: reason" in e. */
+static int
+retry_from_json(json_t *r, struct rollout_policy *p, char *e, size_t elen)
+{
+	static const char *const fields[] = { "count", "backoff", "factor",
+	    NULL };
+	int64_t v = p->retry_count;
+	char why[160];
+
+	if (r == NULL || json_is_null(r))
+		return 0;
+	if (!json_is_object(r)) {
+		snprintf(e, elen, "retry: must be an object {count, backoff, "
+		    "factor}");
+		return -1;
+	}
+	if (jv_only(r, fields, why, sizeof(why)) ||
+	    jv_int(r, "count", 0, 0, 99, &v, why, sizeof(why)) ||
+	    jv_duration(r, "backoff", 0, ROLLOUT_MAX_TIME, &p->retry_backoff,
+	    why, sizeof(why)) ||
+	    jv_num(r, "factor", 1, 10, &p->retry_factor, why, sizeof(why))) {
+		snprintf(e, elen, "retry.%s", why);
+		return -1;
+	}
+	p->retry_count = (int)v;
+	return 0;
+}
+
 /* Gate policy from the API's "gate" object over the defaults; 0, or -1
  * with "gate.field: reason" in err. gate may be NULL. */
 static int
@@ -25,7 +54,7 @@ campaign_policy_from_json(json_t *gate, struct rollout_policy *p, char *err,
 	    "bad_failure_pct", "false_halt_pct", "miss_pct", "baseline",
 	    "min_healthy_pct", "bake_time", "report_timeout", "absent_timeout",
 	    "auto_advance", "max_attempts", "min_stage_time", "max_in_flight",
-	    NULL };
+	    "retry", NULL };
 	char e[200];
 	int64_t v;
 	int b;
@@ -73,6 +102,8 @@ campaign_policy_from_json(json_t *gate, struct rollout_policy *p, char *err,
 	PCT_FIELD(min_healthy_pct, 0, 100)
 	BOOL_FIELD(auto_advance)
 	BOOL_FIELD(baseline)
+	if (retry_from_json(json_object_get(gate, "retry"), p, e, sizeof(e)))
+		goto bad;
 #undef INT_FIELD
 #undef TIME_FIELD
 #undef PCT_FIELD
@@ -80,7 +111,10 @@ campaign_policy_from_json(json_t *gate, struct rollout_policy *p, char *err,
 	if (rollout_policy_validate(p, &bad) != 0) {
 		snprintf(err, errlen, "gate.%s: %s", bad,
 		    strcmp(bad, "bad_failure_pct") == 0 ?
-		    "must be above max_failure_pct" : "out of range");
+		    "must be above max_failure_pct" :
+		    strcmp(bad, "retry.count") == 0 ?
+		    "max_attempts + retry.count must be at most 100" :
+		    "out of range");
 		return -1;
 	}
 	return 0;

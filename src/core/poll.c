@@ -70,6 +70,10 @@ member(struct core *c, const struct poll_device *d, const char *fw,
 	usable = release_of(c, l->release_id, now, &out->rel);
 	r = rollout_poll_member(l->state, l->stages[l->stage], l->bucket, ds,
 	    m->attempts, &l->policy, &seen, usable > 0);
+	/* A paced retry waits out its backoff after the failure. */
+	if (r.offer && r.kind == ROLLOUT_OFFER_RETRY && !rollout_retry_due(
+	    &l->policy, m->attempts, m->last_change, now))
+		r.offer = false;
 	if (r.sight)
 		add_sight(out, l->id);
 	/* Over a concurrency cap: nothing now, and a sooner poll. The

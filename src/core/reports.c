@@ -307,6 +307,26 @@ reports_sighting_submit(struct core *s, int64_t device, int64_t campaign,
 
 /* ---- first offers ---- */
 
+/* The history's note on a retry m now starts ("retry: attempt 2 of 3,
+ * 600 s after the failure"), or "" for a first offer. */
+static void
+retry_note(const struct rollout_policy *p, const struct db_member *m,
+    enum rollout_offer_kind kind, char *buf, size_t len)
+{
+	int64_t wait = rollout_retry_wait(p, m->attempts - 1);
+
+	buf[0] = '\0';
+	if (kind != ROLLOUT_OFFER_RETRY)
+		return;
+	if (wait > 0)
+		snprintf(buf, len, "retry: attempt %d of %d, %lld s after the "
+		    "failure", m->attempts, rollout_attempts_max(p),
+		    (long long)wait);
+	else
+		snprintf(buf, len, "retry: attempt %d of %d", m->attempts,
+		    rollout_attempts_max(p));
+}
+
 /* 1 if a first offer or retry of kind to c must wait for a slot, 0 if
  * not, -1 when the store failed. On the writer the counts are exact:
  * every grant and step before this one in the transaction is in them. */
@@ -338,6 +358,7 @@ reports_offer_take(struct db_tx *tx, void *arg)
 	struct db_member m;
 	enum rollout_device_state ds, to;
 	enum rollout_offer_kind kind;
+	char note[80];
 	int rc;
 
 	if (c == NULL)
@@ -355,6 +376,9 @@ reports_offer_take(struct db_tx *tx, void *arg)
 	    ds, m.attempts, &p))
 		goto out;
 	kind = rollout_offer_kind(ds, m.attempts, &p);
+	if (kind == ROLLOUT_OFFER_RETRY && !rollout_retry_due(&p, m.attempts,
+	    m.last_change, t->now))
+		goto out;
 	if (rollout_device_step(ds, ROLLOUT_EV_OFFER, m.attempts, &p, &to) != 0)
 		goto out;
 	switch (take_capped(tx, t->core, c, kind)) {
@@ -387,8 +411,9 @@ reports_offer_take(struct db_tx *tx, void *arg)
 			goto out;
 		flights_add(t->core->flights, c->id, rollout_capped_delta(
 		    was.state, m.state));
+		retry_note(&p, &m, kind, note, sizeof(note));
 		rc = db_event_add(tx, t->device, "offered", c->release_id, c->id,
-		    "offered", NULL, kind == ROLLOUT_OFFER_RETRY ? "retry" : NULL);
+		    "offered", NULL, note[0] ? note : NULL);
 		if (rc != DB_OK)
 			goto out;
 	}

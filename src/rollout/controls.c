@@ -1,6 +1,36 @@
-/* Rollout controls: when a scheduled campaign starts, how long a paced
- * stage still waits, and which offers the concurrency cap holds back. */
+/* Rollout controls: when a failed member may be retried, when a
+ * scheduled campaign starts, how long a paced stage still waits, and
+ * which offers the concurrency cap holds back. */
 #include "rollout/rollout.h"
+
+int
+rollout_attempts_max(const struct rollout_policy *p)
+{
+	return p->max_attempts + p->retry_count;
+}
+
+int64_t
+rollout_retry_wait(const struct rollout_policy *p, int attempts)
+{
+	double w = (double)p->retry_backoff;
+
+	if (attempts < p->max_attempts)
+		return 0;
+	/* Multiplied out, not pow(): exact for integer factors, capped as
+	 * it grows. */
+	for (int k = p->max_attempts; k < attempts && w < ROLLOUT_MAX_TIME; k++)
+		w *= p->retry_factor;
+	return w >= ROLLOUT_MAX_TIME ? ROLLOUT_MAX_TIME : (int64_t)w;
+}
+
+int
+rollout_retry_due(const struct rollout_policy *p, int attempts,
+    int64_t failed_at, int64_t now)
+{
+	int64_t wait = rollout_retry_wait(p, attempts);
+
+	return wait == 0 || (now >= failed_at && now - failed_at >= wait);
+}
 
 int
 rollout_start_due(enum rollout_campaign_state s, int64_t start_at,

@@ -84,13 +84,19 @@ struct rollout_policy {
 	int64_t min_stage_time;		/* 0..ROLLOUT_MAX_TIME */
 	/* members offered/downloading/installed at once; 0: no cap [0] */
 	int max_in_flight;		/* 0..ROLLOUT_MAX_IN_FLIGHT */
+	/* the retry policy: paced retries of failed members once the
+	 * max_attempts ones (at once) are spent; the k-th waits
+	 * retry_backoff * retry_factor^(k-1) after the failure [0, 0, 2.0] */
+	int retry_count;		/* 0..99, max_attempts + it <= 100 */
+	int64_t retry_backoff;		/* 0..ROLLOUT_MAX_TIME */
+	double retry_factor;		/* [1, 10] */
 };
 
 #define ROLLOUT_MAX_TIME	(365 * 86400)	/* one year */
 #define ROLLOUT_MAX_IN_FLIGHT	10000000	/* a cap of ten million */
 
 /* Fills p with the defaults: 5, 5.0, 10.0, 1.0, 5.0, 90.0, 3600, 3600,
- * 86400, true, 1, true, 0, 0. */
+ * 86400, true, 1, true, 0, 0, 0, 0, 2.0. */
 void rollout_policy_default(struct rollout_policy *p);
 /* The bad_failure_pct that goes with a max_failure_pct m in (0, 100) when
  * none is given: twice m, or halfway from m to 100 when that is less. */
@@ -112,7 +118,8 @@ int rollout_policy_validate(const struct rollout_policy *p,
  * - offer: pending -> offered is the first attempt; offered and downloading
  *   stay as they are (a re-offer of the same attempt, no new attempt);
  *   failed/rolled_back/timed_out -> offered is a retry, only while
- *   attempts < max_attempts. `attempts` counts attempts already started;
+ *   attempts < max_attempts + retry_count (rollout_attempts_max; when a
+ *   paced retry may go out is rollout_retry_due's). `attempts` counts attempts already started;
  *   the caller adds one for a first offer or a retry (rollout_offer_kind).
  * - failed, rolled_back: from offered..healthy to that state. unhealthy (a
  *   health report ON THE CAMPAIGN'S RELEASE: boot_ok false, self-test
@@ -551,6 +558,23 @@ void rollout_gate_nested(const struct rollout_policy *p, const int *stages,
  * its cap; the same offer again (a device in flight polling) never is,
  * or a capped device could never finish. A held-back device is told to
  * poll again sooner than usual: rollout_capped_retry_after. */
+
+/* Retry policy: a failed member may start attempts while attempts <
+ * rollout_attempts_max. The first max_attempts - 1 retries go out at once
+ * (the next poll: a broken download); the retry_count after them are
+ * paced: retry k (1-based, past max_attempts) waits retry_backoff *
+ * retry_factor^(k-1) seconds, at most ROLLOUT_MAX_TIME, after the failure
+ * (the member's last change). */
+
+/* max_attempts + retry_count: the attempts a member may start in all. */
+int rollout_attempts_max(const struct rollout_policy *p);
+/* Seconds a retry after `attempts` started attempts waits after the
+ * failure (0 for the immediate ones). */
+int64_t rollout_retry_wait(const struct rollout_policy *p, int attempts);
+/* 1 if that retry may go out at now for a failure at failed_at; a clock
+ * that went back holds a paced retry. */
+int rollout_retry_due(const struct rollout_policy *p, int attempts,
+    int64_t failed_at, int64_t now);
 
 /* 1 if a campaign in s scheduled for start_at (0: none) starts at now. */
 int rollout_start_due(enum rollout_campaign_state s, int64_t start_at,

@@ -71,6 +71,10 @@
  *       the_cap_holds_first_offers_not_re_offers; exact on the writer:
  *       the_cap_is_exact_on_the_writer; the server's cap, the gate's
  *       resync: the_server_cap_counts_every_campaign
+ *   [x] the retry policy: quick retries (max_attempts) first, then paced
+ *       ones after backoff * factor^k, noted in the history:
+ *       retries_wait_their_backoff; the writer's take checks it too:
+ *       the_take_checks_the_backoff
  * The store's contract (src/db/db.h)
  *   [x] member, campaign and direct-offer updates are compare-and-set:
  *       updates_are_compare_and_set
@@ -916,6 +920,95 @@ START_TEST(the_server_cap_counts_every_campaign)
 }
 END_TEST
 
+/* The detail of the device's newest "offered" event. */
+static void
+offered_note(const struct db_event *e, void *arg)
+{
+	char *note = arg;
+
+	if (note[0] == '\0' && strcmp(e->kind, "offered") == 0)
+		snprintf(note, 512, "%s", e->detail[0] ? e->detail : "-");
+}
+
+static void
+last_offer_note_is(int64_t device, const char *want)
+{
+	char note[512] = "";
+
+	ck_assert_int_eq(db_device_events(fx.db, device, 50, offered_note,
+	    note), DB_OK);
+	ck_assert_str_eq(note, want);
+}
+
+START_TEST(retries_wait_their_backoff)
+{
+	struct rollout_policy p;
+	struct db_member m;
+	int64_t r, c;
+
+	rollout_policy_default(&p);
+	p.max_attempts = 2;		/* one retry at once */
+	p.retry_count = 2;		/* then two paced ones */
+	p.retry_backoff = 100;
+	p.retry_factor = 3.0;
+	c = fleet(20, all, 1, &p, &r);
+	ck_assert_int_eq(poll_at(1, "1.0.0", NULL, t0), POLL_TAKE);
+	last_offer_note_is(1, "-");
+	ck_assert_int_eq(report(c, 1, ROLLOUT_EV_FAILED, "download", NULL, t0),
+	    DB_OK);
+	/* the quick retry: the next poll */
+	ck_assert_int_eq(poll_at(1, "1.0.0", NULL, t0 + 1), POLL_TAKE);
+	last_offer_note_is(1, "retry: attempt 2 of 4");
+	ck_assert_int_eq(report(c, 1, ROLLOUT_EV_ROLLED_BACK, "selftest", NULL,
+	    t0 + 10), DB_OK);
+	/* the first paced one: 100 s after the failure, not before */
+	ck_assert_int_eq(poll_at(1, "1.0.0", NULL, t0 + 109), POLL_NOTHING);
+	state_is(c, 1, "rolled_back", "selftest");
+	ck_assert_int_eq(poll_at(1, "1.0.0", NULL, t0 + 110), POLL_TAKE);
+	last_offer_note_is(1, "retry: attempt 3 of 4, 100 s after the failure");
+	/* it times out this time: the timeout is the failure's time */
+	gate_at(t0 + 110 + 3600);
+	state_is(c, 1, "timed_out", "timeout");
+	ck_assert_int_eq(poll_at(1, "1.0.0", NULL, t0 + 110 + 3600 + 299),
+	    POLL_NOTHING);
+	ck_assert_int_eq(poll_at(1, "1.0.0", NULL, t0 + 110 + 3600 + 300),
+	    POLL_TAKE);
+	last_offer_note_is(1, "retry: attempt 4 of 4, 300 s after the failure");
+	ck_assert_int_eq(report(c, 1, ROLLOUT_EV_FAILED, "install", NULL,
+	    t0 + 5000), DB_OK);
+	/* spent: nothing more, however long it waits */
+	ck_assert_int_eq(poll_at(1, "1.0.0", NULL, t0 + 5000 + 86400),
+	    POLL_NOTHING);
+	fx_member(c, 1, &m);
+	ck_assert_int_eq(m.attempts, 4);
+}
+END_TEST
+
+/* The take on the writer holds a retry whose backoff has not passed,
+ * whatever the poll thought. */
+START_TEST(the_take_checks_the_backoff)
+{
+	struct rollout_policy p;
+	struct poll_answer ans;
+	int64_t r, c;
+
+	rollout_policy_default(&p);
+	p.retry_count = 1;
+	p.retry_backoff = 60;
+	c = fleet(20, all, 1, &p, &r);
+	ck_assert_int_eq(poll_at(1, "1.0.0", NULL, t0), POLL_TAKE);
+	ck_assert_int_eq(report(c, 1, ROLLOUT_EV_FAILED, "download", NULL, t0),
+	    DB_OK);
+	decide_at(1, "1.0.0", NULL, t0 + 60, &ans);
+	ck_assert_int_eq(ans.verdict, POLL_TAKE);
+	ans.take.now = t0 + 59;
+	ck_assert_int_eq(db_write(fx.db, reports_offer_take, &ans.take), DB_OK);
+	ck_assert(!ans.take.granted);
+	poll_answer_free(&ans);
+	state_is(c, 1, "failed", "download");
+}
+END_TEST
+
 int
 main(void)
 {
@@ -947,6 +1040,8 @@ main(void)
 	tcase_add_test(tc, the_cap_holds_first_offers_not_re_offers);
 	tcase_add_test(tc, the_cap_is_exact_on_the_writer);
 	tcase_add_test(tc, the_server_cap_counts_every_campaign);
+	tcase_add_test(tc, retries_wait_their_backoff);
+	tcase_add_test(tc, the_take_checks_the_backoff);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

@@ -1,5 +1,5 @@
-/* Check suite for src/rollout/controls.c and the gate's pacing: when a
- * scheduled draft is due, how long a paced stage waits (and that pacing
+/* Check suite for src/rollout/controls.c and the gate's pacing: the retry
+ * policy's schedule, when a scheduled draft is due, how long a paced stage waits (and that pacing
  * never holds a halt), which offers the concurrency cap holds back, and
  * the policy's new fields. */
 #include <stdint.h>
@@ -269,6 +269,113 @@ START_TEST(test_policy_controls)
 }
 END_TEST
 
+/* The retry policy: which attempts go out, and when. */
+START_TEST(test_retry_schedule)
+{
+	static const struct {
+		int max_attempts, count;
+		int64_t backoff;
+		double factor;
+		int attempts;		/* started so far; the last one failed */
+		int64_t wait;		/* before the next may go out */
+		int retry;		/* 1: a retry is allowed at all */
+	} t[] = {
+		/* the defaults: no retry */
+		{ 1, 0, 0, 2.0, 1, 0, 0 },
+		/* max_attempts alone: retries at once, as before */
+		{ 3, 0, 600, 2.0, 1, 0, 1 }, { 3, 0, 600, 2.0, 2, 0, 1 },
+		/* (past the last retry the wait goes on as the schedule
+		 * would; no retry is allowed there anyway) */
+		{ 3, 0, 600, 2.0, 3, 600, 0 },
+		/* retry alone: backoff, then times factor */
+		{ 1, 3, 600, 2.0, 1, 600, 1 }, { 1, 3, 600, 2.0, 2, 1200, 1 },
+		{ 1, 3, 600, 2.0, 3, 2400, 1 }, { 1, 3, 600, 2.0, 4, 4800, 0 },
+		/* both: the quick ones first, then the paced ones */
+		{ 2, 2, 60, 3.0, 1, 0, 1 }, { 2, 2, 60, 3.0, 2, 60, 1 },
+		{ 2, 2, 60, 3.0, 3, 180, 1 }, { 2, 2, 60, 3.0, 4, 540, 0 },
+		/* factor 1: a fixed backoff; backoff 0: at once */
+		{ 1, 2, 90, 1.0, 2, 90, 1 }, { 1, 2, 0, 2.0, 2, 0, 1 },
+		/* it never waits longer than ROLLOUT_MAX_TIME */
+		{ 1, 99, 86400, 10.0, 60, ROLLOUT_MAX_TIME, 1 },
+	};
+	struct rollout_policy p;
+
+	for (size_t i = 0; i < N_ELEM(t); i++) {
+		rollout_policy_default(&p);
+		p.max_attempts = t[i].max_attempts;
+		p.retry_count = t[i].count;
+		p.retry_backoff = t[i].backoff;
+		p.retry_factor = t[i].factor;
+		ck_assert_int_eq(rollout_policy_validate(&p, NULL), 0);
+		ck_assert_msg(rollout_retry_wait(&p, t[i].attempts) == t[i].wait,
+		    "case %zu: %lld", i,
+		    (long long)rollout_retry_wait(&p, t[i].attempts));
+		ck_assert_msg((rollout_offer_kind(ROLLOUT_DEV_FAILED,
+		    t[i].attempts, &p) == ROLLOUT_OFFER_RETRY) == t[i].retry,
+		    "case %zu", i);
+		/* due exactly at the wait, not a second before */
+		ck_assert(rollout_retry_due(&p, t[i].attempts, T0,
+		    T0 + t[i].wait));
+		ck_assert_int_eq(rollout_retry_due(&p, t[i].attempts, T0,
+		    T0 + t[i].wait - 1), t[i].wait == 0);
+	}
+	/* a clock that went back holds a paced retry, not a quick one */
+	rollout_policy_default(&p);
+	p.retry_count = 1;
+	p.retry_backoff = 10;
+	ck_assert(!rollout_retry_due(&p, 1, T0, T0 - 100));
+	p.max_attempts = 2;
+	ck_assert(rollout_retry_due(&p, 1, T0, T0 - 100));
+	/* rolled_back and timed_out retry the same way; pending never */
+	ck_assert_int_eq(rollout_offer_kind(ROLLOUT_DEV_ROLLED_BACK, 2, &p),
+	    ROLLOUT_OFFER_RETRY);
+	ck_assert_int_eq(rollout_offer_kind(ROLLOUT_DEV_TIMED_OUT, 2, &p),
+	    ROLLOUT_OFFER_RETRY);
+	ck_assert_int_eq(rollout_offer_kind(ROLLOUT_DEV_FAILED, 3, &p),
+	    ROLLOUT_OFFER_NONE);
+	ck_assert_int_eq(rollout_attempts_max(&p), 3);
+}
+END_TEST
+
+START_TEST(test_policy_retry)
+{
+	static const struct {
+		int max_attempts, count;
+		int64_t backoff;
+		double factor;
+		const char *bad;
+	} t[] = {
+		{ 1, 0, 0, 1.0, NULL }, { 1, 99, ROLLOUT_MAX_TIME, 10.0, NULL },
+		{ 1, -1, 0, 2.0, "retry.count" }, { 1, 100, 0, 2.0, "retry.count" },
+		/* attempts in all stay at most 100 */
+		{ 2, 99, 0, 2.0, "retry.count" }, { 50, 50, 0, 2.0, NULL },
+		{ 1, 1, -1, 2.0, "retry.backoff" },
+		{ 1, 1, ROLLOUT_MAX_TIME + 1, 2.0, "retry.backoff" },
+		{ 1, 1, 10, 0.99, "retry.factor" }, { 1, 1, 10, 10.01, "retry.factor" },
+		{ 1, 1, 10, __builtin_nan(""), "retry.factor" },
+	};
+	struct rollout_policy p;
+
+	rollout_policy_default(&p);
+	ck_assert_int_eq(p.retry_count, 0);
+	ck_assert_int_eq(p.retry_backoff, 0);
+	ck_assert(p.retry_factor == 2.0);
+	for (size_t i = 0; i < N_ELEM(t); i++) {
+		const char *bad = NULL;
+
+		rollout_policy_default(&p);
+		p.max_attempts = t[i].max_attempts;
+		p.retry_count = t[i].count;
+		p.retry_backoff = t[i].backoff;
+		p.retry_factor = t[i].factor;
+		ck_assert_msg(rollout_policy_validate(&p, &bad) ==
+		    (t[i].bad ? -1 : 0), "case %zu", i);
+		if (t[i].bad)
+			ck_assert_str_eq(bad, t[i].bad);
+	}
+}
+END_TEST
+
 int
 main(void)
 {
@@ -283,6 +390,8 @@ main(void)
 	tcase_add_test(tc, test_capped);
 	tcase_add_test(tc, test_capped_retry_after);
 	tcase_add_test(tc, test_policy_controls);
+	tcase_add_test(tc, test_retry_schedule);
+	tcase_add_test(tc, test_policy_retry);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }
