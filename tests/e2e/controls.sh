@@ -6,7 +6,8 @@
 # (a campaign's gate.max_in_flight, the server's max_in_flight) over
 # otasim fleets, for native and DDI devices: never more in flight than
 # the cap, a shorter poll hint for the devices held back, re-offers never
-# held back.
+# held back; and the retry policy: a device on faulty hardware retried
+# after its backoff, then times the factor, and no more after count.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../fleet_lib.sh"
 . "$(dirname "$0")/../sim_lib.sh"
@@ -173,5 +174,53 @@ BODY=$(ddi_base c0001 "$T1")
 check_jq "the DDI device takes it, back to the usual sleep" \
 	'(._links | has("deploymentBase")) and .config.polling.sleep == "00:00:04"'
 expect "the third still waits behind the DDI device" "$(hint c0002 "$T2")" "204 1"
+
+# ---- 4. the retry policy: paced retries of a failed device ----
+sim_release retried 1.4.0 ok 5 board-d 4K || fail "release 1.4.0"
+sim_device r-ok 1 board-d
+api POST /v1/devices "$ADMIN" -d '{"device_id":"r-bad","hw_class":"board-d","fw_version":"1.0.0"}'
+jqb .token >"$W/r-bad.token"
+"$SIM" init --flash "$W/r-bad.img" --slot-size "$SLOT" --device-id r-bad \
+	--hw-class board-d --root "$W/root.json" --firmware "$W/factory.bin" \
+	--token-file "$W/r-bad.token" --faulty-hw
+# One failure of two must not halt: the healthy one carries the stage.
+api POST /v1/campaigns "$ADMIN" -d '{"release":'"$REL_ID"',"stages":[100],
+	"gate":{"min_sample":1,"min_healthy_pct":0,"bake_time":0,
+	"retry":{"count":2,"backoff":"3s","factor":2}}}'
+R=$(jqb .id)
+check_jq "the gate shows the retry policy" '.gate.retry == {"count":2,"backoff":3,"factor":2.0}'
+api POST "/v1/campaigns/$R/start" "$ADMIN"
+sim_run r-ok
+expect "the good device updates" "$(sim_running r-ok)" "1.4.0 B"
+# offers ID: the device's campaign offers, oldest first, as "AT DETAIL".
+offers() {
+	api GET "/v1/devices/$1" "$ADMIN"
+	jqb '[.history[] | select(.kind == "offered")] | reverse | .[] |
+		"\(.at) \(.detail // "-")"'
+}
+for i in $(seq 1 120); do
+	sim_run r-bad
+	[ "$(offers r-bad | wc -l)" -ge 3 ] && [ "$(sim_history r-bad | tr , '\n' | grep -c rolled_back)" -ge 3 ] && break
+	sleep 0.5
+done
+expect "the faulty device fails three times" \
+	"$(sim_history r-bad | tr , '\n' | grep -c rolled_back)" 3
+offers r-bad | sed 's/^/# offered /'
+expect "... retried twice, each noted with its backoff" \
+	"$(offers r-bad | cut -d' ' -f2- | tr '\n' '|')" \
+	"-|retry: attempt 2 of 3, 3 s after the failure|retry: attempt 3 of 3, 6 s after the failure|"
+# failed_at ID N: when the device's rolled_back report N (from 0) came.
+failed_at() {
+	api GET "/v1/devices/$1" "$ADMIN"
+	epoch "$(jqb "[.history[] | select(.kind == \"status\" and .state == \"rolled_back\")] | reverse | .[$2].at")"
+}
+offered_at() { epoch "$(offers "$1" | sed -n "$2p" | cut -d' ' -f1)"; }
+check "retry 1 not before its backoff (3 s)" \
+	test $(($(offered_at r-bad 2) - $(failed_at r-bad 0))) -ge 3
+check "retry 2 not before its backoff (6 s)" \
+	test $(($(offered_at r-bad 3) - $(failed_at r-bad 1))) -ge 6
+sim_run r-bad
+expect "spent: no fourth attempt" "$(offers r-bad | wc -l)" 3
+expect "the campaign completed on the good device" "$(campaign_field "$R" .state)" completed
 
 finish
