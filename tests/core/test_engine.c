@@ -710,16 +710,26 @@ start_at(int64_t c, int64_t when, int64_t now)
 	return db_write(fx.db, gate_act, &act);
 }
 
+/* A draft over device d0 on fw, of a release 2.0.0 expiring at expires,
+ * scheduled at t0 for t0 + 100; its id. */
+static int64_t
+scheduled(const char *fw, int64_t expires)
+{
+	int64_t r, c;
+
+	fx_device("d0", "board-a", fw);
+	r = fx_release("2.0.0", "board-a", expires);
+	c = fx_draft(r, all, 1, NULL, t0);
+	ck_assert_int_eq(start_at(c, t0 + 100, t0), DB_OK);
+	return c;
+}
+
 START_TEST(a_scheduled_start_waits_for_its_time)
 {
 	struct db_campaign camp;
 	struct db_member m;
-	int64_t r, c;
+	int64_t c = scheduled("1.0.0", t0 + 86400);
 
-	fx_device("d0", "board-a", "1.0.0");
-	r = fx_release("2.0.0", "board-a", t0 + 86400);
-	c = fx_draft(r, all, 1, NULL, t0);
-	ck_assert_int_eq(start_at(c, t0 + 100, t0), DB_OK);
 	last_event_is(c, "scheduled", "test", "\"start_at\":\"");
 	ck_assert_int_eq(db_campaign_get(fx.db, c, &camp), DB_OK);
 	ck_assert_int_eq(camp.start_at, t0 + 100);
@@ -744,13 +754,9 @@ START_TEST(a_refused_scheduled_start_says_why)
 {
 	struct db_campaign camp;
 	struct db_member m;
-	int64_t r, c;
-
-	fx_device("d0", "board-a", "1.0.0");
 	/* usable when scheduled, expired when due */
-	r = fx_release("2.0.0", "board-a", t0 + 50);
-	c = fx_draft(r, all, 1, NULL, t0);
-	ck_assert_int_eq(start_at(c, t0 + 100, t0), DB_OK);
+	int64_t c = scheduled("1.0.0", t0 + 50);
+
 	gate_at(t0 + 100);
 	campaign_is(c, "draft", 0);
 	last_event_is(c, "start_refused", "schedule",
@@ -765,13 +771,10 @@ END_TEST
 
 START_TEST(a_scheduled_start_of_nobody_is_refused)
 {
-	int64_t r, c;
+	/* every device runs the release already */
+	int64_t c = scheduled("2.0.0", t0 + 86400);
 
-	fx_device("d0", "board-a", "2.0.0");
-	r = fx_release("2.0.0", "board-a", t0 + 86400);
-	c = fx_draft(r, all, 1, NULL, t0);
-	ck_assert_int_eq(start_at(c, t0 + 10, t0), DB_OK);
-	gate_at(t0 + 10);
+	gate_at(t0 + 100);
 	campaign_is(c, "draft", 0);
 	last_event_is(c, "start_refused", "schedule", "no_targets");
 }

@@ -21,17 +21,9 @@ log_requests = false
 CONF
 sim_world -c "$TMP/otad.conf" || { fail "a server with a root"; finish; }
 
-# fleet PREFIX HW OUT [flags...]: N devices until nothing changes; they
-# poll as the server's Retry-After says.
-fleet() {
-	local n=$1 prefix=$2 hw=$3 out=$4
-	shift 4
-	"$SIM" fleet --devices "$n" --server "$URL" --admin-token "$ADMIN" \
-		--hw-class "$hw" --fw-version 1.0.0 --id-prefix "$prefix" \
-		--root "$W/root.json" --firmware "$W/factory.bin" \
-		--dir "$W/$prefix" --concurrency 8 --summary "$W/$out.json" \
-		--log-level error "$@" >"$W/$out.out" 2>"$W/$out.err"
-}
+# fleet N PREFIX HW OUT [flags...]: the devices poll as the server's
+# Retry-After says (no --poll-interval).
+fleet() { sim_fleet "$@"; }
 # in_flight ID: the campaign's members offered, downloading or installed.
 in_flight() {
 	campaign_field "$1" '.counts[-1] | .offered + .downloading + .installed'
