@@ -227,7 +227,8 @@ status_then(struct api_req *a, int rc)
 	}
 	if (rc == DB_CONFLICT) {
 		api_err(a, 409, "invalid_transition", "the offer is %s; %s cannot "
-		    "follow", r->was, rollout_device_event_name(
+		    "follow", rollout_device_state_name(r->was),
+		    rollout_device_event_name(
 		    (enum rollout_device_event)r->event));
 		return;
 	}
@@ -236,7 +237,8 @@ status_then(struct api_req *a, int rc)
 		return;
 	}
 	metrics_add(M_REPORTS_STATUS, 1);
-	api_json(a, 200, json_pack("{s:s}", "state", r->state));
+	api_json(a, 200, json_pack("{s:s}", "state",
+	    rollout_device_state_name(r->state)));
 }
 
 void

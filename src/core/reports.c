@@ -82,8 +82,7 @@ campaign_status(struct db_tx *tx, struct report_status *r)
 	if (rc != DB_OK)
 		goto out;
 	p = c->policy;
-	snprintf(r->was, sizeof(r->was), "%s",
-	    rollout_device_state_name(m.state));
+	r->was = m.state;
 	switch (members_step(tx, r->core->flights, &m, &p,
 	    (enum rollout_device_event)r->event, &why, r->now, &to)) {
 	case 0:
@@ -95,10 +94,8 @@ campaign_status(struct db_tx *tx, struct report_status *r)
 		rc = DB_ERR;
 		goto out;
 	}
-	snprintf(r->state, sizeof(r->state), "%s",
-	    rollout_device_state_name(m.state));
-	rc = status_event(tx, r, c->release_id, c->id,
-	    strcmp(r->was, r->state) != 0);
+	r->state = m.state;
+	rc = status_event(tx, r, c->release_id, c->id, r->was != r->state);
 	if (rc == DB_OK && rollout_state_is_failure(to))
 		rc = gate_soon(tx, r->core, c->id, r->now);
 out:
@@ -122,12 +119,12 @@ direct_status(struct db_tx *tx, struct report_status *r)
 	if (strcmp(sha, r->release) != 0)
 		return DB_NOTFOUND;
 	from = off.state;
-	snprintf(r->was, sizeof(r->was), "%s", rollout_device_state_name(from));
+	r->was = from;
 	rollout_policy_default(&p);
 	if (rollout_device_step(from, (enum rollout_device_event)r->event, 1, &p,
 	    &to) != 0)
 		return DB_CONFLICT;
-	snprintf(r->state, sizeof(r->state), "%s", rollout_device_state_name(to));
+	r->state = to;
 	if (to == ROLLOUT_DEV_INSTALLED && from != to)
 		boot = r->boot_id ? r->boot_id : "";
 	/* A conflict (the offer changed since read) answers 409. */

@@ -30,8 +30,8 @@ struct report_status {
 	const char *boot_id;		/* NULL when none was sent */
 	int64_t now;
 	/* out */
-	char state[16];			/* the offer's state afterwards */
-	char was[16];			/* before, for a 409 */
+	enum rollout_device_state state;	/* the offer's afterwards */
+	enum rollout_device_state was;		/* before, for a 409 */
 };
 /* Write job: applies a status report. DB_NOTFOUND when the device has no
  * such offer, DB_CONFLICT when the step is impossible (was says why). */
