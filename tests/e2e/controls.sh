@@ -1,7 +1,7 @@
 #!/bin/bash
 # Rollout controls (issue #18) against the real daemon: a scheduled start
 # that the gate makes at its time, with the manual start's checks (a
-# release that expired meanwhile is refused, saying why); stage pacing
+# release revoked meanwhile is refused, saying why); stage pacing
 # (min_stage_time) holding a stage that passed; and the concurrency cap
 # (a campaign's gate.max_in_flight, the server's max_in_flight) over
 # otasim fleets, for native and DDI devices: never more in flight than
@@ -85,24 +85,19 @@ wait "$WATCH"
 check "the server's cap: never more than 3 in flight ($(cat "$TMP/max-a"))" \
 	test "$(cat "$TMP/max-a")" -le 3
 
-# A schedule the release does not live to see is refused when due.
-make_short() {
-	"$OTACTL" release sign --artifact "$W/paced.bin" --fw-version 1.1.1 \
-		--hw-class board-a --security-counter 2 --expires 4s \
-		--key "$W/rel" --out "$W/short.json" >/dev/null 2>&1 &&
-		api POST /v1/releases "$ADMIN" --data-binary @"$W/short.json"
-}
-make_short
-expect_status "a release expiring in 4 s" 201
-api POST /v1/campaigns "$ADMIN" -d '{"release":'"$(jqb .id)"',"start_at":'"$(($(date +%s) + 6))"'}'
+# A schedule whose release is revoked meanwhile is refused when due.
+sim_release revoked 1.1.1 ok 2 board-a 64K || fail "release 1.1.1"
+api POST /v1/campaigns "$ADMIN" -d '{"release":'"$REL_ID"',"start_at":'"$(($(date +%s) + 10))"'}'
 expect_status "a campaign created with a start_at" 201
 S=$(jqb .id)
-for i in $(seq 1 100); do
+api POST "/v1/releases/$REL_ID/revoke" "$ADMIN"
+expect_status "its release is revoked before the start" 200
+for i in $(seq 1 150); do
 	api GET "/v1/campaigns/$S/events" "$ADMIN"
 	[ "$(jqb '.events[-1].kind')" = start_refused ] && break
 	sleep 0.2
 done
-expect "a due start on an expired release is refused" "$(jqb '.events[-1].kind')" start_refused
+expect "a due start on a revoked release is refused" "$(jqb '.events[-1].kind')" start_refused
 expect "... saying why" "$(jqb '.events[-1].detail.code')" invalid_release
 api GET "/v1/campaigns/$S" "$ADMIN"
 expect "... a draft again, unscheduled" "$(jqb '[.state, .start_at] | tostring')" '["draft",null]'
