@@ -606,12 +606,24 @@ start_refused(struct db_tx *tx, struct gate_act *g)
 	return rc;
 }
 
+/* A due draft to start; one with unreadable settings is left alone (a
+ * start would fail the gate's whole run at every tick). */
+static void
+collect_due(const struct db_campaign *c, void *arg)
+{
+	if (c->settings_ok)
+		collect(c, arg);
+	else
+		log_err("campaign %lld: unreadable stored settings: its "
+		    "scheduled start waits", (long long)c->id);
+}
+
 /* Starts the drafts whose start_at has come, as a manual start would. */
 static int
 start_due(struct db_tx *tx, struct core *s, int64_t now)
 {
 	struct tick_ctx t = { .n = 0 };
-	int rc = db_campaign_due_tx(tx, now, collect, &t);
+	int rc = db_campaign_due_tx(tx, now, collect_due, &t);
 
 	for (int i = 0; i < t.n && rc == DB_OK; i++) {
 		struct gate_act g = { .core = s, .campaign = t.ids[i],
