@@ -314,8 +314,9 @@ enum rollout_reason rollout_health_reason(bool boot_ok, bool selftest_ok);
  * 409 with the current state.
  * rollout_should_offer, always for members of the current stage only:
  * running and completed: pending (first attempt), offered/downloading
- * (re-offer), failed/rolled_back/timed_out while attempts < max_attempts
- * (retry). completed keeps offering so that stragglers coming online late
+ * (re-offer), failed/rolled_back/timed_out while attempts <
+ * rollout_attempts_max (retry; the caller also asks rollout_retry_due,
+ * which needs the time). completed keeps offering so that stragglers coming online late
  * get the fleet's target release. paused: re-offers to offered/downloading
  * only, no new device. draft, halted, aborted: nothing, not even a
  * re-offer. */
