@@ -54,6 +54,20 @@ sim_device() {
 		--security-counter "$ctr" --token-file "$W/$id.token"
 }
 
+# sim_fleet N PREFIX HW OUT [otasim fleet args...]: N devices PREFIX.. of
+# HW on the factory image, run as the args say (--until-idle,
+# --duration, ...); the summary in $W/OUT.json, the output in $W/OUT.out
+# and .err.
+sim_fleet() {
+	local n=$1 prefix=$2 hw=$3 out=$4
+	shift 4
+	"$SIM" fleet --devices "$n" --server "$URL" --admin-token "$ADMIN" \
+		--hw-class "$hw" --fw-version 1.0.0 --id-prefix "$prefix" \
+		--root "$W/root.json" --firmware "$W/factory.bin" \
+		--dir "$W/$prefix" --concurrency 16 --summary "$W/$out.json" \
+		--log-level error "$@" >"$W/$out.out" 2>"$W/$out.err"
+}
+
 # sim_assign ID RELEASE_ID: a direct offer.
 sim_assign() {
 	api POST "/v1/devices/$1/assign" "$ADMIN" -d "{\"release\": $2}"

@@ -15,6 +15,35 @@
  * (campaigns stored before they retired still load: db/settings.c). */
 static const char *const retired_fields[] = { "max_failures", NULL };
 
+/* The retry policy, gate.retry: {count, backoff, factor}, each optional;
+ * 0, or -1 with "retry.field: reason" in e. */
+static int
+retry_from_json(json_t *r, struct rollout_policy *p, char *e, size_t elen)
+{
+	static const char *const fields[] = { "count", "backoff", "factor",
+	    NULL };
+	int64_t v = p->retry_count;
+	char why[160];
+
+	if (r == NULL || json_is_null(r))
+		return 0;
+	if (!json_is_object(r)) {
+		snprintf(e, elen, "retry: must be an object {count, backoff, "
+		    "factor}");
+		return -1;
+	}
+	if (jv_only(r, fields, why, sizeof(why)) ||
+	    jv_int(r, "count", 0, 0, 99, &v, why, sizeof(why)) ||
+	    jv_duration(r, "backoff", 0, ROLLOUT_MAX_TIME, &p->retry_backoff,
+	    why, sizeof(why)) ||
+	    jv_num(r, "factor", 1, 10, &p->retry_factor, why, sizeof(why))) {
+		snprintf(e, elen, "retry.%s", why);
+		return -1;
+	}
+	p->retry_count = (int)v;
+	return 0;
+}
+
 /* Gate policy from the API's "gate" object over the defaults; 0, or -1
  * with "gate.field: reason" in err. gate may be NULL. */
 static int
@@ -24,7 +53,8 @@ campaign_policy_from_json(json_t *gate, struct rollout_policy *p, char *err,
 	static const char *const fields[] = { "min_sample", "max_failure_pct",
 	    "bad_failure_pct", "false_halt_pct", "miss_pct", "baseline",
 	    "min_healthy_pct", "bake_time", "report_timeout", "absent_timeout",
-	    "auto_advance", "max_attempts", NULL };
+	    "auto_advance", "max_attempts", "min_stage_time", "max_in_flight",
+	    "retry", NULL };
 	char e[200];
 	int64_t v;
 	int b;
@@ -62,6 +92,8 @@ campaign_policy_from_json(json_t *gate, struct rollout_policy *p, char *err,
 	TIME_FIELD(bake_time)
 	TIME_FIELD(report_timeout)
 	TIME_FIELD(absent_timeout)
+	TIME_FIELD(min_stage_time)
+	INT_FIELD(max_in_flight, 0, ROLLOUT_MAX_IN_FLIGHT)
 	PCT_FIELD(max_failure_pct, 0.000001, 99.999999)
 	p->bad_failure_pct = rollout_policy_bad_default(p->max_failure_pct);
 	PCT_FIELD(bad_failure_pct, 0.000001, 99.999999)
@@ -70,6 +102,8 @@ campaign_policy_from_json(json_t *gate, struct rollout_policy *p, char *err,
 	PCT_FIELD(min_healthy_pct, 0, 100)
 	BOOL_FIELD(auto_advance)
 	BOOL_FIELD(baseline)
+	if (retry_from_json(json_object_get(gate, "retry"), p, e, sizeof(e)))
+		goto bad;
 #undef INT_FIELD
 #undef TIME_FIELD
 #undef PCT_FIELD
@@ -77,7 +111,10 @@ campaign_policy_from_json(json_t *gate, struct rollout_policy *p, char *err,
 	if (rollout_policy_validate(p, &bad) != 0) {
 		snprintf(err, errlen, "gate.%s: %s", bad,
 		    strcmp(bad, "bad_failure_pct") == 0 ?
-		    "must be above max_failure_pct" : "out of range");
+		    "must be above max_failure_pct" :
+		    strcmp(bad, "retry.count") == 0 ?
+		    "max_attempts + retry.count must be at most 100" :
+		    "out of range");
 		return -1;
 	}
 	return 0;
@@ -126,11 +163,41 @@ stages_from_json(json_t *arr, int out[ROLLOUT_MAX_STAGES], int *n, char *err,
 }
 
 int
+campaign_start_at_text(const char *s, int64_t *out)
+{
+	if (s[0] >= '0' && s[0] <= '9' && strchr(s, '-') == NULL)
+		return util_parse_int(s, 1, CAMPAIGN_START_MAX, out);
+	return util_time_parse(s, out) != 0 || *out < 1 ||
+	    *out > CAMPAIGN_START_MAX ? -1 : 0;
+}
+
+/* "start_at" of a create body: absent or null (0), epoch seconds or an
+ * RFC 3339 UTC time. */
+static int
+start_at_from_json(json_t *v, int64_t *out, char *err, size_t errlen)
+{
+	*out = 0;
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (json_is_integer(v) && json_integer_value(v) >= 1 &&
+	    json_integer_value(v) <= CAMPAIGN_START_MAX) {
+		*out = json_integer_value(v);
+		return 0;
+	}
+	if (json_is_string(v) &&
+	    campaign_start_at_text(json_string_value(v), out) == 0)
+		return 0;
+	snprintf(err, errlen, "start_at: must be a time as "
+	    "\"YYYY-MM-DDTHH:MM:SSZ\" or seconds since the epoch");
+	return -1;
+}
+
+int
 campaign_spec_parse(json_t *body, struct campaign_spec *out, char *err,
     size_t errlen)
 {
 	static const char *const fields[] = { "name", "release", "cohort",
-	    "stages", "gate", "supersede", NULL };
+	    "stages", "gate", "supersede", "start_at", NULL };
 
 	memset(out, 0, sizeof(*out));
 	if (jv_only(body, fields, err, errlen) ||
@@ -140,7 +207,8 @@ campaign_spec_parse(json_t *body, struct campaign_spec *out, char *err,
 	    jv_ident(body, "cohort", 0, &out->cohort, err, errlen) ||
 	    jv_bool(body, "supersede", &out->supersede, err, errlen) ||
 	    campaign_policy_from_json(json_object_get(body, "gate"), &out->policy,
-	    err, errlen))
+	    err, errlen) || start_at_from_json(json_object_get(body,
+	    "start_at"), &out->start_at, err, errlen))
 		return -1;
 	return stages_from_json(json_object_get(body, "stages"), out->stages,
 	    &out->nstages, err, errlen);

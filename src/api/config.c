@@ -8,6 +8,7 @@
 #include <ini.h>
 
 #include "api/config.h"
+#include "rollout/rollout.h"
 #include "util/util.h"
 
 void
@@ -36,6 +37,7 @@ cfg_defaults(struct cfg *c)
 	c->artifacts_public = 0;
 	c->gate_interval = 10;
 	c->completed_offer_window = 7 * 86400;
+	c->max_in_flight = 0;
 	c->event_retention = 30 * 86400;
 	c->health_sample_interval = 86400;
 	c->health_samples_max = 100;
@@ -202,6 +204,8 @@ cfg_set(struct cfg *c, const char *k, const char *v, char *err, size_t errlen)
 	    "a duration from 1s to 1h")
 	KEY("completed_offer_window", set_secs(v, 0, 366 * 86400,
 	    &c->completed_offer_window), "a duration from 0s to 366d")
+	KEY("max_in_flight", set_int(v, 0, ROLLOUT_MAX_IN_FLIGHT,
+	    &c->max_in_flight), "0 (no cap) to 10000000")
 	KEY("event_retention", set_secs(v, 3600, 3650 * 86400,
 	    &c->event_retention), "a duration from 1h to 3650d")
 	KEY("health_sample_interval", set_secs(v, 1, 30 * 86400,
@@ -281,5 +285,6 @@ cfg_core(const struct cfg *c, struct core_policy *out)
 {
 	*out = (struct core_policy){ c->gate_interval,
 	    c->completed_offer_window, c->event_retention,
-	    c->health_sample_interval, c->health_samples_max };
+	    c->health_sample_interval, c->health_samples_max,
+	    c->max_in_flight };
 }

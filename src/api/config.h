@@ -33,6 +33,9 @@ struct cfg {
 	char public_url[512];		/* "" = artifact_url relative */
 	char ddi_tenant[65];		/* hawkBit DDI tenant; "": DDI off */
 	int gate_interval;		/* seconds between gate runs */
+	int max_in_flight;		/* campaign members offered, downloading
+					 * or installed at once, server-wide;
+					 * 0: no cap */
 	int completed_offer_window;	/* seconds a completed campaign offers */
 	int event_retention;		/* seconds health samples are kept */
 	int health_sample_interval;	/* seconds between kept samples */

@@ -142,6 +142,7 @@ apply_spec(struct api_req *a, struct db_campaign *c,
 	c->nstages = sp->nstages;
 	c->policy = sp->policy;
 	c->supersede = sp->supersede;
+	c->start_at = sp->start_at;
 	return 0;
 }
 
@@ -282,6 +283,9 @@ campaign_json(const struct db_campaign *c, int with_counts, struct api_req *a)
 	    verdict, "created_at", api_time(c->created_at), "created_by",
 	    c->created_by, "started_at", api_time(c->started_at), "finished_at",
 	    api_time(c->finished_at));
+	/* A draft's scheduled start (or the one it started at). */
+	if (o != NULL)
+		json_object_set_new(o, "start_at", api_time(c->start_at));
 	if (with_counts && n > 0 && o != NULL)
 		add_counts(a, c, stages, n, o);
 	return o;
@@ -522,6 +526,24 @@ act_then(struct api_req *a, int rc)
 		h_campaigns_get_id(a, g->campaign, 200);
 }
 
+/* ?start_at= of a start (a time or epoch seconds: later than now
+ * schedules it); -1 having replied 400. */
+static int
+start_at_query(struct api_req *a, enum rollout_action act, int64_t *out)
+{
+	const char *v = http_query(a->http, "start_at");
+
+	*out = 0;
+	if (v == NULL)
+		return 0;
+	if (act == ROLLOUT_ACT_START && campaign_start_at_text(v, out) == 0)
+		return 0;
+	api_err(a, 400, "bad_query", act == ROLLOUT_ACT_START ?
+	    "start_at: must be a time as YYYY-MM-DDTHH:MM:SSZ or seconds "
+	    "since the epoch" : "start_at: only a start takes one");
+	return -1;
+}
+
 void
 h_campaigns_act(struct api_req *a)
 {
@@ -546,6 +568,8 @@ h_campaigns_act(struct api_req *a)
 	g->action = (int)act;
 	g->actor = a->who.name;
 	g->now = util_now();
+	if (start_at_query(a, act, &g->start_at) != 0)
+		return;
 	api_write(a, gate_act, g, act_then);
 }
 

@@ -116,7 +116,9 @@ base_reply(struct api_req *a, const struct ddi_poll *p)
 	json_t *links = json_object();
 	int https;
 
-	rollout_ddi_sleep(a->srv->cfg.poll_interval, sleep);
+	/* Held back by a concurrency cap: come back sooner for a slot. */
+	rollout_ddi_sleep(p->show == DDI_SHOW_NONE ? poll_hint(&p->ans,
+	    a->srv->cfg.poll_interval) : a->srv->cfg.poll_interval, sleep);
 	if (ddi_base(a, base, sizeof(base), &https) != 0) {
 		json_decref(links);
 		api_err(a, 500, "internal", "public_url is too long");

@@ -101,12 +101,16 @@ struct take {
 	int64_t now;
 };
 
+/* 204 with the poll hint: the answer's (NULL: the usual interval). */
 static void
-reply_nothing(struct api_req *a)
+reply_nothing(struct api_req *a, const struct poll_answer *ans)
 {
 	char hint[24];
+	int64_t s = a->srv->cfg.poll_interval;
 
-	snprintf(hint, sizeof(hint), "%d", a->srv->cfg.poll_interval);
+	if (ans != NULL)
+		s = poll_hint(ans, s);
+	snprintf(hint, sizeof(hint), "%lld", (long long)s);
 	http_add_header(a->http, "Retry-After", hint);
 	http_reply(a->http, 204, NULL, "", 0);
 }
@@ -129,7 +133,7 @@ take_then(struct api_req *a, int rc)
 	if (rc != DB_OK || !t->ans.take.granted ||
 	    device_reply_offer(a, &t->ans.rel, t->ans.campaign_name, t->nonce,
 	    t->now) != 0)
-		reply_nothing(a);
+		reply_nothing(a, &t->ans);
 }
 
 /* Replies as the answer says (suspending first for a take). */
@@ -146,8 +150,9 @@ reply_answer(struct api_req *a, struct poll_answer *ans, const char *nonce,
 		return;
 	}
 	if (ans->verdict != POLL_TAKE || (t = calloc(1, sizeof(*t))) == NULL) {
+		/* Freeing keeps what the hint reads. */
 		poll_answer_free(ans);
-		reply_nothing(a);
+		reply_nothing(a, ans);
 		return;
 	}
 	t->ans = *ans;
@@ -187,7 +192,7 @@ h_device_update(struct api_req *a)
 	/* A HEAD checks the token and the query but records nothing (no
 	 * last-seen, no offer taken): it answers as if nothing were offered. */
 	if (http_method(a->http) == HTTP_HEAD) {
-		reply_nothing(a);
+		reply_nothing(a, NULL);
 		return;
 	}
 	metrics_add(M_POLLS, 1);

@@ -18,6 +18,7 @@
 #include "core/campaigns.h"
 #include "api/config.h"
 #include "core/fileio.h"
+#include "core/flights.h"
 #include "core/gate.h"
 #include "core/offers.h"
 #include "core/reports.h"
@@ -362,8 +363,9 @@ open_services(struct core *c, const struct cfg *cfg)
 	c->offers = offers_new(c->db);
 	c->campaigns = campaigns_new(c->db, cfg->completed_offer_window);
 	c->fio = fio_new();
+	c->flights = flights_new();
 	if (c->seen == NULL || c->token_use == NULL || c->offers == NULL ||
-	    c->campaigns == NULL || c->fio == NULL ||
+	    c->campaigns == NULL || c->fio == NULL || c->flights == NULL ||
 	    db_every(c->db, cfg->seen_flush_interval * 1000, seen_flush,
 	    c->seen) != 0 ||
 	    db_every(c->db, cfg->seen_flush_interval * 1000, seen_flush,
@@ -443,6 +445,7 @@ serve(struct srv *s)
 	seen_free(s->core.token_use);
 	offers_free(s->core.offers);
 	campaigns_free(s->core.campaigns);
+	flights_free(s->core.flights);
 	trust_free(s->core.trust);
 	log_info("stopped");
 	return 0;

@@ -97,7 +97,7 @@ static const struct api_route routes[] = {
 	{ HTTP_GET, "/v1/audit", NEED_ADMIN, BODY_NO, h_audit_list, NULL,
 	    "actor object since until limit after" },
 	{ HTTP_POST, "/v1/campaigns/{}/{}", NEED_RELEASE, BODY_NO,
-	    h_campaigns_act, NULL, NULL },
+	    h_campaigns_act, NULL, "start_at" },
 	{ HTTP_GET, "/v1/device/update", NEED_DEVICE, BODY_NO, h_device_update,
 	    NULL, "fw_version nonce boot_id" },
 	/* hawkBit DDI: /{tenant}/controller/v1/{controllerId}/... Only

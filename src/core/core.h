@@ -10,6 +10,7 @@ struct seen;
 struct offers;
 struct campaigns;
 struct fio;
+struct flights;
 
 /* The config values the services decide by (seconds, or a count). */
 struct core_policy {
@@ -18,6 +19,7 @@ struct core_policy {
 	int event_retention;		/* health samples are kept */
 	int health_sample_interval;	/* between kept samples */
 	int health_samples_max;		/* samples kept per device */
+	int max_in_flight;		/* server-wide concurrency cap, 0: none */
 };
 
 struct core {
@@ -28,6 +30,7 @@ struct core {
 	struct offers *offers;		/* release cache */
 	struct campaigns *campaigns;	/* live campaigns, for polls */
 	struct fio *fio;		/* upload I/O thread */
+	struct flights *flights;	/* the concurrency cap's counts */
 	struct core_policy pol;
 };
 

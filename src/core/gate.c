@@ -14,12 +14,14 @@
 #include "db/releases.h"
 #include "rollout/rollout.h"
 #include "core/campaigns.h"
+#include "core/flights.h"
 #include "core/gate.h"
 #include "core/metrics.h"
 #include "core/members.h"
 #include "core/core.h"
 #include "sign/crypto.h"
 #include "util/log.h"
+#include "util/util.h"
 
 #define SOON_SLOTS 64
 
@@ -59,6 +61,7 @@ struct eval {
 	/* the open stage: every member, and those it added */
 	struct rollout_counts all, added;
 	struct reasons why_all, why_added;
+	int64_t capped;		/* the sweep's offered/downloading/installed */
 	int rc;
 };
 
@@ -128,17 +131,24 @@ sweep_one(const struct db_flight *f, void *arg)
 	struct member_why why = { NULL, 0, NULL };
 
 	from = m.state;
-	if (e->rc != DB_OK || !sweep_event(e, f, from, &ev, &why.reason))
+	if (e->rc != DB_OK)
 		return;
-	switch (members_step(e->tx, &m, &e->p, ev, &why, e->now, &to)) {
+	if (!sweep_event(e, f, from, &ev, &why.reason)) {
+		e->capped += rollout_state_is_capped(from);
+		return;
+	}
+	switch (members_step(e->tx, e->core->flights, &m, &e->p, ev, &why,
+	    e->now, &to)) {
 	case 0:
 		break;
 	case -1:
+		e->capped += rollout_state_is_capped(from);
 		return;
 	default:
 		e->rc = DB_ERR;
 		return;
 	}
+	e->capped += rollout_state_is_capped(m.state);
 	if (to != from)
 		e->rc = db_event_add(e->tx, m.device, ev == ROLLOUT_EV_NEWER ?
 		    "superseded" : "campaign", e->c->release_id, e->c->id,
@@ -246,6 +256,10 @@ decision_json(const struct eval *e, const struct rollout_decision *d)
 		    json_integer(c->baseline_reporting));
 		json_object_set_new(o, "baseline_unhealthy",
 		    json_integer(c->baseline_unhealthy));
+		json_object_set_new(o, "min_stage_time",
+		    json_integer(e->p.min_stage_time));
+		json_object_set_new(o, "stage_time_left",
+		    json_integer(d->stage_time_left));
 		text = json_dumps(o, JSON_COMPACT);
 	} else {
 		json_decref(why);
@@ -518,6 +532,8 @@ evaluate(struct db_tx *tx, struct core *s, struct db_campaign *c, int64_t now)
 	if ((rc = db_member_in_flight_tx(tx, c->id, sweep_one, &e)) != DB_OK ||
 	    e.rc != DB_OK)
 		return rc != DB_OK ? rc : e.rc;
+	/* The sweep saw every member in flight: the cap's count, exact. */
+	flights_set(s->flights, c->id, e.capped);
 	if (!live)
 		return DB_OK;
 	if (c->release_expires <= now) {
@@ -577,6 +593,73 @@ gate_tick(struct db_tx *tx, void *arg)
 	return gate_run(tx, arg, (int64_t)time(NULL));
 }
 
+/* A scheduled start the checks refused: the draft stays, unscheduled,
+ * and its event says why (a start of a revoked release, of nobody, or
+ * over a running campaign would refuse every tick). */
+static int
+start_refused(struct db_tx *tx, struct gate_act *g)
+{
+	struct db_campaign *c = malloc(sizeof(*c));
+	json_t *o;
+	char *detail = NULL;
+	int rc;
+
+	if (c == NULL)
+		return DB_ERR;
+	rc = db_campaign_get_tx(tx, g->campaign, c);
+	if (rc == DB_OK) {
+		c->start_at = 0;
+		rc = db_campaign_update(tx, c, c->state, c->stage);
+	}
+	o = json_pack("{s:s,s:s}", "code", g->code[0] ? g->code : "conflict",
+	    "reason", g->why);
+	if (rc == DB_OK && (detail = o ? json_dumps(o, JSON_COMPACT) : NULL) ==
+	    NULL)
+		rc = DB_ERR;
+	json_decref(o);
+	if (rc == DB_OK) {
+		log_info("campaign %lld: scheduled start refused: %s",
+		    (long long)c->id, g->why);
+		rc = db_campaign_event(tx, c->id, g->now, "start_refused",
+		    g->actor, 0, detail);
+	}
+	free(detail);
+	free(c);
+	return rc;
+}
+
+/* A due draft to start; one with unreadable settings is left alone (a
+ * start would fail the gate's whole run at every tick). */
+static void
+collect_due(const struct db_campaign *c, void *arg)
+{
+	if (c->settings_ok)
+		collect(c, arg);
+	else
+		log_err("campaign %lld: unreadable stored settings: its "
+		    "scheduled start waits", (long long)c->id);
+}
+
+/* Starts the drafts whose start_at has come, as a manual start would. */
+static int
+start_due(struct db_tx *tx, struct core *s, int64_t now)
+{
+	struct tick_ctx t = { .n = 0 };
+	int rc = db_campaign_due_tx(tx, now, collect_due, &t);
+
+	for (int i = 0; i < t.n && rc == DB_OK; i++) {
+		struct gate_act g = { .core = s, .campaign = t.ids[i],
+		    .action = ROLLOUT_ACT_START, .actor = "schedule",
+		    .now = now };
+
+		/* Its refusals come before any write (start's order). */
+		rc = gate_act(tx, &g);
+		if (rc == DB_CONFLICT || rc == DB_INVALID)
+			rc = start_refused(tx, &g);
+	}
+	return rc;
+}
+
 int
 gate_run(struct db_tx *tx, struct core *s, int64_t now)
 {
@@ -584,14 +667,18 @@ gate_run(struct db_tx *tx, struct core *s, int64_t now)
 	int64_t since = now - s->pol.completed_offer_window - 2 * ROLLOUT_MAX_TIME;
 	int rc;
 
+	if ((rc = start_due(tx, s, now)) != DB_OK)
+		return rc;
 	/* The gate judges running and paused campaigns; finished ones are
 	 * swept while their devices may still change state. */
 	if ((rc = db_campaign_sweepable_tx(tx, since, collect, &t)) != DB_OK)
 		return rc;
+	flights_begin(s->flights);
 	for (int i = 0; i < t.n; i++)
 		if ((rc = evaluate_id(tx, s, t.ids[i], now)) != DB_OK)
 			return rc;
 	metrics_campaigns_expire(now);
+	flights_end(s->flights);
 	return DB_OK;
 }
 
@@ -755,24 +842,45 @@ start(struct db_tx *tx, struct gate_act *g, struct db_campaign *c)
 		    "that campaign", (long long)o.devices, (long long)o.ids[0]);
 		return DB_CONFLICT;
 	}
-	if (o.n > 0 && (rc = supersede(tx, g, c, &o)) != DB_OK)
+	/* Nothing to update: a campaign of nobody must not "complete".
+	 * Checked before anything is written, so that a refused start
+	 * changes nothing even inside the gate's own job. */
+	if ((rc = db_target_summary_tx(tx, c->release_id, c->cohort_id,
+	    &t)) != DB_OK)
 		return rc;
-	if ((rc = db_campaign_targets_tx(tx, c->release_id, c->cohort_id,
-	    take_member, &sc)) != DB_OK)
-		return rc;
-	/* Nothing to update: a campaign of nobody must not "complete". */
-	if (sc.n == 0) {
-		if ((rc = db_target_summary_tx(tx, c->release_id, c->cohort_id,
-		    &t)) != DB_OK)
-			return rc;
+	if (!t.any) {
 		snprintf(g->code, sizeof(g->code), "no_targets");
 		campaign_no_targets_why(&t, c->release_id, c->release_fw,
 		    c->cohort, g->why, sizeof(g->why));
 		return DB_INVALID;
 	}
+	if (o.n > 0 && (rc = supersede(tx, g, c, &o)) != DB_OK)
+		return rc;
+	if ((rc = db_campaign_targets_tx(tx, c->release_id, c->cohort_id,
+	    take_member, &sc)) != DB_OK)
+		return rc;
 	g->members = sc.n;
 	c->started_at = g->now;
 	return DB_OK;
+}
+
+/* Schedules draft c to start at g->start_at (again: moves it). */
+static int
+schedule(struct db_tx *tx, struct gate_act *g, struct db_campaign *c)
+{
+	char at[21], detail[48];
+	int rc;
+
+	if ((rc = release_usable(tx, g, c)) != DB_OK)
+		return rc;
+	c->start_at = g->start_at;
+	if ((rc = db_campaign_update(tx, c, c->state, c->stage)) != DB_OK)
+		return rc;
+	util_time_fmt(c->start_at, at);
+	if (util_fmt(detail, sizeof(detail), "{\"start_at\":\"%s\"}", at))
+		return DB_ERR;
+	return db_campaign_event(tx, c->id, g->now, "scheduled", g->actor, 0,
+	    detail);
 }
 
 static const char *const act_events[] = {
@@ -810,8 +918,15 @@ gate_act(struct db_tx *tx, void *arg)
 		    " at its last stage" : "");
 		goto out;
 	}
+	if (g->action == ROLLOUT_ACT_START && g->start_at > g->now) {
+		rc = schedule(tx, g, c);
+		goto out;
+	}
 	if (g->action == ROLLOUT_ACT_START && (rc = start(tx, g, c)) != DB_OK)
 		goto out;
+	/* Started by hand before its time: no longer scheduled. */
+	if (g->action == ROLLOUT_ACT_START && c->start_at > g->now)
+		c->start_at = 0;
 	if (new_stage != c->stage || g->action == ROLLOUT_ACT_START)
 		c->stage_opened_at = g->now;
 	c->stage = new_stage;

@@ -12,8 +12,9 @@ struct core;
 
 /* Timer job (db_every; arg is the struct core): gate_run now. */
 int gate_tick(struct db_tx *tx, void *core);
-/* Inside a job: evaluates every running or paused campaign at now, and
- * sweeps the finished ones whose devices may still change state. */
+/* Inside a job: starts the drafts scheduled for now or earlier,
+ * evaluates every running or paused campaign at now, and sweeps the
+ * finished ones whose devices may still change state. */
 int gate_run(struct db_tx *tx, struct core *s, int64_t now);
 /* Evaluates one campaign now unless it was evaluated within the last
  * second (failures arrive in bursts); inside a job. */
@@ -25,15 +26,19 @@ struct gate_act {
 	int action;			/* enum rollout_action */
 	const char *actor;
 	int64_t now;
+	int64_t start_at;		/* start: later than now schedules it */
 	/* out */
 	char code[32];			/* with DB_INVALID: the error code */
 	char why[512];			/* what made it impossible */
 	int64_t members;		/* devices taken in by start */
 };
-/* Write job: start, pause, resume, advance or abort. DB_NOTFOUND,
- * DB_CONFLICT (impossible now; why says so), DB_INVALID (start on a
- * revoked or expired release, or with no device to update: code and why
- * say which). */
+/* Write job: start, pause, resume, advance or abort. A start with
+ * start_at after now schedules the draft instead (an event "scheduled";
+ * gate_run starts it then, with the same checks, or unschedules it with
+ * an event "start_refused" saying why). DB_NOTFOUND, DB_CONFLICT
+ * (impossible now; why says so), DB_INVALID (start on a revoked or
+ * expired release, or with no device to update: code and why say
+ * which). */
 int gate_act(struct db_tx *tx, void *arg);
 
 /* Inside the revoke's job: halts the running and paused campaigns of the

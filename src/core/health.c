@@ -111,8 +111,8 @@ member_unhealthy(struct health_ctx *hc, const struct db_membership *ms)
 	was = m.state;
 	/* An impossible step (a pending member that runs the version
 	 * already) changes nothing. */
-	switch (members_step(hc->tx, &m, &p, ROLLOUT_EV_UNHEALTHY, &why,
-	    hc->h->now, &to)) {
+	switch (members_step(hc->tx, hc->h->core->flights, &m, &p,
+	    ROLLOUT_EV_UNHEALTHY, &why, hc->h->now, &to)) {
 	case 0:
 		break;
 	case -1:

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/flights.h"
 #include "core/members.h"
 #include "db/campaigns.h"
 #include "sign/semver.h"
@@ -50,7 +51,7 @@ apply(struct db_member *m, const struct rollout_member_change *ch,
 #define STEP_TRIES 3
 
 int
-members_step(struct db_tx *tx, struct db_member *m,
+members_step(struct db_tx *tx, struct flights *fl, struct db_member *m,
     const struct rollout_policy *p, enum rollout_device_event ev,
     const struct member_why *why, int64_t now,
     enum rollout_device_state *to_out)
@@ -76,6 +77,9 @@ members_step(struct db_tx *tx, struct db_member *m,
 		was = *m;
 		apply(m, &ch, why, now);
 		rc = db_member_update(tx, m, was.state, was.attempts);
+		if (rc == DB_OK)
+			flights_add(fl, m->campaign, rollout_capped_delta(was.state,
+			    m->state));
 		if (rc != DB_CONFLICT)
 			return rc == DB_OK ? 0 : -2;
 		/* Another writer changed the row since it was read: decide

@@ -9,6 +9,7 @@
 #include "rollout/rollout.h"
 
 struct db_member;
+struct flights;
 
 /* Why a step happens: a reason class for failures (or NULL), whether the
  * device said so itself (its own status report), the boot id it came with
@@ -24,8 +25,9 @@ struct member_why {
  * read, and on DB_CONFLICT (another writer changed the row) the member is
  * read again and the event decided again. *to_out is the state afterwards
  * (the state before when impossible). 0 (maybe unchanged), -1 impossible,
- * -2 the store failed. */
-int members_step(struct db_tx *tx, struct db_member *m,
+ * -2 the store failed. A stored change moves the concurrency cap's
+ * count (fl; NULL: none). */
+int members_step(struct db_tx *tx, struct flights *fl, struct db_member *m,
     const struct rollout_policy *p, enum rollout_device_event ev,
     const struct member_why *why, int64_t now,
     enum rollout_device_state *to_out);

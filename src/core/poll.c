@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/campaigns.h"
+#include "core/flights.h"
 #include "core/members.h"
 #include "core/core.h"
 #include "core/poll.h"
@@ -69,8 +70,20 @@ member(struct core *c, const struct poll_device *d, const char *fw,
 	usable = release_of(c, l->release_id, now, &out->rel);
 	r = rollout_poll_member(l->state, l->stages[l->stage], l->bucket, ds,
 	    m->attempts, &l->policy, &seen, usable > 0);
+	/* A paced retry waits out its backoff after the failure. */
+	if (r.offer && r.kind == ROLLOUT_OFFER_RETRY && !rollout_retry_due(
+	    &l->policy, m->attempts, m->last_change, now))
+		r.offer = false;
 	if (r.sight)
 		add_sight(out, l->id);
+	/* Over a concurrency cap: nothing now, and a sooner poll. The
+	 * counts may be a moment old; the take on the writer is exact. */
+	if (r.offer && rollout_capped(r.kind, flights_campaign(c->flights,
+	    l->id), l->policy.max_in_flight, flights_total(c->flights),
+	    c->pol.max_in_flight)) {
+		r.offer = false;
+		out->capped = 1;
+	}
 	if (!r.offer) {
 		if (usable >= 0)
 			rel_snap_free(&out->rel);
@@ -82,7 +95,7 @@ member(struct core *c, const struct poll_device *d, const char *fw,
 	    (long long)l->id);
 	/* A first offer or a retry is recorded before the device hears it. */
 	out->verdict = r.kind == ROLLOUT_OFFER_AGAIN ? POLL_OFFER : POLL_TAKE;
-	out->take = (struct offer_take){ c, l->id, d->id, now, 0 };
+	out->take = (struct offer_take){ c, l->id, d->id, now, 0, 0 };
 }
 
 int
@@ -121,6 +134,13 @@ poll_record(struct core *c, const struct poll_device *d,
 	for (int i = 0; i < a->nsight; i++)
 		reports_sighting_submit(c, d->id, a->sight[i], d->fw_version,
 		    d->boot_id, now);
+}
+
+int64_t
+poll_hint(const struct poll_answer *a, int64_t poll_interval)
+{
+	return a->capped || a->take.capped ?
+	    rollout_capped_retry_after(poll_interval) : poll_interval;
 }
 
 void

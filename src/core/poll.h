@@ -46,6 +46,11 @@ struct poll_answer {
 	 * campaign id. */
 	int64_t sight[POLL_SIGHT_MAX];
 	int nsight;
+	/* NOTHING: a first offer or retry held back by a concurrency cap
+	 * (the campaign's max_in_flight or the server's): the device is due
+	 * and should poll again sooner (rollout_capped_retry_after). A TAKE
+	 * not granted says the same in take.capped. */
+	int capped;
 };
 
 /* Decides what the device d gets on a poll at now: its direct offer
@@ -66,5 +71,9 @@ int poll_decide(struct core *c, const struct poll_device *d, int64_t now,
 void poll_record(struct core *c, const struct poll_device *d,
     const struct poll_answer *a, int64_t now);
 void poll_answer_free(struct poll_answer *a);
+/* The poll hint for an answer that offers nothing, poll_interval
+ * seconds: shorter (rollout_capped_retry_after) for a device a
+ * concurrency cap held back, on the poll or at its take. */
+int64_t poll_hint(const struct poll_answer *a, int64_t poll_interval);
 
 #endif

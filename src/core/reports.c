@@ -10,6 +10,7 @@
 #include "db/releases.h"
 #include "rollout/rollout.h"
 #include "core/campaigns.h"
+#include "core/flights.h"
 #include "core/gate.h"
 #include "core/members.h"
 #include "core/reports.h"
@@ -82,8 +83,8 @@ campaign_status(struct db_tx *tx, struct report_status *r)
 		goto out;
 	p = c->policy;
 	r->was = m.state;
-	switch (members_step(tx, &m, &p, (enum rollout_device_event)r->event,
-	    &why, r->now, &to)) {
+	switch (members_step(tx, r->core->flights, &m, &p,
+	    (enum rollout_device_event)r->event, &why, r->now, &to)) {
 	case 0:
 		break;
 	case -1:
@@ -177,8 +178,8 @@ member_sighting(struct sighting *g, struct db_member *m,
 	p = c->policy;
 	if (ev == ROLLOUT_EV_FALLBACK)
 		why.reason = rollout_reason_name(ROLLOUT_WHY_FALLBACK);
-	if (rc == DB_OK && members_step(g->tx, m, &p, ev, &why, g->now,
-	    &to) != 0)
+	if (rc == DB_OK && members_step(g->tx, g->core->flights, m, &p, ev,
+	    &why, g->now, &to) != 0)
 		rc = DB_ERR;
 	if (rc == DB_OK && to != from)
 		rc = db_event_add(g->tx, g->device, ev == ROLLOUT_EV_NEWER ?
@@ -303,6 +304,48 @@ reports_sighting_submit(struct core *s, int64_t device, int64_t campaign,
 
 /* ---- first offers ---- */
 
+/* The history's note on a retry m now starts ("retry: attempt 2 of 3,
+ * 600 s after the failure"), or "" for a first offer. */
+static void
+retry_note(const struct rollout_policy *p, const struct db_member *m,
+    enum rollout_offer_kind kind, char *buf, size_t len)
+{
+	int64_t wait = rollout_retry_wait(p, m->attempts - 1);
+
+	buf[0] = '\0';
+	if (kind != ROLLOUT_OFFER_RETRY)
+		return;
+	if (wait > 0)
+		snprintf(buf, len, "retry: attempt %d of %d, %lld s after the "
+		    "failure", m->attempts, rollout_attempts_max(p),
+		    (long long)wait);
+	else
+		snprintf(buf, len, "retry: attempt %d of %d", m->attempts,
+		    rollout_attempts_max(p));
+}
+
+/* 1 if a first offer or retry of kind to c must wait for a slot, 0 if
+ * not, -1 when the store failed. On the writer the counts are exact:
+ * every grant and step before this one in the transaction is in them. */
+static int
+take_capped(struct db_tx *tx, struct core *s, const struct db_campaign *c,
+    enum rollout_offer_kind kind)
+{
+	int64_t n = flights_campaign(s->flights, c->id);
+
+	if (c->policy.max_in_flight == 0 && s->pol.max_in_flight == 0)
+		return 0;
+	/* Not counted yet (a campaign new since the last gate run): count
+	 * it once, from the index on (campaign, state). */
+	if (n < 0) {
+		if (db_member_capped_count_tx(tx, c->id, &n) != DB_OK)
+			return -1;
+		flights_set(s->flights, c->id, n);
+	}
+	return rollout_capped(kind, n, c->policy.max_in_flight,
+	    flights_total(s->flights), s->pol.max_in_flight);
+}
+
 int
 reports_offer_take(struct db_tx *tx, void *arg)
 {
@@ -312,6 +355,7 @@ reports_offer_take(struct db_tx *tx, void *arg)
 	struct db_member m;
 	enum rollout_device_state ds, to;
 	enum rollout_offer_kind kind;
+	char note[80];
 	int rc;
 
 	if (c == NULL)
@@ -329,8 +373,21 @@ reports_offer_take(struct db_tx *tx, void *arg)
 	    ds, m.attempts, &p))
 		goto out;
 	kind = rollout_offer_kind(ds, m.attempts, &p);
+	if (kind == ROLLOUT_OFFER_RETRY && !rollout_retry_due(&p, m.attempts,
+	    m.last_change, t->now))
+		goto out;
 	if (rollout_device_step(ds, ROLLOUT_EV_OFFER, m.attempts, &p, &to) != 0)
 		goto out;
+	switch (take_capped(tx, t->core, c, kind)) {
+	case 0:
+		break;
+	case 1:
+		t->capped = 1;
+		goto out;
+	default:
+		rc = DB_ERR;
+		goto out;
+	}
 	if (kind == ROLLOUT_OFFER_FIRST || kind == ROLLOUT_OFFER_RETRY) {
 		struct db_member was = m;
 
@@ -349,8 +406,11 @@ reports_offer_take(struct db_tx *tx, void *arg)
 		}
 		if (rc != DB_OK)
 			goto out;
+		flights_add(t->core->flights, c->id, rollout_capped_delta(
+		    was.state, m.state));
+		retry_note(&p, &m, kind, note, sizeof(note));
 		rc = db_event_add(tx, t->device, "offered", c->release_id, c->id,
-		    "offered", NULL, kind == ROLLOUT_OFFER_RETRY ? "retry" : NULL);
+		    "offered", NULL, note[0] ? note : NULL);
 		if (rc != DB_OK)
 			goto out;
 	}

@@ -61,9 +61,12 @@ struct offer_take {
 	struct core *core;
 	int64_t campaign, device, now;
 	int granted;			/* out: the member is now offered */
+	int capped;			/* out: held back by a concurrency cap */
 };
 /* Write job: moves the member to offered, counting an attempt, unless a
- * concurrent change made the offer impossible (granted stays 0). */
+ * concurrent change made the offer impossible or a concurrency cap is
+ * reached (the campaign's max_in_flight, the server's; capped set):
+ * granted stays 0. */
 int reports_offer_take(struct db_tx *tx, void *arg);
 
 /* ---- health (health.c) ---- */

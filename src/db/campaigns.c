@@ -13,7 +13,8 @@ db_campaign_create(struct db_tx *tx, void *arg)
 {
 	static const char sql[] = "INSERT INTO campaigns (name, release_id, "
 	    "cohort_id, salt, stages, policy, supersede, state, created_at, "
-	    "created_by) VALUES (?, ?, ?, ?, ?, ?, ?, 'draft', ?, ?)";
+	    "created_by, start_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'draft', ?, ?, "
+	    "?)";
 	struct db_campaign *c = arg;
 	sqlite3_stmt *st;
 	char stages[256], policy[1024];
@@ -32,6 +33,7 @@ db_campaign_create(struct db_tx *tx, void *arg)
 	sqlite3_bind_int(st, 7, c->supersede);
 	sqlite3_bind_int64(st, 8, c->created_at);
 	db_bind_text(st, 9, c->created_by);
+	sqlite3_bind_int64(st, 10, c->start_at);
 	if ((rc = db_step_done(tx->c, st, "campaign create")) != DB_OK)
 		return rc;
 	c->id = sqlite3_last_insert_rowid(tx->c->h);
@@ -47,7 +49,7 @@ db_campaign_create(struct db_tx *tx, void *arg)
 	"COALESCE(c.verdict_detail, ''), COALESCE(c.verdict_at, 0), " \
 	"c.created_at, COALESCE(c.started_at, 0), COALESCE(c.finished_at, 0), " \
 	"c.created_by, r.fw_version, r.envelope_sha256, r.expires, " \
-	"COALESCE(r.revoked_at, 0) FROM campaigns c " \
+	"COALESCE(r.revoked_at, 0), c.start_at FROM campaigns c " \
 	"JOIN releases r ON r.id = c.release_id " \
 	"LEFT JOIN cohorts h ON h.id = c.cohort_id "
 
@@ -87,6 +89,7 @@ row_to_campaign(sqlite3_stmt *st, struct db_campaign *c)
 	db_col_text(st, 21, c->release_sha, sizeof(c->release_sha));
 	c->release_expires = sqlite3_column_int64(st, 22);
 	c->release_revoked_at = sqlite3_column_int64(st, 23);
+	c->start_at = sqlite3_column_int64(st, 24);
 	if (state == NULL || rollout_campaign_state_parse(state, &c->state)) {
 		db_complain("a campaign has an unknown state");
 		return -1;
@@ -233,6 +236,21 @@ db_campaign_sweepable_tx(struct db_tx *tx, int64_t finished_since,
 	return each_campaign(tx->c, st, fn, arg);
 }
 
+int
+db_campaign_due_tx(struct db_tx *tx, int64_t now,
+    void (*fn)(const struct db_campaign *, void *), void *arg)
+{
+	static const char sql[] = "SELECT " CAMPAIGN_COLS "WHERE "
+	    "c.start_at > 0 AND c.start_at <= ? AND c.state = 'draft' "
+	    "ORDER BY c.start_at, c.id";
+	sqlite3_stmt *st = db_stmt(tx->c, sql);
+
+	if (st == NULL)
+		return DB_ERR;
+	sqlite3_bind_int64(st, 1, now);
+	return each_campaign(tx->c, st, fn, arg);
+}
+
 static void
 bind_or_null(sqlite3_stmt *st, int i, int64_t v)
 {
@@ -249,7 +267,8 @@ db_campaign_update(struct db_tx *tx, const struct db_campaign *c,
 	static const char sql[] = "UPDATE campaigns SET state = ?, stage = ?, "
 	    "stage_opened_at = ?, verdict = ?, verdict_reason = ?, "
 	    "verdict_detail = ?, verdict_at = ?, started_at = ?, "
-	    "finished_at = ? WHERE id = ? AND state = ? AND stage = ?";
+	    "finished_at = ?, start_at = ? WHERE id = ? AND state = ? AND "
+	    "stage = ?";
 	sqlite3_stmt *st = db_stmt(tx->c, sql);
 
 	if (st == NULL)
@@ -263,9 +282,10 @@ db_campaign_update(struct db_tx *tx, const struct db_campaign *c,
 	bind_or_null(st, 7, c->verdict_at);
 	bind_or_null(st, 8, c->started_at);
 	bind_or_null(st, 9, c->finished_at);
-	sqlite3_bind_int64(st, 10, c->id);
-	db_bind_text(st, 11, rollout_campaign_state_name(expect_state));
-	sqlite3_bind_int(st, 12, expect_stage);
+	sqlite3_bind_int64(st, 10, c->start_at);
+	sqlite3_bind_int64(st, 11, c->id);
+	db_bind_text(st, 12, rollout_campaign_state_name(expect_state));
+	sqlite3_bind_int(st, 13, expect_stage);
 	return db_step_cas(tx->c, st, "campaign update");
 }
 
@@ -631,6 +651,24 @@ db_member_in_flight_tx(struct db_tx *tx, int64_t campaign,
 		return DB_OK;
 	db_report(tx->c, "members in flight");
 	return DB_ERR;
+}
+
+int
+db_member_capped_count_tx(struct db_tx *tx, int64_t campaign, int64_t *n)
+{
+	static const char sql[] = "SELECT COUNT(*) FROM campaign_devices "
+	    "WHERE campaign = ? AND state IN ('offered', 'downloading', "
+	    "'installed')";
+	sqlite3_stmt *st = db_stmt(tx->c, sql);
+	int rc;
+
+	if (st == NULL)
+		return DB_ERR;
+	sqlite3_bind_int64(st, 1, campaign);
+	if ((rc = db_row(tx->c, st, "members capped")) == DB_OK)
+		*n = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return rc;
 }
 
 /* Steps a (text, all, added) query, handing each row to fn. */

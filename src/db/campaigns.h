@@ -37,6 +37,7 @@ struct db_campaign {
 	char created_by[65];
 	char release_fw[65], release_sha[65];	/* for views */
 	int64_t release_expires, release_revoked_at;	/* 0: not revoked */
+	int64_t start_at;		/* a draft's scheduled start, 0: none */
 };
 
 /* ---- stored settings (settings.c) ---- */
@@ -77,8 +78,12 @@ int db_campaign_of_release_tx(struct db_tx *tx, int64_t release,
  * finished_since, newest first (inside a write job). */
 int db_campaign_sweepable_tx(struct db_tx *tx, int64_t finished_since,
     void (*fn)(const struct db_campaign *, void *), void *arg);
-/* Writes state, stage, stage_opened_at, verdict*, started_at and
- * finished_at of c if the row still has expect_state and expect_stage
+/* Drafts scheduled to start at or before now (0 < start_at <= now), the
+ * earliest first (inside a write job: the gate starts them). */
+int db_campaign_due_tx(struct db_tx *tx, int64_t now,
+    void (*fn)(const struct db_campaign *, void *), void *arg);
+/* Writes state, stage, stage_opened_at, verdict*, started_at,
+ * finished_at and start_at of c if the row still has expect_state and expect_stage
  * (as read): DB_OK, or DB_CONFLICT (unchanged). */
 int db_campaign_update(struct db_tx *tx, const struct db_campaign *c,
     enum rollout_campaign_state expect_state, int expect_stage);
@@ -162,6 +167,10 @@ struct db_flight {
 /* Members in flight (offered, downloading, installed, confirmed). */
 int db_member_in_flight_tx(struct db_tx *tx, int64_t campaign,
     void (*fn)(const struct db_flight *, void *), void *arg);
+/* Members offered, downloading or installed: the concurrency cap's count
+ * (from the index on campaign and state). */
+int db_member_capped_count_tx(struct db_tx *tx, int64_t campaign,
+    int64_t *n);
 /* Counts the members with bucket < below per state, in one pass: fn gets
  * each state once with all of them and those with from <= bucket. */
 int db_member_counts_tx(struct db_tx *tx, int64_t campaign, uint32_t from,

@@ -26,7 +26,8 @@ db_stages_json(const int *stages, int n)
 json_t *
 db_policy_json(const struct rollout_policy *p)
 {
-	return json_pack("{s:i,s:f,s:f,s:f,s:f,s:b,s:f,s:I,s:I,s:I,s:b,s:i}",
+	return json_pack("{s:i,s:f,s:f,s:f,s:f,s:b,s:f,s:I,s:I,s:I,s:b,s:i,"
+	    "s:I,s:i,s:{s:i,s:I,s:f}}",
 	    "min_sample", p->min_sample,
 	    "max_failure_pct", p->max_failure_pct,
 	    "bad_failure_pct", p->bad_failure_pct,
@@ -36,7 +37,11 @@ db_policy_json(const struct rollout_policy *p)
 	    "bake_time", (json_int_t)p->bake_time,
 	    "report_timeout", (json_int_t)p->report_timeout,
 	    "absent_timeout", (json_int_t)p->absent_timeout,
-	    "auto_advance", p->auto_advance, "max_attempts", p->max_attempts);
+	    "auto_advance", p->auto_advance, "max_attempts", p->max_attempts,
+	    "min_stage_time", (json_int_t)p->min_stage_time,
+	    "max_in_flight", p->max_in_flight,
+	    "retry", "count", p->retry_count, "backoff",
+	    (json_int_t)p->retry_backoff, "factor", p->retry_factor);
 }
 
 int
@@ -84,18 +89,29 @@ static const struct member {
 	M(max_failure_pct, K_NUM), M(bad_failure_pct, K_NUM),
 	M(false_halt_pct, K_NUM), M(miss_pct, K_NUM), M(min_healthy_pct, K_NUM),
 	M(auto_advance, K_BOOL), M(baseline, K_BOOL),
+	M(min_stage_time, K_TIME), M(max_in_flight, K_INT),
 };
+
 #undef M
 
-/* One stored member into p; 0, or -1 for an unknown name or a bad type
- * (the ranges are rollout_policy_validate's). */
+/* The stored form of the nested retry policy ("retry": {...}). */
+#define R(name, k, f) { name, k, offsetof(struct rollout_policy, f) }
+static const struct member retry_members[] = {
+	R("count", K_INT, retry_count), R("backoff", K_TIME, retry_backoff),
+	R("factor", K_NUM, retry_factor),
+};
+#undef R
+
+/* k among the n members ms into p; 0, or -1 for an unknown name or a
+ * bad type. */
 static int
-policy_member(struct rollout_policy *p, const char *k, json_t *v)
+policy_member_in(struct rollout_policy *p, const struct member *ms, size_t n,
+    const char *k, json_t *v)
 {
 	char *at = (char *)p;
 
-	for (size_t i = 0; i < sizeof(members) / sizeof(members[0]); i++) {
-		const struct member *m = &members[i];
+	for (size_t i = 0; i < n; i++) {
+		const struct member *m = &ms[i];
 
 		if (strcmp(k, m->name) != 0)
 			continue;
@@ -117,6 +133,35 @@ policy_member(struct rollout_policy *p, const char *k, json_t *v)
 			*(bool *)(at + m->off) = json_is_true(v);
 		return 0;
 	}
+	return -1;
+}
+
+/* The stored retry object into p; 0, or -1. */
+static int
+retry_member(struct rollout_policy *p, json_t *o)
+{
+	const char *k;
+	json_t *v;
+
+	if (!json_is_object(o))
+		return -1;
+	json_object_foreach(o, k, v)
+		if (policy_member_in(p, retry_members, sizeof(retry_members) /
+		    sizeof(retry_members[0]), k, v) != 0)
+			return -1;
+	return 0;
+}
+
+/* One stored member into p; 0, or -1 for an unknown name or a bad type
+ * (the ranges are rollout_policy_validate's). */
+static int
+policy_member(struct rollout_policy *p, const char *k, json_t *v)
+{
+	if (strcmp(k, "retry") == 0)
+		return retry_member(p, v);
+	if (policy_member_in(p, members, sizeof(members) / sizeof(members[0]),
+	    k, v) == 0)
+		return 0;
 	return is_retired(k) ? 0 : -1;
 }
 

@@ -131,8 +131,8 @@ rollout_offer_kind(enum rollout_device_state s, int attempts,
 	case ROLLOUT_DEV_FAILED:
 	case ROLLOUT_DEV_ROLLED_BACK:
 	case ROLLOUT_DEV_TIMED_OUT:
-		return attempts < p->max_attempts ? ROLLOUT_OFFER_RETRY :
-		    ROLLOUT_OFFER_NONE;
+		return attempts < rollout_attempts_max(p) ?
+		    ROLLOUT_OFFER_RETRY : ROLLOUT_OFFER_NONE;
 	case ROLLOUT_DEV_INSTALLED:
 	case ROLLOUT_DEV_CONFIRMED:
 	case ROLLOUT_DEV_HEALTHY:

@@ -210,6 +210,7 @@ tally(const struct rollout_policy *p, const struct rollout_counts *c,
 	}
 	d->bake_left = d->stage_age >= p->bake_time ? 0 :
 	    p->bake_time - d->stage_age;
+	d->stage_time_left = rollout_stage_time_left(p, d->stage_age);
 	/* Only a device that has not polled can be absent: one that polls
 	 * can still take the offer. */
 	d->unseen = c->unseen;
@@ -244,11 +245,21 @@ judge(const struct rollout_policy *p, int nstages, int64_t reporting,
 	    d->healthy);
 }
 
-/* The verdict of a stage that passed, with the end of its reason. */
+/* The verdict of a stage that passed, with the end of its reason; a
+ * paced stage younger than min_stage_time waits instead. */
 static void
 passed(const struct rollout_policy *p, const int *stages, int nstages,
     int stage_index, struct rollout_decision *d, struct text *t)
 {
+	char a[32], b[32];
+
+	if (d->stage_time_left > 0) {
+		fmt_dur(d->stage_age, a, sizeof(a));
+		fmt_dur(p->min_stage_time, b, sizeof(b));
+		d->verdict = ROLLOUT_CONTINUE;
+		text_add(t, "; waiting: stage open %s of min %s", a, b);
+		return;
+	}
 	if (stage_index == nstages - 1) {
 		d->verdict = ROLLOUT_COMPLETE;
 		text_add(t, ": last stage passed, completing");
@@ -445,6 +456,12 @@ waiting_for(const struct rollout_policy *p, const struct rollout_decision *d,
 	if (d->bake_left > 0) {
 		fmt_dur(d->bake_left, dur, sizeof(dur));
 		text_add(t, "%sbake %s left", sep, dur);
+		sep = "; ";
+	}
+	if (d->stage_time_left > 0) {
+		fmt_dur(d->stage_age, a, sizeof(a));
+		fmt_dur(p->min_stage_time, b, sizeof(b));
+		text_add(t, "%sstage open %s of min %s", sep, a, b);
 	}
 }
 

@@ -16,6 +16,11 @@ rollout_policy_default(struct rollout_policy *p)
 	p->auto_advance = true;
 	p->max_attempts = 1;
 	p->baseline = true;
+	p->min_stage_time = 0;
+	p->max_in_flight = 0;
+	p->retry_count = 0;
+	p->retry_backoff = 0;
+	p->retry_factor = 2.0;
 }
 
 double
@@ -67,6 +72,18 @@ rollout_policy_validate(const struct rollout_policy *p, const char **bad_field)
 		bad = "absent_timeout";
 	else if (p->max_attempts < 1 || p->max_attempts > 100)
 		bad = "max_attempts";
+	else if (!time_ok(p->min_stage_time))
+		bad = "min_stage_time";
+	else if (p->max_in_flight < 0 ||
+	    p->max_in_flight > ROLLOUT_MAX_IN_FLIGHT)
+		bad = "max_in_flight";
+	else if (p->retry_count < 0 || p->retry_count > 99 ||
+	    p->max_attempts + p->retry_count > 100)
+		bad = "retry.count";
+	else if (!time_ok(p->retry_backoff))
+		bad = "retry.backoff";
+	else if (!(p->retry_factor >= 1.0 && p->retry_factor <= 10.0))
+		bad = "retry.factor";
 	if (bad != NULL && bad_field != NULL)
 		*bad_field = bad;
 	return bad == NULL ? 0 : -1;

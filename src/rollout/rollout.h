@@ -79,12 +79,24 @@ struct rollout_policy {
 	int max_attempts;		/* 1..100 */
 	/* allow, on top, what old-release members credibly fail [true] */
 	bool baseline;
+	/* a stage passes no sooner than this after it opened, on top of
+	 * bake_time: pacing ("day 1: 1%, day 3: 10%") [0] */
+	int64_t min_stage_time;		/* 0..ROLLOUT_MAX_TIME */
+	/* members offered/downloading/installed at once; 0: no cap [0] */
+	int max_in_flight;		/* 0..ROLLOUT_MAX_IN_FLIGHT */
+	/* the retry policy: paced retries of failed members once the
+	 * max_attempts ones (at once) are spent; the k-th waits
+	 * retry_backoff * retry_factor^(k-1) after the failure [0, 0, 2.0] */
+	int retry_count;		/* 0..99, max_attempts + it <= 100 */
+	int64_t retry_backoff;		/* 0..ROLLOUT_MAX_TIME */
+	double retry_factor;		/* [1, 10] */
 };
 
 #define ROLLOUT_MAX_TIME	(365 * 86400)	/* one year */
+#define ROLLOUT_MAX_IN_FLIGHT	10000000	/* a cap of ten million */
 
 /* Fills p with the defaults: 5, 5.0, 10.0, 1.0, 5.0, 90.0, 3600, 3600,
- * 86400, true, 1, true. */
+ * 86400, true, 1, true, 0, 0, 0, 0, 2.0. */
 void rollout_policy_default(struct rollout_policy *p);
 /* The bad_failure_pct that goes with a max_failure_pct m in (0, 100) when
  * none is given: twice m, or halfway from m to 100 when that is less. */
@@ -106,7 +118,8 @@ int rollout_policy_validate(const struct rollout_policy *p,
  * - offer: pending -> offered is the first attempt; offered and downloading
  *   stay as they are (a re-offer of the same attempt, no new attempt);
  *   failed/rolled_back/timed_out -> offered is a retry, only while
- *   attempts < max_attempts. `attempts` counts attempts already started;
+ *   attempts < max_attempts + retry_count (rollout_attempts_max; when a
+ *   paced retry may go out is rollout_retry_due's). `attempts` counts attempts already started;
  *   the caller adds one for a first offer or a retry (rollout_offer_kind).
  * - failed, rolled_back: from offered..healthy to that state. unhealthy (a
  *   health report ON THE CAMPAIGN'S RELEASE: boot_ok false, self-test
@@ -301,8 +314,9 @@ enum rollout_reason rollout_health_reason(bool boot_ok, bool selftest_ok);
  * 409 with the current state.
  * rollout_should_offer, always for members of the current stage only:
  * running and completed: pending (first attempt), offered/downloading
- * (re-offer), failed/rolled_back/timed_out while attempts < max_attempts
- * (retry). completed keeps offering so that stragglers coming online late
+ * (re-offer), failed/rolled_back/timed_out while attempts <
+ * rollout_attempts_max (retry; the caller also asks rollout_retry_due,
+ * which needs the time). completed keeps offering so that stragglers coming online late
  * get the fleet's target release. paused: re-offers to offered/downloading
  * only, no new device. draft, halted, aborted: nothing, not even a
  * re-offer. */
@@ -433,8 +447,10 @@ struct rollout_poll rollout_poll_member(enum rollout_campaign_state cs,
  *    waits for ever, and one smaller than min_sample must be all healthy.
  * 6. A passed stage gives ADVANCE, AWAIT_APPROVAL when !auto_advance, or
  *    COMPLETE at the last stage (completing offers nothing new, so it
- *    needs no approval). Otherwise CONTINUE, the reason saying what the
- *    stage waits for.
+ *    needs no approval), once age >= min_stage_time (pacing; before,
+ *    CONTINUE with the pass and "waiting: stage open 1h00m of min
+ *    48h00m" in the reason). Otherwise CONTINUE, the reason saying what
+ *    the stage waits for. Pacing never delays a HALT.
  * The baseline counts are about the campaign, not about the counted
  * devices: members still on the old release (pending, in the open stage
  * or a later one) that sent a health report since the stage opened.
@@ -523,6 +539,7 @@ struct rollout_decision {
 	double pass_at;		/* ln(miss_pct), below 0 */
 	int64_t stage_age;	/* now - stage_opened_at, at least 0 */
 	int64_t bake_left;	/* seconds until age >= bake_time, or 0 */
+	int64_t stage_time_left;	/* until age >= min_stage_time, or 0 */
 };
 
 /* "continue", "advance", "await_approval", ..., or NULL if out of range. */
@@ -547,5 +564,53 @@ void rollout_gate_nested(const struct rollout_policy *p, const int *stages,
     int nstages, int stage_index, int64_t stage_opened_at,
     const struct rollout_counts *stage, const struct rollout_counts *added,
     int64_t now, struct rollout_decision *d);
+
+/* ---- Controls: scheduled start, pacing, concurrency cap -------------------
+ * Scheduled start: a draft with start_at > 0 is due once now >= start_at;
+ * the caller then starts it with the checks of a manual start (and, when
+ * they refuse, leaves it a draft without start_at, saying why).
+ * Pacing: a stage that would pass waits stage_time_left more seconds.
+ * Concurrency cap: members offered, downloading or installed count
+ * against the campaign's max_in_flight and the server's cap (0: none).
+ * Only a first offer or a retry is held back, while either count is at
+ * its cap; the same offer again (a device in flight polling) never is,
+ * or a capped device could never finish. A held-back device is told to
+ * poll again sooner than usual: rollout_capped_retry_after. */
+
+/* Retry policy: a failed member may start attempts while attempts <
+ * rollout_attempts_max. The first max_attempts - 1 retries go out at once
+ * (the next poll: a broken download); the retry_count after them are
+ * paced: retry k (1-based, past max_attempts) waits retry_backoff *
+ * retry_factor^(k-1) seconds, at most ROLLOUT_MAX_TIME, after the failure
+ * (the member's last change). */
+
+/* max_attempts + retry_count: the attempts a member may start in all. */
+int rollout_attempts_max(const struct rollout_policy *p);
+/* Seconds a retry after `attempts` started attempts waits after the
+ * failure (0 for the immediate ones). */
+int64_t rollout_retry_wait(const struct rollout_policy *p, int attempts);
+/* 1 if that retry may go out at now for a failure at failed_at; a clock
+ * that went back holds a paced retry. */
+int rollout_retry_due(const struct rollout_policy *p, int attempts,
+    int64_t failed_at, int64_t now);
+
+/* 1 if a campaign in s scheduled for start_at (0: none) starts at now. */
+int rollout_start_due(enum rollout_campaign_state s, int64_t start_at,
+    int64_t now);
+/* Seconds until a stage aged age (>= 0) may pass under p's pacing, or 0. */
+int64_t rollout_stage_time_left(const struct rollout_policy *p, int64_t age);
+/* 1 for offered, downloading and installed: what the cap counts. */
+int rollout_state_is_capped(enum rollout_device_state s);
+/* The capped-state count's change when a member goes from -> to. */
+int rollout_capped_delta(enum rollout_device_state from,
+    enum rollout_device_state to);
+/* 1 if an offer of this kind must wait: a first offer or a retry while
+ * the campaign has in_flight >= max_in_flight (> 0) or the server has
+ * total >= server_max (> 0); counts below 0 (unknown) never hold back. */
+int rollout_capped(enum rollout_offer_kind kind, int64_t in_flight,
+    int max_in_flight, int64_t total, int64_t server_max);
+/* The poll hint for a held-back device: a quarter of poll_interval, at
+ * least 1 s and at most poll_interval. */
+int64_t rollout_capped_retry_after(int64_t poll_interval);
 
 #endif

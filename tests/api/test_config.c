@@ -40,6 +40,7 @@ START_TEST(defaults_are_the_embedded_ones)
 	ck_assert_str_eq(c.data_dir, "./var");
 	ck_assert_int_eq(c.threads, 0);
 	ck_assert_uint_eq(c.max_artifact_size, 8ULL << 30);
+	ck_assert_int_eq(c.max_in_flight, 0);
 }
 END_TEST
 
@@ -57,6 +58,7 @@ START_TEST(file_sets_every_kind_of_value)
 	    "connection_timeout = 2m\n"
 	    "log_level = debug\n"
 	    "artifacts_public = true\n"
+	    "max_in_flight = 500\n"
 	    "public_url = https://cdn.example.com\n");
 
 	cfg_defaults(&c);
@@ -71,6 +73,7 @@ START_TEST(file_sets_every_kind_of_value)
 	ck_assert_int_eq(c.log_level, LOG_LVL_DEBUG);
 	ck_assert_int_eq(c.artifacts_public, 1);
 	ck_assert_str_eq(c.public_url, "https://cdn.example.com");
+	ck_assert_int_eq(c.max_in_flight, 500);
 }
 END_TEST
 
@@ -95,6 +98,7 @@ START_TEST(bad_values_are_refused)
 		"max_json_body = 1Q\n", "log_level = loud\n",
 		"artifacts_public = maybe\n", "public_url = ftp://x\n",
 		"poll_interval = 0\n", "[server]\nthreads = 2\n",
+		"max_in_flight = -1\n", "max_in_flight = 10000001\n",
 		"no equals sign\n",
 	};
 	struct cfg c;

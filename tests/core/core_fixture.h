@@ -7,6 +7,7 @@
 #include "check_util.h"
 #include "core/campaigns.h"
 #include "core/core.h"
+#include "core/flights.h"
 #include "core/gate.h"
 #include "core/offers.h"
 #include "db/artifacts.h"
@@ -32,14 +33,17 @@ fx_setup(void)
 	ck_assert_msg(fx.db != NULL, "%s", err);
 	fx.offers = offers_new(fx.db);
 	fx.campaigns = campaigns_new(fx.db, 3600);
-	ck_assert(fx.offers != NULL && fx.campaigns != NULL);
-	fx.pol = (struct core_policy){ 60, 3600, 86400, 60, 100 };
+	fx.flights = flights_new();
+	ck_assert(fx.offers != NULL && fx.campaigns != NULL &&
+	    fx.flights != NULL);
+	fx.pol = (struct core_policy){ 60, 3600, 86400, 60, 100, 0 };
 }
 
 static inline void
 fx_teardown(void)
 {
 	campaigns_free(fx.campaigns);
+	flights_free(fx.flights);
 	offers_free(fx.offers);
 	db_close(fx.db);
 	tu_rmtree(fx_dir);
@@ -116,14 +120,13 @@ fx_direct(const char *device_id, int64_t release)
 	ck_assert_int_eq(db_write(fx.db, db_offer_set, &set), DB_OK);
 }
 
-/* A started campaign of release over the fleet with stages and policy p
+/* A draft campaign of release over the fleet with stages and policy p
  * (NULL: the defaults); its id. */
 static inline int64_t
-fx_campaign(int64_t release, const int *stages, int n,
+fx_draft(int64_t release, const int *stages, int n,
     const struct rollout_policy *p, int64_t now)
 {
 	static struct db_campaign c;
-	struct gate_act act;
 
 	memset(&c, 0, sizeof(c));
 	c.release_id = release;
@@ -138,11 +141,21 @@ fx_campaign(int64_t release, const int *stages, int n,
 	c.created_at = now;
 	snprintf(c.created_by, sizeof(c.created_by), "test");
 	ck_assert_int_eq(db_write(fx.db, db_campaign_create, &c), DB_OK);
-	act = (struct gate_act){ .core = &fx, .campaign = c.id,
+	return c.id;
+}
+
+/* The same, started at now. */
+static inline int64_t
+fx_campaign(int64_t release, const int *stages, int n,
+    const struct rollout_policy *p, int64_t now)
+{
+	int64_t id = fx_draft(release, stages, n, p, now);
+	struct gate_act act = { .core = &fx, .campaign = id,
 	    .action = ROLLOUT_ACT_START, .actor = "test", .now = now };
+
 	ck_assert_msg(db_write(fx.db, gate_act, &act) == DB_OK, "start: %s",
 	    act.why);
-	return c.id;
+	return id;
 }
 
 /* The member's state now. */

@@ -59,6 +59,22 @@
  *       rollout/test_should_offer, rollout/test_poll
  *   [x] an action the state refuses is a conflict, nothing changes:
  *       paused_never_widens (advance at the last stage)
+ * Controls (issue #18)
+ *   [x] pure rules: rollout/test_controls
+ *   [x] a scheduled start waits, then starts with the manual checks:
+ *       a_scheduled_start_waits_for_its_time; refused with its reason,
+ *       writing nothing: a_refused_scheduled_start_says_why,
+ *       a_scheduled_start_of_nobody_is_refused
+ *   [x] min_stage_time holds a passed stage: pacing_holds_a_passed_stage
+ *   [x] max_in_flight holds first offers, never re-offers, and frees
+ *       slots as members confirm or fail:
+ *       the_cap_holds_first_offers_not_re_offers; exact on the writer:
+ *       the_cap_is_exact_on_the_writer; the server's cap, the gate's
+ *       resync: the_server_cap_counts_every_campaign
+ *   [x] the retry policy: quick retries (max_attempts) first, then paced
+ *       ones after backoff * factor^k, noted in the history:
+ *       retries_wait_their_backoff; the writer's take checks it too:
+ *       the_take_checks_the_backoff
  * The store's contract (src/db/db.h)
  *   [x] member, campaign and direct-offer updates are compare-and-set:
  *       updates_are_compare_and_set
@@ -66,6 +82,7 @@
 #include <sqlite3.h>
 
 #include "core_fixture.h"
+#include "core/flights.h"
 #include "core/members.h"
 #include "core/poll.h"
 #include "core/reports.h"
@@ -162,21 +179,31 @@ fleet(int n, const int *stages, int nstages, const struct rollout_policy *p,
 	return fx_campaign(*release, stages, nstages, p, t0);
 }
 
+/* Device row id polls at now on fw: the poll's answer, decided and its
+ * sightings queued (a take is the caller's). */
+static void
+decide_at(int64_t id, const char *fw, const char *boot, int64_t now,
+    struct poll_answer *ans)
+{
+	char name[24];
+	struct poll_device d;
+
+	snprintf(name, sizeof(name), "d%lld", (long long)id - 1);
+	d = (struct poll_device){ id, name, "board-a", fw, fw, boot, 0,
+	    ROLLOUT_DEV_OFFERED };
+	ck_assert_int_eq(poll_decide(&fx, &d, now, ans), 0);
+	poll_record(&fx, &d, ans, now);
+}
+
 /* Device row i polls at now on fw; returns the verdict, taking a first
  * offer or a retry on the writer as the handler does. */
 static enum poll_verdict
 poll_at(int64_t id, const char *fw, const char *boot, int64_t now)
 {
-	char name[24];
-	struct poll_device d;
 	struct poll_answer ans;
 	enum poll_verdict v;
 
-	snprintf(name, sizeof(name), "d%lld", (long long)id - 1);
-	d = (struct poll_device){ id, name, "board-a", fw, fw, boot, 0,
-	    ROLLOUT_DEV_OFFERED };
-	ck_assert_int_eq(poll_decide(&fx, &d, now, &ans), 0);
-	poll_record(&fx, &d, &ans, now);
+	decide_at(id, fw, boot, now, &ans);
 	v = ans.verdict;
 	if (v == POLL_TAKE) {
 		ck_assert_int_eq(db_write(fx.db, reports_offer_take, &ans.take),
@@ -641,6 +668,350 @@ START_TEST(unknown_stored_states_are_refused)
 }
 END_TEST
 
+/* ---- controls (issue #18) ---- */
+
+/* The kind and detail of campaign c's last event. */
+struct last_event {
+	char kind[24], actor[65], detail[1024];
+};
+
+static void
+last_one(const struct db_campaign_event *e, void *arg)
+{
+	struct last_event *l = arg;
+
+	snprintf(l->kind, sizeof(l->kind), "%s", e->kind);
+	snprintf(l->actor, sizeof(l->actor), "%s", e->actor);
+	snprintf(l->detail, sizeof(l->detail), "%s", e->detail);
+}
+
+static void
+last_event_is(int64_t c, const char *kind, const char *actor,
+    const char *in_detail)
+{
+	struct last_event l = { "", "", "" };
+
+	ck_assert_int_eq(db_campaign_events(fx.db, c, 0, 1000, last_one, &l),
+	    DB_OK);
+	ck_assert_str_eq(l.kind, kind);
+	ck_assert_str_eq(l.actor, actor);
+	ck_assert_msg(strstr(l.detail, in_detail) != NULL, "\"%s\" lacks %s",
+	    l.detail, in_detail);
+}
+
+/* A start of draft c at now (start_at 0: at once); the job's rc. */
+static int
+start_at(int64_t c, int64_t when, int64_t now)
+{
+	struct gate_act act = { .core = &fx, .campaign = c,
+	    .action = ROLLOUT_ACT_START, .actor = "test", .now = now,
+	    .start_at = when };
+
+	return db_write(fx.db, gate_act, &act);
+}
+
+/* A draft over device d0 on fw, of a release 2.0.0 expiring at expires,
+ * scheduled at t0 for t0 + 100; its id. */
+static int64_t
+scheduled(const char *fw, int64_t expires)
+{
+	int64_t r, c;
+
+	fx_device("d0", "board-a", fw);
+	r = fx_release("2.0.0", "board-a", expires);
+	c = fx_draft(r, all, 1, NULL, t0);
+	ck_assert_int_eq(start_at(c, t0 + 100, t0), DB_OK);
+	return c;
+}
+
+START_TEST(a_scheduled_start_waits_for_its_time)
+{
+	struct db_campaign camp;
+	struct db_member m;
+	int64_t c = scheduled("1.0.0", t0 + 86400);
+
+	last_event_is(c, "scheduled", "test", "\"start_at\":\"");
+	ck_assert_int_eq(db_campaign_get(fx.db, c, &camp), DB_OK);
+	ck_assert_int_eq(camp.start_at, t0 + 100);
+	gate_at(t0 + 99);
+	campaign_is(c, "draft", 0);
+	/* nobody is a member before the start */
+	ck_assert_int_eq(db_member_get(fx.db, c, 1, &m), DB_NOTFOUND);
+	gate_at(t0 + 100);
+	campaign_is(c, "running", 0);
+	ck_assert_int_eq(db_campaign_get(fx.db, c, &camp), DB_OK);
+	ck_assert_int_eq(camp.started_at, t0 + 100);
+	ck_assert_int_eq(camp.stage_opened_at, t0 + 100);
+	state_is(c, 1, "pending", NULL);
+	last_event_is(c, "stage_opened", "schedule", "\"stage\":1");
+	/* started once: the next tick starts nothing again */
+	gate_at(t0 + 101);
+	campaign_is(c, "running", 0);
+}
+END_TEST
+
+START_TEST(a_refused_scheduled_start_says_why)
+{
+	struct db_campaign camp;
+	struct db_member m;
+	/* usable when scheduled, expired when due */
+	int64_t c = scheduled("1.0.0", t0 + 50);
+
+	gate_at(t0 + 100);
+	campaign_is(c, "draft", 0);
+	last_event_is(c, "start_refused", "schedule",
+	    "\"code\":\"invalid_release\"");
+	ck_assert_int_eq(db_campaign_get(fx.db, c, &camp), DB_OK);
+	ck_assert_int_eq(camp.start_at, 0);
+	ck_assert_int_eq(db_member_get(fx.db, c, 1, &m), DB_NOTFOUND);
+	/* a release expired already cannot be scheduled at all */
+	ck_assert_int_eq(start_at(c, t0 + 200, t0 + 100), DB_INVALID);
+}
+END_TEST
+
+START_TEST(a_scheduled_start_of_nobody_is_refused)
+{
+	/* every device runs the release already */
+	int64_t c = scheduled("2.0.0", t0 + 86400);
+
+	gate_at(t0 + 100);
+	campaign_is(c, "draft", 0);
+	last_event_is(c, "start_refused", "schedule", "no_targets");
+}
+END_TEST
+
+START_TEST(pacing_holds_a_passed_stage)
+{
+	struct rollout_policy p;
+	struct db_campaign camp;
+	int64_t r, c;
+
+	rollout_policy_default(&p);
+	p.min_sample = 1;
+	p.bake_time = 60;
+	p.min_stage_time = 300;
+	c = fleet(20, two, 2, &p, &r);
+	all_healthy(c, 20, t0, 60);
+	campaign_is(c, "running", 0);
+	ck_assert_int_eq(db_campaign_get(fx.db, c, &camp), DB_OK);
+	ck_assert_str_eq(camp.verdict, "continue");
+	ck_assert_msg(strstr(camp.verdict_reason, "; waiting: stage open 60s "
+	    "of min 5m") != NULL, "%s", camp.verdict_reason);
+	ck_assert_ptr_nonnull(strstr(camp.verdict_detail,
+	    "\"stage_time_left\":240"));
+	gate_at(t0 + 299);
+	campaign_is(c, "running", 0);
+	gate_at(t0 + 300);
+	campaign_is(c, "running", 1);
+}
+END_TEST
+
+/* Device id's poll at now: its verdict, with the take run as the handler
+ * runs it; *capped: held back by a cap (on the poll or at the take). */
+static enum poll_verdict
+poll_capped(int64_t id, int64_t now, int *capped)
+{
+	struct poll_answer ans;
+	enum poll_verdict v;
+
+	decide_at(id, "1.0.0", NULL, now, &ans);
+	v = ans.verdict;
+	if (v == POLL_TAKE) {
+		ck_assert_int_eq(db_write(fx.db, reports_offer_take, &ans.take),
+		    DB_OK);
+		if (!ans.take.granted)
+			v = POLL_NOTHING;
+	}
+	*capped = ans.capped || ans.take.capped;
+	ck_assert_int_eq(poll_hint(&ans, 300), *capped ? 75 : 300);
+	poll_answer_free(&ans);
+	return v;
+}
+
+START_TEST(the_cap_holds_first_offers_not_re_offers)
+{
+	struct rollout_policy p;
+	int64_t r, c;
+	int capped;
+
+	rollout_policy_default(&p);
+	p.max_in_flight = 3;
+	c = fleet(10, all, 1, &p, &r);
+	for (int i = 1; i <= 3; i++) {
+		ck_assert_int_eq(poll_capped(i, t0, &capped), POLL_TAKE);
+		ck_assert(!capped);
+	}
+	ck_assert_int_eq(flights_campaign(fx.flights, c), 3);
+	ck_assert_int_eq(poll_capped(4, t0, &capped), POLL_NOTHING);
+	ck_assert(capped);
+	state_is(c, 4, "pending", NULL);
+	/* a device in flight is offered again at the cap */
+	ck_assert_int_eq(report(c, 2, ROLLOUT_EV_DOWNLOADING, NULL, NULL, t0),
+	    DB_OK);
+	ck_assert_int_eq(poll_capped(2, t0 + 1, &capped), POLL_OFFER);
+	ck_assert(!capped);
+	/* confirmed leaves the count (it waits on the bake): a slot */
+	ck_assert_int_eq(report(c, 1, ROLLOUT_EV_CONFIRMED, NULL, "b", t0 + 2),
+	    DB_OK);
+	ck_assert_int_eq(flights_campaign(fx.flights, c), 2);
+	ck_assert_int_eq(poll_capped(4, t0 + 3, &capped), POLL_TAKE);
+	ck_assert_int_eq(poll_capped(5, t0 + 3, &capped), POLL_NOTHING);
+	ck_assert(capped);
+	/* a failure frees one too */
+	ck_assert_int_eq(report(c, 3, ROLLOUT_EV_FAILED, "download", NULL,
+	    t0 + 4), DB_OK);
+	ck_assert_int_eq(poll_capped(5, t0 + 5, &capped), POLL_TAKE);
+}
+END_TEST
+
+/* Polls decided at once all see a free slot; the takes, one at a time on
+ * the writer, grant only what the cap allows. */
+START_TEST(the_cap_is_exact_on_the_writer)
+{
+	struct rollout_policy p;
+	struct poll_answer ans[6];
+	int64_t r, c;
+	int granted = 0, capped = 0;
+
+	rollout_policy_default(&p);
+	p.max_in_flight = 2;
+	c = fleet(10, all, 1, &p, &r);
+	for (int i = 0; i < 6; i++) {
+		decide_at(i + 1, "1.0.0", NULL, t0, &ans[i]);
+		ck_assert_int_eq(ans[i].verdict, POLL_TAKE);
+	}
+	for (int i = 0; i < 6; i++) {
+		ck_assert_int_eq(db_write(fx.db, reports_offer_take,
+		    &ans[i].take), DB_OK);
+		granted += ans[i].take.granted;
+		capped += ans[i].take.capped;
+		poll_answer_free(&ans[i]);
+	}
+	ck_assert_int_eq(granted, 2);
+	ck_assert_int_eq(capped, 4);
+	ck_assert_int_eq(flights_campaign(fx.flights, c), 2);
+}
+END_TEST
+
+START_TEST(the_server_cap_counts_every_campaign)
+{
+	int64_t r, c;
+	int capped;
+
+	fx.pol.max_in_flight = 2;
+	c = fleet(5, all, 1, NULL, &r);
+	ck_assert_int_eq(poll_capped(1, t0, &capped), POLL_TAKE);
+	ck_assert_int_eq(poll_capped(2, t0, &capped), POLL_TAKE);
+	ck_assert_int_eq(poll_capped(3, t0, &capped), POLL_NOTHING);
+	ck_assert(capped);
+	ck_assert_int_eq(flights_total(fx.flights), 2);
+	/* the gate's sweep sets a count that drifted (a rolled-back job) */
+	flights_add(fx.flights, c, 5);
+	ck_assert_int_eq(flights_campaign(fx.flights, c), 7);
+	gate_at(t0 + 1);
+	ck_assert_int_eq(flights_campaign(fx.flights, c), 2);
+	ck_assert_int_eq(flights_total(fx.flights), 2);
+	/* an aborted campaign's members no longer count */
+	{
+		struct gate_act act = { .core = &fx, .campaign = c,
+		    .action = ROLLOUT_ACT_ABORT, .actor = "test", .now = t0 + 2 };
+		ck_assert_int_eq(db_write(fx.db, gate_act, &act), DB_OK);
+	}
+	gate_at(t0 + 3);
+	ck_assert_int_eq(flights_campaign(fx.flights, c), -1);
+	ck_assert_int_eq(flights_total(fx.flights), 0);
+}
+END_TEST
+
+/* The detail of the device's newest "offered" event. */
+static void
+offered_note(const struct db_event *e, void *arg)
+{
+	char *note = arg;
+
+	if (note[0] == '\0' && strcmp(e->kind, "offered") == 0)
+		snprintf(note, 512, "%s", e->detail[0] ? e->detail : "-");
+}
+
+static void
+last_offer_note_is(int64_t device, const char *want)
+{
+	char note[512] = "";
+
+	ck_assert_int_eq(db_device_events(fx.db, device, 50, offered_note,
+	    note), DB_OK);
+	ck_assert_str_eq(note, want);
+}
+
+START_TEST(retries_wait_their_backoff)
+{
+	struct rollout_policy p;
+	struct db_member m;
+	int64_t r, c;
+
+	rollout_policy_default(&p);
+	p.max_attempts = 2;		/* one retry at once */
+	p.retry_count = 2;		/* then two paced ones */
+	p.retry_backoff = 100;
+	p.retry_factor = 3.0;
+	c = fleet(20, all, 1, &p, &r);
+	ck_assert_int_eq(poll_at(1, "1.0.0", NULL, t0), POLL_TAKE);
+	last_offer_note_is(1, "-");
+	ck_assert_int_eq(report(c, 1, ROLLOUT_EV_FAILED, "download", NULL, t0),
+	    DB_OK);
+	/* the quick retry: the next poll */
+	ck_assert_int_eq(poll_at(1, "1.0.0", NULL, t0 + 1), POLL_TAKE);
+	last_offer_note_is(1, "retry: attempt 2 of 4");
+	ck_assert_int_eq(report(c, 1, ROLLOUT_EV_ROLLED_BACK, "selftest", NULL,
+	    t0 + 10), DB_OK);
+	/* the first paced one: 100 s after the failure, not before */
+	ck_assert_int_eq(poll_at(1, "1.0.0", NULL, t0 + 109), POLL_NOTHING);
+	state_is(c, 1, "rolled_back", "selftest");
+	ck_assert_int_eq(poll_at(1, "1.0.0", NULL, t0 + 110), POLL_TAKE);
+	last_offer_note_is(1, "retry: attempt 3 of 4, 100 s after the failure");
+	/* it times out this time: the timeout is the failure's time */
+	gate_at(t0 + 110 + 3600);
+	state_is(c, 1, "timed_out", "timeout");
+	ck_assert_int_eq(poll_at(1, "1.0.0", NULL, t0 + 110 + 3600 + 299),
+	    POLL_NOTHING);
+	ck_assert_int_eq(poll_at(1, "1.0.0", NULL, t0 + 110 + 3600 + 300),
+	    POLL_TAKE);
+	last_offer_note_is(1, "retry: attempt 4 of 4, 300 s after the failure");
+	ck_assert_int_eq(report(c, 1, ROLLOUT_EV_FAILED, "install", NULL,
+	    t0 + 5000), DB_OK);
+	/* spent: nothing more, however long it waits */
+	ck_assert_int_eq(poll_at(1, "1.0.0", NULL, t0 + 5000 + 86400),
+	    POLL_NOTHING);
+	fx_member(c, 1, &m);
+	ck_assert_int_eq(m.attempts, 4);
+}
+END_TEST
+
+/* The take on the writer holds a retry whose backoff has not passed,
+ * whatever the poll thought. */
+START_TEST(the_take_checks_the_backoff)
+{
+	struct rollout_policy p;
+	struct poll_answer ans;
+	int64_t r, c;
+
+	rollout_policy_default(&p);
+	p.retry_count = 1;
+	p.retry_backoff = 60;
+	c = fleet(20, all, 1, &p, &r);
+	ck_assert_int_eq(poll_at(1, "1.0.0", NULL, t0), POLL_TAKE);
+	ck_assert_int_eq(report(c, 1, ROLLOUT_EV_FAILED, "download", NULL, t0),
+	    DB_OK);
+	decide_at(1, "1.0.0", NULL, t0 + 60, &ans);
+	ck_assert_int_eq(ans.verdict, POLL_TAKE);
+	ans.take.now = t0 + 59;
+	ck_assert_int_eq(db_write(fx.db, reports_offer_take, &ans.take), DB_OK);
+	ck_assert(!ans.take.granted);
+	poll_answer_free(&ans);
+	state_is(c, 1, "failed", "download");
+}
+END_TEST
+
 int
 main(void)
 {
@@ -665,6 +1036,15 @@ main(void)
 	tcase_add_test(tc, an_expired_release_halts);
 	tcase_add_test(tc, updates_are_compare_and_set);
 	tcase_add_test(tc, unknown_stored_states_are_refused);
+	tcase_add_test(tc, a_scheduled_start_waits_for_its_time);
+	tcase_add_test(tc, a_refused_scheduled_start_says_why);
+	tcase_add_test(tc, a_scheduled_start_of_nobody_is_refused);
+	tcase_add_test(tc, pacing_holds_a_passed_stage);
+	tcase_add_test(tc, the_cap_holds_first_offers_not_re_offers);
+	tcase_add_test(tc, the_cap_is_exact_on_the_writer);
+	tcase_add_test(tc, the_server_cap_counts_every_campaign);
+	tcase_add_test(tc, retries_wait_their_backoff);
+	tcase_add_test(tc, the_take_checks_the_backoff);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

@@ -17,16 +17,7 @@ CONF
 sim_world -c "$TMP/otad.conf" || { fail "a server with a root"; finish; }
 
 # fleet PREFIX HW OUT [flags...]: runs N devices until nothing changes.
-fleet() {
-	local prefix=$1 hw=$2 out=$3
-	shift 3
-	"$SIM" fleet --devices "$N" --server "$URL" --admin-token "$ADMIN" \
-		--hw-class "$hw" --fw-version 1.0.0 --id-prefix "$prefix" \
-		--root "$W/root.json" --firmware "$W/factory.bin" \
-		--dir "$W/$prefix" --concurrency 16 --poll-interval 2 \
-		--summary "$W/$out.json" --log-level error "$@" \
-		>"$W/$out.out" 2>"$W/$out.err"
-}
+fleet() { sim_fleet "$N" "$@" --poll-interval 2; }
 
 # campaign RELEASE [BAKE]: creates and starts a campaign; sets CID.
 campaign() {

@@ -33,7 +33,12 @@ same_policy(const struct rollout_policy *a, const struct rollout_policy *b)
 	    a->report_timeout == b->report_timeout &&
 	    a->absent_timeout == b->absent_timeout &&
 	    a->auto_advance == b->auto_advance &&
-	    a->max_attempts == b->max_attempts;
+	    a->max_attempts == b->max_attempts &&
+	    a->min_stage_time == b->min_stage_time &&
+	    a->max_in_flight == b->max_in_flight &&
+	    a->retry_count == b->retry_count &&
+	    a->retry_backoff == b->retry_backoff &&
+	    a->retry_factor == b->retry_factor;
 }
 
 /* What the daemon stores, read back as the gate and the poll read it. */
