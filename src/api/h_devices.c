@@ -499,6 +499,12 @@ patch_then(struct api_req *a, int rc)
 
 	if (rc == DB_NOTFOUND)
 		api_err(a, 404, "not_found", "no device %s", a->args[0]);
+	else if (rc == DB_CONFLICT && s->p.conflict_offer != 0)
+		api_err(a, 409, "offer_conflict", "device %s has a direct offer "
+		    "of release %lld in flight, which does not list hw class %s; "
+		    "unassign it first (DELETE /v1/devices/%s/assign); nothing "
+		    "was changed", a->args[0], (long long)s->p.conflict_offer,
+		    s->p.hw_class, a->args[0]);
 	else if (rc == DB_CONFLICT)
 		api_err(a, 409, "campaign_conflict", "campaign %lld (running or "
 		    "paused) holds device %s and its release does not list hw "

@@ -122,6 +122,10 @@ db_device_patch(struct db_tx *tx, void *arg)
 	    LIVE " AND NOT EXISTS (SELECT 1 FROM release_hw_classes h WHERE "
 	    "h.release_id = c.release_id AND h.hw_class = ?2) ORDER BY c.id "
 	    "LIMIT 1";
+	static const char offer[] = "SELECT o.release_id FROM offers o WHERE "
+	    "o.device = ?1 AND o.state IN ('offered', 'downloading', "
+	    "'installed') AND NOT EXISTS (SELECT 1 FROM release_hw_classes h "
+	    "WHERE h.release_id = o.release_id AND h.hw_class = ?2)";
 	static const char hw[] = "UPDATE devices SET hw_class = ?2 WHERE id = ?1";
 	static const char untag[] = "DELETE FROM device_tags WHERE device = ?1";
 	static const char tag[] = "INSERT OR IGNORE INTO device_tags (device, "
@@ -133,6 +137,9 @@ db_device_patch(struct db_tx *tx, void *arg)
 	if (rc == DB_OK && p->hw_class != NULL) {
 		rc = first_in_way(tx, live, device, p->hw_class, &p->conflict,
 		    NULL, 0);
+		if (rc == DB_OK)
+			rc = first_in_way(tx, offer, device, p->hw_class,
+			    &p->conflict_offer, NULL, 0);
 		if (rc == DB_OK)
 			rc = exec_id_text(tx, hw, device, p->hw_class, "device hw");
 	}

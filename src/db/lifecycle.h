@@ -24,11 +24,14 @@ struct db_device_patch {
 	size_t ncohorts;
 	const char *detail;		/* the history event's text */
 	int64_t conflict;		/* out, DB_CONFLICT: the campaign */
+	int64_t conflict_offer;		/* or the direct offer's release */
 	size_t missing;			/* out, DB_INVALID: cohorts[missing] */
 };
 /* Changes a device (write job). DB_NOTFOUND; DB_CONFLICT when a running
- * or paused campaign holding it has a release that does not list the new
- * hw class; DB_INVALID for an unknown cohort. */
+ * or paused campaign holding it, or its direct offer in flight, has a
+ * release that does not list the new hw class (the device would refuse
+ * it: conflict or conflict_offer says which); DB_INVALID for an unknown
+ * cohort. */
 int db_device_patch(struct db_tx *tx, void *arg);
 
 struct db_device_retire {
@@ -36,6 +39,7 @@ struct db_device_retire {
 	int64_t now;
 	const uint8_t *token_hash;	/* reissue only: the new token's */
 	int64_t conflict;		/* out, DB_CONFLICT: the campaign */
+	int64_t conflict_offer;		/* or the direct offer's release */
 	char conflict_state[16];	/* out: the member's state there */
 };
 /* Decommissions a device (write job): its token stops working, its direct

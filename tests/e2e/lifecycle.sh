@@ -93,6 +93,12 @@ api POST /v1/devices/old0000/assign "$ADMIN" -d "{\"release\":$R2}"
 expect_status "assign: an upgrade the device takes is 201" 201
 api GET /v1/devices/old0000 "$ADMIN"
 expect "... and is the offer" "$(jqb .offer.release)" "$R2"
+# A device with a direct offer in flight keeps the class its release is for.
+api PATCH /v1/devices/old0000 "$ADMIN" -d '{"hw_class":"board-b"}'
+expect_status "PATCH hw_class under a direct offer of another class is 409" 409
+check "... naming the release and the way out" msg_has "direct offer of release $R2"
+api GET /v1/devices/old0000 "$ADMIN"
+expect "... and nothing changed" "$(jqb '.hw_class + " " + (.offer.release | tostring)')" "board-a $R2"
 
 # token_of PREFIX: the token of PREFIX0000 as provisioned.
 token_of() { awk '{print $2; exit}' "$TMP/tokens-$1"; }
