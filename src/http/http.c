@@ -759,11 +759,17 @@ on_first_call(struct http_server *s, struct MHD_Connection *conn,
 	if (r->rep.set)
 		return queue(r);
 	if (r->mode != BODY_NONE && r->clen > 0 && (uint64_t)r->clen > r->cap) {
-		/* Refused before a byte of the body is read. */
+		/* Refused before a byte of the body is read. A client that
+		 * waits for 100 Continue, or a body too big to drop, is
+		 * answered now; a small body already on its way is read and
+		 * dropped first, because closing with its bytes unread resets
+		 * the connection before the client reads the 413. */
 		http_reply_error(r, 413, "body_too_large", "the request body "
 		    "(%lld bytes) is larger than %llu bytes", (long long)r->clen,
 		    (unsigned long long)r->cap);
-		return queue(r);
+		if (MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+		    MHD_HTTP_HEADER_EXPECT) != NULL || answer_now(r))
+			return queue(r);
 	}
 	if (c != NULL && r->clen != 0)
 		conn_begin_body(c);

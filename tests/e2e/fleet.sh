@@ -216,6 +216,8 @@ head -c 600000 /dev/urandom >big.bin
 api POST /v1/artifacts "$ADMIN" -H "Content-Type: application/octet-stream" --data-binary @big.bin
 expect_status "upload over max_artifact_size is 413" 413
 expect "... code body_too_large" "$(jqb .error.code)" body_too_large
+api POST /v1/artifacts "$ADMIN" -H "Content-Type: application/octet-stream" -H "Expect: 100-continue" --data-binary @big.bin
+expect_status "... also to a client waiting for 100 Continue" 413
 api POST /v1/artifacts "$ADMIN" -H "Transfer-Encoding: chunked" -H "Content-Type: application/octet-stream" --data-binary @big.bin
 expect_status "chunked upload over the cap is 413" 413
 expect "nothing left in <data>/tmp" "$(files_in "$DATA/tmp")" ""
