@@ -51,6 +51,7 @@ struct db {
 	 * last write it tried failed to commit (and why). */
 	int64_t beat_ms;
 	int failing;
+	unsigned failures;	/* times failing went from 0 to 1 */
 	int64_t probe_due_ms;
 	char last_error[200];
 	int user_version;	/* rewritten by the probe */
@@ -258,6 +259,7 @@ note_outcome(struct db *db, int ok, const struct batch_err *be, int wrote)
 {
 	db->beat_ms = now_ms();
 	if (!ok || be->set) {
+		db->failures += !db->failing;
 		db->failing = 1;
 		snprintf(db->last_error, sizeof(db->last_error), "%s", be->set ?
 		    be->msg : "commit failed");
@@ -554,6 +556,18 @@ db_writer_health(struct db *db, int stall_s, char *cause, size_t len)
 	}
 	pthread_mutex_unlock(&db->mu);
 	return rc;
+}
+
+unsigned
+db_writer_failures(struct db *db, char *last, size_t len)
+{
+	unsigned n;
+
+	pthread_mutex_lock(&db->mu);
+	n = db->failures;
+	snprintf(last, len, "the store cannot commit: %s", db->last_error);
+	pthread_mutex_unlock(&db->mu);
+	return n;
 }
 
 void
