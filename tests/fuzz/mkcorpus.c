@@ -393,6 +393,10 @@ texts(void)
 	    "\"min_healthy_pct\":95,\"bake_time\":\"2h\",\"report_timeout\":"
 	    "\"30m\",\"absent_timeout\":\"1d\",\"auto_advance\":false,"
 	    "\"max_attempts\":2},\"supersede\":true}");
+	put_str("campaign", "controls", "", 0, "{\"release\":3,\"start_at\":"
+	    "\"2026-12-24T06:00:00Z\",\"gate\":{\"min_stage_time\":\"2d\","
+	    "\"max_in_flight\":50,\"retry\":{\"count\":2,\"backoff\":"
+	    "\"10m\",\"factor\":2}}}");
 	put_str("campaign", "minimal", "", 0, "{\"release\":1}");
 	put_str("campaign", "bad-stages", "", 0, "{\"release\":1,\"stages\":"
 	    "[10,5,100]}");
