@@ -39,6 +39,42 @@ START_TEST(fresh_database_gets_every_migration_once)
 }
 END_TEST
 
+/* A database whose applied migrations differ from this build's: one of
+ * ours below the newest applied never ran, or a number ran under another
+ * name (two branches took it) or is not ours at all. */
+START_TEST(a_different_migration_history_is_refused)
+{
+	static const struct {
+		const char *sql, *says;
+	} cases[] = {
+		{ "DELETE FROM schema_migrations WHERE version = 2",
+		    "was never applied, but" },
+		{ "UPDATE schema_migrations SET name = '003_other.sql' "
+		    "WHERE version = 3", "applied as 003_other.sql, which this "
+		    "otad calls 003_campaigns.sql" },
+		{ "INSERT INTO schema_migrations VALUES (0, '000_x.sql', 0)",
+		    "does not know" },
+	};
+	char err[512];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		dbfx_rmdir();
+		dbfx_dir();
+		db_close(dbfx_open());
+		dbfx_exec(cases[i].sql);
+		ck_assert_ptr_null(db_open(path, 2, err, sizeof(err)));
+		ck_assert_msg(strstr(err, cases[i].says) != NULL, "%zu: %s", i,
+		    err);
+		ck_assert_ptr_nonnull(strstr(err, "refusing to start"));
+	}
+	/* The same history as this build's opens. */
+	dbfx_rmdir();
+	dbfx_dir();
+	db_close(dbfx_open());
+	db_close(dbfx_open());
+}
+END_TEST
+
 START_TEST(newer_schema_is_refused)
 {
 	sqlite3 *h;
@@ -522,7 +558,8 @@ START_TEST(old_health_events_move_out)
 	    db_migrations[i].version <= 3; i++) {
 		dbfx_exec(db_migrations[i].sql);
 		snprintf(sql, sizeof(sql), "INSERT INTO schema_migrations VALUES "
-		    "(%d, 'x', 0)", db_migrations[i].version);
+		    "(%d, '%s', 0)", db_migrations[i].version,
+		    db_migrations[i].name);
 		dbfx_exec(sql);
 	}
 	dbfx_exec("INSERT INTO devices VALUES (1, 'd1', 'b', x'00', '1.0.0', 0, "
@@ -563,6 +600,7 @@ main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, fresh_database_gets_every_migration_once);
 	tcase_add_test(tc, newer_schema_is_refused);
+	tcase_add_test(tc, a_different_migration_history_is_refused);
 	tcase_add_test(tc, tokens_add_find_conflict_revoke);
 	tcase_add_test(tc, failed_job_does_not_undo_its_batch);
 	tcase_add_test(tc, device_seen_moves_last_seen_and_logs_versions);
