@@ -359,6 +359,7 @@ texts(void)
 	put_str("util", "duration-weeks", "\x02", 1, "5217w");
 	put_str("util", "time", "\x03", 1, "2026-01-01T00:00:00Z");
 	put_str("util", "time-leap", "\x03", 1, "2024-02-29T23:59:59Z");
+	put_str("util", "time-offset", "\x04", 1, "2026-12-24T07:00:00.5+01:00");
 
 	put_str("range", "first-last", "\x64", 1, "bytes=0-49");
 	put_str("range", "suffix", "\x64", 1, "bytes=-10");
