@@ -104,11 +104,27 @@ add_root_keys(const char *cmd, const struct otactl_flag *flags,
 	return add_pubs(cmd, &flags[N_ROOT_PUB], role);
 }
 
-/* Writes version 1, which must meet every threshold; or, as a draft,
- * however far it is signed, saying what is missing. */
+/* Exactly one of --out (a root signed by every threshold) and --draft;
+ * *draft says which. */
 static int
-write_initial(const char *cmd, const struct sign_root *f,
-    struct sign_key *const *keys, size_t n, const char *out, int draft)
+out_or_draft(const char *cmd, const struct otactl_flag *out,
+    const struct otactl_flag *draft_flag, int *draft)
+{
+	*draft = draft_flag->n > 0;
+	if (*draft == (out->n > 0))
+		return otactl_usage(cmd, "give --out FILE (a root signed by "
+		    "every threshold) or --draft FILE (to pass on for root "
+		    "cosign), not %s", *draft ? "both" : "neither");
+	return OTACTL_OK;
+}
+
+/* Signs f with keys[0..n) and writes it to out, which must then be a
+ * valid root: version 1 (old NULL) or a valid step from old. As a draft,
+ * writes it however far it is signed and says what is missing. */
+static int
+write_root(const char *cmd, const struct sign_root *old,
+    const struct sign_root *f, struct sign_key *const *keys, size_t n,
+    const char *out, int draft)
 {
 	struct sign_root *check = NULL;
 	uint8_t *doc = NULL;
@@ -120,17 +136,21 @@ write_initial(const char *cmd, const struct sign_root *f,
 	r = sign_root_create(f, (const struct sign_key *const *)keys, n, &doc,
 	    &len, err, sizeof(err));
 	if (r == SIGN_OK && !draft)
-		r = sign_root_verify_initial(doc, len, util_now(), &check, err,
-		    sizeof(err));
+		r = old == NULL ? sign_root_verify_initial(doc, len, util_now(),
+		    &check, err, sizeof(err)) : sign_root_verify_next(old, doc,
+		    len, util_now(), &check, err, sizeof(err));
 	if (r != SIGN_OK) {
-		rc = otactl_fail(cmd, r, "%s%s", err, r == SIGN_ERR_THRESHOLD ?
-		    " (give more --root-key, or write a --draft for the other "
-		    "root key holders to cosign)" : "");
+		rc = otactl_fail(cmd, r, "%s%s", err, r != SIGN_ERR_THRESHOLD ?
+		    "" : old == NULL ? " (give more --root-key, or write a "
+		    "--draft for the other root key holders to cosign)" :
+		    " (root N+1 must be signed by a threshold of the old root "
+		    "keys and of the new ones: give more --sign-key, or write "
+		    "a --draft for others to cosign)");
 		goto out;
 	}
 	if (draft) {
-		printf("root version 1 draft:\n");
-		if ((met = otactl_root_progress(cmd, NULL, doc, len)) < 0) {
+		printf("root version %lld draft:\n", (long long)f->version);
+		if ((met = otactl_root_progress(cmd, old, doc, len)) < 0) {
 			rc = OTACTL_FAIL;
 			goto out;
 		}
@@ -171,11 +191,8 @@ otactl_cmd_root_new(const char *cmd, int argc, char **argv)
 	if ((rc = otactl_parse(cmd, argc, argv, flags, N_COUNT, pos, 0,
 	    &npos)))
 		return rc;
-	draft = flags[N_DRAFT].n > 0;
-	if (draft == (flags[N_OUT].n > 0))
-		return otactl_usage(cmd, "give --out FILE (signed by a threshold "
-		    "of its root keys now) or --draft FILE (to pass on for root "
-		    "cosign), not %s", draft ? "both" : "neither");
+	if ((rc = out_or_draft(cmd, &flags[N_OUT], &flags[N_DRAFT], &draft)))
+		return rc;
 	if ((!draft && (rc = otactl_require(cmd, &flags[N_ROOT]))) ||
 	    (rc = otactl_require(cmd, &flags[N_RELEASE])) ||
 	    (rc = otactl_require(cmd, &flags[N_ONLINE])) ||
@@ -198,7 +215,7 @@ otactl_cmd_root_new(const char *cmd, int argc, char **argv)
 	    (rc = add_root_keys(cmd, flags, keys, &f->roles[SIGN_ROLE_ROOT])) ||
 	    (rc = otactl_check_roles(cmd, f)))
 		goto out;
-	rc = write_initial(cmd, f, keys, flags[N_ROOT].n,
+	rc = write_root(cmd, NULL, f, keys, flags[N_ROOT].n,
 	    draft ? flags[N_DRAFT].val[0] : flags[N_OUT].val[0], draft);
 out:
 	for (size_t i = 0; i < OTACTL_MAX_VALUES; i++)
@@ -271,50 +288,6 @@ apply_changes(const char *cmd, const struct otactl_flag *flags,
 	return OTACTL_OK;
 }
 
-/* Signs f with keys[0..n) and writes it to out, which must then be a
- * valid step from old; or, as a draft, writes it however far it is
- * signed and says what is missing. */
-static int
-write_rotated(const char *cmd, const struct sign_root *old,
-    const struct sign_root *f, struct sign_key *const *keys, size_t n,
-    const char *out, int draft)
-{
-	struct sign_root *check = NULL;
-	uint8_t *doc = NULL;
-	size_t len;
-	char err[1024];
-	enum sign_result r;
-	int rc, met = 0;
-
-	r = sign_root_create(f, (const struct sign_key *const *)keys, n, &doc,
-	    &len, err, sizeof(err));
-	if (r == SIGN_OK && !draft)
-		r = sign_root_verify_next(old, doc, len, util_now(), &check,
-		    err, sizeof(err));
-	if (r != SIGN_OK) {
-		rc = otactl_fail(cmd, r, "%s%s", err, r == SIGN_ERR_THRESHOLD ?
-		    " (root N+1 must be signed by a threshold of the old root "
-		    "keys and of the new ones: give more --sign-key, or write "
-		    "a --draft for others to cosign)" : "");
-		goto out;
-	}
-	if (draft) {
-		printf("root version %lld draft:\n", (long long)f->version);
-		if ((met = otactl_root_progress(cmd, old, doc, len)) < 0) {
-			rc = OTACTL_FAIL;
-			goto out;
-		}
-	}
-	rc = otactl_write(cmd, out, doc, len, 0644);
-	if (rc == OTACTL_OK && draft)
-		otactl_print_next_step(out, met);
-	else if (rc == OTACTL_OK)
-		print_root(check, out);
-out:
-	free(doc);
-	sign_root_free(check);
-	return rc;
-}
 
 int
 otactl_cmd_root_rotate(const char *cmd, int argc, char **argv)
@@ -354,11 +327,8 @@ otactl_cmd_root_rotate(const char *cmd, int argc, char **argv)
 	    &npos)) ||
 	    (rc = otactl_require(cmd, &flags[R_FROM])))
 		return rc;
-	draft = flags[R_DRAFT].n > 0;
-	if (draft == (flags[R_OUT].n > 0))
-		return otactl_usage(cmd, "give --out FILE (a root signed by "
-		    "every threshold) or --draft FILE (to pass on for root "
-		    "cosign), not %s", draft ? "both" : "neither");
+	if ((rc = out_or_draft(cmd, &flags[R_OUT], &flags[R_DRAFT], &draft)))
+		return rc;
 	if ((!draft && (rc = otactl_require(cmd, &flags[R_SIGN]))) ||
 	    (rc = otactl_read_doc(cmd, flags[R_FROM].val[0], &buf, &len)))
 		return rc;
@@ -382,7 +352,7 @@ otactl_cmd_root_rotate(const char *cmd, int argc, char **argv)
 	    keys)) ||
 	    (rc = otactl_check_signers(cmd, &flags[R_SIGN], keys, f, old)))
 		goto out;
-	rc = write_rotated(cmd, old, f, keys, flags[R_SIGN].n,
+	rc = write_root(cmd, old, f, keys, flags[R_SIGN].n,
 	    draft ? flags[R_DRAFT].val[0] : flags[R_OUT].val[0], draft);
 out:
 	for (size_t i = 0; i < OTACTL_MAX_VALUES; i++)

@@ -10,6 +10,7 @@
 
 #include "check_util.h"
 #include "db/db.h"
+#include "db/migrations.h"
 #include "sign/crypto.h"
 
 static char dir[256], path[400];
@@ -52,6 +53,25 @@ dbfx_exec(const char *sql)
 	ck_assert_msg(sqlite3_exec(h, sql, NULL, NULL, &msg) == SQLITE_OK, "%s",
 	    msg ? msg : "?");
 	sqlite3_close(h);
+}
+
+/* Makes, in an empty directory, the store an older otad left: migrations
+ * up to and including version 'upto' applied by hand and recorded. */
+static inline void
+dbfx_store_until(int upto)
+{
+	char sql[256];
+
+	dbfx_exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, "
+	    "name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
+	for (size_t i = 0; i < db_migrations_count &&
+	    db_migrations[i].version <= upto; i++) {
+		dbfx_exec(db_migrations[i].sql);
+		snprintf(sql, sizeof(sql), "INSERT INTO schema_migrations VALUES "
+		    "(%d, '%s', 0)", db_migrations[i].version,
+		    db_migrations[i].name);
+		dbfx_exec(sql);
+	}
 }
 
 #endif

@@ -550,18 +550,9 @@ START_TEST(old_health_events_move_out)
 {
 	struct db *db;
 	struct db_health got;
-	char list[256] = "", sql[256];
+	char list[256] = "";
 
-	dbfx_exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, "
-	    "name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
-	for (size_t i = 0; i < db_migrations_count &&
-	    db_migrations[i].version <= 3; i++) {
-		dbfx_exec(db_migrations[i].sql);
-		snprintf(sql, sizeof(sql), "INSERT INTO schema_migrations VALUES "
-		    "(%d, '%s', 0)", db_migrations[i].version,
-		    db_migrations[i].name);
-		dbfx_exec(sql);
-	}
+	dbfx_store_until(3);
 	dbfx_exec("INSERT INTO devices VALUES (1, 'd1', 'b', x'00', '1.0.0', 0, "
 	    "NULL); INSERT INTO device_events (device, at, kind, state, detail) "
 	    "VALUES (1, 10, 'health', 'healthy', 'fw_version=1.0.0 boot_ok=true "

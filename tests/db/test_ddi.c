@@ -3,7 +3,6 @@
  * configData attributes and the configData link, the gateway role. */
 #include "db/ddi.h"
 #include "db/devices.h"
-#include "db/migrations.h"
 #include "db/tokens.h"
 #include "db_fixture.h"
 
@@ -333,22 +332,11 @@ START_TEST(tokens_survive_the_rebuild)
 	struct db_token t;
 	uint8_t h[32];
 
-	char sql[256];
-
 	/* A store as 005 left it, made by hand from the migrations. */
 	db_close(db);
 	dbfx_rmdir();
 	dbfx_dir();
-	dbfx_exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, "
-	    "name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
-	for (size_t i = 0; i < db_migrations_count &&
-	    db_migrations[i].version < 6; i++) {
-		dbfx_exec(db_migrations[i].sql);
-		snprintf(sql, sizeof(sql), "INSERT INTO schema_migrations VALUES "
-		    "(%d, '%s', 0)", db_migrations[i].version,
-		    db_migrations[i].name);
-		dbfx_exec(sql);
-	}
+	dbfx_store_until(5);
 	dbfx_exec("INSERT INTO tokens (id, name, role, hash, created_at) VALUES "
 	    "(7, 'old', 'viewer', x'" "00112233445566778899aabbccddeeff"
 	    "00112233445566778899aabbccddeeff', 5);");
