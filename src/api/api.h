@@ -108,6 +108,11 @@ int audit_prune(struct db_tx *tx, void *srv);
 /* Replies 422 invalid_field with the message in a->err. */
 void api_invalid(struct api_req *a);
 
+/* ?name=IDENT: the value (NULL when absent), or -1 after a 400 naming
+ * the parameter when it is no identifier (util_valid_ident): a filter
+ * no object can match is a mistake, not an empty list. */
+int api_query_ident(struct api_req *a, const char *name, const char **out);
+
 /* ---- pagination: ?limit=N (1..1000, default 100) & after=CURSOR ---- */
 int api_page(struct api_req *a, int64_t *limit, const char **after);
 /* Replies 200 {key: arr, "next": ...} (arr stolen): next is the cursor
