@@ -89,7 +89,9 @@ all: $(PROGS)
 $(LIB_OBJ) $(MAINS:%.c=$(BUILD)/%.o) $(TESTS): | deps
 deps:
 	@pkg-config --exists $(PKGS) $(TEST_PKGS) && command -v jq >/dev/null \
-	  && command -v curl >/dev/null || scripts/install-deps
+	  && command -v curl >/dev/null && command -v chromium >/dev/null \
+	  && [ -d tests/browser/node_modules/puppeteer-core ] \
+	  || scripts/install-deps
 
 # V=1 shows the whole command lines.
 Q := $(if $(filter 1,$(V)),,@)

@@ -26,11 +26,15 @@ function el(tag, attrs, ...kids) {
     else if (k === 'text') e.textContent = v;
     else e.setAttribute(k, v === true ? '' : v);
   }
-  for (const k of kids.flat()) {
+  for (const k of kids.flat(Infinity)) {
     if (k === null || k === undefined || k === false) continue;
     e.append(k instanceof Node ? k : document.createTextNode(String(k)));
   }
   return e;
+}
+// Replaces node's children with kids (arrays flattened, null skipped).
+function put(node, ...kids) {
+  node.replaceChildren(...kids.flat(Infinity).filter((k) => k !== null && k !== undefined && k !== false));
 }
 const $ = (id) => document.getElementById(id);
 const main = () => $('main');
@@ -123,7 +127,7 @@ function showSignIn(why) {
     }
   };
   input.addEventListener('keydown', (ev) => { if (ev.key === 'Enter') go(); });
-  main().replaceChildren(el('div', { class: 'card signin' },
+  put(main(), el('div', { class: 'card signin' },
     el('h1', { text: 'Sign in to otad' }),
     el('p', { class: 'muted', text: 'Paste a management token (adm_…). It is '
       + 'kept in this tab only (sessionStorage) and sent as a Bearer header.' }),
@@ -212,7 +216,7 @@ async function render() {
   for (const a of document.querySelectorAll('#nav a'))
     a.classList.toggle('active', a.dataset.page === page);
   const box = el('div', { id: 'page-' + page });
-  main().replaceChildren(box);
+  put(main(), box);
   try {
     if (page === 'campaigns' && parts[1]) await campaignPage(box, parts[1], query, seq);
     else if (page === 'campaigns') await campaignsPage(box, query, seq);
@@ -316,10 +320,10 @@ async function campaignsPage(box, query, seq) {
       el('td', {}, stageBars(c)),
       el('td', {}, failureRate(c)),
       el('td', {}, verdictBox(c.verdict))));
-    table.replaceChildren(el('tr', {}, ['id', 'campaign', 'state', 'stage', 'progress by stage',
+    put(table, el('tr', {}, ['id', 'campaign', 'state', 'stage', 'progress by stage',
       'failure rate', 'gate verdict'].map((h) => el('th', { text: h }))),
     rows.length ? rows : el('tr', {}, el('td', { colspan: 7, class: 'muted', text: 'No campaigns.' })));
-    pagerBox.replaceChildren(pager(list.next, query));
+    put(pagerBox, pager(list.next, query));
   };
   await load();
   every(load);
@@ -384,7 +388,7 @@ async function campaignPage(box, id, query, seq) {
   const loadHead = async () => {
     camp = await get('campaigns/' + id);
     if (seq !== renderSeq) return;
-    head.replaceChildren(
+    put(head, 
       el('h1', {}, 'Campaign ' + camp.id + ': ' + camp.name + ' ', badge(camp.state)),
       el('div', { class: 'card' },
         el('dl', { class: 'kv' },
@@ -396,13 +400,13 @@ async function campaignPage(box, id, query, seq) {
           el('dt', { text: 'created' }), el('dd', { text: when(camp.created_at) + ' by ' + camp.created_by }),
           el('dt', { text: 'started' }), el('dd', { text: when(camp.started_at) + (camp.finished_at ? ', finished ' + when(camp.finished_at) : '') }))),
       actionButtons(camp, reload));
-    stages.replaceChildren(el('h2', { text: 'Stages' }), legend(), stageBars(camp), el('p'), stageTable(camp));
+    put(stages, el('h2', { text: 'Stages' }), legend(), stageBars(camp), el('p'), stageTable(camp));
   };
 
   const loadPlan = async () => {
-    if (camp.state !== 'draft') { plan.replaceChildren(); return; }
+    if (camp.state !== 'draft') { put(plan); return; }
     const p = await get('campaigns/' + id + '/plan');
-    plan.replaceChildren(el('h2', { text: 'Plan (draft: the devices targeted now)' }),
+    put(plan, el('h2', { text: 'Plan (draft: the devices targeted now)' }),
       el('table', { id: 'plan' }, el('tr', {}, ['stage', 'percent', 'new devices', 'devices reached'].map((h) => el('th', { text: h }))),
         p.stages.map((s, i) => el('tr', {}, el('td', { text: i + 1 }), el('td', { class: 'num', text: s.percent + '%' }),
           el('td', { class: 'num', text: s.new }), el('td', { class: 'num', text: s.devices })))),
@@ -412,7 +416,7 @@ async function campaignPage(box, id, query, seq) {
   const loadEvents = async () => {
     const after = query.get('ev_after') || '';
     const e = await get('campaigns/' + id + '/events', { limit: 50, after });
-    events.replaceChildren(el('h2', { text: 'Events' }),
+    put(events, el('h2', { text: 'Events' }),
       el('ul', { class: 'timeline', id: 'events' }, e.events.map((ev) =>
         el('li', { class: ev.kind, 'data-kind': ev.kind },
           el('span', { class: 'when', text: when(ev.at) }),
@@ -439,7 +443,7 @@ async function campaignPage(box, id, query, seq) {
     stateSel.addEventListener('change', apply);
     search.addEventListener('keydown', (ev) => { if (ev.key === 'Enter') apply(); });
     const body = el('div', {}, camp.state === 'draft' ? el('p', { class: 'muted', text: 'A draft has no members yet: they are fixed at start.' }) : null);
-    members.replaceChildren(el('h2', { text: 'Members' }),
+    put(members, el('h2', { text: 'Members' }),
       el('div', { class: 'filters' }, el('label', {}, 'stage', stageSel), el('label', {}, 'state', stateSel),
         el('label', {}, 'search', search), el('button', { type: 'button', id: 'm-go', onclick: apply }, 'Show')), body);
     if (camp.state === 'draft') return;
@@ -530,7 +534,7 @@ async function devicePage(box, id) {
     el('dt', { text: 'last report' }), el('dd', { text: when(h.at) + ' on ' + h.fw_version }),
     el('dt', { text: 'boot ok / self-test' }), el('dd', { text: h.boot_ok + ' / ' + h.selftest }),
     el('dt', { text: 'uptime' }), el('dd', { text: h.uptime_s + ' s' }),
-    el('dt', { text: 'reports' }), el('dd', { text: h.reports + ' (' + h.unhealthy_reports + ' unhealthy), ' + h.crashes + ' crashes since ' + when(h.since) }))))
+    el('dt', { text: 'reports' }), el('dd', { text: h.reports + ' (' + h.unhealthy_reports + ' unhealthy), ' + h.crashes + ' crashes since ' + when(h.since) })))
     : el('p', { class: 'muted', text: 'No health report yet.' }),
   el('h2', { text: 'Campaigns' }),
   el('table', { id: 'memberships' }, el('tr', {}, ['campaign', 'campaign state', 'release', 'state', 'reason', 'attempts', 'last change']
@@ -567,7 +571,7 @@ async function releasesPage(box, query) {
       el('button', { type: 'button', onclick: async () => {
         const full = await get('releases/' + r.id);
         const sigs = (full.envelope && full.envelope.signatures) || [];
-        signers.replaceChildren(sigs.map((s) => el('div', { text: s.keyid })));
+        put(signers, sigs.map((s) => el('div', { text: s.keyid })));
       } }, 'show'));
     rows.push(el('tr', { 'data-id': r.id },
       el('td', { class: 'num', text: r.id }), el('td', { text: r.fw_version }),
