@@ -141,6 +141,7 @@ function showSignIn(why) {
 async function whoami() {
   self = await get('tokens/self');
   $('who').textContent = self.name + ' (' + self.role + ')';
+  $('who').title = self.expires_at ? 'token expires ' + when(self.expires_at) : 'token never expires';
   $('who').dataset.role = self.role;
   $('nav').hidden = false;
   $('nav-audit').hidden = !isAdmin();
