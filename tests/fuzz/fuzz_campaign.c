@@ -64,7 +64,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *const names[] = { "name", "release", "cohort",
-	    "stages", "gate", "supersede", NULL };
+	    "stages", "gate", "supersede", "start_at", NULL };
 	struct campaign_spec sp;
 	char err[256] = "";
 	json_t *v = jv_parse(data, size, FZ_CAP, err, sizeof(err));
@@ -82,6 +82,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    strlen(sp.name) <= 64));
 		FZ_ASSERT(sp.cohort == NULL || util_valid_ident(sp.cohort));
 		FZ_ASSERT(sp.supersede == 0 || sp.supersede == 1);
+		FZ_ASSERT(sp.start_at >= 0 && sp.start_at <= CAMPAIGN_START_MAX);
+		FZ_ASSERT(json_object_get(v, "start_at") != NULL || sp.start_at == 0);
 		/* Without "stages" the default list. */
 		FZ_ASSERT(json_object_get(v, "stages") != NULL ||
 		    (sp.nstages == 4 && sp.stages[0] == 1 && sp.stages[3] == 100));
