@@ -26,6 +26,7 @@ enum api_role { ROLE_NONE = 0, ROLE_VIEWER = 1, ROLE_RELEASE = 2,
 struct api_who {
 	enum api_role role;		/* ROLE_NONE for a device or nobody */
 	char name[65];			/* token name, for the audit trail */
+	int64_t expires_at;		/* a management token's expiry, 0: never */
 	int64_t device;			/* device row id, or 0 */
 	char device_id[API_ID_MAX + 1];
 	char hw_class[API_ID_MAX + 1];
