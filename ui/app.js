@@ -305,12 +305,18 @@ async function campaignsPage(box, query, seq) {
     el('div', { class: 'filters' }, el('label', {}, 'state', sel)),
     legend(), table, pagerBox,
     el('p', { class: 'muted', text: 'Refreshed every ' + REFRESH_MS / 1000 + ' s.' }));
+  // A completed or aborted campaign no longer changes: read once, kept
+  // for the refreshes (each read counts its members on the server).
+  const settled = new Map();
   const load = async () => {
     const list = await get('campaigns', { state, limit: PAGE, after: query.get('after') });
     // The list has no counts: each campaign of this page (at most PAGE)
     // is read for its counts, verdict and failure rate.
-    const full = await Promise.all(list.campaigns.map((c) =>
-      get('campaigns/' + c.id).catch(() => c)));
+    const full = await Promise.all(list.campaigns.map((c) => settled.has(c.id)
+      ? settled.get(c.id) : get('campaigns/' + c.id).catch(() => c)));
+    for (const c of full)
+      if (c.counts && (c.state === 'completed' || c.state === 'aborted'))
+        settled.set(c.id, c);
     if (seq !== renderSeq) return;
     const rows = full.map((c) => el('tr', { 'data-id': c.id, 'data-state': c.state },
       el('td', { class: 'num' }, c.id),
