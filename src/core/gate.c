@@ -44,6 +44,15 @@ static struct {
 	struct db_baseline b;
 } pend_cache[SOON_SLOTS];
 
+/* Whether each campaign's maintenance window was open at its last
+ * evaluation, for the window_opened/window_closed events. In memory: a
+ * restart (or two campaigns in one slot) skips an event, never an offer
+ * rule, which the poll decides from the window itself. Writer only. */
+static struct {
+	int64_t campaign;
+	int open;
+} win_seen[SOON_SLOTS];
+
 /* Failures per reason class. */
 struct reasons {
 	int64_t n[ROLLOUT_REASONS];
@@ -511,6 +520,33 @@ publish(const struct eval *e)
 	metrics_campaign(&m);
 }
 
+/* An event when a running campaign's window opened or closed since its
+ * last evaluation, saying until when (or from when on) it is. */
+static int
+window_event(struct eval *e)
+{
+	const struct rollout_window *w = &e->p.window;
+	int slot = (int)((uint64_t)e->c->id % SOON_SLOTS), open, was;
+	char at[21], detail[64];
+
+	if (w->nslots == 0)
+		return DB_OK;
+	open = rollout_window_open(w, e->now);
+	was = win_seen[slot].campaign == e->c->id ? win_seen[slot].open : -1;
+	win_seen[slot].campaign = e->c->id;
+	win_seen[slot].open = open;
+	if (was < 0 || was == open || e->c->state != ROLLOUT_CAMP_RUNNING)
+		return DB_OK;
+	util_time_fmt(rollout_window_next(w, e->now, !open), at);
+	if (util_fmt(detail, sizeof(detail), "{\"%s\":\"%s\"}", open ?
+	    "until" : "next_open", at) != 0)
+		return DB_ERR;
+	log_info("campaign %lld: maintenance window %s", (long long)e->c->id,
+	    open ? "opened" : "closed");
+	return db_campaign_event(e->tx, e->c->id, e->now, open ?
+	    "window_opened" : "window_closed", "gate", e->c->stage, detail);
+}
+
 /* Evaluates one campaign inside the writer's transaction. */
 static int
 evaluate(struct db_tx *tx, struct core *s, struct db_campaign *c, int64_t now)
@@ -553,6 +589,8 @@ evaluate(struct db_tx *tx, struct core *s, struct db_campaign *c, int64_t now)
 		return DB_OK;
 	if (rc == DB_OK)
 		publish(&e);
+	if (rc == DB_OK)
+		rc = window_event(&e);
 	if (rc == DB_OK && c->state != e.state)
 		db_tx_after(tx, campaigns_changed, s->campaigns);
 	return rc;
