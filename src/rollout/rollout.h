@@ -709,4 +709,25 @@ int rollout_window_holds(enum rollout_offer_kind kind,
  * window opens but never later than its usual poll. */
 int64_t rollout_window_retry_after(int64_t wait, int64_t poll_interval);
 
+/* ---- Webhook deliveries ----------------------------------------------------
+ * An event is delivered when its endpoint answers 2xx. A failed attempt
+ * (no answer, or any other status) is tried again after a backoff that
+ * doubles from base per failure, capped at max; after max_tries attempts
+ * it is dead (kept, counted, never sent again). */
+
+enum rollout_hook_verdict {
+	ROLLOUT_HOOK_DELIVERED,
+	ROLLOUT_HOOK_RETRY,
+	ROLLOUT_HOOK_DEAD,
+};
+
+/* Seconds to wait after failed attempt number attempts (1-based): base,
+ * 2 base, 4 base ... at most max (both at least 1). */
+int64_t rollout_webhook_backoff(int attempts, int64_t base, int64_t max);
+/* What attempt number attempts (1-based) comes to: sent (an answer came)
+ * with status 2xx delivers; else retry, or dead once attempts reaches
+ * max_tries. */
+int rollout_webhook_verdict(int attempts, int max_tries, int status,
+    int sent);
+
 #endif
