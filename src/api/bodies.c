@@ -173,7 +173,7 @@ campaign_policy_from_json(json_t *gate, struct rollout_policy *p, char *err,
 	    "bad_failure_pct", "false_halt_pct", "miss_pct", "baseline",
 	    "min_healthy_pct", "bake_time", "report_timeout", "absent_timeout",
 	    "auto_advance", "max_attempts", "min_stage_time", "max_in_flight",
-	    "retry", "window", NULL };
+	    "retry", "window", "membership", NULL };
 	char e[200];
 	int64_t v;
 	int b;
@@ -221,6 +221,17 @@ campaign_policy_from_json(json_t *gate, struct rollout_policy *p, char *err,
 	PCT_FIELD(min_healthy_pct, 0, 100)
 	BOOL_FIELD(auto_advance)
 	BOOL_FIELD(baseline)
+	{
+		const char *m = NULL;
+
+		if (jv_str(gate, "membership", 0, 1, 16, &m, e, sizeof(e)))
+			goto bad;
+		if (m != NULL && rollout_membership_parse(m, &p->dynamic) != 0) {
+			snprintf(err, errlen, "gate.membership: must be \"static\" "
+			    "or \"dynamic\"");
+			return -1;
+		}
+	}
 	if (retry_from_json(json_object_get(gate, "retry"), p, e, sizeof(e)) ||
 	    window_from_json(json_object_get(gate, "window"), &p->window, e,
 	    sizeof(e)))

@@ -18,6 +18,7 @@
 #include "core/gate.h"
 #include "core/metrics.h"
 #include "core/members.h"
+#include "db/membership.h"
 #include "core/core.h"
 #include "sign/crypto.h"
 #include "util/log.h"
@@ -520,6 +521,47 @@ publish(const struct eval *e)
 	metrics_campaign(&m);
 }
 
+struct join_ctx {
+	struct eval *e;
+	int64_t n;
+};
+
+static int
+join_one(int64_t device, const char *device_id, void *arg)
+{
+	struct join_ctx *j = arg;
+	struct db_campaign *c = j->e->c;
+
+	j->n++;
+	return db_member_add(j->e->tx, c->id, device, rollout_bucket(c->salt,
+	    DB_SALT_LEN, device_id), j->e->now);
+}
+
+/* A dynamic campaign takes in the devices it targets now and does not
+ * hold yet, each with its bucket (so into the stage that holds it), with
+ * an event saying how many. */
+static int
+join_newcomers(struct eval *e)
+{
+	struct join_ctx j = { e, 0 };
+	char detail[48];
+	int rc;
+
+	if (!rollout_membership_takes(&e->p, e->state))
+		return DB_OK;
+	rc = db_campaign_newcomers_tx(e->tx, e->c->id, e->c->release_id,
+	    e->c->cohort_id, join_one, &j);
+	if (rc != DB_OK || j.n == 0)
+		return rc;
+	log_info("campaign %lld: %lld device(s) joined (dynamic membership)",
+	    (long long)e->c->id, (long long)j.n);
+	if (util_fmt(detail, sizeof(detail), "{\"devices\":%lld}",
+	    (long long)j.n) != 0)
+		return DB_ERR;
+	return db_campaign_event(e->tx, e->c->id, e->now, "members_joined",
+	    "gate", e->c->stage, detail);
+}
+
 /* An event when a running campaign's window opened or closed since its
  * last evaluation, saying until when (or from when on) it is. */
 static int
@@ -565,6 +607,8 @@ evaluate(struct db_tx *tx, struct core *s, struct db_campaign *c, int64_t now)
 	    e.state == ROLLOUT_CAMP_HALTED) && still_moving(&e)))
 		return DB_OK;
 	e.rc = DB_OK;
+	if (live && (rc = join_newcomers(&e)) != DB_OK)
+		return rc;
 	if ((rc = db_member_in_flight_tx(tx, c->id, sweep_one, &e)) != DB_OK ||
 	    e.rc != DB_OK)
 		return rc != DB_OK ? rc : e.rc;

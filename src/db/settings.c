@@ -54,6 +54,9 @@ db_policy_json(const struct rollout_policy *p)
 {
 	json_t *o = policy_json(p);
 
+	if (o != NULL)
+		json_object_set_new(o, "membership",
+		    json_string(rollout_membership_name(p->dynamic)));
 	if (o != NULL && p->window.nslots > 0)
 		json_object_set_new(o, "window", window_json(&p->window));
 	return o;
@@ -240,6 +243,9 @@ policy_member(struct rollout_policy *p, const char *k, json_t *v)
 		return retry_member(p, v);
 	if (strcmp(k, "window") == 0)
 		return window_member(p, v);
+	if (strcmp(k, "membership") == 0)
+		return json_is_string(v) ? rollout_membership_parse(
+		    json_string_value(v), &p->dynamic) : -1;
 	if (policy_member_in(p, members, sizeof(members) / sizeof(members[0]),
 	    k, v) == 0)
 		return 0;

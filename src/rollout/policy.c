@@ -24,6 +24,7 @@ rollout_policy_default(struct rollout_policy *p)
 	p->retry_backoff = 0;
 	p->retry_factor = 2.0;
 	memset(&p->window, 0, sizeof(p->window));
+	p->dynamic = false;
 }
 
 double

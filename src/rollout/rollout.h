@@ -140,6 +140,9 @@ struct rollout_policy {
 	double retry_factor;		/* [1, 10] */
 	/* maintenance windows: no new offers outside them [none] */
 	struct rollout_window window;
+	/* membership: false static (the devices targeted at the start),
+	 * true dynamic (and those targeted later) [false] */
+	bool dynamic;
 };
 
 #define ROLLOUT_MAX_TIME	(365 * 86400)	/* one year */
@@ -729,5 +732,21 @@ int64_t rollout_webhook_backoff(int attempts, int64_t base, int64_t max);
  * max_tries. */
 int rollout_webhook_verdict(int attempts, int max_tries, int status,
     int sent);
+
+/* ---- Membership ---------------------------------------------------------
+ * A static campaign's members are the devices it targets at its start. A
+ * dynamic one also takes in, at every gate run while running or paused,
+ * the devices it targets later (provisioned, added to its cohort, moved
+ * to a hw class of its release), each into the stage its bucket falls
+ * in. */
+
+/* 1 if a campaign in state s with policy p takes in newly targeted
+ * devices now. */
+int rollout_membership_takes(const struct rollout_policy *p,
+    enum rollout_campaign_state s);
+/* "static" or "dynamic". */
+const char *rollout_membership_name(bool dynamic);
+/* "static" (0) or "dynamic" (1) into *dynamic; 0, or -1 for other text. */
+int rollout_membership_parse(const char *s, bool *dynamic);
 
 #endif

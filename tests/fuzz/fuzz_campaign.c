@@ -55,7 +55,7 @@ same_policy(const struct rollout_policy *a, const struct rollout_policy *b)
 	    a->retry_count == b->retry_count &&
 	    a->retry_backoff == b->retry_backoff &&
 	    a->retry_factor == b->retry_factor &&
-	    same_window(&a->window, &b->window);
+	    same_window(&a->window, &b->window) && a->dynamic == b->dynamic;
 }
 
 /* What the daemon stores, read back as the gate and the poll read it. */
