@@ -125,6 +125,10 @@ hms(struct rd *r, int max_h, int32_t *out)
 				return -1;
 		}
 	}
+	/* POSIX's hours run to 24 (167 for a change's time): 24:00:00, not
+	 * a second past it. */
+	if (h * 3600 + m * 60 + sec > max_h * 3600)
+		return -1;
 	*out = sign * (h * 3600 + m * 60 + sec);
 	return 0;
 }
@@ -181,6 +185,10 @@ rollout_tz_parse(const char *rule, struct rollout_tz *tz)
 			return -1;
 		tz->dst_off = -off;
 	}
+	/* A summer time an hour ahead of a standard one a day ahead would be
+	 * more than a day off UTC: no zone is. */
+	if (tz->dst_off < -86400 || tz->dst_off > 86400)
+		return -1;
 	if (r.s[0] == '\0') {
 		/* No rule: POSIX leaves it to the system; glibc and the tz
 		 * database take the US's. */

@@ -81,7 +81,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *const names[] = { "name", "release", "cohort",
-	    "stages", "gate", "supersede", NULL };
+	    "stages", "gate", "supersede", "start_at", NULL };
 	struct campaign_spec sp;
 	char err[256] = "";
 	json_t *v = jv_parse(data, size, FZ_CAP, err, sizeof(err));

@@ -71,6 +71,11 @@ START_TEST(test_tz_parse)
 		{ "CET-1CEST,M3.5.0,M10.5.0/168", 0, 0, 0 },
 		{ "CET-1CEST,J0,J365", 0, 0, 0 },
 		{ "CET-1CEST,366,300", 0, 0, 0 },
+		{ "AST-24DMAS", 0, 0, 0 },	/* summer 25 h ahead (fuzz) */
+		{ "AzT24:06", 0, 0, 0 },	/* past 24:00 (fuzz) */
+		{ "AzT-24:00:00", 1, 24 * HOUR, 24 * HOUR },
+		{ "CET-1CEST,M3.5.0/167:00:01,M10.5.0", 0, 0, 0 },
+		{ "AST-24DMAS-24", 1, 24 * HOUR, 24 * HOUR },
 		{ "CET-1 ", 0, 0, 0 }, { "<+05-5", 0, 0, 0 },
 		{ "CET-1:60", 0, 0, 0 }, { "CET-1CEST,M3.5.0,M10.5.0x", 0, 0, 0 },
 		{ "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA0",
