@@ -85,15 +85,17 @@ stop_otad() {
 	OTAD_PID=
 }
 
-# api METHOD PATH [TOKEN] [curl args...]: sets STATUS and BODY.
+# api METHOD PATH [TOKEN] [curl args...]: sets STATUS and BODY. The body
+# goes through a file of this (sub)shell's own: a watcher polling in the
+# background overwrote a shared one between the call and its read.
 api() {
 	local method=$1 path=$2 token=${3:-}
 	shift 3 2>/dev/null || shift $#
-	local auth=()
+	local auth=() out=$TMP/body.$BASHPID
 	[ -n "$token" ] && auth=(-H "Authorization: Bearer $token")
-	STATUS=$(curl -s -o "$TMP/body" -w '%{http_code}' -X "$method" \
+	STATUS=$(curl -s -o "$out" -w '%{http_code}' -X "$method" \
 		"${auth[@]}" "$@" "$URL$path")
-	BODY=$(cat "$TMP/body")
+	BODY=$(cat "$out")
 }
 
 # finish: the script's exit status. Under SANITIZE=1 or TSAN=1 a

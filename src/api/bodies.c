@@ -299,12 +299,12 @@ campaign_start_at_text(const char *s, int64_t *out)
 {
 	if (s[0] >= '0' && s[0] <= '9' && strchr(s, '-') == NULL)
 		return util_parse_int(s, 1, CAMPAIGN_START_MAX, out);
-	return util_time_parse(s, out) != 0 || *out < 1 ||
+	return util_time_parse_rfc3339(s, out) != 0 || *out < 1 ||
 	    *out > CAMPAIGN_START_MAX ? -1 : 0;
 }
 
 /* "start_at" of a create body: absent or null (0), epoch seconds or an
- * RFC 3339 UTC time. */
+ * RFC 3339 time (UTC or with an offset). */
 static int
 start_at_from_json(json_t *v, int64_t *out, char *err, size_t errlen)
 {
@@ -319,8 +319,9 @@ start_at_from_json(json_t *v, int64_t *out, char *err, size_t errlen)
 	if (json_is_string(v) &&
 	    campaign_start_at_text(json_string_value(v), out) == 0)
 		return 0;
-	snprintf(err, errlen, "start_at: must be a time as "
-	    "\"YYYY-MM-DDTHH:MM:SSZ\" or seconds since the epoch");
+	snprintf(err, errlen, "start_at: must be an RFC 3339 time "
+	    "(\"2026-12-24T06:00:00Z\", \"2026-12-24T07:00:00+01:00\") or "
+	    "seconds since the epoch");
 	return -1;
 }
 

@@ -30,8 +30,11 @@ struct upload {
 	struct api_req *a;
 	struct fio_file *ff;	/* the bytes, written by the I/O thread */
 	int renamed;
+	int kept;	/* the bytes were stored already: tmp kept for the row */
+	int place_err;	/* errno of putting tmp in place after the commit */
 	uint64_t size;
 	char tmp[CFG_PATH_MAX + 32];
+	char final[CFG_PATH_MAX + 80];
 	char sha[SIGN_SHA256_HEX];
 	struct sign_digests ddi;	/* SHA-1 and MD5 for DDI clients */
 	struct db_ddi_artifact_put put;
@@ -163,6 +166,12 @@ put_then(struct api_req *a, int rc)
 		api_err_db(a, rc, "record the artifact");
 		return;
 	}
+	if (u->place_err != 0) {
+		api_err(a, 500, "internal", "the artifact was recorded but its "
+		    "file could not be put in place (%s); upload it again",
+		    strerror(u->place_err));
+		return;
+	}
 	if (u->put.put.created) {
 		metrics_add(M_ARTIFACT_UPLOADS, 1);
 		metrics_add(M_ARTIFACT_UPLOAD_BYTES, u->size);
@@ -182,23 +191,53 @@ store_file(struct fio_file *ff, void *arg)
 {
 	struct upload *u = arg;
 	uint8_t digest[SIGN_SHA256_LEN];
-	char final[CFG_PATH_MAX + 80];
 
 	fio_digest(ff, digest, &u->ddi);
 	sign_hex(digest, sizeof(digest), u->sha);
-	if (util_fmt(final, sizeof(final), "%s/%s", u->a->srv->artifacts_dir,
-	    u->sha) != 0)
+	if (util_fmt(u->final, sizeof(u->final), "%s/%s",
+	    u->a->srv->artifacts_dir, u->sha) != 0)
 		return ENAMETOOLONG;
-	/* Same bytes again: the stored copy is already whole. */
-	if (access(final, F_OK) == 0) {
-		unlink(u->tmp);
-		u->renamed = 1;
+	/* Same bytes again: the stored copy is whole, but a delete may
+	 * remove it before our row commits; ours is kept until then. */
+	if (access(u->final, F_OK) == 0) {
+		u->kept = 1;
 		return 0;
 	}
-	if (rename(u->tmp, final) != 0 || util_fsync_dir(final) != 0)
+	if (rename(u->tmp, u->final) != 0 || util_fsync_dir(u->final) != 0)
 		return errno ? errno : EIO;
 	u->renamed = 1;
 	return 0;
+}
+
+/* After the row's commit, on the writer thread: a delete of the same
+ * artifact that committed before it has removed the stored copy by now
+ * (its unlink is an after-commit hook too, run in commit order), so the
+ * row gets the copy this upload kept. */
+static void
+place_kept(void *arg)
+{
+	struct upload *u = arg;
+
+	if (access(u->final, F_OK) == 0)
+		return;
+	if (rename(u->tmp, u->final) != 0 || util_fsync_dir(u->final) != 0) {
+		u->place_err = errno ? errno : EIO;
+		log_err("artifact upload: putting %s in place: %s", u->final,
+		    strerror(u->place_err));
+		return;
+	}
+	u->renamed = 1;
+}
+
+static int
+put_job(struct db_tx *tx, void *arg)
+{
+	struct upload *u = arg;
+	int rc = db_ddi_artifact_put(tx, &u->put);
+
+	if (rc == DB_OK && u->kept && db_tx_after(tx, place_kept, u) != 0)
+		return DB_ERR;
+	return rc;
 }
 
 /* Back on the request's thread after the I/O thread is done. */
@@ -217,7 +256,7 @@ put_stored(struct http_req *r)
 	    util_now(), 0 };
 	memcpy(u->put.d.sha1, u->ddi.sha1, sizeof(u->put.d.sha1));
 	memcpy(u->put.d.md5, u->ddi.md5, sizeof(u->put.d.md5));
-	api_write(a, db_ddi_artifact_put, &u->put, put_then);
+	api_write(a, put_job, u, put_then);
 }
 
 void
@@ -331,11 +370,41 @@ h_artifacts_list(struct api_req *a)
 	api_page_reply(a, "artifacts", arr, limit, "sha256");
 }
 
+struct artifact_del {
+	struct db_artifact_del d;
+	char path[CFG_PATH_MAX + 80];
+};
+
+/* After the commit, on the writer thread: the file goes before any later
+ * write runs, so an upload of the same bytes that commits after this
+ * delete finds it gone and puts its own copy in place (place_kept). The
+ * row went first: a crash in between leaves a file without a row, which
+ * an upload of the same bytes takes over as it is. */
+static void
+unlink_deleted(void *arg)
+{
+	struct artifact_del *x = arg;
+
+	if (unlink(x->path) != 0 && errno != ENOENT)
+		log_limited(LOG_LVL_ERROR, 10, "artifact delete: removing %s: %s",
+		    x->path, strerror(errno));
+}
+
+static int
+delete_job(struct db_tx *tx, void *arg)
+{
+	struct artifact_del *x = arg;
+	int rc = db_artifact_delete(tx, &x->d);
+
+	if (rc == DB_OK && db_tx_after(tx, unlink_deleted, x) != 0)
+		return DB_ERR;
+	return rc;
+}
+
 static void
 delete_then(struct api_req *a, int rc)
 {
-	struct db_artifact_del *d = a->state;
-	char path[CFG_PATH_MAX + 80];
+	struct db_artifact_del *d = &((struct artifact_del *)a->state)->d;
 
 	if (rc == DB_NOTFOUND) {
 		api_err(a, 404, "not_found", "no artifact %s", d->sha256);
@@ -351,12 +420,6 @@ delete_then(struct api_req *a, int rc)
 		api_err_db(a, rc, "delete the artifact");
 		return;
 	}
-	/* The row went first: a crash here leaves a file without a row,
-	 * which an upload of the same bytes takes over as it is. */
-	if (util_fmt(path, sizeof(path), "%s/%s", a->srv->artifacts_dir,
-	    d->sha256) != 0 || (unlink(path) != 0 && errno != ENOENT))
-		log_limited(LOG_LVL_ERROR, 10, "artifact delete: removing %s: %s",
-		    path, strerror(errno));
 	http_reply(a->http, 204, NULL, "", 0);
 }
 
@@ -370,18 +433,23 @@ free_state(struct api_req *a, int ok)
 void
 h_artifacts_delete(struct api_req *a)
 {
-	struct db_artifact_del *d;
+	struct artifact_del *x;
 
 	if (!jv_valid_sha256(a->args[0])) {
 		api_err(a, 404, "not_found", "no artifact %.80s", a->args[0]);
 		return;
 	}
-	if ((d = calloc(1, sizeof(*d))) == NULL) {
+	if ((x = calloc(1, sizeof(*x))) == NULL) {
 		api_err(a, 503, "out_of_memory", "try again later");
 		return;
 	}
-	a->state = d;
+	a->state = x;
 	a->cleanup = free_state;
-	d->sha256 = a->args[0];
-	api_write(a, db_artifact_delete, d, delete_then);
+	x->d.sha256 = a->args[0];
+	if (util_fmt(x->path, sizeof(x->path), "%s/%s", a->srv->artifacts_dir,
+	    x->d.sha256) != 0) {
+		api_err(a, 500, "internal", "the artifact path is too long");
+		return;
+	}
+	api_write(a, delete_job, x, delete_then);
 }

@@ -56,10 +56,10 @@ expires_parse(struct api_req *a, int64_t now, int64_t *out)
 	if (v == NULL || json_is_null(v))
 		return 0;
 	if (json_is_string(v) && strchr(json_string_value(v), 'T') != NULL) {
-		if (util_time_parse(json_string_value(v), out) != 0)
-			snprintf(a->err, sizeof(a->err), "expires: want a time "
-			    "as 2027-01-31T00:00:00Z, or a duration (86400, "
-			    "\"30d\")");
+		if (util_time_parse_rfc3339(json_string_value(v), out) != 0)
+			snprintf(a->err, sizeof(a->err), "expires: want an RFC "
+			    "3339 time (2027-01-31T00:00:00Z, or with an offset "
+			    "as +01:00), or a duration (86400, \"30d\")");
 		else if (*out <= now)
 			snprintf(a->err, sizeof(a->err), "expires: that time has "
 			    "passed");

@@ -159,7 +159,8 @@ audit_one(const struct db_audit *r, void *arg)
 	json_array_append_new(arg, o);
 }
 
-/* A time filter: RFC 3339 ("2026-12-01T00:00:00Z"); 0 when absent. */
+/* A time filter: RFC 3339 ("2026-12-01T00:00:00Z", or with an offset);
+ * 0 when absent. */
 static int
 time_query(struct api_req *a, const char *name, int64_t *out)
 {
@@ -168,9 +169,9 @@ time_query(struct api_req *a, const char *name, int64_t *out)
 	*out = 0;
 	if (v == NULL)
 		return 0;
-	if (strlen(v) > 20 || util_time_parse(v, out) != 0 || *out <= 0) {
-		api_err(a, 400, "bad_query", "%s: want a time such as "
-		    "2026-12-01T00:00:00Z", name);
+	if (util_time_parse_rfc3339(v, out) != 0 || *out <= 0) {
+		api_err(a, 400, "bad_query", "%s: want an RFC 3339 time such "
+		    "as 2026-12-01T00:00:00Z (an offset's + written %%2B)", name);
 		return -1;
 	}
 	return 0;

@@ -313,24 +313,39 @@ drain(struct srv *s)
 	s->core.fio = NULL;
 }
 
+/* What the last look at the store saw. */
+struct watched {
+	enum db_writer_state state;
+	unsigned failures;	/* db_writer_failures */
+};
+
 /* Once a second: the store's health goes to the log and to systemd once
  * per change, and the watchdog hears from us only while the writer
- * makes progress (a stuck writer gets the daemon restarted). */
+ * makes progress (a stuck writer gets the daemon restarted). A failure
+ * that began and ended between two looks is logged too: under load a
+ * look can come late, and an operator must see every outage. */
 static void
-watch(struct srv *s, uint64_t wd, enum db_writer_state *last)
+watch(struct srv *s, uint64_t wd, struct watched *last)
 {
-	char cause[256];
+	char cause[256], missed[256];
 	enum db_writer_state h = db_writer_health(s->core.db,
 	    s->cfg.writer_stall_timeout, cause, sizeof(cause));
+	unsigned failures = db_writer_failures(s->core.db, missed,
+	    sizeof(missed));
 
-	if (h != *last) {
+	if (h == DB_HEALTHY && last->state == DB_HEALTHY &&
+	    failures != last->failures) {
+		log_err("unhealthy between two looks: %s", missed);
+		log_info("healthy again: the store commits");
+	} else if (h != last->state) {
 		if (h == DB_HEALTHY)
 			log_info("healthy again: the store commits");
 		else
 			log_err("unhealthy: %s", cause);
 		sysd_status(h == DB_HEALTHY ? "serving" : cause);
-		*last = h;
 	}
+	last->state = h;
+	last->failures = failures;
 	if (wd && h != DB_STALLED)
 		sysd_watchdog_ping();
 }
@@ -426,7 +441,7 @@ serve(struct srv *s)
 	struct http_opts o;
 	sigset_t set;
 	char err[512], status[128];
-	enum db_writer_state health = DB_HEALTHY;
+	struct watched health = { DB_HEALTHY, 0 };
 	const struct trust_paths tp = { s->cfg.data_dir,
 	    s->cfg.online_key_passphrase_file };
 	uint64_t wd;

@@ -51,6 +51,7 @@ struct db {
 	 * last write it tried failed to commit (and why). */
 	int64_t beat_ms;
 	int failing;
+	unsigned failures;	/* times failing went from 0 to 1 */
 	int64_t probe_due_ms;
 	char last_error[200];
 	int user_version;	/* rewritten by the probe */
@@ -124,6 +125,84 @@ fail:
 	return -1;
 }
 
+static const struct db_migration *
+known_migration(int version)
+{
+	for (size_t i = 0; i < db_migrations_count; i++)
+		if (db_migrations[i].version == version)
+			return &db_migrations[i];
+	return NULL;
+}
+
+/* 1 if migration version is recorded as applied, 0 if not, -1. */
+static int
+applied(struct db *db, int version)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(db->wr->h, "SELECT 1 FROM schema_migrations "
+	    "WHERE version = ?", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int(st, 1, version);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* The applied migrations must be ours, under the same names, with none
+ * of ours below the newest applied one missing: a database made by a
+ * build whose migrations are numbered otherwise (two branches that took
+ * the same number) would else run on a schema no build ever had, or
+ * skip a migration for good. Refused, naming the first difference. */
+static int
+check_history(struct db *db, int have, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	int rc = SQLITE_DONE, bad = 0;
+
+	if (sqlite3_prepare_v2(db->wr->h, "SELECT version, name FROM "
+	    "schema_migrations ORDER BY version", -1, &st, NULL) != SQLITE_OK)
+		goto unreadable;
+	while (!bad && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int v = sqlite3_column_int(st, 0);
+		const char *name = (const char *)sqlite3_column_text(st, 1);
+		const struct db_migration *m = known_migration(v);
+
+		if (m == NULL || name == NULL || strcmp(m->name, name) != 0) {
+			snprintf(err, errlen, "%s: migration %d was applied as "
+			    "%s, which this otad %s%s; refusing to start: "
+			    "restore a backup made by this otad's release",
+			    db->path, v, name ? name : "?", m ? "calls " :
+			    "does not know", m ? m->name : "");
+			bad = 1;
+		}
+	}
+	sqlite3_finalize(st);
+	if (bad)
+		return -1;
+	if (rc != SQLITE_DONE)
+		goto unreadable;
+	for (size_t i = 0; i < db_migrations_count &&
+	    db_migrations[i].version < have; i++) {
+		rc = applied(db, db_migrations[i].version);
+		if (rc < 0)
+			goto unreadable;
+		if (rc == 0) {
+			snprintf(err, errlen, "%s: migration %s was never "
+			    "applied, but %d was; refusing to start: restore a "
+			    "backup made by this otad's release", db->path,
+			    db_migrations[i].name, have);
+			return -1;
+		}
+	}
+	return 0;
+unreadable:
+	snprintf(err, errlen, "%s: cannot read the applied migrations: %s",
+	    db->path, sqlite3_errmsg(db->wr->h));
+	return -1;
+}
+
 static int
 migrate(struct db *db, char *err, size_t errlen)
 {
@@ -142,6 +221,8 @@ migrate(struct db *db, char *err, size_t errlen)
 		    "restore a backup", db->path, have, newest);
 		return -1;
 	}
+	if (check_history(db, have, err, errlen) != 0)
+		return -1;
 	for (size_t i = 0; i < db_migrations_count; i++) {
 		if (db_migrations[i].version <= have)
 			continue;
@@ -258,6 +339,7 @@ note_outcome(struct db *db, int ok, const struct batch_err *be, int wrote)
 {
 	db->beat_ms = now_ms();
 	if (!ok || be->set) {
+		db->failures += !db->failing;
 		db->failing = 1;
 		snprintf(db->last_error, sizeof(db->last_error), "%s", be->set ?
 		    be->msg : "commit failed");
@@ -554,6 +636,18 @@ db_writer_health(struct db *db, int stall_s, char *cause, size_t len)
 	}
 	pthread_mutex_unlock(&db->mu);
 	return rc;
+}
+
+unsigned
+db_writer_failures(struct db *db, char *last, size_t len)
+{
+	unsigned n;
+
+	pthread_mutex_lock(&db->mu);
+	n = db->failures;
+	snprintf(last, len, "the store cannot commit: %s", db->last_error);
+	pthread_mutex_unlock(&db->mu);
+	return n;
 }
 
 void

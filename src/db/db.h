@@ -118,6 +118,10 @@ int db_refuse(struct db *db, int on, int timeout_ms);
 enum db_writer_state { DB_HEALTHY, DB_FAILING, DB_STALLED };
 enum db_writer_state db_writer_health(struct db *db, int stall_s,
     char *cause, size_t len);
+/* How many times the store has started failing since it was opened, and
+ * the cause of the last failure: a watcher that samples db_writer_health
+ * now and then still sees a failure that began and ended in between. */
+unsigned db_writer_failures(struct db *db, char *last, size_t len);
 /* Writer statistics for /metrics. */
 struct db_stats {
 	uint64_t commits, jobs, commit_us_total;

@@ -83,40 +83,120 @@ print_root(const struct sign_root *r, const char *path)
 }
 
 enum {
-	N_ROOT, N_RELEASE, N_ONLINE, N_THRESHOLD, N_EXPIRES, N_OUT,
-	N_PASSFILE, N_COUNT
+	N_ROOT, N_ROOT_PUB, N_RELEASE, N_ONLINE, N_THRESHOLD, N_EXPIRES, N_OUT,
+	N_DRAFT, N_PASSFILE, N_COUNT
 };
+
+/* The root role of version 1: the keys of --root-key (which sign now)
+ * and of --root-pub (whose holders sign later, with root cosign). */
+static int
+add_root_keys(const char *cmd, const struct otactl_flag *flags,
+    struct sign_key *const *keys, struct sign_role *role)
+{
+	for (size_t i = 0; i < flags[N_ROOT].n; i++) {
+		struct sign_pubkey pk;
+
+		sign_key_pubkey(keys[i], &pk);
+		if (sign_role_add(role, &pk) != 0)
+			return otactl_usage(cmd, "--root-key: key %s given twice",
+			    pk.keyid);
+	}
+	return add_pubs(cmd, &flags[N_ROOT_PUB], role);
+}
+
+/* Exactly one of --out (a root signed by every threshold) and --draft;
+ * *draft says which. */
+static int
+out_or_draft(const char *cmd, const struct otactl_flag *out,
+    const struct otactl_flag *draft_flag, int *draft)
+{
+	*draft = draft_flag->n > 0;
+	if (*draft == (out->n > 0))
+		return otactl_usage(cmd, "give --out FILE (a root signed by "
+		    "every threshold) or --draft FILE (to pass on for root "
+		    "cosign), not %s", *draft ? "both" : "neither");
+	return OTACTL_OK;
+}
+
+/* Signs f with keys[0..n) and writes it to out, which must then be a
+ * valid root: version 1 (old NULL) or a valid step from old. As a draft,
+ * writes it however far it is signed and says what is missing. */
+static int
+write_root(const char *cmd, const struct sign_root *old,
+    const struct sign_root *f, struct sign_key *const *keys, size_t n,
+    const char *out, int draft)
+{
+	struct sign_root *check = NULL;
+	uint8_t *doc = NULL;
+	size_t len;
+	char err[1024];
+	enum sign_result r;
+	int rc, met = 0;
+
+	r = sign_root_create(f, (const struct sign_key *const *)keys, n, &doc,
+	    &len, err, sizeof(err));
+	if (r == SIGN_OK && !draft)
+		r = old == NULL ? sign_root_verify_initial(doc, len, util_now(),
+		    &check, err, sizeof(err)) : sign_root_verify_next(old, doc,
+		    len, util_now(), &check, err, sizeof(err));
+	if (r != SIGN_OK) {
+		rc = otactl_fail(cmd, r, "%s%s", err, r != SIGN_ERR_THRESHOLD ?
+		    "" : old == NULL ? " (give more --root-key, or write a "
+		    "--draft for the other root key holders to cosign)" :
+		    " (root N+1 must be signed by a threshold of the old root "
+		    "keys and of the new ones: give more --sign-key, or write "
+		    "a --draft for others to cosign)");
+		goto out;
+	}
+	if (draft) {
+		printf("root version %lld draft:\n", (long long)f->version);
+		if ((met = otactl_root_progress(cmd, old, doc, len)) < 0) {
+			rc = OTACTL_FAIL;
+			goto out;
+		}
+	}
+	rc = otactl_write(cmd, out, doc, len, 0644);
+	if (rc == OTACTL_OK && draft)
+		otactl_print_next_step(out, met);
+	else if (rc == OTACTL_OK)
+		print_root(check, out);
+out:
+	free(doc);
+	sign_root_free(check);
+	return rc;
+}
 
 int
 otactl_cmd_root_new(const char *cmd, int argc, char **argv)
 {
 	struct otactl_flag flags[N_COUNT] = {
 		[N_ROOT] = { .name = "root-key", .max = OTACTL_MAX_VALUES },
+		[N_ROOT_PUB] = { .name = "root-pub", .max = OTACTL_MAX_VALUES },
 		[N_RELEASE] = { .name = "release-key",
 		    .max = OTACTL_MAX_VALUES },
 		[N_ONLINE] = { .name = "online-key", .max = OTACTL_MAX_VALUES },
 		[N_THRESHOLD] = { .name = "threshold", .max = SIGN_ROLE_COUNT },
 		[N_EXPIRES] = { .name = "expires", .max = 1 },
 		[N_OUT] = { .name = "out", .max = 1 },
+		[N_DRAFT] = { .name = "draft", .max = 1 },
 		[N_PASSFILE] = { .name = "passphrase-file",
 		    .max = OTACTL_MAX_VALUES },
 	};
 	struct sign_key *keys[OTACTL_MAX_VALUES] = { NULL };
-	struct sign_root *f = NULL, *check = NULL;
+	struct sign_root *f = NULL;
 	const char *pos[1];
-	uint8_t *doc = NULL;
-	size_t npos, len;
-	char err[1024];
-	enum sign_result r;
-	int rc;
+	size_t npos;
+	int rc, draft;
 
 	if ((rc = otactl_parse(cmd, argc, argv, flags, N_COUNT, pos, 0,
-	    &npos)) ||
-	    (rc = otactl_require(cmd, &flags[N_ROOT])) ||
+	    &npos)))
+		return rc;
+	if ((rc = out_or_draft(cmd, &flags[N_OUT], &flags[N_DRAFT], &draft)))
+		return rc;
+	if ((!draft && (rc = otactl_require(cmd, &flags[N_ROOT]))) ||
 	    (rc = otactl_require(cmd, &flags[N_RELEASE])) ||
 	    (rc = otactl_require(cmd, &flags[N_ONLINE])) ||
-	    (rc = otactl_require(cmd, &flags[N_EXPIRES])) ||
-	    (rc = otactl_require(cmd, &flags[N_OUT])))
+	    (rc = otactl_require(cmd, &flags[N_EXPIRES])))
 		return rc;
 	f = sign_root_new();
 	if (f == NULL)
@@ -131,37 +211,15 @@ otactl_cmd_root_new(const char *cmd, int argc, char **argv)
 	    (rc = add_pubs(cmd, &flags[N_ONLINE],
 	    &f->roles[SIGN_ROLE_ONLINE])) ||
 	    (rc = otactl_load_keys(cmd, &flags[N_ROOT], &flags[N_PASSFILE],
-	    keys)))
+	    keys)) ||
+	    (rc = add_root_keys(cmd, flags, keys, &f->roles[SIGN_ROLE_ROOT])) ||
+	    (rc = otactl_check_roles(cmd, f)))
 		goto out;
-	for (size_t i = 0; i < flags[N_ROOT].n; i++) {
-		struct sign_pubkey pk;
-
-		sign_key_pubkey(keys[i], &pk);
-		if (sign_role_add(&f->roles[SIGN_ROLE_ROOT], &pk) != 0) {
-			rc = otactl_usage(cmd, "--root-key: key %s given twice",
-			    pk.keyid);
-			goto out;
-		}
-	}
-	if ((rc = otactl_check_roles(cmd, f)))
-		goto out;
-	r = sign_root_create(f, (const struct sign_key *const *)keys,
-	    flags[N_ROOT].n, &doc, &len, err, sizeof(err));
-	if (r == SIGN_OK)
-		r = sign_root_verify_initial(doc, len, util_now(), &check, err,
-		    sizeof(err));
-	if (r != SIGN_OK) {
-		rc = otactl_fail(cmd, r, "%s", err);
-		goto out;
-	}
-	rc = otactl_write(cmd, flags[N_OUT].val[0], doc, len, 0644);
-	if (rc == OTACTL_OK)
-		print_root(check, flags[N_OUT].val[0]);
+	rc = write_root(cmd, NULL, f, keys, flags[N_ROOT].n,
+	    draft ? flags[N_DRAFT].val[0] : flags[N_OUT].val[0], draft);
 out:
 	for (size_t i = 0; i < OTACTL_MAX_VALUES; i++)
 		sign_key_free(keys[i]);
-	free(doc);
-	sign_root_free(check);
 	sign_root_free(f);
 	return rc;
 }
@@ -230,50 +288,6 @@ apply_changes(const char *cmd, const struct otactl_flag *flags,
 	return OTACTL_OK;
 }
 
-/* Signs f with keys[0..n) and writes it to out, which must then be a
- * valid step from old; or, as a draft, writes it however far it is
- * signed and says what is missing. */
-static int
-write_rotated(const char *cmd, const struct sign_root *old,
-    const struct sign_root *f, struct sign_key *const *keys, size_t n,
-    const char *out, int draft)
-{
-	struct sign_root *check = NULL;
-	uint8_t *doc = NULL;
-	size_t len;
-	char err[1024];
-	enum sign_result r;
-	int rc, met = 0;
-
-	r = sign_root_create(f, (const struct sign_key *const *)keys, n, &doc,
-	    &len, err, sizeof(err));
-	if (r == SIGN_OK && !draft)
-		r = sign_root_verify_next(old, doc, len, util_now(), &check,
-		    err, sizeof(err));
-	if (r != SIGN_OK) {
-		rc = otactl_fail(cmd, r, "%s%s", err, r == SIGN_ERR_THRESHOLD ?
-		    " (root N+1 must be signed by a threshold of the old root "
-		    "keys and of the new ones: give more --sign-key, or write "
-		    "a --draft for others to cosign)" : "");
-		goto out;
-	}
-	if (draft) {
-		printf("root version %lld draft:\n", (long long)f->version);
-		if ((met = otactl_root_progress(cmd, old, doc, len)) < 0) {
-			rc = OTACTL_FAIL;
-			goto out;
-		}
-	}
-	rc = otactl_write(cmd, out, doc, len, 0644);
-	if (rc == OTACTL_OK && draft)
-		otactl_print_next_step(out, met);
-	else if (rc == OTACTL_OK)
-		print_root(check, out);
-out:
-	free(doc);
-	sign_root_free(check);
-	return rc;
-}
 
 int
 otactl_cmd_root_rotate(const char *cmd, int argc, char **argv)
@@ -313,11 +327,8 @@ otactl_cmd_root_rotate(const char *cmd, int argc, char **argv)
 	    &npos)) ||
 	    (rc = otactl_require(cmd, &flags[R_FROM])))
 		return rc;
-	draft = flags[R_DRAFT].n > 0;
-	if (draft == (flags[R_OUT].n > 0))
-		return otactl_usage(cmd, "give --out FILE (a root signed by "
-		    "every threshold) or --draft FILE (to pass on for root "
-		    "cosign), not %s", draft ? "both" : "neither");
+	if ((rc = out_or_draft(cmd, &flags[R_OUT], &flags[R_DRAFT], &draft)))
+		return rc;
 	if ((!draft && (rc = otactl_require(cmd, &flags[R_SIGN]))) ||
 	    (rc = otactl_read_doc(cmd, flags[R_FROM].val[0], &buf, &len)))
 		return rc;
@@ -341,7 +352,7 @@ otactl_cmd_root_rotate(const char *cmd, int argc, char **argv)
 	    keys)) ||
 	    (rc = otactl_check_signers(cmd, &flags[R_SIGN], keys, f, old)))
 		goto out;
-	rc = write_rotated(cmd, old, f, keys, flags[R_SIGN].n,
+	rc = write_root(cmd, old, f, keys, flags[R_SIGN].n,
 	    draft ? flags[R_DRAFT].val[0] : flags[R_OUT].val[0], draft);
 out:
 	for (size_t i = 0; i < OTACTL_MAX_VALUES; i++)

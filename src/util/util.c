@@ -192,6 +192,44 @@ util_time_parse(const char *s, int64_t *out)
 }
 
 int
+util_time_parse_rfc3339(const char *s, int64_t *out)
+{
+	char base[21];
+	size_t n, i = 19;
+	int oh = 0, om = 0, sign = 0;
+	int64_t t;
+
+	if (s == NULL || (n = strlen(s)) < 20 || n > 40)
+		return -1;
+	memcpy(base, s, 19);
+	base[19] = 'Z';
+	base[20] = '\0';
+	if (base[10] == 't')
+		base[10] = 'T';
+	if (s[i] == '.') {
+		size_t d = ++i;
+
+		while (i < n && s[i] >= '0' && s[i] <= '9')
+			i++;
+		if (i == d || i - d > 9)
+			return -1;
+	}
+	if ((s[i] == 'Z' || s[i] == 'z') && i + 1 == n) {
+		sign = 0;
+	} else if ((s[i] == '+' || s[i] == '-') && i + 6 == n &&
+	    s[i + 3] == ':' && digits(s + i + 1, 2, &oh) == 0 &&
+	    digits(s + i + 4, 2, &om) == 0 && oh <= 23 && om <= 59) {
+		sign = s[i] == '+' ? 1 : -1;
+	} else {
+		return -1;
+	}
+	if (util_time_parse(base, &t) != 0)
+		return -1;
+	*out = t - sign * (oh * 3600 + om * 60);
+	return 0;
+}
+
+int
 util_mkdir(const char *path, unsigned mode)
 {
 	struct stat st;

@@ -30,8 +30,14 @@ int64_t util_mono_us(void);
 void util_deadline(struct timespec *ts, int64_t ms);
 /* Formats t as RFC 3339 UTC ("2026-11-22T10:00:00Z"); buf >= 21 bytes. */
 void util_time_fmt(int64_t t, char buf[static 21]);
-/* Parses exactly "YYYY-MM-DDTHH:MM:SSZ"; 0, or -1. */
+/* Parses exactly "YYYY-MM-DDTHH:MM:SSZ"; 0, or -1. Signed documents
+ * use this one form. */
 int util_time_parse(const char *s, int64_t *out);
+/* Parses an RFC 3339 time as people type it into the API:
+ * "YYYY-MM-DDTHH:MM:SS", optional fraction (dropped), then "Z" or an
+ * offset "+HH:MM"/"-HH:MM" ("t" and "z" too); at most 40 bytes. 0, or
+ * -1. */
+int util_time_parse_rfc3339(const char *s, int64_t *out);
 
 /* Creates dir with 'mode' if missing; an existing path must be a dir. */
 int util_mkdir(const char *path, unsigned mode);

@@ -3,33 +3,25 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "check_util.h"
 #include "core/seen.h"
 #include "db/audit.h"
-#include "db/db.h"
 #include "db/tokens.h"
-#include "sign/crypto.h"
+#include "db_fixture.h"
 
-static char dir[256], path[400];
 static struct db *db;
 
 static void
 setup(void)
 {
-	char err[512];
-
-	ck_assert_int_eq(sign_init(), 0);
-	tu_tmpdir(dir, sizeof(dir));
-	snprintf(path, sizeof(path), "%s/otad.db", dir);
-	db = db_open(path, 2, err, sizeof(err));
-	ck_assert_msg(db != NULL, "%s", err);
+	dbfx_dir();
+	db = dbfx_open();
 }
 
 static void
 teardown(void)
 {
 	db_close(db);
-	tu_rmtree(dir);
+	dbfx_rmdir();
 }
 
 struct add_job {

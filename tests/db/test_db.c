@@ -1,40 +1,23 @@
 /* db: migrations, the grouped-commit writer, savepoint isolation, tokens. */
 #include <pthread.h>
 #include <stdatomic.h>
-#include <sqlite3.h>
 
-#include "check_util.h"
 #include "db/campaigns.h"
-#include "db/db.h"
 #include "db/devices.h"
 #include "db/migrations.h"
 #include "db/tokens.h"
-#include "sign/crypto.h"
-
-static char dir[256], path[400];
+#include "db_fixture.h"
 
 static void
 setup(void)
 {
-	ck_assert_int_eq(sign_init(), 0);
-	tu_tmpdir(dir, sizeof(dir));
-	snprintf(path, sizeof(path), "%s/otad.db", dir);
+	dbfx_dir();
 }
 
 static void
 teardown(void)
 {
-	tu_rmtree(dir);
-}
-
-static struct db *
-open_ok(void)
-{
-	char err[512];
-	struct db *db = db_open(path, 2, err, sizeof(err));
-
-	ck_assert_msg(db != NULL, "%s", err);
-	return db;
+	dbfx_rmdir();
 }
 
 static int
@@ -45,14 +28,50 @@ newest(void)
 
 START_TEST(fresh_database_gets_every_migration_once)
 {
-	struct db *db = open_ok();
+	struct db *db = dbfx_open();
 
 	ck_assert_int_eq(db_schema_version(db), newest());
 	db_close(db);
 	/* Reopening applies nothing new and keeps the version. */
-	db = open_ok();
+	db = dbfx_open();
 	ck_assert_int_eq(db_schema_version(db), newest());
 	db_close(db);
+}
+END_TEST
+
+/* A database whose applied migrations differ from this build's: one of
+ * ours below the newest applied never ran, or a number ran under another
+ * name (two branches took it) or is not ours at all. */
+START_TEST(a_different_migration_history_is_refused)
+{
+	static const struct {
+		const char *sql, *says;
+	} cases[] = {
+		{ "DELETE FROM schema_migrations WHERE version = 2",
+		    "was never applied, but" },
+		{ "UPDATE schema_migrations SET name = '003_other.sql' "
+		    "WHERE version = 3", "applied as 003_other.sql, which this "
+		    "otad calls 003_campaigns.sql" },
+		{ "INSERT INTO schema_migrations VALUES (0, '000_x.sql', 0)",
+		    "does not know" },
+	};
+	char err[512];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		dbfx_rmdir();
+		dbfx_dir();
+		db_close(dbfx_open());
+		dbfx_exec(cases[i].sql);
+		ck_assert_ptr_null(db_open(path, 2, err, sizeof(err)));
+		ck_assert_msg(strstr(err, cases[i].says) != NULL, "%zu: %s", i,
+		    err);
+		ck_assert_ptr_nonnull(strstr(err, "refusing to start"));
+	}
+	/* The same history as this build's opens. */
+	dbfx_rmdir();
+	dbfx_dir();
+	db_close(dbfx_open());
+	db_close(dbfx_open());
 }
 END_TEST
 
@@ -60,7 +79,7 @@ START_TEST(newer_schema_is_refused)
 {
 	sqlite3 *h;
 	char err[512], sql[128];
-	struct db *db = open_ok();
+	struct db *db = dbfx_open();
 
 	db_close(db);
 	ck_assert_int_eq(sqlite3_open(path, &h), SQLITE_OK);
@@ -89,7 +108,7 @@ make_tok(struct tok *t, const char *name, const char *role)
 
 START_TEST(tokens_add_find_conflict_revoke)
 {
-	struct db *db = open_ok();
+	struct db *db = dbfx_open();
 	struct tok a, b;
 	struct db_token found;
 	int64_t n;
@@ -116,7 +135,7 @@ END_TEST
 /* A failing job is rolled back alone; the batch around it commits. */
 START_TEST(failed_job_does_not_undo_its_batch)
 {
-	struct db *db = open_ok();
+	struct db *db = dbfx_open();
 	struct tok a, b, dup;
 	struct db_token found;
 
@@ -161,7 +180,7 @@ last_event(const struct db_event *e, void *arg)
  * version is stored and becomes a "version" event. */
 START_TEST(device_seen_moves_last_seen_and_logs_versions)
 {
-	struct db *db = open_ok();
+	struct db *db = dbfx_open();
 	struct db_new_device nd = { "dev-1", "board-a", "1.0.0", { NULL }, 0,
 	    { 1 } };
 	struct db_devices_add add = { &nd, 1, 1000, 0 };
@@ -229,7 +248,7 @@ START_TEST(concurrent_writes_share_commits)
 	struct db_stats st;
 	void *ret;
 
-	shared = open_ok();
+	shared = dbfx_open();
 	for (intptr_t i = 0; i < WRITERS; i++)
 		pthread_create(&th[i], NULL, writer_thread, (void *)i);
 	for (int i = 0; i < WRITERS; i++) {
@@ -258,7 +277,7 @@ count_tick(struct db_tx *tx, void *arg)
 
 START_TEST(periodic_job_runs)
 {
-	struct db *db = open_ok();
+	struct db *db = dbfx_open();
 
 	atomic_store(&tick_count, 0);
 	/* Registered after the writer went to sleep: it must not wait out its
@@ -274,7 +293,7 @@ END_TEST
 
 START_TEST(backup_is_a_usable_copy)
 {
-	struct db *db = open_ok();
+	struct db *db = dbfx_open();
 	struct tok a;
 	char copy[320], err[512];
 	struct db *db2;
@@ -290,26 +309,13 @@ START_TEST(backup_is_a_usable_copy)
 	db_close(db);
 	memcpy(saved, path, sizeof(saved));
 	snprintf(path, sizeof(path), "%s", copy);
-	db2 = open_ok();
+	db2 = dbfx_open();
 	ck_assert_int_eq(db_token_find(db2, a.hash, &found), DB_OK);
 	db_close(db2);
 	memcpy(path, saved, sizeof(saved));
 }
 END_TEST
 
-/* Runs sql on the database file with a connection of its own. */
-static void
-exec_sql(const char *sql)
-{
-	sqlite3 *h;
-	char *msg = NULL;
-
-	ck_assert_int_eq(sqlite3_open(path, &h), SQLITE_OK);
-	sqlite3_busy_timeout(h, 5000);
-	ck_assert_msg(sqlite3_exec(h, sql, NULL, NULL, &msg) == SQLITE_OK, "%s",
-	    msg ? msg : "?");
-	sqlite3_close(h);
-}
 
 struct health_job {
 	struct db_health h;
@@ -349,7 +355,7 @@ sample_at(const struct db_health *h, void *arg)
  * device, and the age prune takes small batches from the oldest. */
 START_TEST(health_summary_samples_and_prune)
 {
-	struct db *db = open_ok();
+	struct db *db = dbfx_open();
 	struct db_new_device nd[2] = {
 		{ "dev-1", "board-a", "1.0.0", { NULL }, 0, { 1 } },
 		{ "dev-2", "board-a", "1.0.0", { NULL }, 0, { 2 } } };
@@ -461,11 +467,11 @@ count_job(struct db_tx *tx, void *arg)
  * since then (the baseline, later stages included). */
 START_TEST(stage_counts)
 {
-	struct db *db = open_ok();
+	struct db *db = dbfx_open();
 	struct count_job j;
 
 	db_close(db);
-	exec_sql("INSERT INTO releases (id, envelope, envelope_sha256, "
+	dbfx_exec("INSERT INTO releases (id, envelope, envelope_sha256, "
 	    "fw_version, security_counter, artifact_sha256, length, expires, "
 	    "created, uploaded_at, uploaded_by) VALUES (1, '', 'e', '2.0.0', 1, "
 	    "'a', 1, 9999999999, 0, 0, 'x');"
@@ -497,7 +503,7 @@ START_TEST(stage_counts)
 	    "(6, 6000, '2.0.0', 0, 1, 0, 0, 1, 1, 1, 0, 0, 0), "
 	    "(11, 7000, '1.0.0', 0, 1, 0, 0, 1, 1, 1, 0, 0, 0), "
 	    "(12, 7000, '1.0.0', 0, 1, 0, 0, 1, 1, 1, 0, 0, 0);");
-	db = open_ok();
+	db = dbfx_open();
 	memset(&j, 0, sizeof(j));
 	ck_assert_int_eq(db_write(db, count_job, &j), DB_OK);
 	/* below bucket 100: 1, 2 pending, 3 failed */
@@ -544,24 +550,16 @@ START_TEST(old_health_events_move_out)
 {
 	struct db *db;
 	struct db_health got;
-	char list[256] = "", sql[256];
+	char list[256] = "";
 
-	exec_sql("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, "
-	    "name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
-	for (size_t i = 0; i < db_migrations_count &&
-	    db_migrations[i].version <= 3; i++) {
-		exec_sql(db_migrations[i].sql);
-		snprintf(sql, sizeof(sql), "INSERT INTO schema_migrations VALUES "
-		    "(%d, 'x', 0)", db_migrations[i].version);
-		exec_sql(sql);
-	}
-	exec_sql("INSERT INTO devices VALUES (1, 'd1', 'b', x'00', '1.0.0', 0, "
+	dbfx_store_until(3);
+	dbfx_exec("INSERT INTO devices VALUES (1, 'd1', 'b', x'00', '1.0.0', 0, "
 	    "NULL); INSERT INTO device_events (device, at, kind, state, detail) "
 	    "VALUES (1, 10, 'health', 'healthy', 'fw_version=1.0.0 boot_ok=true "
 	    "selftest=pass crash_count=0 uptime_s=5'), (1, 15, 'status', "
 	    "'installed', NULL), (1, 20, 'health', 'unhealthy', 'fw_version=2.0.0 "
 	    "boot_ok=false selftest=fail crash_count=3 uptime_s=77')");
-	db = open_ok();
+	db = dbfx_open();
 	ck_assert_int_eq(db_health_get(db, 1, &got), DB_OK);
 	ck_assert_int_eq(got.at, 20);
 	ck_assert_str_eq(got.fw_version, "2.0.0");
@@ -593,6 +591,7 @@ main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, fresh_database_gets_every_migration_once);
 	tcase_add_test(tc, newer_schema_is_refused);
+	tcase_add_test(tc, a_different_migration_history_is_refused);
 	tcase_add_test(tc, tokens_add_find_conflict_revoke);
 	tcase_add_test(tc, failed_job_does_not_undo_its_batch);
 	tcase_add_test(tc, device_seen_moves_last_seen_and_logs_versions);

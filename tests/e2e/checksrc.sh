@@ -1,4 +1,5 @@
 #!/bin/bash
+# builds: rel (the source rules do not depend on the build)
 # scripts/checksrc: the tree passes, and each kind of violation planted in a
 # copy of it is reported with its file, line and rule (and fails the run).
 . "$(dirname "$0")/../lib.sh"

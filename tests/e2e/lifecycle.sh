@@ -240,6 +240,42 @@ expect_status "DELETE again is 404" 404
 api DELETE "/v1/artifacts/$USED" "$VIEWER"
 expect_status "a viewer may not delete artifacts" 403
 
+# An upload of stored bytes racing a delete of them: whichever commits
+# last wins, and a listed artifact always has its file (the upload that
+# found the stored copy used to drop its own, and the delete then removed
+# the only one).
+head -c 4096 /dev/urandom >"$TMP/race.bin"
+RSHA=$(sha256sum "$TMP/race.bin" | cut -d' ' -f1)
+up_race() {
+	curl -s -o /dev/null -X POST -H "Authorization: Bearer $ADMIN" \
+		-H 'Content-Type: application/octet-stream' \
+		--data-binary @"$TMP/race.bin" "$URL/v1/artifacts"
+}
+del_race() {
+	curl -s -o /dev/null -X DELETE -H "Authorization: Bearer $ADMIN" \
+		"$URL/v1/artifacts/$RSHA"
+}
+up_race
+lost=0
+for i in $(seq 1 30); do
+	pids=()
+	for k in 1 2 3 4 5 6; do
+		up_race & pids+=($!)
+		[ $((k % 2)) = 0 ] && { del_race & pids+=($!); }
+	done
+	wait "${pids[@]}"
+	api GET "/v1/artifacts?limit=1000" "$ADMIN"
+	listed=$(jqb --arg s "$RSHA" '[.artifacts[] | select(.sha256 == $s)] | length')
+	if [ "$listed" = 1 ] && ! [ -f "$DATA/artifacts/$RSHA" ]; then
+		lost=$((lost + 1))
+		del_race	# the next round starts from a whole copy
+	fi
+	up_race
+done
+expect "uploads racing deletes (30 rounds of 6 and 3): no listed artifact without its file" "$lost" 0
+api GET "/v1/artifacts/$RSHA" "$ADMIN"
+expect_status "... and the last one downloads" 200
+
 # ---- cohorts: add and remove members, delete ----
 provision 3 coh board-a 1.0.0 || fail "provision coh"
 api POST /v1/cohorts "$ADMIN" -d '{"name":"grp","devices":["coh0000"]}'

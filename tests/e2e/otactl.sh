@@ -1,4 +1,5 @@
 #!/bin/bash
+# builds: rel san (otactl has no threads)
 # otactl end to end: keys, roots, releases, cosigning, rotation, and the
 # refusals a release manager must see. Prints "ok - name" / "not ok -
 # name" per check; exits non-zero when any check fails.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# builds: rel san (otactl has no threads)
 # A 2-of-3 root rotation passed from person to person: each root key holder
 # signs on their own machine with otactl root cosign, and otactl verify
 # says which thresholds are met and which signatures are still missing.
@@ -20,11 +21,35 @@ for p in alice bob carol rel rel2 online; do
 	printf '%s passphrase\n' "$p" >"$p.pass"
 	"$OTACTL" key new --out "$p" --passphrase-file "$p.pass" >/dev/null 2>&1
 done
-# Version 1 is made where Alice and Bob meet.
-run root new --root-key alice --root-key bob --threshold root=2 \
+# Version 1 made person to person: Alice drafts it with Bob's public key
+# and signs; Bob cosigns on his own machine.
+run root new --root-key alice --root-pub bob.pub --threshold root=2 \
 	--release-key rel.pub --online-key online.pub --expires 30d \
-	--out root1.json --passphrase-file alice.pass --passphrase-file bob.pass
-check "root 1 (root keys alice, bob; 2 of 2)" 0
+	--out r1.json --passphrase-file alice.pass
+check "root 1 with one of two root signatures is refused" 1 \
+	"give more --root-key, or write a --draft"
+test ! -e r1.json && ok "... and nothing is written" || not_ok "... and nothing is written"
+run root new --root-key alice --root-pub bob.pub --threshold root=2 \
+	--release-key rel.pub --online-key online.pub --expires 30d \
+	--draft root1.draft --passphrase-file alice.pass
+check "alice drafts root 1 alone" 0 \
+	"root role of root version 1: 1 of 2 signatures: 1 more needed, from any of $(id bob)"
+run root new --root-pub alice.pub --root-pub bob.pub --threshold root=2 \
+	--release-key rel.pub --online-key online.pub --expires 30d \
+	--draft unsigned.draft
+check "a draft may start unsigned" 0 "0 of 2 signatures"
+run root new --root-pub alice.pub --release-key rel.pub --online-key online.pub \
+	--expires 30d --out x.json
+check "--out or --draft is asked for: without a root key --out is refused" 2 "--root-key"
+run root new --root-key alice --release-key rel.pub --online-key online.pub \
+	--expires 30d --out x.json --draft y.json --passphrase-file alice.pass
+check "not both --out and --draft" 2 "not both"
+run root cosign --key carol --in root1.draft --out x.json --passphrase-file carol.pass
+check "carol, no root key of version 1, cannot cosign it" 1 "not a root key of version 1"
+run root cosign --key bob --in root1.draft --out root1.json --passphrase-file bob.pass
+check "bob cosigns root 1: every threshold met" 0 "every threshold is met"
+run verify --root root1.json root1.json
+check "root 1 verifies as its own trusted root" 0
 # Version 2 adds Carol (2 of 3) and a release key. Alice drafts it alone.
 run root rotate --from root1.json --add-root-key carol.pub --threshold root=2 \
 	--add-release-key rel2.pub --sign-key alice --draft root2.draft \

@@ -93,6 +93,27 @@ report ok-2
 expect "... and reports are stored again" "$STATUS" 200
 check "both changes are logged" wait_grep 'healthy again' "$OTAD_LOG"
 
+# A failure shorter than the once-a-second look at the store is logged too
+# (it was missed when no look fell inside it).
+l0=$(wc -l <"$OTAD_LOG")
+chattr +i "$DATA"/otad.db "$DATA"/otad.db-wal
+report ro-2
+expect "a short failure: a report is 503" "$STATUS" 503
+chattr -i "$DATA"/otad.db "$DATA"/otad.db-wal
+report ok-3
+expect "... the next one is stored" "$STATUS" 200
+short_logged() {
+	local i
+	for i in $(seq 1 100); do
+		tail -n +$((l0 + 1)) "$OTAD_LOG" | grep -q 'unhealthy.*cannot commit' &&
+			tail -n +$((l0 + 1)) "$OTAD_LOG" | grep -q 'healthy again' &&
+			return 0
+		sleep 0.1
+	done
+	return 1
+}
+check "... and both changes are logged" short_logged
+
 # ---- a full disk: one line per distinct error per interval ----
 # No room may be left inside the WAL either: after a checkpoint SQLite
 # reuses the file from its start, so commits would go on into it on a

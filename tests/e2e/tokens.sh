@@ -32,6 +32,11 @@ expect_status "expires as a duration" 201
 api POST /v1/tokens "$ALICE" -d '{"name":"q4","role":"viewer","expires":"2099-01-01T00:00:00Z"}'
 expect_status "expires as an RFC 3339 time" 201
 expect "kept as given" "$(jqb .expires_at)" 2099-01-01T00:00:00Z
+api POST /v1/tokens "$ALICE" -d '{"name":"q4b","role":"viewer","expires":"2099-01-01T02:00:00.250+02:00"}'
+expect_status "expires with an offset and a fraction" 201
+expect "... the same instant in UTC" "$(jqb .expires_at)" 2099-01-01T00:00:00Z
+api GET "/v1/audit?since=2026-01-01T01:00:00%2B01:00&limit=1" "$ALICE"
+expect_status "an audit filter with an offset" 200
 
 for bad in '"2020-01-01T00:00:00Z"' '"2099-13-01T00:00:00Z"' '"tomorrow"' 30 \
     -5 '"99999d"' true '{}'; do
@@ -41,7 +46,7 @@ for bad in '"2020-01-01T00:00:00Z"' '"2099-13-01T00:00:00Z"' '"tomorrow"' 30 \
 done
 api GET /v1/tokens "$ALICE"
 expect "refusals made no token" "$(jqb '[.tokens[].name] | join(",")')" \
-	admin,alice,ci,ops,q4
+	admin,alice,ci,ops,q4,q4b
 
 # An expired token: refused 401, saying when it expired.
 soon=$(date -u -d '+2 seconds' +%Y-%m-%dT%H:%M:%SZ)

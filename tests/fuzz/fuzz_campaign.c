@@ -99,6 +99,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    strlen(sp.name) <= 64));
 		FZ_ASSERT(sp.cohort == NULL || util_valid_ident(sp.cohort));
 		FZ_ASSERT(sp.supersede == 0 || sp.supersede == 1);
+		FZ_ASSERT(sp.start_at >= 0 && sp.start_at <= CAMPAIGN_START_MAX);
+		FZ_ASSERT(json_object_get(v, "start_at") != NULL || sp.start_at == 0);
 		/* Without "stages" the default list. */
 		FZ_ASSERT(json_object_get(v, "stages") != NULL ||
 		    (sp.nstages == 4 && sp.stages[0] == 1 && sp.stages[3] == 100));

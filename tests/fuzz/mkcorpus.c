@@ -359,6 +359,7 @@ texts(void)
 	put_str("util", "duration-weeks", "\x02", 1, "5217w");
 	put_str("util", "time", "\x03", 1, "2026-01-01T00:00:00Z");
 	put_str("util", "time-leap", "\x03", 1, "2024-02-29T23:59:59Z");
+	put_str("util", "time-offset", "\x04", 1, "2026-12-24T07:00:00.5+01:00");
 
 	put_str("range", "first-last", "\x64", 1, "bytes=0-49");
 	put_str("range", "suffix", "\x64", 1, "bytes=-10");
@@ -393,6 +394,10 @@ texts(void)
 	    "\"min_healthy_pct\":95,\"bake_time\":\"2h\",\"report_timeout\":"
 	    "\"30m\",\"absent_timeout\":\"1d\",\"auto_advance\":false,"
 	    "\"max_attempts\":2},\"supersede\":true}");
+	put_str("campaign", "controls", "", 0, "{\"release\":3,\"start_at\":"
+	    "\"2026-12-24T06:00:00Z\",\"gate\":{\"min_stage_time\":\"2d\","
+	    "\"max_in_flight\":50,\"retry\":{\"count\":2,\"backoff\":"
+	    "\"10m\",\"factor\":2}}}");
 	put_str("campaign", "minimal", "", 0, "{\"release\":1}");
 	put_str("campaign", "window", "", 0, "{\"release\":1,\"gate\":"
 	    "{\"window\":{\"tz\":\"Europe/Berlin\",\"slots\":[{\"days\":"

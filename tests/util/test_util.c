@@ -98,6 +98,50 @@ START_TEST(time_round_trip)
 }
 END_TEST
 
+/* The API's RFC 3339 input: offsets, fractions and lower case letters,
+ * each the same instant as its UTC form; anything else refused. */
+START_TEST(rfc3339_input_forms)
+{
+	static const struct {
+		const char *s;
+		int64_t want;	/* -1: refused */
+	} cases[] = {
+		{ "2026-11-22T10:20:30Z", 1795342830 },
+		{ "2026-11-22t10:20:30z", 1795342830 },
+		{ "2026-11-22T11:20:30+01:00", 1795342830 },
+		{ "2026-11-22T05:50:30-04:30", 1795342830 },
+		{ "2026-11-22T10:20:30.5Z", 1795342830 },
+		{ "2026-11-22T10:20:30.123456789+00:00", 1795342830 },
+		{ "2026-11-23T00:20:30+14:00", 1795342830 },
+		{ "2026-11-22T10:20:30", -1 },
+		{ "2026-11-22T10:20:30.Z", -1 },
+		{ "2026-11-22T10:20:30.1234567890Z", -1 },
+		{ "2026-11-22T10:20:30+1:00", -1 },
+		{ "2026-11-22T10:20:30+01:60", -1 },
+		{ "2026-11-22T10:20:30+24:00", -1 },
+		{ "2026-11-22T10:20:30+01:00Z", -1 },
+		{ "2026-11-22 10:20:30Z", -1 },
+		{ "2026-02-30T10:20:30Z", -1 },
+		{ "2026-11-22T10:20:30Z ", -1 },
+		{ "", -1 },
+	};
+	int64_t t;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int rc = util_time_parse_rfc3339(cases[i].s, &t);
+
+		if (cases[i].want < 0) {
+			ck_assert_msg(rc == -1, "%s: accepted", cases[i].s);
+		} else {
+			ck_assert_msg(rc == 0, "%s: refused", cases[i].s);
+			ck_assert_msg(t == cases[i].want, "%s: %lld", cases[i].s,
+			    (long long)t);
+		}
+	}
+	ck_assert_int_eq(util_time_parse_rfc3339(NULL, &t), -1);
+}
+END_TEST
+
 START_TEST(atomic_write_replaces_whole_file)
 {
 	char dir[256], path[300];
@@ -137,6 +181,7 @@ main(void)
 	tcase_add_test(tc, parse_size_units);
 	tcase_add_test(tc, parse_duration_units);
 	tcase_add_test(tc, time_round_trip);
+	tcase_add_test(tc, rfc3339_input_forms);
 	tcase_add_test(tc, atomic_write_replaces_whole_file);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
