@@ -45,6 +45,13 @@ struct cfg {
 	int shutdown_timeout;		/* seconds to let requests finish */
 	int writer_stall_timeout;	/* seconds without progress: unhealthy */
 	char online_key_passphrase_file[CFG_PATH_MAX];
+	/* webhooks (docs/rollouts.md, "Webhooks"): "" is none */
+	char webhook_url[1024];
+	char webhook_secret_file[CFG_PATH_MAX];
+	int webhook_max_tries;		/* attempts, then a dead letter */
+	int webhook_backoff;		/* seconds after the first failure */
+	int webhook_backoff_max;	/* the doubling's cap, seconds */
+	int webhook_timeout;		/* seconds per attempt */
 };
 
 /* Fills c with the built-in defaults (127.0.0.1:8080, ./var, ...). */

@@ -19,6 +19,7 @@
 #include "api/config.h"
 #include "core/fileio.h"
 #include "core/flights.h"
+#include "core/webhooks.h"
 #include "core/gate.h"
 #include "core/offers.h"
 #include "core/reports.h"
@@ -391,9 +392,51 @@ open_services(struct core *c, const struct cfg *cfg)
 	seen_on_change(c->seen, reports_version_changed, c);
 }
 
+/* The webhook sender, when webhook_url is set: the secret from its file
+ * (trailing newlines dropped), fatal when missing or empty. */
+static struct webhooks *
+open_webhooks(struct srv *s)
+{
+	const struct cfg *c = &s->cfg;
+	struct webhooks_cfg w = { c->webhook_url[0] ? c->webhook_url : NULL,
+	    NULL, 0, c->webhook_max_tries, c->webhook_backoff,
+	    c->webhook_backoff_max, c->webhook_timeout };
+	struct webhooks *hooks;
+	uint8_t *secret = NULL;
+	size_t n = 0;
+
+	if (w.url != NULL) {
+		if (c->webhook_secret_file[0] == '\0')
+			fatal(2, "webhook_url needs webhook_secret_file");
+		secret = util_read_file(c->webhook_secret_file,
+		    WEBHOOKS_SECRET_MAX + 2, 1, &n);
+		if (secret == NULL)
+			fatal(1, "webhook_secret_file %s: %s",
+			    c->webhook_secret_file, strerror(errno));
+		while (n > 0 && (secret[n - 1] == '\n' || secret[n - 1] == '\r'))
+			n--;
+		if (n < 16 || n > WEBHOOKS_SECRET_MAX)
+			fatal(1, "webhook_secret_file %s: the secret must be 16 to "
+			    "%d bytes", c->webhook_secret_file, WEBHOOKS_SECRET_MAX);
+		w.secret = secret;
+		w.secret_len = n;
+	}
+	hooks = webhooks_start(s->core.db, &w);
+	if (secret != NULL) {
+		sign_wipe(secret, n);
+		free(secret);
+	}
+	if (w.url != NULL && hooks == NULL)
+		fatal(1, "webhooks: cannot start the sender");
+	if (hooks != NULL)
+		log_info("webhooks: delivering to %s", w.url);
+	return hooks;
+}
+
 static int
 serve(struct srv *s)
 {
+	struct webhooks *hooks;
 	struct http_app app = api_app_template;
 	struct http_opts o;
 	sigset_t set;
@@ -417,6 +460,7 @@ serve(struct srv *s)
 	open_services(&s->core, &s->cfg);
 	if (db_every(s->core.db, 10 * 1000, audit_prune, s) != 0)
 		fatal(1, "out of memory");
+	hooks = open_webhooks(s);
 
 	/* Signals go to this thread only, through sigtimedwait. */
 	sigemptyset(&set);
@@ -451,6 +495,7 @@ serve(struct srv *s)
 	}
 	log_info("%s: draining", strsignal(sig));
 	drain(s);
+	webhooks_stop(hooks);
 	/* What polls noted since the last flush is written before closing. */
 	db_write(s->core.db, seen_flush, s->core.seen);
 	db_write(s->core.db, seen_flush, s->core.token_use);

@@ -17,7 +17,7 @@ db_campaign_create(struct db_tx *tx, void *arg)
 	    "?)";
 	struct db_campaign *c = arg;
 	sqlite3_stmt *st;
-	char stages[256], policy[1024];
+	char stages[256], policy[4096];
 	int rc;
 
 	if (db_settings_text(c, stages, sizeof(stages), policy,

@@ -421,7 +421,7 @@ db_campaign_edit(struct db_tx *tx, void *arg)
 	    "supersede = ?7 WHERE id = ?1 AND state = 'draft'";
 	struct db_draft *d = arg;
 	const struct db_campaign *c = d->c;
-	char stages[256], policy[1024];
+	char stages[256], policy[4096];
 	sqlite3_stmt *st;
 	int rc = is_draft(tx, d);
 

@@ -1,0 +1,165 @@
+/* The webhook outbox's rows (sql/010_webhooks.sql). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "db/internal.h"
+#include "db/webhooks.h"
+
+struct endpoint_job {
+	const char *url;
+};
+
+static int
+endpoint_tx(struct db_tx *tx, void *arg)
+{
+	static const char off[] = "UPDATE webhook_endpoints SET enabled = 0";
+	static const char on[] = "INSERT INTO webhook_endpoints (id, url, "
+	    "enabled) VALUES (1, ?, 1) ON CONFLICT (id) DO UPDATE SET "
+	    "url = excluded.url, enabled = 1";
+	const struct endpoint_job *j = arg;
+	sqlite3_stmt *st = db_stmt(tx->c, j->url ? on : off);
+
+	if (st == NULL)
+		return DB_ERR;
+	if (j->url)
+		db_bind_text(st, 1, j->url);
+	return db_step_done(tx->c, st, "webhook endpoint");
+}
+
+int
+db_webhook_endpoint_set(struct db *db, const char *url)
+{
+	struct endpoint_job j = { url };
+
+	return db_write(db, endpoint_tx, &j);
+}
+
+struct due_ctx {
+	void (*fn)(const struct db_outbox_row *, void *);
+	void *arg;
+	struct db_outbox_row row;
+};
+
+static int
+due_one(sqlite3_stmt *st, void *arg)
+{
+	struct due_ctx *d = arg;
+	struct db_outbox_row *r = &d->row;
+
+	r->id = sqlite3_column_int64(st, 0);
+	db_col_text(st, 1, r->event_id, sizeof(r->event_id));
+	db_col_text(st, 2, r->kind, sizeof(r->kind));
+	if (db_col_text(st, 3, r->body, sizeof(r->body)) != 0)
+		r->body[0] = '\0';
+	r->attempts = sqlite3_column_int(st, 4);
+	r->created_at = sqlite3_column_int64(st, 5);
+	d->fn(r, d->arg);
+	return 0;
+}
+
+int
+db_outbox_due(struct db *db, int64_t now, int limit,
+    void (*fn)(const struct db_outbox_row *row, void *arg), void *arg)
+{
+	static const char sql[] = "SELECT o.id, o.event_id, o.kind, o.body, "
+	    "o.attempts, o.created_at FROM webhook_outbox o JOIN "
+	    "webhook_endpoints e ON e.id = o.endpoint AND e.enabled = 1 "
+	    "WHERE o.state = 'pending' AND o.next_at <= ? ORDER BY o.next_at, "
+	    "o.id LIMIT ?";
+	/* The row holds a body of 8 KiB: not on the caller's stack. */
+	struct due_ctx *d = malloc(sizeof(*d));
+	struct db_conn *c;
+	sqlite3_stmt *st;
+	int rc = DB_ERR;
+
+	if (d == NULL)
+		return DB_ERR;
+	if ((c = db_rd_get(db)) == NULL)
+		goto out;
+	d->fn = fn;
+	d->arg = arg;
+	if ((st = db_stmt(c, sql)) != NULL) {
+		sqlite3_bind_int64(st, 1, now);
+		sqlite3_bind_int(st, 2, limit);
+		rc = db_rows(c, st, "outbox due", due_one, d);
+	}
+	db_rd_put(db, c);
+out:
+	free(d);
+	return rc;
+}
+
+struct result_job {
+	int64_t id, next_at, now;
+	int delivered, dead;
+	const char *error;
+};
+
+static int
+result_tx(struct db_tx *tx, void *arg)
+{
+	static const char sql[] = "UPDATE webhook_outbox SET attempts = "
+	    "attempts + 1, state = ?, next_at = ?, last_error = ?, done_at = ? "
+	    "WHERE id = ? AND state = 'pending'";
+	const struct result_job *j = arg;
+	sqlite3_stmt *st = db_stmt(tx->c, sql);
+
+	if (st == NULL)
+		return DB_ERR;
+	db_bind_text(st, 1, j->delivered ? "delivered" : j->dead ? "dead" :
+	    "pending");
+	sqlite3_bind_int64(st, 2, j->next_at);
+	db_bind_text(st, 3, j->error);
+	if (j->delivered || j->dead)
+		sqlite3_bind_int64(st, 4, j->now);
+	else
+		sqlite3_bind_null(st, 4);
+	sqlite3_bind_int64(st, 5, j->id);
+	return db_step_cas(tx->c, st, "outbox result") == DB_CONFLICT ?
+	    DB_NOTFOUND : DB_OK;
+}
+
+int
+db_outbox_result(struct db *db, int64_t id, int delivered, int dead,
+    int64_t next_at, const char *error, int64_t now)
+{
+	struct result_job j = { id, next_at, now, delivered, dead, error };
+
+	return db_write(db, result_tx, &j);
+}
+
+static int
+count_one(sqlite3_stmt *st, void *arg)
+{
+	int64_t *out = arg;
+	const char *s = (const char *)sqlite3_column_text(st, 0);
+
+	if (s != NULL && strcmp(s, "pending") == 0)
+		out[0] = sqlite3_column_int64(st, 1);
+	else if (s != NULL && strcmp(s, "dead") == 0)
+		out[1] = sqlite3_column_int64(st, 1);
+	return 0;
+}
+
+int
+db_outbox_counts(struct db *db, int64_t *pending, int64_t *dead)
+{
+	static const char sql[] = "SELECT state, COUNT(*) FROM webhook_outbox "
+	    "WHERE state IN ('pending', 'dead') GROUP BY state";
+	struct db_conn *c = db_rd_get(db);
+	int64_t n[2] = { 0, 0 };
+	sqlite3_stmt *st;
+	int rc;
+
+	if (c == NULL)
+		return DB_ERR;
+	if ((st = db_stmt(c, sql)) == NULL) {
+		db_rd_put(db, c);
+		return DB_ERR;
+	}
+	rc = db_rows(c, st, "outbox counts", count_one, n);
+	db_rd_put(db, c);
+	*pending = n[0];
+	*dead = n[1];
+	return rc;
+}

@@ -1,0 +1,39 @@
+/* The webhook outbox (sql/010_webhooks.sql): the configured endpoint, the
+ * deliveries due, and each attempt's result. The rows themselves are
+ * written by triggers, in the transaction of the event that causes them. */
+#ifndef DB_WEBHOOKS_H
+#define DB_WEBHOOKS_H
+
+#include <stdint.h>
+
+#include "db/db.h"
+
+#define DB_OUTBOX_BODY_MAX 8192
+
+/* Makes endpoint 1 the url (enabled), or disables every endpoint when url
+ * is NULL: from then on events queue for it, or for nobody. Rows already
+ * queued stay. A write job (waits for its commit); DB_OK or DB_ERR. */
+int db_webhook_endpoint_set(struct db *db, const char *url);
+
+struct db_outbox_row {
+	int64_t id;
+	char event_id[64];
+	char kind[48];
+	char body[DB_OUTBOX_BODY_MAX];	/* a body over the cap is cut: "" */
+	int attempts;
+	int64_t created_at;
+};
+
+/* Calls fn on up to limit pending deliveries due at now, oldest first
+ * (a reader). DB_OK or DB_ERR. row is only valid during the call. */
+int db_outbox_due(struct db *db, int64_t now, int limit,
+    void (*fn)(const struct db_outbox_row *row, void *arg), void *arg);
+/* Records an attempt on delivery id: delivered, or failed with error
+ * and, unless dead, due again at next_at. A write job; DB_OK, DB_NOTFOUND
+ * (no pending delivery id) or DB_ERR. */
+int db_outbox_result(struct db *db, int64_t id, int delivered, int dead,
+    int64_t next_at, const char *error, int64_t now);
+/* How many deliveries are pending and dead. DB_OK or DB_ERR. */
+int db_outbox_counts(struct db *db, int64_t *pending, int64_t *dead);
+
+#endif
