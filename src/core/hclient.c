@@ -1,5 +1,6 @@
 /* libcurl's adapter for the daemon: one blocking POST at a time per
  * caller, failures mapped to enum hc_result. */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -31,13 +32,13 @@ static int
 progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut,
     curl_off_t un)
 {
-	const volatile int *cancel = arg;
+	const atomic_int *cancel = arg;
 
 	(void)dt;
 	(void)dn;
 	(void)ut;
 	(void)un;
-	return cancel != NULL && *cancel;
+	return cancel != NULL && atomic_load(cancel);
 }
 
 static enum hc_result
@@ -61,7 +62,7 @@ map(CURLcode rc)
 
 enum hc_result
 hc_post(const char *url, const char *const *headers, const char *body,
-    size_t len, int timeout_s, const volatile int *cancel, long *status,
+    size_t len, int timeout_s, const atomic_int *cancel, long *status,
     char *err, size_t errlen)
 {
 	char ebuf[CURL_ERROR_SIZE] = "";

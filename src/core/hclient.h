@@ -4,6 +4,7 @@
 #ifndef CORE_HCLIENT_H
 #define CORE_HCLIENT_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 
 enum hc_result {
@@ -24,7 +25,7 @@ void hc_cleanup(void);
  * with *status, or the failure with curl's words in err. Any thread;
  * blocks. */
 enum hc_result hc_post(const char *url, const char *const *headers,
-    const char *body, size_t len, int timeout_s, const volatile int *cancel,
+    const char *body, size_t len, int timeout_s, const atomic_int *cancel,
     long *status, char *err, size_t errlen);
 /* "ok", "refused", "timeout", "name", "cancelled", "error". */
 const char *hc_result_name(enum hc_result r);

@@ -3,6 +3,7 @@
  * attempt's result is a write job. Delivery is at least once: an answer
  * lost before its record is written sends the event again (same id). */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +29,7 @@ struct webhooks {
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	volatile int stop;		/* also read by hc_post's progress */
+	atomic_int stop;		/* also read by hc_post's progress */
 	/* the batch in hand (the thread's only) */
 	struct db_outbox_row *rows;
 	int nrows;
@@ -130,11 +131,11 @@ run(void *arg)
 	struct webhooks *w = arg;
 	struct timespec ts;
 
-	while (!w->stop) {
+	while (!atomic_load(&w->stop)) {
 		w->nrows = 0;
 		if (db_outbox_due(w->db, util_now(), BATCH, collect, w) != DB_OK)
 			w->nrows = 0;
-		for (int i = 0; i < w->nrows && !w->stop; i++)
+		for (int i = 0; i < w->nrows && !atomic_load(&w->stop); i++)
 			/* No answer: the endpoint is down; the rest wait for
 			 * the next round rather than all timing out now. */
 			if (!deliver(w, &w->rows[i]))
@@ -143,7 +144,7 @@ run(void *arg)
 			continue;
 		pthread_mutex_lock(&w->mu);
 		util_deadline(&ts, 1000);
-		if (!w->stop)
+		if (!atomic_load(&w->stop))
 			pthread_cond_timedwait(&w->cv, &w->mu, &ts);
 		pthread_mutex_unlock(&w->mu);
 	}
@@ -195,7 +196,7 @@ webhooks_stop(struct webhooks *w)
 	if (w == NULL)
 		return;
 	pthread_mutex_lock(&w->mu);
-	w->stop = 1;
+	atomic_store(&w->stop, 1);
 	pthread_cond_signal(&w->cv);
 	pthread_mutex_unlock(&w->mu);
 	pthread_join(w->thread, NULL);
