@@ -458,7 +458,8 @@ serve(struct srv *s)
 	log_info("online key %s (public key: GET /v1/trust/online-key)",
 	    trust_online_keyid(s->core.trust));
 	open_services(&s->core, &s->cfg);
-	if (db_every(s->core.db, 10 * 1000, audit_prune, s) != 0)
+	if (db_every(s->core.db, 10 * 1000, audit_prune, s) != 0 ||
+	    db_every(s->core.db, 10 * 1000, webhooks_prune, &s->core) != 0)
 		fatal(1, "out of memory");
 	hooks = open_webhooks(s);
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/core.h"
 #include "core/hclient.h"
 #include "core/metrics.h"
 #include "core/webhooks.h"
@@ -207,4 +208,14 @@ webhooks_stop(struct webhooks *w)
 	free(w->url);
 	free(w->rows);
 	free(w);
+}
+
+int
+webhooks_prune(struct db_tx *tx, void *arg)
+{
+	const struct core *c = arg;
+	int64_t gone;
+
+	return db_outbox_prune(tx, util_now() - c->pol.event_retention, 500,
+	    &gone);
 }

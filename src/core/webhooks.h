@@ -31,6 +31,10 @@ struct webhooks *webhooks_start(struct db *db, const struct webhooks_cfg *cfg);
  * and goes out after the next start), the thread joined, w freed.
  * NULL is a no-op. Before db_close. */
 void webhooks_stop(struct webhooks *w);
+/* Periodic write job (arg: the struct core): deliveries finished more
+ * than event_retention ago leave the outbox, 500 at a time, so it holds
+ * what is pending and the recent past, not every event ever sent. */
+int webhooks_prune(struct db_tx *tx, void *arg);
 /* The signature of a delivery: hex HMAC-SHA-256 under secret of
  * "TIMESTAMP.BODY" into out (65 bytes). */
 void webhooks_sign(const uint8_t *secret, size_t slen, const char *timestamp,

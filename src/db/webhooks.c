@@ -163,3 +163,24 @@ db_outbox_counts(struct db *db, int64_t *pending, int64_t *dead)
 	*dead = n[1];
 	return rc;
 }
+
+int
+db_outbox_prune(struct db_tx *tx, int64_t before, int batch, int64_t *deleted)
+{
+	/* Among the oldest rows by id, the finished ones done before the
+	 * cutoff go: a pass reads at most batch rows. */
+	static const char sql[] = "DELETE FROM webhook_outbox WHERE id IN "
+	    "(SELECT id FROM webhook_outbox ORDER BY id LIMIT ?) AND state <> "
+	    "'pending' AND done_at < ?";
+	sqlite3_stmt *st = db_stmt(tx->c, sql);
+	int rc;
+
+	*deleted = 0;
+	if (st == NULL)
+		return DB_ERR;
+	sqlite3_bind_int(st, 1, batch);
+	sqlite3_bind_int64(st, 2, before);
+	if ((rc = db_step_done(tx->c, st, "outbox prune")) == DB_OK)
+		*deleted = sqlite3_changes(tx->c->h);
+	return rc;
+}

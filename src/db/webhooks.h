@@ -33,6 +33,10 @@ int db_outbox_due(struct db *db, int64_t now, int limit,
  * (no pending delivery id) or DB_ERR. */
 int db_outbox_result(struct db *db, int64_t id, int delivered, int dead,
     int64_t next_at, const char *error, int64_t now);
+/* Write job step: deletes deliveries finished (delivered or dead) before
+ * 'before', among the oldest batch rows; *deleted says how many. */
+int db_outbox_prune(struct db_tx *tx, int64_t before, int batch,
+    int64_t *deleted);
 /* How many deliveries are pending and dead. DB_OK or DB_ERR. */
 int db_outbox_counts(struct db *db, int64_t *pending, int64_t *dead);
 
