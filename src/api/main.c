@@ -20,6 +20,7 @@
 #include "core/fileio.h"
 #include "core/flights.h"
 #include "core/webhooks.h"
+#include "db/webhooks.h"
 #include "core/gate.h"
 #include "core/offers.h"
 #include "core/reports.h"
@@ -398,14 +399,21 @@ static struct webhooks *
 open_webhooks(struct srv *s)
 {
 	const struct cfg *c = &s->cfg;
-	struct webhooks_cfg w = { c->webhook_url[0] ? c->webhook_url : NULL,
-	    NULL, 0, c->webhook_max_tries, c->webhook_backoff,
-	    c->webhook_backoff_max, c->webhook_timeout };
+	struct webhooks_cfg w = { .max_tries = c->webhook_max_tries,
+	    .backoff = c->webhook_backoff, .backoff_max = c->webhook_backoff_max,
+	    .timeout = c->webhook_timeout };
 	struct webhooks *hooks;
+	char list[sizeof(c->webhook_url)];
 	uint8_t *secret = NULL;
 	size_t n = 0;
 
-	if (w.url != NULL) {
+	_Static_assert(CFG_WEBHOOK_URLS_MAX == WEBHOOKS_URLS_MAX &&
+	    WEBHOOKS_URLS_MAX == DB_WEBHOOK_ENDPOINTS_MAX, "one limit");
+	memcpy(list, c->webhook_url, sizeof(list));
+	w.nurls = cfg_webhook_urls(list, w.urls, WEBHOOKS_URLS_MAX);
+	if (w.nurls < 0)
+		fatal(2, "webhook_url: up to %d http(s) URLs", WEBHOOKS_URLS_MAX);
+	if (w.nurls > 0) {
 		if (c->webhook_secret_file[0] == '\0')
 			fatal(2, "webhook_url needs webhook_secret_file");
 		secret = util_read_file(c->webhook_secret_file,
@@ -426,10 +434,10 @@ open_webhooks(struct srv *s)
 		sign_wipe(secret, n);
 		free(secret);
 	}
-	if (w.url != NULL && hooks == NULL)
+	if (w.nurls > 0 && hooks == NULL)
 		fatal(1, "webhooks: cannot start the sender");
-	if (hooks != NULL)
-		log_info("webhooks: delivering to %s", w.url);
+	for (int i = 0; hooks != NULL && i < w.nurls; i++)
+		log_info("webhooks: delivering to %s", w.urls[i]);
 	return hooks;
 }
 

@@ -22,7 +22,8 @@
 
 struct webhooks {
 	struct db *db;
-	char *url;
+	char *urls[WEBHOOKS_URLS_MAX];
+	int nurls;
 	uint8_t secret[WEBHOOKS_SECRET_MAX];
 	size_t secret_len;
 	int max_tries, timeout;
@@ -89,7 +90,8 @@ deliver(struct webhooks *w, const struct db_outbox_row *r)
 		snprintf(h_ts, sizeof(h_ts), "X-Otad-Timestamp: %s", ts);
 		snprintf(h_sig, sizeof(h_sig), "X-Otad-Signature: sha256=%s", sig);
 		snprintf(h_kind, sizeof(h_kind), "X-Otad-Event: %s", r->kind);
-		hr = hc_post(w->url, hdrs, r->body, strlen(r->body), w->timeout,
+		hr = hc_post(w->urls[r->endpoint - 1], hdrs, r->body,
+		    strlen(r->body), w->timeout,
 		    &w->stop, &status, err, sizeof(err));
 		if (hr == HC_CANCELLED)
 			return 0;	/* stopping: still due, not an attempt */
@@ -133,14 +135,23 @@ run(void *arg)
 	struct timespec ts;
 
 	while (!atomic_load(&w->stop)) {
+		int down[WEBHOOKS_URLS_MAX] = { 0 };
+
 		w->nrows = 0;
 		if (db_outbox_due(w->db, util_now(), BATCH, collect, w) != DB_OK)
 			w->nrows = 0;
-		for (int i = 0; i < w->nrows && !atomic_load(&w->stop); i++)
-			/* No answer: the endpoint is down; the rest wait for
-			 * the next round rather than all timing out now. */
+		for (int i = 0; i < w->nrows && !atomic_load(&w->stop); i++) {
+			int e = w->rows[i].endpoint;
+
+			/* Only enabled endpoints' rows come (1..nurls). No
+			 * answer: that endpoint is down; its other rows wait
+			 * for the next round rather than all timing out now,
+			 * and the other endpoints' go on. */
+			if (e < 1 || e > w->nurls || down[e - 1])
+				continue;
 			if (!deliver(w, &w->rows[i]))
-				break;
+				down[e - 1] = 1;
+		}
 		if (w->nrows == BATCH)
 			continue;
 		pthread_mutex_lock(&w->mu);
@@ -157,17 +168,20 @@ webhooks_start(struct db *db, const struct webhooks_cfg *cfg)
 {
 	struct webhooks *w;
 
-	if (db_webhook_endpoint_set(db, cfg->url) != DB_OK) {
-		log_err("webhooks: cannot record the endpoint");
+	if (db_webhook_endpoint_set(db, cfg->urls, cfg->nurls) != DB_OK) {
+		log_err("webhooks: cannot record the endpoints");
 		return NULL;
 	}
-	if (cfg->url == NULL)
+	if (cfg->nurls == 0)
 		return NULL;
 	if (cfg->secret_len < 1 || cfg->secret_len > WEBHOOKS_SECRET_MAX ||
 	    (w = calloc(1, sizeof(*w))) == NULL)
 		return NULL;
 	w->db = db;
-	w->url = strdup(cfg->url);
+	w->nurls = cfg->nurls;
+	for (int i = 0; i < cfg->nurls; i++)
+		if ((w->urls[i] = strdup(cfg->urls[i])) == NULL)
+			w->nurls = -1;
 	w->rows = calloc(BATCH, sizeof(*w->rows));
 	memcpy(w->secret, cfg->secret, cfg->secret_len);
 	w->secret_len = cfg->secret_len;
@@ -177,12 +191,13 @@ webhooks_start(struct db *db, const struct webhooks_cfg *cfg)
 	w->backoff_max = cfg->backoff_max;
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->cv, NULL);
-	if (w->url == NULL || w->rows == NULL || hc_init() != 0 ||
+	if (w->nurls < 0 || w->rows == NULL || hc_init() != 0 ||
 	    pthread_create(&w->thread, NULL, run, w) != 0) {
 		log_err("webhooks: cannot start the sender");
 		pthread_mutex_destroy(&w->mu);
 		pthread_cond_destroy(&w->cv);
-		free(w->url);
+		for (int i = 0; i < WEBHOOKS_URLS_MAX; i++)
+			free(w->urls[i]);
 		free(w->rows);
 		sign_wipe(w->secret, sizeof(w->secret));
 		free(w);
@@ -205,7 +220,8 @@ webhooks_stop(struct webhooks *w)
 	pthread_mutex_destroy(&w->mu);
 	pthread_cond_destroy(&w->cv);
 	sign_wipe(w->secret, sizeof(w->secret));
-	free(w->url);
+	for (int i = 0; i < WEBHOOKS_URLS_MAX; i++)
+		free(w->urls[i]);
 	free(w->rows);
 	free(w);
 }

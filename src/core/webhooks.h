@@ -1,5 +1,5 @@
 /* The webhook sender: a thread that delivers the outbox's due events
- * (sql/010_webhooks.sql) to the configured endpoint, signed, and records
+ * (sql/010_webhooks.sql) to the configured endpoints, signed, and records
  * every attempt; retries with backoff, dead letters after max_tries. */
 #ifndef CORE_WEBHOOKS_H
 #define CORE_WEBHOOKS_H
@@ -11,8 +11,11 @@
 
 #define WEBHOOKS_SECRET_MAX 1024
 
+#define WEBHOOKS_URLS_MAX 8	/* = DB_WEBHOOK_ENDPOINTS_MAX */
+
 struct webhooks_cfg {
-	const char *url;
+	const char *urls[WEBHOOKS_URLS_MAX];	/* endpoint i + 1 */
+	int nurls;				/* 0: no webhooks */
 	const uint8_t *secret;		/* copied */
 	size_t secret_len;		/* 1..WEBHOOKS_SECRET_MAX */
 	int max_tries;
@@ -22,10 +25,11 @@ struct webhooks_cfg {
 
 struct webhooks;
 
-/* Makes the configured endpoint the outbox's (db_webhook_endpoint_set)
- * and starts the sender; NULL on failure (logged). With cfg->url NULL,
+/* Makes the configured endpoints the outbox's (db_webhook_endpoint_set)
+ * and starts the sender; NULL on failure (logged). With no urls,
  * disables the endpoints and returns NULL without a thread (not an
- * error: check the url). */
+ * error: check nurls). Every endpoint gets every event, signed with the
+ * one secret. */
 struct webhooks *webhooks_start(struct db *db, const struct webhooks_cfg *cfg);
 /* Stops the sender: a delivery in progress is cancelled (it stays due
  * and goes out after the next start), the thread joined, w freed.

@@ -6,31 +6,43 @@
 #include "db/webhooks.h"
 
 struct endpoint_job {
-	const char *url;
+	const char *const *urls;
+	int n;
 };
 
 static int
 endpoint_tx(struct db_tx *tx, void *arg)
 {
-	static const char off[] = "UPDATE webhook_endpoints SET enabled = 0";
+	static const char off[] = "UPDATE webhook_endpoints SET enabled = 0 "
+	    "WHERE id > ?";
 	static const char on[] = "INSERT INTO webhook_endpoints (id, url, "
-	    "enabled) VALUES (1, ?, 1) ON CONFLICT (id) DO UPDATE SET "
+	    "enabled) VALUES (?, ?, 1) ON CONFLICT (id) DO UPDATE SET "
 	    "url = excluded.url, enabled = 1";
 	const struct endpoint_job *j = arg;
-	sqlite3_stmt *st = db_stmt(tx->c, j->url ? on : off);
+	sqlite3_stmt *st;
+	int rc;
 
-	if (st == NULL)
+	for (int i = 0; i < j->n; i++) {
+		if ((st = db_stmt(tx->c, on)) == NULL)
+			return DB_ERR;
+		sqlite3_bind_int(st, 1, i + 1);
+		db_bind_text(st, 2, j->urls[i]);
+		if ((rc = db_step_done(tx->c, st, "webhook endpoint")) != DB_OK)
+			return rc;
+	}
+	if ((st = db_stmt(tx->c, off)) == NULL)
 		return DB_ERR;
-	if (j->url)
-		db_bind_text(st, 1, j->url);
-	return db_step_done(tx->c, st, "webhook endpoint");
+	sqlite3_bind_int(st, 1, j->n);
+	return db_step_done(tx->c, st, "webhook endpoints off");
 }
 
 int
-db_webhook_endpoint_set(struct db *db, const char *url)
+db_webhook_endpoint_set(struct db *db, const char *const *urls, int n)
 {
-	struct endpoint_job j = { url };
+	struct endpoint_job j = { urls, n };
 
+	if (n < 0 || n > DB_WEBHOOK_ENDPOINTS_MAX)
+		return DB_ERR;
 	return db_write(db, endpoint_tx, &j);
 }
 
@@ -53,6 +65,7 @@ due_one(sqlite3_stmt *st, void *arg)
 		r->body[0] = '\0';
 	r->attempts = sqlite3_column_int(st, 4);
 	r->created_at = sqlite3_column_int64(st, 5);
+	r->endpoint = sqlite3_column_int(st, 6);
 	d->fn(r, d->arg);
 	return 0;
 }
@@ -62,7 +75,7 @@ db_outbox_due(struct db *db, int64_t now, int limit,
     void (*fn)(const struct db_outbox_row *row, void *arg), void *arg)
 {
 	static const char sql[] = "SELECT o.id, o.event_id, o.kind, o.body, "
-	    "o.attempts, o.created_at FROM webhook_outbox o JOIN "
+	    "o.attempts, o.created_at, o.endpoint FROM webhook_outbox o JOIN "
 	    "webhook_endpoints e ON e.id = o.endpoint AND e.enabled = 1 "
 	    "WHERE o.state = 'pending' AND o.next_at <= ? ORDER BY o.next_at, "
 	    "o.id LIMIT ?";

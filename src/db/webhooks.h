@@ -10,13 +10,17 @@
 
 #define DB_OUTBOX_BODY_MAX 8192
 
-/* Makes endpoint 1 the url (enabled), or disables every endpoint when url
- * is NULL: from then on events queue for it, or for nobody. Rows already
- * queued stay. A write job (waits for its commit); DB_OK or DB_ERR. */
-int db_webhook_endpoint_set(struct db *db, const char *url);
+#define DB_WEBHOOK_ENDPOINTS_MAX 8
+
+/* Makes endpoints 1..n the urls, enabled, and disables every other one
+ * (n = 0: all): from then on each event queues once per enabled
+ * endpoint. Rows already queued stay with their endpoint. A write job
+ * (waits for its commit); DB_OK or DB_ERR. */
+int db_webhook_endpoint_set(struct db *db, const char *const *urls, int n);
 
 struct db_outbox_row {
 	int64_t id;
+	int endpoint;			/* 1..DB_WEBHOOK_ENDPOINTS_MAX */
 	char event_id[64];
 	char kind[48];
 	char body[DB_OUTBOX_BODY_MAX];	/* a body over the cap is cut: "" */

@@ -22,12 +22,20 @@ mkdir -p "$HOOKS"
 RECV=$!
 for i in $(seq 1 100); do [ -s "$TMP/hook.port" ] && break; sleep 0.05; done
 HPORT=$(cat "$TMP/hook.port")
+# A second endpoint (B) that takes everything: each event goes to both,
+# and A's refusals hold up nothing of B's.
+HOOKSB=$TMP/hooksb
+mkdir -p "$HOOKSB"
+"$TMP/hookrecv" --dir "$HOOKSB" --port-file "$TMP/hookb.port" &
+RECVB=$!
+for i in $(seq 1 100); do [ -s "$TMP/hookb.port" ] && break; sleep 0.05; done
+URLS="http://127.0.0.1:$HPORT/hooks/otad http://127.0.0.1:$(cat "$TMP/hookb.port")/b"
 conf() {
 	cat >"$TMP/otad.conf" <<CONF
 gate_interval = 1
 poll_interval = 4
 log_requests = false
-webhook_url = http://127.0.0.1:$HPORT/hooks/otad
+webhook_url = $URLS
 webhook_secret_file = $TMP/secret
 webhook_backoff = 1s
 webhook_backoff_max = 2s
@@ -37,6 +45,7 @@ CONF
 conf
 start_otad -c "$TMP/otad.conf" || { fail "otad starts with a webhook"; finish; }
 check "otad says where it delivers" grep -q "webhooks: delivering to http://127.0.0.1:$HPORT/hooks/otad" "$OTAD_LOG"
+check "... to both endpoints" grep -q "webhooks: delivering to http://127.0.0.1:$(cat "$TMP/hookb.port")/b" "$OTAD_LOG"
 
 # hdr N NAME: header NAME of request N.
 hdr() { tr -d '\r' <"$1/$2.head" | awk -v k="$(tr '[:upper:]' '[:lower:]' <<<"$3")" -F': ' 'tolower($1) == k {print $2}'; }
@@ -138,8 +147,25 @@ check "metrics: failed attempts counted ($(metric otad_webhook_failed_attempts_t
 check "metrics: deliveries counted ($(metric otad_webhook_delivered_total))" \
 	test "$(metric otad_webhook_delivered_total)" -ge 5
 
+# B got each event once, signed, with the same ids as A.
+kb=$(for n in $(seq 1 "$(count "$HOOKSB")"); do jq -r .kind "$HOOKSB/$n.body"; done | sort -u | tr '\n' ' ')
+for k in created started stage_opened device_failed halted; do
+	check "endpoint B: $k" grep -qw "$k" <<<"$kb"
+done
+badb=0
+for n in $(seq 1 "$(count "$HOOKSB")"); do signed "$HOOKSB" "$n" "$SECRET" || badb=$((badb + 1)); done
+expect "endpoint B: every request signed" "$badb" 0
+expect "endpoint B: nothing refused, nothing twice" \
+	"$(for n in $(seq 1 "$(count "$HOOKSB")"); do hdr "$HOOKSB" "$n" X-Otad-Event-Id; done | sort | uniq -d | wc -l)" 0
+ida=$(for n in $(seq 4 "$N"); do hdr "$HOOKS" "$n" X-Otad-Event-Id; done | sort -u | tr '\n' ' ')
+idb=$(for n in $(seq 1 "$(count "$HOOKSB")"); do hdr "$HOOKSB" "$n" X-Otad-Event-Id; done | sort -u | tr '\n' ' ')
+expect "both endpoints got the same events" "$idb" "$ida"
+kill "$RECVB"; wait "$RECVB" 2>/dev/null
+URLS="http://127.0.0.1:$HPORT/hooks/otad"
+
 # ---- the receiver down, otad restarted: nothing lost ----
 kill "$RECV"; wait "$RECV" 2>/dev/null
+conf
 api POST /v1/campaigns "$ADMIN" -d '{"name":"after-restart","release":'"$REL_ID"'}'
 expect_status "a draft while the receiver is down" 201
 C2=$(jqb .id)
