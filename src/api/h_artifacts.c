@@ -1,4 +1,4 @@
-/* Artifacts: streamed uploads (written, hashed, fsynced and renamed into
+/* Artifacts: streamed uploads (written, hashed, fsynced and linked into
  * place by the I/O thread, then the row) and downloads sent from the file
  * descriptor with Range and ETag. */
 #include <errno.h>
@@ -30,7 +30,6 @@ struct upload {
 	struct api_req *a;
 	struct fio_file *ff;	/* the bytes, written by the I/O thread */
 	int renamed;
-	int kept;	/* the bytes were stored already: tmp kept for the row */
 	int place_err;	/* errno of putting tmp in place after the commit */
 	uint64_t size;
 	char tmp[CFG_PATH_MAX + 32];
@@ -47,7 +46,8 @@ upload_cleanup(struct api_req *a, int ok)
 
 	(void)ok;
 	fio_close(u->ff);
-	/* Anything not renamed into artifacts/ was never acknowledged. */
+	/* Our name of the bytes goes; artifacts/ keeps its own (a link
+	 * made before the row, or the rename of place_kept). */
 	if (!u->renamed && u->tmp[0] != '\0')
 		unlink(u->tmp);
 	free(u);
@@ -197,22 +197,23 @@ store_file(struct fio_file *ff, void *arg)
 	if (util_fmt(u->final, sizeof(u->final), "%s/%s",
 	    u->a->srv->artifacts_dir, u->sha) != 0)
 		return ENAMETOOLONG;
-	/* Same bytes again: the stored copy is whole, but a delete may
-	 * remove it before our row commits; ours is kept until then. */
-	if (access(u->final, F_OK) == 0) {
-		u->kept = 1;
-		return 0;
-	}
-	if (rename(u->tmp, u->final) != 0 || util_fsync_dir(u->final) != 0)
+	/* The file goes in place before the row (a crash in between leaves
+	 * a file without a row, which the next upload takes over), as a
+	 * second name of our copy: a delete that commits before our row
+	 * may still remove the stored name, and our own name keeps the
+	 * bytes until the row has committed (place_kept). Same bytes
+	 * stored already: that copy is whole. */
+	if (link(u->tmp, u->final) != 0 && errno != EEXIST)
+		return errno;
+	if (util_fsync_dir(u->final) != 0)
 		return errno ? errno : EIO;
-	u->renamed = 1;
 	return 0;
 }
 
 /* After the row's commit, on the writer thread: a delete of the same
- * artifact that committed before it has removed the stored copy by now
+ * artifact that committed before it has removed the stored name by now
  * (its unlink is an after-commit hook too, run in commit order), so the
- * row gets the copy this upload kept. */
+ * row gets the copy this upload kept. Later deletes come after this. */
 static void
 place_kept(void *arg)
 {
@@ -235,7 +236,7 @@ put_job(struct db_tx *tx, void *arg)
 	struct upload *u = arg;
 	int rc = db_ddi_artifact_put(tx, &u->put);
 
-	if (rc == DB_OK && u->kept && db_tx_after(tx, place_kept, u) != 0)
+	if (rc == DB_OK && db_tx_after(tx, place_kept, u) != 0)
 		return DB_ERR;
 	return rc;
 }
