@@ -5,8 +5,9 @@
 int
 db_artifact_put(struct db_tx *tx, void *arg)
 {
-	static const char sql[] = "INSERT OR IGNORE INTO artifacts "
-	    "(sha256, size, created_at, created_by) VALUES ($1, $2, $3, $4)";
+	static const char sql[] = "INSERT INTO artifacts "
+	    "(sha256, size, created_at, created_by) VALUES ($1, $2, $3, $4) "
+	    "ON CONFLICT (sha256) DO NOTHING";
 	struct db_artifact_put *a = arg;
 	struct db_st *st = db_stmt(tx->c, sql);
 	int rc;

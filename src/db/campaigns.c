@@ -395,19 +395,53 @@ db_campaign_targets_tx(struct db_tx *tx, int64_t release, int64_t cohort,
 	return targets(tx->c, release, cohort, fn, arg);
 }
 
+/* The rows of st (one text column each) joined with ", " into buf; ""
+ * when they do not fit. */
+static int
+hw_list(struct db_conn *c, struct db_st *st, char *buf, size_t size)
+{
+	size_t len = 0;
+	int s, over = 0;
+
+	buf[0] = '\0';
+	while ((s = db_step(st)) == DB_STEP_ROW) {
+		const char *v = db_col_str(st, 0);
+		size_t n = v != NULL ? db_col_bytes(st, 0) : 0;
+		size_t sep = len > 0 ? 2 : 0;
+
+		if (over || len + sep + n >= size) {
+			over = 1;
+			continue;
+		}
+		memcpy(buf + len, ", ", sep);
+		if (n > 0)
+			memcpy(buf + len + sep, v, n);
+		len += sep + n;
+		buf[len] = '\0';
+	}
+	db_st_reset(st);
+	if (over)
+		buf[0] = '\0';
+	if (s == DB_STEP_DONE)
+		return DB_OK;
+	db_report(c, "release hw classes");
+	return DB_ERR;
+}
+
 /* Fills out for (release, cohort); see db_target_summary. */
 static int
 target_summary(struct db_conn *c, int64_t release, int64_t cohort,
     struct db_target_summary *out)
 {
-	static const char any[] = "SELECT EXISTS (SELECT 1 " TARGETS ")";
-	static const char hw[] = "SELECT COALESCE(group_concat(hw_class, ', '), "
-	    "'') FROM (SELECT hw_class FROM release_hw_classes WHERE "
-	    "release_id = $1 ORDER BY hw_class)";
+	static const char any[] = "SELECT CASE WHEN EXISTS (SELECT 1 "
+	    TARGETS ") THEN 1 ELSE 0 END";
+	static const char hw[] = "SELECT hw_class FROM release_hw_classes "
+	    "WHERE release_id = $1 ORDER BY hw_class";
 	static const char scope[] = "SELECT d.hw_class, COUNT(*), "
-	    "d.hw_class IN (SELECT hw_class FROM release_hw_classes WHERE "
-	    "release_id = $1), SUM(d.fw_version = (SELECT fw_version FROM "
-	    "releases WHERE id = $1)) FROM devices d WHERE ($2 = 0 OR d.id IN "
+	    "CASE WHEN d.hw_class IN (SELECT hw_class FROM release_hw_classes "
+	    "WHERE release_id = $1) THEN 1 ELSE 0 END, SUM(CASE WHEN "
+	    "d.fw_version = (SELECT fw_version FROM releases WHERE id = $1) "
+	    "THEN 1 ELSE 0 END) FROM devices d WHERE ($2 = 0 OR d.id IN "
 	    "(SELECT device FROM cohort_devices WHERE cohort = $2)) "
 	    "AND d.decommissioned_at IS NULL GROUP BY d.hw_class ORDER BY 2 DESC, 1";
 	struct db_st *st = db_stmt(c, any);
@@ -427,9 +461,9 @@ target_summary(struct db_conn *c, int64_t release, int64_t cohort,
 	if ((st = db_stmt(c, hw)) == NULL)
 		return DB_ERR;
 	db_bind_i64(st, 1, release);
-	if ((rc = db_row(c, st, "release hw classes")) != DB_OK)
+	if ((rc = hw_list(c, st, out->release_hw, sizeof(out->release_hw)))
+	    != DB_OK)
 		return rc;
-	db_col_text(st, 0, out->release_hw, sizeof(out->release_hw));
 	if ((st = db_stmt(c, scope)) == NULL)
 		return DB_ERR;
 	db_bind_i64(st, 1, release);
@@ -694,7 +728,8 @@ db_member_counts_tx(struct db_tx *tx, int64_t campaign, uint32_t from,
 {
 	/* One pass over the index (campaign, state, bucket) in its order:
 	 * no sort, both counts at once. */
-	static const char sql[] = "SELECT state, COUNT(*), SUM(bucket >= $3) "
+	static const char sql[] = "SELECT state, COUNT(*), "
+	    "SUM(CASE WHEN bucket >= $3 THEN 1 ELSE 0 END) "
 	    "FROM campaign_devices WHERE campaign = $1 AND bucket < $2 "
 	    "GROUP BY state";
 	struct db_st *st = db_stmt(tx->c, sql);
@@ -713,7 +748,8 @@ db_failure_reasons_tx(struct db_tx *tx, int64_t campaign, uint32_t from,
     int64_t added, void *), void *arg)
 {
 	static const char sql[] = "SELECT COALESCE(reason, 'other'), COUNT(*), "
-	    "SUM(bucket >= $3) FROM campaign_devices WHERE campaign = $1 "
+	    "SUM(CASE WHEN bucket >= $3 THEN 1 ELSE 0 END) FROM campaign_devices "
+	    "WHERE campaign = $1 "
 	    "AND state IN ('failed', 'rolled_back', 'timed_out') AND "
 	    "bucket < $2 GROUP BY 1";
 	struct db_st *st = db_stmt(tx->c, sql);
@@ -732,8 +768,9 @@ db_pending_seen_tx(struct db_tx *tx, int64_t campaign, uint32_t from,
 {
 	/* The stage's pending members through (campaign, state, bucket),
 	 * each with its device's last poll. */
-	static const char sql[] = "SELECT cd.bucket >= $3, COUNT(*), "
-	    "SUM(COALESCE(d.last_seen, 0) < $4) FROM campaign_devices cd "
+	static const char sql[] = "SELECT CASE WHEN cd.bucket >= $3 "
+	    "THEN 1 ELSE 0 END, COUNT(*), SUM(CASE WHEN COALESCE(d.last_seen, "
+	    "0) < $4 THEN 1 ELSE 0 END) FROM campaign_devices cd "
 	    "JOIN devices d ON d.id = cd.device WHERE cd.campaign = $1 AND "
 	    "cd.state = 'pending' AND cd.bucket < $2 GROUP BY 1";
 	struct db_st *st = db_stmt(tx->c, sql);

@@ -22,8 +22,9 @@ cohort_id(struct db_conn *c, const char *name, int64_t *id)
 static int
 add_members(struct db_tx *tx, struct db_cohort_write *w, int64_t cohort)
 {
-	static const char sql[] = "INSERT OR IGNORE INTO cohort_devices "
-	    "(cohort, device) SELECT $1, id FROM devices WHERE device_id = $2";
+	static const char sql[] = "INSERT INTO cohort_devices "
+	    "(cohort, device) SELECT $1, id FROM devices WHERE device_id = $2 "
+	    "ON CONFLICT (cohort, device) DO NOTHING";
 	struct db_st *st;
 	int rc;
 

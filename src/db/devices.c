@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "db/devices.h"
 #include "db/internal.h"
@@ -81,8 +82,8 @@ add_one(struct db_tx *tx, const struct db_new_device *d, int64_t now)
 	static const char ins[] = "INSERT INTO devices (device_id, hw_class, "
 	    "token_hash, fw_version, created_at) VALUES ($1, $2, $3, $4, $5) "
 	    "RETURNING id";
-	static const char tag[] = "INSERT OR IGNORE INTO device_tags "
-	    "(device, tag) VALUES ($1, $2)";
+	static const char tag[] = "INSERT INTO device_tags "
+	    "(device, tag) VALUES ($1, $2) ON CONFLICT (device, tag) DO NOTHING";
 	struct db_st *st = db_stmt(tx->c, ins);
 	int64_t id;
 	int rc;
@@ -285,7 +286,7 @@ db_event_add(struct db_tx *tx, int64_t device, const char *kind,
 {
 	static const char sql[] = "INSERT INTO device_events (device, at, kind, "
 	    "release_id, campaign_id, state, reason, detail) "
-	    "VALUES ($1, strftime('%s','now'), $2, $3, $4, $5, $6, $7)";
+	    "VALUES ($1, $8, $2, $3, $4, $5, $6, $7)";
 	struct db_st *st = db_stmt(tx->c, sql);
 
 	if (st == NULL)
@@ -299,6 +300,7 @@ db_event_add(struct db_tx *tx, int64_t device, const char *kind,
 	db_bind_text(st, 5, state);
 	db_bind_text(st, 6, reason);
 	db_bind_text(st, 7, detail);
+	db_bind_i64(st, 8, (int64_t)time(NULL));
 	return db_step_done(tx->c, st, "device event");
 }
 
@@ -307,12 +309,14 @@ db_device_seen(struct db_tx *tx, int64_t device, int64_t at,
     const char *fw_version, int *changed)
 {
 	static const char get[] = "SELECT fw_version FROM devices WHERE id = $1";
-	static const char upd[] = "UPDATE devices SET last_seen = MAX($1, "
-	    "COALESCE(last_seen, 0)), fw_version = $2 WHERE id = $3";
-	static const char touch[] = "UPDATE devices SET last_seen = MAX($1, "
-	    "COALESCE(last_seen, 0)) WHERE id = $2 AND fw_version = $3";
-	static const char seen[] = "UPDATE devices SET last_seen = MAX($1, "
-	    "COALESCE(last_seen, 0)) WHERE id = $2";
+#define LATER "CASE WHEN COALESCE(last_seen, 0) > $1 THEN last_seen ELSE $1 END"
+	static const char upd[] = "UPDATE devices SET last_seen = " LATER ", "
+	    "fw_version = $2 WHERE id = $3";
+	static const char touch[] = "UPDATE devices SET last_seen = " LATER " "
+	    "WHERE id = $2 AND fw_version = $3";
+	static const char seen[] = "UPDATE devices SET last_seen = " LATER " "
+	    "WHERE id = $2";
+#undef LATER
 	struct db_st *st = db_stmt(tx->c, fw_version ? touch : seen);
 	char old[DB_ID_MAX + 1] = "", detail[2 * DB_ID_MAX + 8];
 	int rc;
@@ -430,10 +434,19 @@ bind_health(struct db_st *st, const struct db_health *h)
 int
 db_health_put(struct db_tx *tx, const struct db_health *h)
 {
-	static const char sql[] = "INSERT OR REPLACE INTO device_health "
+	/* Every column is written: the same row as a delete and insert. */
+	static const char sql[] = "INSERT INTO device_health "
 	    "(device, at, fw_version, boot_id, boot_ok, selftest_ok, crash_count, "
 	    "uptime_s, unhealthy, reports, unhealthy_reports, crashes, first_at, "
-	    "sampled_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)";
+	    "sampled_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
+	    "$12, $13, $14) ON CONFLICT (device) DO UPDATE SET at = excluded.at, "
+	    "fw_version = excluded.fw_version, boot_id = excluded.boot_id, "
+	    "boot_ok = excluded.boot_ok, selftest_ok = excluded.selftest_ok, "
+	    "crash_count = excluded.crash_count, uptime_s = excluded.uptime_s, "
+	    "unhealthy = excluded.unhealthy, reports = excluded.reports, "
+	    "unhealthy_reports = excluded.unhealthy_reports, "
+	    "crashes = excluded.crashes, first_at = excluded.first_at, "
+	    "sampled_at = excluded.sampled_at";
 	struct db_st *st = db_stmt(tx->c, sql);
 
 	if (st == NULL)

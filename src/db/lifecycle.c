@@ -89,8 +89,9 @@ static int
 patch_cohorts(struct db_tx *tx, int64_t device, struct db_device_patch *p)
 {
 	static const char clear[] = "DELETE FROM cohort_devices WHERE device = $1";
-	static const char add[] = "INSERT OR IGNORE INTO cohort_devices "
-	    "(cohort, device) SELECT id, $1 FROM cohorts WHERE name = $2";
+	static const char add[] = "INSERT INTO cohort_devices "
+	    "(cohort, device) SELECT id, $1 FROM cohorts WHERE name = $2 "
+	    "ON CONFLICT (cohort, device) DO NOTHING";
 	int rc = exec_id(tx, clear, device, "device cohorts clear");
 
 	for (size_t i = 0; rc == DB_OK && i < p->ncohorts; i++) {
@@ -128,8 +129,8 @@ db_device_patch(struct db_tx *tx, void *arg)
 	    "WHERE h.release_id = o.release_id AND h.hw_class = $2)";
 	static const char hw[] = "UPDATE devices SET hw_class = $2 WHERE id = $1";
 	static const char untag[] = "DELETE FROM device_tags WHERE device = $1";
-	static const char tag[] = "INSERT OR IGNORE INTO device_tags (device, "
-	    "tag) VALUES ($1, $2)";
+	static const char tag[] = "INSERT INTO device_tags (device, "
+	    "tag) VALUES ($1, $2) ON CONFLICT (device, tag) DO NOTHING";
 	struct db_device_patch *p = arg;
 	int64_t device;
 	int rc = device_id_of(tx, p->device_id, &device, NULL);
@@ -329,8 +330,9 @@ cohort_id_of(struct db_tx *tx, const char *name, int64_t *id)
 int
 db_cohort_edit(struct db_tx *tx, void *arg)
 {
-	static const char add[] = "INSERT OR IGNORE INTO cohort_devices (cohort, "
-	    "device) SELECT $1, id FROM devices WHERE device_id = $2";
+	static const char add[] = "INSERT INTO cohort_devices (cohort, "
+	    "device) SELECT $1, id FROM devices WHERE device_id = $2 "
+	    "ON CONFLICT (cohort, device) DO NOTHING";
 	static const char known[] = "SELECT 1 FROM devices WHERE device_id = $1";
 	static const char rm[] = "DELETE FROM cohort_devices WHERE cohort = $1 "
 	    "AND device = (SELECT id FROM devices WHERE device_id = $2)";

@@ -300,10 +300,17 @@ db_offer_facts_tx(struct db_tx *tx, const char *device_id, int64_t release,
 int
 db_offer_set(struct db_tx *tx, void *arg)
 {
-	static const char put[] = "INSERT OR REPLACE INTO offers (device, "
+	/* A new offer replaces the old one whole (reason and install_boot
+	 * cleared), as a delete and insert would. */
+	static const char put[] = "INSERT INTO offers (device, "
 	    "release_id, state, created_at, created_by, updated_at) "
 	    "SELECT id, $2, 'offered', $3, $4, $3 FROM devices "
-	    "WHERE device_id = $1 RETURNING device";
+	    "WHERE device_id = $1 ON CONFLICT (device) DO UPDATE SET "
+	    "release_id = excluded.release_id, state = excluded.state, "
+	    "reason = NULL, created_at = excluded.created_at, "
+	    "created_by = excluded.created_by, "
+	    "updated_at = excluded.updated_at, install_boot = NULL "
+	    "RETURNING device";
 	struct db_offer_set *o = arg;
 	struct db_st *st = db_stmt(tx->c, put);
 	int64_t device;
