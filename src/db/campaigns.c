@@ -225,8 +225,8 @@ db_campaign_sweepable_tx(struct db_tx *tx, int64_t finished_since,
 	/* Running and paused first: a caller that stops early keeps them. */
 	static const char sql[] = "SELECT " CAMPAIGN_COLS "WHERE c.state IN "
 	    "('running', 'paused') OR (c.state IN ('completed', 'halted') AND "
-	    "c.finished_at >= $1) ORDER BY c.state IN ('running', 'paused') DESC, "
-	    "c.id DESC";
+	    "c.finished_at >= $1) ORDER BY CASE WHEN c.state IN ('running', "
+	    "'paused') THEN 1 ELSE 0 END DESC, c.id DESC";
 	struct db_st *st = db_stmt(tx->c, sql);
 
 	if (st == NULL)

@@ -6,6 +6,7 @@
 
 #include "db/internal.h"
 #include "db/lifecycle.h"
+#include "sign/crypto.h"
 
 /* Live campaigns: the ones a change must not break. */
 #define LIVE "c.state IN ('running', 'paused')"
@@ -162,10 +163,11 @@ db_device_decommission(struct db_tx *tx, void *arg)
 	/* A random hash no token has: the old token is refused even if the
 	 * filter on decommissioned_at were forgotten somewhere. */
 	static const char retire[] = "UPDATE devices SET decommissioned_at = $2, "
-	    "token_hash = randomblob(32) WHERE id = $1";
+	    "token_hash = $3 WHERE id = $1";
 	static const char offer[] = "DELETE FROM offers WHERE device = $1";
 	struct db_device_retire *r = arg;
 	int64_t device, since;
+	unsigned char noise[32];
 	struct db_st *st;
 	int rc = device_id_of(tx, r->device_id, &device, &since);
 
@@ -173,8 +175,10 @@ db_device_decommission(struct db_tx *tx, void *arg)
 		return rc;
 	if ((st = db_stmt(tx->c, retire)) == NULL)
 		return DB_ERR;
+	sign_random(noise, sizeof(noise));
 	db_bind_i64(st, 1, device);
 	db_bind_i64(st, 2, r->now);
+	db_bind_blob(st, 3, noise, sizeof(noise));
 	if ((rc = db_step_done(tx->c, st, "device decommission")) != DB_OK ||
 	    (rc = exec_id(tx, offer, device, "device offer drop")) != DB_OK)
 		return rc;

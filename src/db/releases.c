@@ -266,10 +266,11 @@ db_offer_facts_tx(struct db_tx *tx, const char *device_id, int64_t release,
 {
 	static const char dev[] = "SELECT id, hw_class, fw_version FROM devices "
 	    "WHERE device_id = $1";
-	static const char rel[] = "SELECT r.revoked_at IS NOT NULL, "
-	    "EXISTS (SELECT 1 FROM release_hw_classes h WHERE h.release_id = r.id "
-	    "AND h.hw_class = $2), r.expires <= $3, r.fw_version "
-	    "FROM releases r WHERE r.id = $1";
+	static const char rel[] = "SELECT CASE WHEN r.revoked_at IS NOT NULL "
+	    "THEN 1 ELSE 0 END, CASE WHEN EXISTS (SELECT 1 FROM "
+	    "release_hw_classes h WHERE h.release_id = r.id AND h.hw_class = $2) "
+	    "THEN 1 ELSE 0 END, CASE WHEN r.expires <= $3 THEN 1 ELSE 0 END, "
+	    "r.fw_version FROM releases r WHERE r.id = $1";
 	struct db_st *st = db_stmt(tx->c, dev);
 	char hw[65];
 	int rc;
