@@ -309,7 +309,9 @@ db_device_seen(struct db_tx *tx, int64_t device, int64_t at,
     const char *fw_version, int *changed)
 {
 	static const char get[] = "SELECT fw_version FROM devices WHERE id = $1";
-#define LATER "CASE WHEN COALESCE(last_seen, 0) > $1 THEN last_seen ELSE $1 END"
+	/* The later of $1 and the stored time (none: 0). */
+#define LATER "CASE WHEN COALESCE(last_seen, 0) > $1 THEN " \
+	"COALESCE(last_seen, 0) ELSE $1 END"
 	static const char upd[] = "UPDATE devices SET last_seen = " LATER ", "
 	    "fw_version = $2 WHERE id = $3";
 	static const char touch[] = "UPDATE devices SET last_seen = " LATER " "

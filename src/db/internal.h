@@ -107,8 +107,8 @@ int db_col_null(struct db_st *st, int i);
 /* The column as text, valid until the next step or reset of st. */
 const char *db_col_str(struct db_st *st, int i);
 const void *db_col_blob(struct db_st *st, int i);
-/* The size in bytes of a blob or text column (call after db_col_blob or
- * db_col_str). */
+/* The size in bytes of a blob or text column (of a text column: after
+ * db_col_str, which may convert a number to text). */
 size_t db_col_bytes(struct db_st *st, int i);
 /* A copy of column i as text ("" for NULL) into buf; -1 if it does not
  * fit (buf then holds ""). */

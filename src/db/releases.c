@@ -69,7 +69,7 @@ db_release_add(struct db_tx *tx, void *arg)
 		return rc;
 	if ((st = db_stmt(tx->c, ins)) == NULL)
 		return DB_ERR;
-	db_bind_blob(st, 1, a->envelope, (int)a->len);
+	db_bind_blob(st, 1, a->envelope, a->len);
 	db_bind_text(st, 2, r->sha256);
 	db_bind_text(st, 3, r->fw_version);
 	db_bind_i64(st, 4, r->security_counter);

@@ -25,7 +25,7 @@ db_root_put(struct db_tx *tx, void *arg)
 	if ((st = db_stmt(tx->c, ins)) == NULL)
 		return DB_ERR;
 	db_bind_i64(st, 1, p->version);
-	db_bind_blob(st, 2, p->body, (int)p->len);
+	db_bind_blob(st, 2, p->body, p->len);
 	db_bind_i64(st, 3, p->expires);
 	db_bind_i64(st, 4, p->now);
 	db_bind_text(st, 5, p->by);
