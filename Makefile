@@ -58,12 +58,14 @@ ALL_LDFLAGS = $(SAN) -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(LDFLAGS)
 
 MAINS    := src/api/main.c src/otactl/main.c device-sim/main.c
 LIB_SRC  := $(filter-out $(MAINS),$(wildcard src/*/*.c device-sim/*.c))
-LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/migrations.o
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/migrations.o \
+            $(BUILD)/gen/ui.o
 LIB      := $(BUILD)/libota.a
 PROGS    := $(BIN)/otad $(BIN)/otactl $(BIN)/otasim
 TEST_SRC := $(wildcard tests/*/test_*.c)
 TESTS    := $(TEST_SRC:%.c=$(BUILD)/%)
 SQL      := $(sort $(wildcard sql/*.sql))
+UI       := $(sort $(wildcard ui/*))
 
 # Fuzzing: clang and libFuzzer over a clang-built, ASan + UBSan copy of the
 # library in build/fuzz/ (the normal one is gcc with hardening flags).
@@ -74,7 +76,8 @@ FUZZ_BUILD  := build/fuzz
 FUZZ_CFLAGS  = $(WARN) -Wno-format-nonliteral -O1 -g -fno-omit-frame-pointer \
                -fsanitize=address,undefined -fno-sanitize-recover=all \
                -D_GNU_SOURCE -Isrc -Idevice-sim -Itests/fuzz $(PKG_CFLAGS)
-FUZZ_OBJ    := $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o) $(FUZZ_BUILD)/gen/migrations.o
+FUZZ_OBJ    := $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o) $(FUZZ_BUILD)/gen/migrations.o \
+               $(FUZZ_BUILD)/gen/ui.o
 FUZZ_LIB    := $(FUZZ_BUILD)/libota.a
 FUZZERS     := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,\
                $(wildcard tests/fuzz/fuzz_*.c))
@@ -86,7 +89,9 @@ all: $(PROGS)
 $(LIB_OBJ) $(MAINS:%.c=$(BUILD)/%.o) $(TESTS): | deps
 deps:
 	@pkg-config --exists $(PKGS) $(TEST_PKGS) && command -v jq >/dev/null \
-	  && command -v curl >/dev/null || scripts/install-deps
+	  && command -v curl >/dev/null && command -v chromium >/dev/null \
+	  && [ -d tests/browser/node_modules/puppeteer-core ] \
+	  || scripts/install-deps
 
 # V=1 shows the whole command lines.
 Q := $(if $(filter 1,$(V)),,@)
@@ -102,6 +107,14 @@ $(BUILD)/gen/migrations.c: $(SQL) scripts/embed-sql
 	scripts/embed-sql $(SQL) > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/gen/migrations.o: $(BUILD)/gen/migrations.c
+	$(Q)$(CC) $(ALL_CFLAGS) -Isrc -c $< -o $@
+
+# The web console (ui/, docs/console.md) is compiled in the same way.
+$(BUILD)/gen/ui.c: $(UI) scripts/embed-ui
+	@mkdir -p $(dir $@)
+	scripts/embed-ui $(UI) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/ui.o: $(BUILD)/gen/ui.c src/api/ui_files.h
 	$(Q)$(CC) $(ALL_CFLAGS) -Isrc -c $< -o $@
 
 $(LIB): $(LIB_OBJ)
@@ -140,6 +153,11 @@ $(FUZZ_BUILD)/gen/migrations.c: $(SQL) scripts/embed-sql
 	@mkdir -p $(dir $@)
 	scripts/embed-sql $(SQL) > $@.tmp && mv $@.tmp $@
 $(FUZZ_BUILD)/gen/migrations.o: $(FUZZ_BUILD)/gen/migrations.c
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
+$(FUZZ_BUILD)/gen/ui.c: $(UI) scripts/embed-ui
+	@mkdir -p $(dir $@)
+	scripts/embed-ui $(UI) > $@.tmp && mv $@.tmp $@
+$(FUZZ_BUILD)/gen/ui.o: $(FUZZ_BUILD)/gen/ui.c src/api/ui_files.h
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
 $(FUZZ_LIB): $(FUZZ_OBJ)
 	@rm -f $@

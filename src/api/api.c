@@ -87,6 +87,18 @@ api_invalid(struct api_req *a)
 }
 
 int
+api_query_ident(struct api_req *a, const char *name, const char **out)
+{
+	*out = http_query(a->http, name);
+	if (*out == NULL || util_valid_ident(*out))
+		return 0;
+	api_err(a, 400, "bad_query", "%s: not an identifier (1 to %d letters, "
+	    "digits, '.', '_', ':' or '-', starting with a letter or digit)",
+	    name, UTIL_ID_MAX);
+	return -1;
+}
+
+int
 api_page(struct api_req *a, int64_t *limit, const char **after)
 {
 	const char *l = http_query(a->http, "limit");

@@ -26,6 +26,7 @@ enum api_role { ROLE_NONE = 0, ROLE_VIEWER = 1, ROLE_RELEASE = 2,
 struct api_who {
 	enum api_role role;		/* ROLE_NONE for a device or nobody */
 	char name[65];			/* token name, for the audit trail */
+	int64_t expires_at;		/* a management token's expiry, 0: never */
 	int64_t device;			/* device row id, or 0 */
 	char device_id[API_ID_MAX + 1];
 	char hw_class[API_ID_MAX + 1];
@@ -107,6 +108,11 @@ int audit_prune(struct db_tx *tx, void *srv);
 #define AE(a) (a)->err, sizeof((a)->err)
 /* Replies 422 invalid_field with the message in a->err. */
 void api_invalid(struct api_req *a);
+
+/* ?name=IDENT: the value (NULL when absent), or -1 after a 400 naming
+ * the parameter when it is no identifier (util_valid_ident): a filter
+ * no object can match is a mistake, not an empty list. */
+int api_query_ident(struct api_req *a, const char *name, const char **out);
 
 /* ---- pagination: ?limit=N (1..1000, default 100) & after=CURSOR ---- */
 int api_page(struct api_req *a, int64_t *limit, const char **after);

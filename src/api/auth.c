@@ -133,6 +133,7 @@ check_management(struct api_req *a, const uint8_t hash[32], enum api_need need)
 		return -1;
 	a->who.role = auth_role_parse(t.role);
 	memcpy(a->who.name, t.name, sizeof(a->who.name));
+	a->who.expires_at = t.expires_at;
 	if (a->who.role == ROLE_GATEWAY)
 		return forbidden(a, "a gateway token is only for hawkBit DDI "
 		    "paths");

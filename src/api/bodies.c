@@ -44,6 +44,125 @@ retry_from_json(json_t *r, struct rollout_policy *p, char *e, size_t elen)
 	return 0;
 }
 
+/* One slot of gate.window.slots: {days, start, end}; 0, or -1 with
+ * "field: reason" in e. */
+static int
+slot_from_json(json_t *o, struct rollout_slot *sl, char *e, size_t elen)
+{
+	static const char *const fields[] = { "days", "start", "end", NULL };
+	const char *start = NULL, *end = NULL;
+	json_t *days = json_object_get(o, "days"), *d;
+	size_t i;
+	int bit;
+
+	if (!json_is_object(o)) {
+		snprintf(e, elen, ": must be an object {days, start, end}");
+		return -1;
+	}
+	if (jv_only(o, fields, e, elen) ||
+	    jv_str(o, "start", 1, 5, 5, &start, e, elen) ||
+	    jv_str(o, "end", 1, 5, 5, &end, e, elen))
+		return -1;
+	if (!json_is_array(days) || json_array_size(days) == 0 ||
+	    json_array_size(days) > 7) {
+		snprintf(e, elen, "days: must be an array of 1 to 7 of mon, "
+		    "tue, wed, thu, fri, sat, sun");
+		return -1;
+	}
+	sl->days = 0;
+	json_array_foreach(days, i, d) {
+		if (!json_is_string(d) ||
+		    (bit = rollout_day_parse(json_string_value(d))) < 0) {
+			snprintf(e, elen, "days[%zu]: must be one of mon, tue, "
+			    "wed, thu, fri, sat, sun", i);
+			return -1;
+		}
+		if (sl->days & (1u << bit)) {
+			snprintf(e, elen, "days[%zu]: %s is named twice", i,
+			    json_string_value(d));
+			return -1;
+		}
+		sl->days |= (uint8_t)(1u << bit);
+	}
+	if (rollout_hhmm_parse(start, 0, &sl->start) != 0) {
+		snprintf(e, elen, "start: must be a time of day HH:MM, 00:00 to "
+		    "23:59");
+		return -1;
+	}
+	if (rollout_hhmm_parse(end, 1, &sl->end) != 0 || sl->end == 0) {
+		snprintf(e, elen, "end: must be a time of day HH:MM, 00:01 to "
+		    "24:00 (before start: the next day)");
+		return -1;
+	}
+	if (sl->end == sl->start) {
+		snprintf(e, elen, "end: must differ from start (the slot would "
+		    "be empty; 00:00 to 24:00 is the whole day)");
+		return -1;
+	}
+	return 0;
+}
+
+/* Maintenance windows, gate.window: {tz, slots: [{days, start, end}]}
+ * (rule, as the API shows it, is accepted and worked out again from tz);
+ * null or absent: none. The zone is resolved here, once: a fixed offset
+ * or UTC, else an IANA name through the tz database. 0, or -1 with
+ * "window.field: reason" in e. */
+static int
+window_from_json(json_t *w, struct rollout_window *out, char *e, size_t elen)
+{
+	static const char *const fields[] = { "tz", "slots", "rule", NULL };
+	const char *tz = NULL;
+	json_t *slots, *v;
+	char why[120];
+	size_t i;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (w == NULL || json_is_null(w))
+		return 0;
+	if (!json_is_object(w)) {
+		snprintf(e, elen, "window: must be an object {tz, slots} or "
+		    "null");
+		return -1;
+	}
+	if (jv_only(w, fields, why, sizeof(why)) ||
+	    jv_str(w, "tz", 1, 1, ROLLOUT_TZ_NAME - 1, &tz, why, sizeof(why)) ||
+	    jv_str(w, "rule", 0, 0, 200, &(const char *){ NULL }, why,
+	    sizeof(why))) {
+		snprintf(e, elen, "window.%s", why);
+		return -1;
+	}
+	slots = json_object_get(w, "slots");
+	if (!json_is_array(slots) || json_array_size(slots) == 0 ||
+	    json_array_size(slots) > ROLLOUT_WINDOW_SLOTS) {
+		snprintf(e, elen, "window.slots: must be an array of 1 to %d "
+		    "slots {days, start, end}", ROLLOUT_WINDOW_SLOTS);
+		return -1;
+	}
+	json_array_foreach(slots, i, v)
+		if (slot_from_json(v, &out->slot[i], why, sizeof(why)) != 0) {
+			snprintf(e, elen, "window.slots[%zu]%s%s", i,
+			    why[0] == ':' ? "" : ".", why);
+			return -1;
+		}
+	out->nslots = (int)json_array_size(slots);
+	snprintf(out->tz, sizeof(out->tz), "%s", tz);
+	if (rollout_tz_fixed(tz, out->rule) != 0 &&
+	    (rc = util_tz_rule(tz, out->rule, sizeof(out->rule))) != 0) {
+		snprintf(e, elen, "window.tz: %s", rc == -2 ? "the tz database "
+		    "has no rule for times to come in this zone" : "must be an "
+		    "IANA time zone such as Europe/Berlin, UTC or an offset "
+		    "+HH:MM / -HH:MM");
+		return -1;
+	}
+	if (rollout_tz_parse(out->rule, &out->zone) != 0) {
+		snprintf(e, elen, "window.tz: its rule \"%s\" is not one otad "
+		    "reads", out->rule);
+		return -1;
+	}
+	return 0;
+}
+
 /* Gate policy from the API's "gate" object over the defaults; 0, or -1
  * with "gate.field: reason" in err. gate may be NULL. */
 static int
@@ -54,7 +173,7 @@ campaign_policy_from_json(json_t *gate, struct rollout_policy *p, char *err,
 	    "bad_failure_pct", "false_halt_pct", "miss_pct", "baseline",
 	    "min_healthy_pct", "bake_time", "report_timeout", "absent_timeout",
 	    "auto_advance", "max_attempts", "min_stage_time", "max_in_flight",
-	    "retry", NULL };
+	    "retry", "window", "membership", NULL };
 	char e[200];
 	int64_t v;
 	int b;
@@ -102,7 +221,20 @@ campaign_policy_from_json(json_t *gate, struct rollout_policy *p, char *err,
 	PCT_FIELD(min_healthy_pct, 0, 100)
 	BOOL_FIELD(auto_advance)
 	BOOL_FIELD(baseline)
-	if (retry_from_json(json_object_get(gate, "retry"), p, e, sizeof(e)))
+	{
+		const char *m = NULL;
+
+		if (jv_str(gate, "membership", 0, 1, 16, &m, e, sizeof(e)))
+			goto bad;
+		if (m != NULL && rollout_membership_parse(m, &p->dynamic) != 0) {
+			snprintf(err, errlen, "gate.membership: must be \"static\" "
+			    "or \"dynamic\"");
+			return -1;
+		}
+	}
+	if (retry_from_json(json_object_get(gate, "retry"), p, e, sizeof(e)) ||
+	    window_from_json(json_object_get(gate, "window"), &p->window, e,
+	    sizeof(e)))
 		goto bad;
 #undef INT_FIELD
 #undef TIME_FIELD

@@ -45,6 +45,10 @@ cfg_defaults(struct cfg *c)
 	c->audit_retention_days = 400;
 	c->shutdown_timeout = 30;
 	c->writer_stall_timeout = 20;
+	c->webhook_max_tries = 12;
+	c->webhook_backoff = 5;
+	c->webhook_backoff_max = 3600;
+	c->webhook_timeout = 10;
 }
 
 int
@@ -152,6 +156,43 @@ set_tenant(const char *v, char *dst, size_t size)
 }
 
 int
+cfg_webhook_urls(char *buf, const char **urls, int max)
+{
+	int n = 0;
+	char *p = buf;
+
+	for (;;) {
+		size_t len;
+
+		p += strspn(p, " \t");
+		if (*p == '\0')
+			return n;
+		len = strcspn(p, " \t");
+		if (n == max || (strncmp(p, "http://", 7) != 0 &&
+		    strncmp(p, "https://", 8) != 0))
+			return -1;
+		urls[n++] = p;
+		p += len;
+		if (*p != '\0')
+			*p++ = '\0';
+	}
+}
+
+static int
+set_webhook_urls(const char *v, char *dst, size_t size)
+{
+	char tmp[sizeof(((struct cfg *)0)->webhook_url)];
+	const char *urls[CFG_WEBHOOK_URLS_MAX];
+
+	if (strlen(v) >= sizeof(tmp))
+		return -1;
+	memcpy(tmp, v, strlen(v) + 1);
+	if (cfg_webhook_urls(tmp, urls, CFG_WEBHOOK_URLS_MAX) < 0)
+		return -1;
+	return set_path(v, dst, size);
+}
+
+int
 cfg_set(struct cfg *c, const char *k, const char *v, char *err, size_t errlen)
 {
 	int rc;
@@ -220,6 +261,19 @@ cfg_set(struct cfg *c, const char *k, const char *v, char *err, size_t errlen)
 	    "a duration from 0s to 1h")
 	KEY("writer_stall_timeout", set_secs(v, 1, 3600,
 	    &c->writer_stall_timeout), "a duration from 1s to 1h")
+	KEY("webhook_url", set_webhook_urls(v, c->webhook_url,
+	    sizeof(c->webhook_url)), "empty (no webhooks), or up to 8 http:// "
+	    "or https:// URLs separated by spaces")
+	KEY("webhook_secret_file", set_path(v, c->webhook_secret_file,
+	    sizeof(c->webhook_secret_file)), "a file path")
+	KEY("webhook_max_tries", set_int(v, 1, 1000, &c->webhook_max_tries),
+	    "1..1000")
+	KEY("webhook_backoff", set_secs(v, 1, 86400, &c->webhook_backoff),
+	    "a duration from 1s to 1d")
+	KEY("webhook_backoff_max", set_secs(v, 1, 7 * 86400,
+	    &c->webhook_backoff_max), "a duration from 1s to 7d")
+	KEY("webhook_timeout", set_secs(v, 1, 300, &c->webhook_timeout),
+	    "a duration from 1s to 5m")
 	KEY("online_key_passphrase_file", set_path(v,
 	    c->online_key_passphrase_file,
 	    sizeof(c->online_key_passphrase_file)), "a file path")

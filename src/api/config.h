@@ -45,10 +45,23 @@ struct cfg {
 	int shutdown_timeout;		/* seconds to let requests finish */
 	int writer_stall_timeout;	/* seconds without progress: unhealthy */
 	char online_key_passphrase_file[CFG_PATH_MAX];
+	/* webhooks (docs/rollouts.md, "Webhooks"): "" is none, else up to
+	 * CFG_WEBHOOK_URLS_MAX URLs separated by spaces */
+	char webhook_url[1024];
+	char webhook_secret_file[CFG_PATH_MAX];
+	int webhook_max_tries;		/* attempts, then a dead letter */
+	int webhook_backoff;		/* seconds after the first failure */
+	int webhook_backoff_max;	/* the doubling's cap, seconds */
+	int webhook_timeout;		/* seconds per attempt */
 };
 
 /* Fills c with the built-in defaults (127.0.0.1:8080, ./var, ...). */
 void cfg_defaults(struct cfg *c);
+#define CFG_WEBHOOK_URLS_MAX 8
+/* Splits webhook_url's list in buf (modified in place) into urls; the
+ * count (0: none), or -1 when one is no http(s) URL or there are more
+ * than max. */
+int cfg_webhook_urls(char *buf, const char **urls, int max);
 /* Sets one key from text; 0, or -1 with the reason in err. */
 int cfg_set(struct cfg *c, const char *key, const char *value, char *err,
     size_t errlen);

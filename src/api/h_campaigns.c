@@ -257,6 +257,21 @@ add_counts(struct api_req *a, const struct db_campaign *c, const int *stages,
 	    100.0 * (double)open_fail / (double)open_started : 0.0));
 }
 
+/* Where a campaign's maintenance window stands at now: {open, tz,
+ * next_open, next_close}, or null without one. */
+static json_t *
+window_view(const struct rollout_policy *p, int64_t now)
+{
+	const struct rollout_window *w = &p->window;
+
+	if (w->nslots == 0)
+		return json_null();
+	return json_pack("{s:b,s:s,s:o,s:o}", "open",
+	    rollout_window_open(w, now), "tz", w->tz, "next_open",
+	    api_time(rollout_window_next(w, now, 1)), "next_close",
+	    api_time(rollout_window_next(w, now, 0)));
+}
+
 static json_t *
 campaign_json(const struct db_campaign *c, int with_counts, struct api_req *a)
 {
@@ -286,6 +301,9 @@ campaign_json(const struct db_campaign *c, int with_counts, struct api_req *a)
 	/* A draft's scheduled start (or the one it started at). */
 	if (o != NULL)
 		json_object_set_new(o, "start_at", api_time(c->start_at));
+	if (o != NULL)
+		json_object_set_new(o, "window", window_view(&c->policy,
+		    util_now()));
 	if (with_counts && n > 0 && o != NULL)
 		add_counts(a, c, stages, n, o);
 	return o;
@@ -447,9 +465,10 @@ h_campaigns_plan(struct api_req *a)
 			json_array_append_new(arr, json_pack("{s:i,s:I,s:I}",
 			    "percent", stages[i], "new", (json_int_t)fresh[i],
 			    "devices", (json_int_t)cum[i]));
-		api_json(a, 200, json_pack("{s:I,s:s,s:I,s:o}", "campaign",
+		api_json(a, 200, json_pack("{s:I,s:s,s:I,s:o,s:o}", "campaign",
 		    (json_int_t)id, "state", rollout_campaign_state_name(c->state),
-		    "targets", (json_int_t)pc.n, "stages", arr));
+		    "targets", (json_int_t)pc.n, "stages", arr, "window",
+		    window_view(&c->policy, util_now())));
 	}
 	free(pc.buckets);
 	free(c);

@@ -232,10 +232,16 @@ h_devices_list(struct api_req *a)
 
 	if (api_page(a, &f.limit, &f.after) != 0)
 		return;
-	f.hw_class = http_query(a->http, "hw_class");
-	f.tag = http_query(a->http, "tag");
-	f.cohort = http_query(a->http, "cohort");
+	if (api_query_ident(a, "hw_class", &f.hw_class) != 0 ||
+	    api_query_ident(a, "tag", &f.tag) != 0 ||
+	    api_query_ident(a, "cohort", &f.cohort) != 0)
+		return;
 	f.fw_version = http_query(a->http, "fw_version");
+	if (f.fw_version != NULL && !sign_semver_valid(f.fw_version)) {
+		api_err(a, 400, "bad_query", "fw_version: not a semantic "
+		    "version (1.2.3)");
+		return;
+	}
 	f.state = http_query(a->http, "state");
 	if (http_query(a->http, "campaign") != NULL &&
 	    util_parse_int(http_query(a->http, "campaign"), 1, INT64_MAX,

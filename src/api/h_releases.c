@@ -205,7 +205,8 @@ h_releases_list(struct api_req *a)
 		api_err(a, 400, "bad_query", "after: must be a release id");
 		return;
 	}
-	f.hw_class = http_query(a->http, "hw_class");
+	if (api_query_ident(a, "hw_class", &f.hw_class) != 0)
+		return;
 	f.state = http_query(a->http, "state");
 	if (f.state != NULL && strcmp(f.state, "active") != 0 &&
 	    strcmp(f.state, "expired") != 0 && strcmp(f.state, "revoked") != 0) {

@@ -150,3 +150,15 @@ h_tokens_revoke(struct api_req *a)
 {
 	api_write(a, db_token_revoke, a->args[0], revoke_then);
 }
+
+/* The caller's own token: what the web console shows and which buttons
+ * it draws (a viewer gets none). Never the token itself. */
+void
+h_tokens_self(struct api_req *a)
+{
+	const char *role = a->who.role == ROLE_ADMIN ? "admin" :
+	    a->who.role == ROLE_RELEASE ? "release" : "viewer";
+
+	api_json(a, 200, json_pack("{s:s,s:s,s:o}", "name", a->who.name,
+	    "role", role, "expires_at", api_time(a->who.expires_at)));
+}

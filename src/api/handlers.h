@@ -11,6 +11,12 @@ void h_metrics(struct api_req *a);
 void h_tokens_list(struct api_req *a);
 void h_tokens_add(struct api_req *a);
 void h_tokens_revoke(struct api_req *a);
+/* GET /v1/tokens/self: the caller's name, role and expiry. */
+void h_tokens_self(struct api_req *a);
+/* h_ui.c: the web console, compiled in (scripts/embed-ui) */
+void h_ui_redirect(struct api_req *a);
+void h_ui_index(struct api_req *a);
+void h_ui_file(struct api_req *a);
 
 /* h_artifacts.c */
 int artifacts_stream(struct api_req *a);

@@ -19,6 +19,8 @@
 #include "api/config.h"
 #include "core/fileio.h"
 #include "core/flights.h"
+#include "core/webhooks.h"
+#include "db/webhooks.h"
 #include "core/gate.h"
 #include "core/offers.h"
 #include "core/reports.h"
@@ -391,9 +393,58 @@ open_services(struct core *c, const struct cfg *cfg)
 	seen_on_change(c->seen, reports_version_changed, c);
 }
 
+/* The webhook sender, when webhook_url is set: the secret from its file
+ * (trailing newlines dropped), fatal when missing or empty. */
+static struct webhooks *
+open_webhooks(struct srv *s)
+{
+	const struct cfg *c = &s->cfg;
+	struct webhooks_cfg w = { .max_tries = c->webhook_max_tries,
+	    .backoff = c->webhook_backoff, .backoff_max = c->webhook_backoff_max,
+	    .timeout = c->webhook_timeout };
+	struct webhooks *hooks;
+	char list[sizeof(c->webhook_url)];
+	uint8_t *secret = NULL;
+	size_t n = 0;
+
+	_Static_assert(CFG_WEBHOOK_URLS_MAX == WEBHOOKS_URLS_MAX &&
+	    WEBHOOKS_URLS_MAX == DB_WEBHOOK_ENDPOINTS_MAX, "one limit");
+	memcpy(list, c->webhook_url, sizeof(list));
+	w.nurls = cfg_webhook_urls(list, w.urls, WEBHOOKS_URLS_MAX);
+	if (w.nurls < 0)
+		fatal(2, "webhook_url: up to %d http(s) URLs", WEBHOOKS_URLS_MAX);
+	if (w.nurls > 0) {
+		if (c->webhook_secret_file[0] == '\0')
+			fatal(2, "webhook_url needs webhook_secret_file");
+		secret = util_read_file(c->webhook_secret_file,
+		    WEBHOOKS_SECRET_MAX + 2, 1, &n);
+		if (secret == NULL)
+			fatal(1, "webhook_secret_file %s: %s",
+			    c->webhook_secret_file, strerror(errno));
+		while (n > 0 && (secret[n - 1] == '\n' || secret[n - 1] == '\r'))
+			n--;
+		if (n < 16 || n > WEBHOOKS_SECRET_MAX)
+			fatal(1, "webhook_secret_file %s: the secret must be 16 to "
+			    "%d bytes", c->webhook_secret_file, WEBHOOKS_SECRET_MAX);
+		w.secret = secret;
+		w.secret_len = n;
+	}
+	hooks = webhooks_start(s->core.db, &w);
+	if (secret != NULL) {
+		sign_wipe(secret, n);
+		free(secret);
+	}
+	if (w.nurls > 0 && hooks == NULL)
+		fatal(1, "webhooks: cannot start the sender");
+	for (int i = 0; hooks != NULL && i < w.nurls; i++)
+		log_info("webhooks: delivering to %s", w.urls[i]);
+	return hooks;
+}
+
 static int
 serve(struct srv *s)
 {
+	struct webhooks *hooks;
 	struct http_app app = api_app_template;
 	struct http_opts o;
 	sigset_t set;
@@ -415,8 +466,10 @@ serve(struct srv *s)
 	log_info("online key %s (public key: GET /v1/trust/online-key)",
 	    trust_online_keyid(s->core.trust));
 	open_services(&s->core, &s->cfg);
-	if (db_every(s->core.db, 10 * 1000, audit_prune, s) != 0)
+	if (db_every(s->core.db, 10 * 1000, audit_prune, s) != 0 ||
+	    db_every(s->core.db, 10 * 1000, webhooks_prune, &s->core) != 0)
 		fatal(1, "out of memory");
+	hooks = open_webhooks(s);
 
 	/* Signals go to this thread only, through sigtimedwait. */
 	sigemptyset(&set);
@@ -451,6 +504,7 @@ serve(struct srv *s)
 	}
 	log_info("%s: draining", strsignal(sig));
 	drain(s);
+	webhooks_stop(hooks);
 	/* What polls noted since the last flush is written before closing. */
 	db_write(s->core.db, seen_flush, s->core.seen);
 	db_write(s->core.db, seen_flush, s->core.token_use);

@@ -14,8 +14,13 @@
 static const struct api_route routes[] = {
 	{ HTTP_GET, "/healthz", NEED_PUBLIC, BODY_NO, h_healthz, NULL, NULL },
 	{ HTTP_GET, "/metrics", NEED_PUBLIC, BODY_NO, h_metrics, NULL, NULL },
+	{ HTTP_GET, "/ui", NEED_PUBLIC, BODY_NO, h_ui_redirect, NULL, NULL },
+	{ HTTP_GET, "/ui/", NEED_PUBLIC, BODY_NO, h_ui_index, NULL, NULL },
+	{ HTTP_GET, "/ui/{}", NEED_PUBLIC, BODY_NO, h_ui_file, NULL, NULL },
 	{ HTTP_GET, "/v1/tokens", NEED_ADMIN, BODY_NO, h_tokens_list, NULL,
 	    NULL },
+	{ HTTP_GET, "/v1/tokens/self", NEED_VIEWER, BODY_NO, h_tokens_self,
+	    NULL, NULL },
 	{ HTTP_POST, "/v1/tokens", NEED_ADMIN, BODY_JSON, h_tokens_add, NULL,
 	    NULL },
 	{ HTTP_DELETE, "/v1/tokens/{}", NEED_ADMIN, BODY_NO, h_tokens_revoke,

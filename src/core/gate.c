@@ -18,6 +18,7 @@
 #include "core/gate.h"
 #include "core/metrics.h"
 #include "core/members.h"
+#include "db/membership.h"
 #include "core/core.h"
 #include "sign/crypto.h"
 #include "util/log.h"
@@ -43,6 +44,15 @@ static struct {
 	struct db_pending p[2];
 	struct db_baseline b;
 } pend_cache[SOON_SLOTS];
+
+/* Whether each campaign's maintenance window was open at its last
+ * evaluation, for the window_opened/window_closed events. In memory: a
+ * restart (or two campaigns in one slot) skips an event, never an offer
+ * rule, which the poll decides from the window itself. Writer only. */
+static struct {
+	int64_t campaign;
+	int open;
+} win_seen[SOON_SLOTS];
 
 /* Failures per reason class. */
 struct reasons {
@@ -511,6 +521,74 @@ publish(const struct eval *e)
 	metrics_campaign(&m);
 }
 
+struct join_ctx {
+	struct eval *e;
+	int64_t n;
+};
+
+static int
+join_one(int64_t device, const char *device_id, void *arg)
+{
+	struct join_ctx *j = arg;
+	struct db_campaign *c = j->e->c;
+
+	j->n++;
+	return db_member_add(j->e->tx, c->id, device, rollout_bucket(c->salt,
+	    DB_SALT_LEN, device_id), j->e->now);
+}
+
+/* A dynamic campaign takes in the devices it targets now and does not
+ * hold yet, each with its bucket (so into the stage that holds it), with
+ * an event saying how many. */
+static int
+join_newcomers(struct eval *e)
+{
+	struct join_ctx j = { e, 0 };
+	char detail[48];
+	int rc;
+
+	if (!rollout_membership_takes(&e->p, e->state))
+		return DB_OK;
+	rc = db_campaign_newcomers_tx(e->tx, e->c->id, e->c->release_id,
+	    e->c->cohort_id, join_one, &j);
+	if (rc != DB_OK || j.n == 0)
+		return rc;
+	log_info("campaign %lld: %lld device(s) joined (dynamic membership)",
+	    (long long)e->c->id, (long long)j.n);
+	if (util_fmt(detail, sizeof(detail), "{\"devices\":%lld}",
+	    (long long)j.n) != 0)
+		return DB_ERR;
+	return db_campaign_event(e->tx, e->c->id, e->now, "members_joined",
+	    "gate", e->c->stage, detail);
+}
+
+/* An event when a running campaign's window opened or closed since its
+ * last evaluation, saying until when (or from when on) it is. */
+static int
+window_event(struct eval *e)
+{
+	const struct rollout_window *w = &e->p.window;
+	int slot = (int)((uint64_t)e->c->id % SOON_SLOTS), open, was;
+	char at[21], detail[64];
+
+	if (w->nslots == 0)
+		return DB_OK;
+	open = rollout_window_open(w, e->now);
+	was = win_seen[slot].campaign == e->c->id ? win_seen[slot].open : -1;
+	win_seen[slot].campaign = e->c->id;
+	win_seen[slot].open = open;
+	if (was < 0 || was == open || e->c->state != ROLLOUT_CAMP_RUNNING)
+		return DB_OK;
+	util_time_fmt(rollout_window_next(w, e->now, !open), at);
+	if (util_fmt(detail, sizeof(detail), "{\"%s\":\"%s\"}", open ?
+	    "until" : "next_open", at) != 0)
+		return DB_ERR;
+	log_info("campaign %lld: maintenance window %s", (long long)e->c->id,
+	    open ? "opened" : "closed");
+	return db_campaign_event(e->tx, e->c->id, e->now, open ?
+	    "window_opened" : "window_closed", "gate", e->c->stage, detail);
+}
+
 /* Evaluates one campaign inside the writer's transaction. */
 static int
 evaluate(struct db_tx *tx, struct core *s, struct db_campaign *c, int64_t now)
@@ -529,6 +607,8 @@ evaluate(struct db_tx *tx, struct core *s, struct db_campaign *c, int64_t now)
 	    e.state == ROLLOUT_CAMP_HALTED) && still_moving(&e)))
 		return DB_OK;
 	e.rc = DB_OK;
+	if (live && (rc = join_newcomers(&e)) != DB_OK)
+		return rc;
 	if ((rc = db_member_in_flight_tx(tx, c->id, sweep_one, &e)) != DB_OK ||
 	    e.rc != DB_OK)
 		return rc != DB_OK ? rc : e.rc;
@@ -553,6 +633,8 @@ evaluate(struct db_tx *tx, struct core *s, struct db_campaign *c, int64_t now)
 		return DB_OK;
 	if (rc == DB_OK)
 		publish(&e);
+	if (rc == DB_OK)
+		rc = window_event(&e);
 	if (rc == DB_OK && c->state != e.state)
 		db_tx_after(tx, campaigns_changed, s->campaigns);
 	return rc;

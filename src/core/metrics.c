@@ -45,6 +45,12 @@ static const struct {
 	    "Campaign stage changes (advance, halt, complete)." },
 	[M_SEEN_FLUSHED] = { "otad_seen_flushed_total",
 	    "Device last-seen records written." },
+	[M_WEBHOOK_DELIVERED] = { "otad_webhook_delivered_total",
+	    "Webhook events delivered (a 2xx answer)." },
+	[M_WEBHOOK_FAILED] = { "otad_webhook_failed_attempts_total",
+	    "Webhook delivery attempts that failed (to be retried or dead)." },
+	[M_WEBHOOK_DEAD] = { "otad_webhook_dead_total",
+	    "Webhook events given up after webhook_max_tries (dead letters)." },
 };
 
 void

@@ -76,6 +76,13 @@ member(struct core *c, const struct poll_device *d, const char *fw,
 		r.offer = false;
 	if (r.sight)
 		add_sight(out, l->id);
+	/* Outside the campaign's maintenance window no new attempt starts;
+	 * the one in flight goes on, so a device mid-update finishes. */
+	if (r.offer && rollout_window_holds(r.kind, &l->policy.window, now,
+	    &out->window_wait)) {
+		r.offer = false;
+		out->windowed = 1;
+	}
 	/* Over a concurrency cap: nothing now, and a sooner poll. The
 	 * counts may be a moment old; the take on the writer is exact. */
 	if (r.offer && rollout_capped(r.kind, flights_campaign(c->flights,
@@ -139,6 +146,8 @@ poll_record(struct core *c, const struct poll_device *d,
 int64_t
 poll_hint(const struct poll_answer *a, int64_t poll_interval)
 {
+	if (a->windowed)
+		return rollout_window_retry_after(a->window_wait, poll_interval);
 	return a->capped || a->take.capped ?
 	    rollout_capped_retry_after(poll_interval) : poll_interval;
 }

@@ -51,6 +51,11 @@ struct poll_answer {
 	 * and should poll again sooner (rollout_capped_retry_after). A TAKE
 	 * not granted says the same in take.capped. */
 	int capped;
+	/* NOTHING: a first offer or retry held back by the campaign's
+	 * closed maintenance window; window_wait the seconds to its next
+	 * opening (0: none known). */
+	int windowed;
+	int64_t window_wait;
 };
 
 /* Decides what the device d gets on a poll at now: its direct offer
@@ -73,7 +78,9 @@ void poll_record(struct core *c, const struct poll_device *d,
 void poll_answer_free(struct poll_answer *a);
 /* The poll hint for an answer that offers nothing, poll_interval
  * seconds: shorter (rollout_capped_retry_after) for a device a
- * concurrency cap held back, on the poll or at its take. */
+ * concurrency cap held back, on the poll or at its take, and the time
+ * to the window's opening, if sooner, for one a closed window held
+ * back (rollout_window_retry_after). */
 int64_t poll_hint(const struct poll_answer *a, int64_t poll_interval);
 
 #endif

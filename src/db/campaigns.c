@@ -17,7 +17,7 @@ db_campaign_create(struct db_tx *tx, void *arg)
 	    "$8, $9, $10) RETURNING id";
 	struct db_campaign *c = arg;
 	struct db_st *st;
-	char stages[256], policy[1024];
+	char stages[256], policy[4096];
 	int rc;
 
 	if (db_settings_text(c, stages, sizeof(stages), policy,

@@ -427,7 +427,7 @@ db_campaign_edit(struct db_tx *tx, void *arg)
 	    "supersede = $7 WHERE id = $1 AND state = 'draft'";
 	struct db_draft *d = arg;
 	const struct db_campaign *c = d->c;
-	char stages[256], policy[1024];
+	char stages[256], policy[4096];
 	struct db_st *st;
 	int rc = is_draft(tx, d);
 

@@ -9,6 +9,8 @@
 #include "db/campaigns.h"
 #include "db/internal.h"
 
+static json_t *policy_json(const struct rollout_policy *p);
+
 /* Retired policy fields: campaigns stored before they retired still load
  * (without them). The API refuses them in new requests. */
 static const char *const retired[] = { "max_failures", NULL };
@@ -23,8 +25,45 @@ db_stages_json(const int *stages, int n)
 	return arr;
 }
 
+/* A window's stored (and shown) form: {tz, rule, slots: [{days, start,
+ * end}]}. */
+static json_t *
+window_json(const struct rollout_window *w)
+{
+	json_t *slots = json_array(), *days;
+	char a[6], b[6];
+
+	for (int i = 0; slots != NULL && i < w->nslots &&
+	    i < ROLLOUT_WINDOW_SLOTS; i++) {
+		days = json_array();
+		for (int d = 0; days != NULL && d < 7; d++)
+			if (w->slot[i].days >> d & 1)
+				json_array_append_new(days,
+				    json_string(rollout_day_name(d)));
+		rollout_hhmm_fmt(w->slot[i].start, a);
+		rollout_hhmm_fmt(w->slot[i].end, b);
+		json_array_append_new(slots, json_pack("{s:o,s:s,s:s}", "days",
+		    days ? days : json_array(), "start", a, "end", b));
+	}
+	return json_pack("{s:s,s:s,s:o}", "tz", w->tz, "rule", w->rule,
+	    "slots", slots ? slots : json_array());
+}
+
 json_t *
 db_policy_json(const struct rollout_policy *p)
+{
+	json_t *o = policy_json(p);
+
+	if (o != NULL)
+		json_object_set_new(o, "membership",
+		    json_string(rollout_membership_name(p->dynamic)));
+	if (o != NULL && p->window.nslots > 0)
+		json_object_set_new(o, "window", window_json(&p->window));
+	return o;
+}
+
+static json_t *
+policy_json(const struct rollout_policy *p)
 {
 	return json_pack("{s:i,s:f,s:f,s:f,s:f,s:b,s:f,s:I,s:I,s:I,s:b,s:i,"
 	    "s:I,s:i,s:{s:i,s:I,s:f}}",
@@ -136,6 +175,49 @@ policy_member_in(struct rollout_policy *p, const struct member *ms, size_t n,
 	return -1;
 }
 
+/* The stored window into p; 0, or -1 (its rule is not resolved again: a
+ * campaign keeps the zone's rule it was made with). */
+static int
+window_member(struct rollout_policy *p, json_t *o)
+{
+	struct rollout_window *w = &p->window;
+	json_t *slots = json_object_get(o, "slots"), *v, *days, *d;
+	const char *tz = json_string_value(json_object_get(o, "tz"));
+	const char *rule = json_string_value(json_object_get(o, "rule"));
+	size_t i, j;
+	int bit;
+
+	memset(w, 0, sizeof(*w));
+	if (json_is_null(o))
+		return 0;
+	if (tz == NULL || rule == NULL || strlen(tz) >= sizeof(w->tz) ||
+	    strlen(rule) >= sizeof(w->rule) || !json_is_array(slots) ||
+	    json_array_size(slots) > ROLLOUT_WINDOW_SLOTS ||
+	    rollout_tz_parse(rule, &w->zone) != 0)
+		return -1;
+	memcpy(w->tz, tz, strlen(tz) + 1);
+	memcpy(w->rule, rule, strlen(rule) + 1);
+	json_array_foreach(slots, i, v) {
+		struct rollout_slot *sl = &w->slot[i];
+		const char *a = json_string_value(json_object_get(v, "start"));
+		const char *b = json_string_value(json_object_get(v, "end"));
+
+		days = json_object_get(v, "days");
+		if (a == NULL || b == NULL || !json_is_array(days) ||
+		    rollout_hhmm_parse(a, 0, &sl->start) != 0 ||
+		    rollout_hhmm_parse(b, 1, &sl->end) != 0)
+			return -1;
+		json_array_foreach(days, j, d) {
+			if (!json_is_string(d) ||
+			    (bit = rollout_day_parse(json_string_value(d))) < 0)
+				return -1;
+			sl->days |= (uint8_t)(1u << bit);
+		}
+	}
+	w->nslots = (int)json_array_size(slots);
+	return 0;
+}
+
 /* The stored retry object into p; 0, or -1. */
 static int
 retry_member(struct rollout_policy *p, json_t *o)
@@ -159,6 +241,11 @@ policy_member(struct rollout_policy *p, const char *k, json_t *v)
 {
 	if (strcmp(k, "retry") == 0)
 		return retry_member(p, v);
+	if (strcmp(k, "window") == 0)
+		return window_member(p, v);
+	if (strcmp(k, "membership") == 0)
+		return json_is_string(v) ? rollout_membership_parse(
+		    json_string_value(v), &p->dynamic) : -1;
 	if (policy_member_in(p, members, sizeof(members) / sizeof(members[0]),
 	    k, v) == 0)
 		return 0;

@@ -879,6 +879,44 @@ on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 }
 
 static int
+hex_digit(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+/* Unescapes %XX in the path and the query in place, except %00: a NUL
+ * would end the C string there, so "/v1/tokens%00junk" was served as
+ * /v1/tokens and "/healthz%00.html" as /healthz. Kept as its three
+ * characters it matches no route and no valid value. */
+static size_t
+on_unescape(void *cls, struct MHD_Connection *conn, char *s)
+{
+	char *w = s;
+	const char *r = s;
+	int hi, lo;
+
+	(void)cls;
+	(void)conn;
+	while (*r != '\0') {
+		if (r[0] == '%' && (hi = hex_digit(r[1])) >= 0 &&
+		    (lo = hex_digit(r[2])) >= 0 && (hi | lo) != 0) {
+			*w++ = (char)(hi * 16 + lo);
+			r += 3;
+		} else {
+			*w++ = *r++;
+		}
+	}
+	*w = '\0';
+	return (size_t)(w - s);
+}
+
+static int
 head_received(void *lib)
 {
 	return MHD_get_connection_info(lib,
@@ -978,6 +1016,7 @@ http_start(const struct http_opts *o, const struct http_app *app, char *err,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
 	    MHD_OPTION_NOTIFY_CONNECTION, on_notify, s,
 	    MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
+	    MHD_OPTION_UNESCAPE_CALLBACK, on_unescape, s,
 	    MHD_OPTION_END);
 	if (s->d == NULL) {
 		snprintf(err, errlen, "cannot listen on %s port %d: %s", o->addr,

@@ -1,4 +1,6 @@
 /* Gate policy: the safe defaults and their validation. */
+#include <string.h>
+
 #include "rollout/rollout.h"
 
 void
@@ -21,6 +23,8 @@ rollout_policy_default(struct rollout_policy *p)
 	p->retry_count = 0;
 	p->retry_backoff = 0;
 	p->retry_factor = 2.0;
+	memset(&p->window, 0, sizeof(p->window));
+	p->dynamic = false;
 }
 
 double
@@ -84,6 +88,8 @@ rollout_policy_validate(const struct rollout_policy *p, const char **bad_field)
 		bad = "retry.backoff";
 	else if (!(p->retry_factor >= 1.0 && p->retry_factor <= 10.0))
 		bad = "retry.factor";
+	else if (rollout_window_validate(&p->window, NULL) != 0)
+		bad = "window";
 	if (bad != NULL && bad_field != NULL)
 		*bad_field = bad;
 	return bad == NULL ? 0 : -1;

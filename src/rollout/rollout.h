@@ -54,6 +54,54 @@ void rollout_plan(const uint32_t *buckets, size_t n, const int *stages,
  * reason each one is safe is in docs/rollouts.md. A time of 0 is allowed
  * and means "at once" (report_timeout 0 times every device out). */
 
+/* ---- Maintenance windows: types (the functions are at the end) ----------
+ * A campaign's recurring windows: up to ROLLOUT_WINDOW_SLOTS slots, each a
+ * set of days of the week and a start and end time of day (minutes), in
+ * one time zone. A slot on Monday 22:00-04:00 (end before start) crosses
+ * midnight: it is open from Monday 22:00 to Tuesday 04:00. Times are wall
+ * clock in the zone: a start inside a DST gap opens when the clock jumps
+ * past it, and a slot in the repeated hour of a fall-back is open for both
+ * (docs/rollouts.md, "Maintenance windows"). No slot: always open.
+ * The zone is a POSIX TZ rule ("CET-1CEST,M3.5.0,M10.5.0/3"), which an
+ * IANA name is resolved to once, when the campaign is created or edited
+ * (the footer of its TZif file: util_tz_rule); fixed offsets ("+02:00")
+ * and "UTC" need no tz database. */
+
+#define ROLLOUT_WINDOW_SLOTS	8
+#define ROLLOUT_TZ_NAME		64	/* bytes of a zone's name, NUL included */
+#define ROLLOUT_TZ_RULE		64	/* bytes of a POSIX TZ rule, NUL included */
+
+/* A DST change of a POSIX rule: kind 'M' (month a, week b 1..5, day c
+ * 0..6 Sunday first), 'J' (day a 1..365, February 29 never counted) or
+ * 'D' (day a 0..365, counted from 0); at time seconds of local time. */
+struct rollout_tz_change {
+	char kind;
+	int a, b, c;
+	int32_t time;			/* -167 h .. 167 h */
+};
+
+/* A parsed POSIX TZ rule. Offsets are seconds east of UTC. */
+struct rollout_tz {
+	int32_t std_off, dst_off;
+	bool dst;			/* false: std_off all year */
+	struct rollout_tz_change start, end;	/* into and out of DST */
+};
+
+/* Days are bits, Monday (bit 0) to Sunday (bit 6). */
+struct rollout_slot {
+	uint8_t days;			/* 1..127 */
+	int start;			/* minute of the day 0..1439 */
+	int end;			/* 1..1440, != start; < start: next day */
+};
+
+struct rollout_window {
+	int nslots;			/* 0: no window, always open */
+	struct rollout_slot slot[ROLLOUT_WINDOW_SLOTS];
+	char tz[ROLLOUT_TZ_NAME];	/* as given: IANA name, "UTC", "+02:00" */
+	char rule[ROLLOUT_TZ_RULE];	/* the POSIX rule it stands for */
+	struct rollout_tz zone;		/* rule, parsed */
+};
+
 struct rollout_policy {
 	/* healthy devices a stage needs, capped at those present [5] */
 	int min_sample;			/* 1..1e6 */
@@ -90,6 +138,11 @@ struct rollout_policy {
 	int retry_count;		/* 0..99, max_attempts + it <= 100 */
 	int64_t retry_backoff;		/* 0..ROLLOUT_MAX_TIME */
 	double retry_factor;		/* [1, 10] */
+	/* maintenance windows: no new offers outside them [none] */
+	struct rollout_window window;
+	/* membership: false static (the devices targeted at the start),
+	 * true dynamic (and those targeted later) [false] */
+	bool dynamic;
 };
 
 #define ROLLOUT_MAX_TIME	(365 * 86400)	/* one year */
@@ -612,5 +665,88 @@ int rollout_capped(enum rollout_offer_kind kind, int64_t in_flight,
 /* The poll hint for a held-back device: a quarter of poll_interval, at
  * least 1 s and at most poll_interval. */
 int64_t rollout_capped_retry_after(int64_t poll_interval);
+
+/* ---- Maintenance windows: functions --------------------------------------
+ * (the types and the rules are above struct rollout_policy) */
+
+/* Parses a POSIX TZ rule (std offset [dst [offset] [,start[/time],end[/time]]],
+ * names alphabetic or <quoted>, a DST without a rule on the US's rule) into
+ * tz; 0, or -1 for anything else or over ROLLOUT_TZ_RULE - 1 bytes. */
+int rollout_tz_parse(const char *rule, struct rollout_tz *tz);
+/* The rule of a zone that needs no database, "UTC", "Z" or a fixed offset
+ * "+HH:MM"/"-HH:MM" (at most 14:00), into rule (ROLLOUT_TZ_RULE bytes);
+ * 0, or -1 for any other name. */
+int rollout_tz_fixed(const char *name, char rule[ROLLOUT_TZ_RULE]);
+/* Seconds east of UTC in tz at t. */
+int32_t rollout_tz_offset(const struct rollout_tz *tz, int64_t t);
+/* "HH:MM" to minutes of the day: 00:00..23:59, and 24:00 when end; 0,
+ * or -1. */
+int rollout_hhmm_parse(const char *s, int end, int *min);
+/* Minutes of the day 0..1440 as "HH:MM" into buf. */
+void rollout_hhmm_fmt(int min, char buf[static 6]);
+/* "mon".."sun" to its bit 0..6, or -1. */
+int rollout_day_parse(const char *s);
+/* The name of day bit 0..6, or NULL. */
+const char *rollout_day_name(int bit);
+/* 0 if w's slots are valid (nslots 0..ROLLOUT_WINDOW_SLOTS, days 1..127,
+ * start 0..1439, end 1..1440 and not start), else -1 and *why (if
+ * non-NULL) says which and why. */
+int rollout_window_validate(const struct rollout_window *w, const char **why);
+/* 1 if w is open at t (always, without slots), else 0. */
+int rollout_window_open(const struct rollout_window *w, int64_t t);
+/* The first second after now at which w opens (want_open 1) or closes
+ * (0): open there and not the second before, or the reverse; 0 when it
+ * does not within ROLLOUT_WINDOW_HORIZON days (a window without slots,
+ * or one open all week, never closes). */
+#define ROLLOUT_WINDOW_HORIZON	15
+int64_t rollout_window_next(const struct rollout_window *w, int64_t now,
+    int want_open);
+/* 1 if an offer of this kind waits for w at now: a first offer or a
+ * retry while w is closed (the attempt in flight always goes on, so a
+ * device mid-update finishes); *wait (if non-NULL) gets the seconds to
+ * the next opening, 0 when none is known. */
+int rollout_window_holds(enum rollout_offer_kind kind,
+    const struct rollout_window *w, int64_t now, int64_t *wait);
+/* The poll hint for a device a closed window held back: wait (0:
+ * unknown) clamped to 1..poll_interval, so that it comes back as the
+ * window opens but never later than its usual poll. */
+int64_t rollout_window_retry_after(int64_t wait, int64_t poll_interval);
+
+/* ---- Webhook deliveries ----------------------------------------------------
+ * An event is delivered when its endpoint answers 2xx. A failed attempt
+ * (no answer, or any other status) is tried again after a backoff that
+ * doubles from base per failure, capped at max; after max_tries attempts
+ * it is dead (kept, counted, never sent again). */
+
+enum rollout_hook_verdict {
+	ROLLOUT_HOOK_DELIVERED,
+	ROLLOUT_HOOK_RETRY,
+	ROLLOUT_HOOK_DEAD,
+};
+
+/* Seconds to wait after failed attempt number attempts (1-based): base,
+ * 2 base, 4 base ... at most max (both at least 1). */
+int64_t rollout_webhook_backoff(int attempts, int64_t base, int64_t max);
+/* What attempt number attempts (1-based) comes to: sent (an answer came)
+ * with status 2xx delivers; else retry, or dead once attempts reaches
+ * max_tries. */
+int rollout_webhook_verdict(int attempts, int max_tries, int status,
+    int sent);
+
+/* ---- Membership ---------------------------------------------------------
+ * A static campaign's members are the devices it targets at its start. A
+ * dynamic one also takes in, at every gate run while running or paused,
+ * the devices it targets later (provisioned, added to its cohort, moved
+ * to a hw class of its release), each into the stage its bucket falls
+ * in. */
+
+/* 1 if a campaign in state s with policy p takes in newly targeted
+ * devices now. */
+int rollout_membership_takes(const struct rollout_policy *p,
+    enum rollout_campaign_state s);
+/* "static" or "dynamic". */
+const char *rollout_membership_name(bool dynamic);
+/* "static" (0) or "dynamic" (1) into *dynamic; 0, or -1 for other text. */
+int rollout_membership_parse(const char *s, bool *dynamic);
 
 #endif

@@ -32,6 +32,18 @@ sign_sha256(const void *in, size_t len, uint8_t out[SIGN_SHA256_LEN])
 	crypto_hash_sha256(out, in, len);
 }
 
+void
+sign_hmac_sha256(const uint8_t *key, size_t klen, const void *in,
+    size_t len, uint8_t out[SIGN_SHA256_LEN])
+{
+	crypto_auth_hmacsha256_state st;
+
+	crypto_auth_hmacsha256_init(&st, key, klen);
+	crypto_auth_hmacsha256_update(&st, in, len);
+	crypto_auth_hmacsha256_final(&st, out);
+	sodium_memzero(&st, sizeof(st));
+}
+
 struct sign_sha256 *
 sign_sha256_new(void)
 {

@@ -16,6 +16,10 @@ int sign_init(void) __attribute__((warn_unused_result));
 void sign_random(void *buf, size_t len);
 /* SHA-256 of len bytes at in. */
 void sign_sha256(const void *in, size_t len, uint8_t out[SIGN_SHA256_LEN]);
+/* HMAC-SHA-256 (RFC 2104) under a key of klen bytes (any length) of len
+ * bytes at in: webhook signatures. */
+void sign_hmac_sha256(const uint8_t *key, size_t klen, const void *in,
+    size_t len, uint8_t out[SIGN_SHA256_LEN]);
 
 /* Streaming SHA-256, for artifacts far larger than memory. */
 struct sign_sha256;

@@ -56,4 +56,16 @@ int util_fsync_dir(const char *path);
 int util_fmt(char *buf, size_t size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* Time zones (util/tz.c). 1 if name may be an IANA zone name: 1 to 63 of
+ * A-Z a-z 0-9 / _ + -, no empty part, not starting or ending with /. */
+int util_tz_name_ok(const char *name);
+/* The POSIX TZ rule at the end of a TZif file of n bytes (version 2 or
+ * later), NUL-terminated into rule (len bytes); 0, or -1 when it has none
+ * or it does not fit. */
+int util_tzif_footer(const uint8_t *buf, size_t n, char *rule, size_t len);
+/* The rule of IANA zone name from the tz database ($TZDIR, else
+ * /usr/share/zoneinfo) into rule; 0, -1 for no such zone (or a bad
+ * name), -2 for a file that has no rule for times to come. */
+int util_tz_rule(const char *name, char *rule, size_t len);
+
 #endif

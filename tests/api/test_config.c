@@ -30,6 +30,25 @@ write_conf(const char *text)
 	return path;
 }
 
+/* webhook_url's list: URLs split on spaces, at most 8, each http(s). */
+START_TEST(webhook_url_lists)
+{
+	char buf[256];
+	const char *u[8];
+
+	snprintf(buf, sizeof(buf), "  http://a/x\thttps://b/y  ");
+	ck_assert_int_eq(cfg_webhook_urls(buf, u, 8), 2);
+	ck_assert_str_eq(u[0], "http://a/x");
+	ck_assert_str_eq(u[1], "https://b/y");
+	snprintf(buf, sizeof(buf), "%s", "");
+	ck_assert_int_eq(cfg_webhook_urls(buf, u, 8), 0);
+	snprintf(buf, sizeof(buf), "http://a/ b");
+	ck_assert_int_eq(cfg_webhook_urls(buf, u, 8), -1);
+	snprintf(buf, sizeof(buf), "http://a/ http://b/ http://c/");
+	ck_assert_int_eq(cfg_webhook_urls(buf, u, 2), -1);
+}
+END_TEST
+
 START_TEST(defaults_are_the_embedded_ones)
 {
 	struct cfg c;
@@ -41,6 +60,11 @@ START_TEST(defaults_are_the_embedded_ones)
 	ck_assert_int_eq(c.threads, 0);
 	ck_assert_uint_eq(c.max_artifact_size, 8ULL << 30);
 	ck_assert_int_eq(c.max_in_flight, 0);
+	ck_assert_str_eq(c.webhook_url, "");
+	ck_assert_int_eq(c.webhook_max_tries, 12);
+	ck_assert_int_eq(c.webhook_backoff, 5);
+	ck_assert_int_eq(c.webhook_backoff_max, 3600);
+	ck_assert_int_eq(c.webhook_timeout, 10);
 }
 END_TEST
 
@@ -59,6 +83,12 @@ START_TEST(file_sets_every_kind_of_value)
 	    "log_level = debug\n"
 	    "artifacts_public = true\n"
 	    "max_in_flight = 500\n"
+	    "webhook_url = https://hooks.example.com/otad\n"
+	    "webhook_secret_file = /etc/otad/webhook.secret\n"
+	    "webhook_max_tries = 30\n"
+	    "webhook_backoff = 10s\n"
+	    "webhook_backoff_max = 2h\n"
+	    "webhook_timeout = 30s\n"
 	    "public_url = https://cdn.example.com\n");
 
 	cfg_defaults(&c);
@@ -74,6 +104,12 @@ START_TEST(file_sets_every_kind_of_value)
 	ck_assert_int_eq(c.artifacts_public, 1);
 	ck_assert_str_eq(c.public_url, "https://cdn.example.com");
 	ck_assert_int_eq(c.max_in_flight, 500);
+	ck_assert_str_eq(c.webhook_url, "https://hooks.example.com/otad");
+	ck_assert_str_eq(c.webhook_secret_file, "/etc/otad/webhook.secret");
+	ck_assert_int_eq(c.webhook_max_tries, 30);
+	ck_assert_int_eq(c.webhook_backoff, 10);
+	ck_assert_int_eq(c.webhook_backoff_max, 7200);
+	ck_assert_int_eq(c.webhook_timeout, 30);
 }
 END_TEST
 
@@ -99,6 +135,12 @@ START_TEST(bad_values_are_refused)
 		"artifacts_public = maybe\n", "public_url = ftp://x\n",
 		"poll_interval = 0\n", "[server]\nthreads = 2\n",
 		"max_in_flight = -1\n", "max_in_flight = 10000001\n",
+		"webhook_url = ftp://x\n", "webhook_url = hooks.example.com\n",
+		"webhook_url = http://a/ ftp://b/\n",
+		"webhook_url = http://1/ http://2/ http://3/ http://4/ http://5/ "
+		"http://6/ http://7/ http://8/ http://9/\n",
+		"webhook_max_tries = 0\n", "webhook_backoff = 0\n",
+		"webhook_timeout = 1h\n",
 		"no equals sign\n",
 	};
 	struct cfg c;
@@ -183,6 +225,7 @@ main(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, webhook_url_lists);
 	tcase_add_test(tc, defaults_are_the_embedded_ones);
 	tcase_add_test(tc, file_sets_every_kind_of_value);
 	tcase_add_test(tc, unknown_key_names_file_line_and_key);

@@ -87,6 +87,19 @@ raw "POST /v1/tokens HTTP/1.1\r\n${H}Content-Length: 99999999999999999999999\r\n
 expect "a Content-Length past 64 bits: one answer, 413" "$(statuses)" 413
 api GET /v1/releases/x%ffy "$ADMIN"
 check "curl: a %ff path is 400 JSON, not 500" test "$STATUS" = 400
+# A %00 ended the path where it stood: both were served as the path before.
+raw "GET /v1/tokens%00junk HTTP/1.1\r\n${H}\r\n"
+expect "/v1/tokens%00junk is no route: 404" "$(statuses)" 404
+raw "GET /healthz%00.html HTTP/1.1\r\nHost: otad\r\n\r\n"
+expect "/healthz%00.html is no route: 404" "$(statuses)" 404
+api GET "/v1/devices?hw_class=board%00x" "$ADMIN"
+expect_status "a %00 in a query value is refused as a value: 400" 400
+api GET /v1/tokens%2Fx "$ADMIN"
+expect_status "other escapes are still decoded (%2F: /v1/tokens/x takes DELETE)" 405
+api GET /healthz%3Fx=1 ""
+expect_status "... %3F is part of the path, not a query" 404
+api GET /v1/%74okens "$ADMIN"
+expect_status "... %74 is a t: /v1/tokens" 200
 
 # ---- polite clients --------------------------------------------------------
 for scheme in bearer BEARER BeArEr; do

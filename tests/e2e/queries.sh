@@ -28,6 +28,14 @@ api GET "/v1/devices?limit=1&after=dev-a&tag=x&cohort=y&fw_version=1.0.0" "$ADMI
 expect_status "the list's other parameters are known" 200
 api GET "/v1/devices?" "$ADMIN"
 expect_status "an empty query is no parameter" 200
+# A value no device can have is a mistake too, not an empty list.
+for q in "hw_class=board%20a" "tag=a/b" "cohort=" "fw_version=1.0" "hw_class=board%00a"; do
+	api GET "/v1/devices?$q" "$ADMIN"
+	expect_status "?$q is 400" 400
+	check "... naming ${q%%=*}" grep -q "^${q%%=*}: " <<<"$(jqb .error.message)"
+done
+api GET "/v1/releases?hw_class=board%20a" "$ADMIN"
+expect_status "GET /v1/releases?hw_class=board%20a is 400" 400
 api GET "/v1/devices?$(printf 'x%.0s' $(seq 1 300))=1" "$ADMIN"
 expect_status "a long unknown name is 400" 400
 check "its name is cut in the message" test "$(jqb .error.message | wc -c)" -lt 400

@@ -1,8 +1,8 @@
 /* Fuzzes the campaign-create body (campaign_spec_parse) behind the capped
  * JSON parse. An accepted campaign has a valid stage list and policy, a
  * name and cohort within their rules; the stages and policy as stored
- * (their JSON text) read back to the same values; a refused one names the
- * field. */
+ * (their JSON text) read back to the same values, maintenance windows
+ * with their zone's rule included; a refused one names the field. */
 #include "fuzz.h"
 #include "fuzz_body.h"
 #include "rollout/rollout.h"
@@ -18,6 +18,22 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	return 0;
+}
+
+static int
+same_window(const struct rollout_window *a, const struct rollout_window *b)
+{
+	if (a->nslots != b->nslots)
+		return 0;
+	if (a->nslots == 0)
+		return 1;
+	for (int i = 0; i < a->nslots; i++)
+		if (a->slot[i].days != b->slot[i].days ||
+		    a->slot[i].start != b->slot[i].start ||
+		    a->slot[i].end != b->slot[i].end)
+			return 0;
+	return strcmp(a->tz, b->tz) == 0 && strcmp(a->rule, b->rule) == 0 &&
+	    memcmp(&a->zone, &b->zone, sizeof(a->zone)) == 0;
 }
 
 static int
@@ -38,7 +54,8 @@ same_policy(const struct rollout_policy *a, const struct rollout_policy *b)
 	    a->max_in_flight == b->max_in_flight &&
 	    a->retry_count == b->retry_count &&
 	    a->retry_backoff == b->retry_backoff &&
-	    a->retry_factor == b->retry_factor;
+	    a->retry_factor == b->retry_factor &&
+	    same_window(&a->window, &b->window) && a->dynamic == b->dynamic;
 }
 
 /* What the daemon stores, read back as the gate and the poll read it. */
@@ -46,7 +63,7 @@ static void
 stored_form(const struct campaign_spec *sp)
 {
 	static struct db_campaign c, back;
-	char stages[256], policy[1024];
+	char stages[256], policy[4096];
 
 	memcpy(c.stages, sp->stages, sizeof(c.stages));
 	c.nstages = sp->nstages;

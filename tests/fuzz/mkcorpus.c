@@ -399,6 +399,14 @@ texts(void)
 	    "\"max_in_flight\":50,\"retry\":{\"count\":2,\"backoff\":"
 	    "\"10m\",\"factor\":2}}}");
 	put_str("campaign", "minimal", "", 0, "{\"release\":1}");
+	put_str("campaign", "window", "", 0, "{\"release\":1,\"gate\":"
+	    "{\"window\":{\"tz\":\"Europe/Berlin\",\"slots\":[{\"days\":"
+	    "[\"mon\",\"tue\"],\"start\":\"22:00\",\"end\":\"04:00\"},"
+	    "{\"days\":[\"sun\"],\"start\":\"00:00\",\"end\":\"24:00\"}]}}}");
+	put_str("tz", "rule-CET_1CEST_M3_5_0_M10", "\x00", 1,
+	    "CET-1CEST,M3.5.0,M10.5.0/3");
+	put_str("tz", "rule-AEST_10AEDT_M10_1_0_", "\x00", 1,
+	    "AEST-10AEDT,M10.1.0,M4.1.0/3");
 	put_str("campaign", "bad-stages", "", 0, "{\"release\":1,\"stages\":"
 	    "[10,5,100]}");
 
