@@ -5,29 +5,30 @@
 int
 db_artifact_put(struct db_tx *tx, void *arg)
 {
-	static const char sql[] = "INSERT OR IGNORE INTO artifacts "
-	    "(sha256, size, created_at, created_by) VALUES (?, ?, ?, ?)";
+	static const char sql[] = "INSERT INTO artifacts "
+	    "(sha256, size, created_at, created_by) VALUES ($1, $2, $3, $4) "
+	    "ON CONFLICT (sha256) DO NOTHING";
 	struct db_artifact_put *a = arg;
-	sqlite3_stmt *st = db_stmt(tx->c, sql);
+	struct db_st *st = db_stmt(tx->c, sql);
 	int rc;
 
 	if (st == NULL)
 		return DB_ERR;
 	db_bind_text(st, 1, a->sha256);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)a->size);
-	sqlite3_bind_int64(st, 3, a->now);
+	db_bind_i64(st, 2, (int64_t)a->size);
+	db_bind_i64(st, 3, a->now);
 	db_bind_text(st, 4, a->by);
 	rc = db_step_done(tx->c, st, "artifact put");
-	a->created = rc == DB_OK && sqlite3_changes(tx->c->h) > 0;
+	a->created = rc == DB_OK && db_changes(tx->c) > 0;
 	return rc;
 }
 
 int
 db_artifact_size(struct db *db, const char *sha256, uint64_t *size)
 {
-	static const char sql[] = "SELECT size FROM artifacts WHERE sha256 = ?";
+	static const char sql[] = "SELECT size FROM artifacts WHERE sha256 = $1";
 	struct db_conn *c = db_rd_get(db);
-	sqlite3_stmt *st = db_stmt(c, sql);
+	struct db_st *st = db_stmt(c, sql);
 	int rc = DB_ERR;
 
 	if (st != NULL) {
@@ -35,7 +36,7 @@ db_artifact_size(struct db *db, const char *sha256, uint64_t *size)
 		rc = db_row(c, st, "artifact size");
 	}
 	if (rc == DB_OK)
-		*size = (uint64_t)sqlite3_column_int64(st, 0);
+		*size = (uint64_t)db_col_i64(st, 0);
 	db_rd_put(db, c);
 	return rc;
 }

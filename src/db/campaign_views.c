@@ -8,24 +8,24 @@ struct each_member {
 };
 
 static int
-member_row(sqlite3_stmt *st, void *arg)
+member_row(struct db_st *st, void *arg)
 {
 	struct each_member *e = arg;
 	struct db_member_view m = { 0 };
 	char state[20];
 
 	db_col_text(st, 0, m.device_id, sizeof(m.device_id));
-	m.bucket = (uint32_t)sqlite3_column_int64(st, 1);
+	m.bucket = (uint32_t)db_col_i64(st, 1);
 	db_col_text(st, 2, state, sizeof(state));
 	if (rollout_device_state_parse(state, &m.state) != 0) {
 		db_complain("member list: unknown member state");
 		return DB_ERR;
 	}
-	m.attempts = sqlite3_column_int(st, 3);
-	m.last_change = sqlite3_column_int64(st, 4);
+	m.attempts = db_col_int(st, 3);
+	m.last_change = db_col_i64(st, 4);
 	db_col_text(st, 5, m.reason, sizeof(m.reason));
 	db_col_text(st, 6, m.fw_version, sizeof(m.fw_version));
-	m.last_seen = sqlite3_column_int64(st, 7);
+	m.last_seen = db_col_i64(st, 7);
 	e->fn(&m, e->arg);
 	return DB_OK;
 }
@@ -38,23 +38,23 @@ db_member_list(struct db *db, const struct db_member_filter *f,
 	    "m.attempts, COALESCE(m.last_change, 0), COALESCE(m.reason, ''), "
 	    "d.fw_version, COALESCE(d.last_seen, 0) "
 	    "FROM campaign_devices m JOIN devices d ON d.id = m.device "
-	    "WHERE m.campaign = ?1 AND m.bucket >= ?2 AND m.bucket < ?3 "
-	    "AND (?4 IS NULL OR m.state = ?4) "
-	    "AND (?5 IS NULL OR d.device_id > ?5) "
-	    "ORDER BY d.device_id LIMIT ?6";
+	    "WHERE m.campaign = $1 AND m.bucket >= $2 AND m.bucket < $3 "
+	    "AND ($4 IS NULL OR m.state = $4) "
+	    "AND ($5 IS NULL OR d.device_id > $5) "
+	    "ORDER BY d.device_id LIMIT $6";
 	struct db_conn *c = db_rd_get(db);
-	sqlite3_stmt *st = db_stmt(c, sql);
+	struct db_st *st = db_stmt(c, sql);
 	struct each_member e = { fn, arg };
 	int rc = DB_ERR;
 
 	if (st != NULL) {
-		sqlite3_bind_int64(st, 1, f->campaign);
-		sqlite3_bind_int64(st, 2, f->lo);
-		sqlite3_bind_int64(st, 3, f->hi);
+		db_bind_i64(st, 1, f->campaign);
+		db_bind_i64(st, 2, f->lo);
+		db_bind_i64(st, 3, f->hi);
 		db_bind_text(st, 4, f->any_state ? NULL :
 		    rollout_device_state_name(f->state));
 		db_bind_text(st, 5, f->after);
-		sqlite3_bind_int64(st, 6, f->limit);
+		db_bind_i64(st, 6, f->limit);
 		rc = db_rows(c, st, "member list", member_row, &e);
 	}
 	db_rd_put(db, c);

@@ -7,48 +7,49 @@
 static int
 cohort_id(struct db_conn *c, const char *name, int64_t *id)
 {
-	static const char sql[] = "SELECT id FROM cohorts WHERE name = ?";
-	sqlite3_stmt *st = db_stmt(c, sql);
+	static const char sql[] = "SELECT id FROM cohorts WHERE name = $1";
+	struct db_st *st = db_stmt(c, sql);
 	int rc;
 
 	if (st == NULL)
 		return DB_ERR;
 	db_bind_text(st, 1, name);
 	if ((rc = db_row(c, st, "cohort id")) == DB_OK)
-		*id = sqlite3_column_int64(st, 0);
+		*id = db_col_i64(st, 0);
 	return rc;
 }
 
 static int
 add_members(struct db_tx *tx, struct db_cohort_write *w, int64_t cohort)
 {
-	static const char sql[] = "INSERT OR IGNORE INTO cohort_devices "
-	    "(cohort, device) SELECT ?, id FROM devices WHERE device_id = ?";
-	sqlite3_stmt *st;
+	static const char sql[] = "INSERT INTO cohort_devices "
+	    "(cohort, device) SELECT $1, id FROM devices WHERE device_id = $2 "
+	    "ON CONFLICT (cohort, device) DO NOTHING";
+	struct db_st *st;
 	int rc;
 
 	for (size_t i = 0; i < w->n; i++) {
 		if ((st = db_stmt(tx->c, sql)) == NULL)
 			return DB_ERR;
-		sqlite3_bind_int64(st, 1, cohort);
+		db_bind_i64(st, 1, cohort);
 		db_bind_text(st, 2, w->device_ids[i]);
-		if (sqlite3_step(st) != SQLITE_DONE) {
+		if (db_step(st) != DB_STEP_DONE) {
 			db_report(tx->c, "cohort member");
-			sqlite3_reset(st);
+			db_st_reset(st);
 			return DB_ERR;
 		}
-		sqlite3_reset(st);
-		if (sqlite3_changes(tx->c->h) == 0) {
+		db_st_reset(st);
+		if (db_changes(tx->c) == 0) {
 			/* Either unknown or listed twice: tell which. */
 			static const char known[] = "SELECT 1 FROM devices "
-			    "WHERE device_id = ?";
+			    "WHERE device_id = $1";
 			st = db_stmt(tx->c, known);
 			if (st == NULL)
 				return DB_ERR;
 			db_bind_text(st, 1, w->device_ids[i]);
-			rc = sqlite3_step(st);
-			sqlite3_reset(st);
-			if (rc != SQLITE_ROW) {
+			rc = db_step(st);
+			db_st_reset(st);
+			if (rc != DB_STEP_ROW) {
 				w->missing = i;
 				return DB_INVALID;
 			}
@@ -61,15 +62,15 @@ static int
 member_count(struct db_conn *c, int64_t cohort, int64_t *n)
 {
 	static const char sql[] = "SELECT COUNT(*) FROM cohort_devices "
-	    "WHERE cohort = ?";
-	sqlite3_stmt *st = db_stmt(c, sql);
+	    "WHERE cohort = $1";
+	struct db_st *st = db_stmt(c, sql);
 
 	if (st == NULL)
 		return DB_ERR;
-	sqlite3_bind_int64(st, 1, cohort);
+	db_bind_i64(st, 1, cohort);
 	if (db_row(c, st, "cohort count") != DB_OK)
 		return DB_ERR;
-	*n = sqlite3_column_int64(st, 0);
+	*n = db_col_i64(st, 0);
 	return DB_OK;
 }
 
@@ -77,10 +78,10 @@ int
 db_cohort_write(struct db_tx *tx, void *arg)
 {
 	static const char ins[] = "INSERT INTO cohorts (name, description, "
-	    "created_at, created_by) VALUES (?, ?, ?, ?)";
-	static const char clear[] = "DELETE FROM cohort_devices WHERE cohort = ?";
+	    "created_at, created_by) VALUES ($1, $2, $3, $4) RETURNING id";
+	static const char clear[] = "DELETE FROM cohort_devices WHERE cohort = $1";
 	struct db_cohort_write *w = arg;
-	sqlite3_stmt *st;
+	struct db_st *st;
 	int64_t id;
 	int rc;
 
@@ -89,17 +90,16 @@ db_cohort_write(struct db_tx *tx, void *arg)
 			return DB_ERR;
 		db_bind_text(st, 1, w->name);
 		db_bind_text(st, 2, w->description ? w->description : "");
-		sqlite3_bind_int64(st, 3, w->now);
+		db_bind_i64(st, 3, w->now);
 		db_bind_text(st, 4, w->by);
-		if ((rc = db_step_done(tx->c, st, "cohort add")) != DB_OK)
+		if ((rc = db_step_id(tx->c, st, "cohort add", &id)) != DB_OK)
 			return rc;
-		id = sqlite3_last_insert_rowid(tx->c->h);
 	} else {
 		if ((rc = cohort_id(tx->c, w->name, &id)) != DB_OK)
 			return rc;
 		if ((st = db_stmt(tx->c, clear)) == NULL)
 			return DB_ERR;
-		sqlite3_bind_int64(st, 1, id);
+		db_bind_i64(st, 1, id);
 		if ((rc = db_step_done(tx->c, st, "cohort clear")) != DB_OK)
 			return rc;
 	}
@@ -113,14 +113,14 @@ db_cohort_write(struct db_tx *tx, void *arg)
 	"WHERE cd.cohort = c.id)"
 
 static void
-row_to_cohort(sqlite3_stmt *st, struct db_cohort *c)
+row_to_cohort(struct db_st *st, struct db_cohort *c)
 {
-	c->id = sqlite3_column_int64(st, 0);
+	c->id = db_col_i64(st, 0);
 	db_col_text(st, 1, c->name, sizeof(c->name));
 	db_col_text(st, 2, c->description, sizeof(c->description));
-	c->created_at = sqlite3_column_int64(st, 3);
+	c->created_at = db_col_i64(st, 3);
 	db_col_text(st, 4, c->created_by, sizeof(c->created_by));
-	c->devices = sqlite3_column_int64(st, 5);
+	c->devices = db_col_i64(st, 5);
 }
 
 int
@@ -130,17 +130,17 @@ db_cohort_list(struct db *db, void (*fn)(const struct db_cohort *, void *),
 	static const char sql[] = "SELECT " COHORT_COLS " FROM cohorts c "
 	    "ORDER BY c.name";
 	struct db_conn *c = db_rd_get(db);
-	sqlite3_stmt *st = db_stmt(c, sql);
+	struct db_st *st = db_stmt(c, sql);
 	struct db_cohort co;
 	int rc = DB_ERR, s;
 
 	if (st == NULL)
 		goto out;
-	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((s = db_step(st)) == DB_STEP_ROW) {
 		row_to_cohort(st, &co);
 		fn(&co, arg);
 	}
-	if (s == SQLITE_DONE)
+	if (s == DB_STEP_DONE)
 		rc = DB_OK;
 	else
 		db_report(c, "cohort list");
@@ -153,9 +153,9 @@ int
 db_cohort_get(struct db *db, const char *name, struct db_cohort *out)
 {
 	static const char sql[] = "SELECT " COHORT_COLS " FROM cohorts c "
-	    "WHERE c.name = ?";
+	    "WHERE c.name = $1";
 	struct db_conn *c = db_rd_get(db);
-	sqlite3_stmt *st = db_stmt(c, sql);
+	struct db_st *st = db_stmt(c, sql);
 	int rc = DB_ERR;
 
 	if (st != NULL) {
@@ -173,20 +173,20 @@ db_cohort_members(struct db *db, int64_t cohort, const char *after,
     int64_t limit, void (*fn)(const char *device_id, void *), void *arg)
 {
 	static const char sql[] = "SELECT d.device_id FROM cohort_devices cd "
-	    "JOIN devices d ON d.id = cd.device WHERE cd.cohort = ?1 "
-	    "AND (?2 IS NULL OR d.device_id > ?2) ORDER BY d.device_id LIMIT ?3";
+	    "JOIN devices d ON d.id = cd.device WHERE cd.cohort = $1 "
+	    "AND ($2 IS NULL OR d.device_id > $2) ORDER BY d.device_id LIMIT $3";
 	struct db_conn *c = db_rd_get(db);
-	sqlite3_stmt *st = db_stmt(c, sql);
+	struct db_st *st = db_stmt(c, sql);
 	int rc = DB_ERR, s;
 
 	if (st == NULL)
 		goto out;
-	sqlite3_bind_int64(st, 1, cohort);
+	db_bind_i64(st, 1, cohort);
 	db_bind_text(st, 2, after);
-	sqlite3_bind_int64(st, 3, limit);
-	while ((s = sqlite3_step(st)) == SQLITE_ROW)
-		fn((const char *)sqlite3_column_text(st, 0), arg);
-	if (s == SQLITE_DONE)
+	db_bind_i64(st, 3, limit);
+	while ((s = db_step(st)) == DB_STEP_ROW)
+		fn(db_col_str(st, 0), arg);
+	if (s == DB_STEP_DONE)
 		rc = DB_OK;
 	else
 		db_report(c, "cohort members");

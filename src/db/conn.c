@@ -1,9 +1,10 @@
-/* SQLite connections: pragmas, the prepared-statement cache, helpers. */
+/* SQLite connections: pragmas, the prepared-statement cache, and the
+ * statement layer of db/internal.h over them. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "db/internal.h"
+#include "db/sqlite.h"
 
 static void (*error_hook)(const char *msg);
 
@@ -87,12 +88,51 @@ db_conn_close(struct db_conn *c)
 	if (c == NULL)
 		return;
 	for (size_t i = 0; i < DB_STMT_SLOTS; i++)
-		sqlite3_finalize(c->slots[i].st);
+		sqlite3_finalize(c->slots[i].st.h);
 	sqlite3_close(c->h);
 	free(c);
 }
 
-sqlite3_stmt *
+int64_t
+db_changes(struct db_conn *c)
+{
+	return sqlite3_changes64(c->h);
+}
+
+/* Fills st->idx from the parameter names: each must be $N, 1 <= N <=
+ * DB_ST_PARAMS (no ?, ?N, :name or @name: the other backend numbers $N
+ * only). 0, or -1 (reported). */
+static int
+map_params(struct db_conn *c, struct db_st *st, const char *sql)
+{
+	int n = sqlite3_bind_parameter_count(st->h);
+	char msg[512];
+
+	memset(st->idx, 0, sizeof(st->idx));
+	for (int k = 1; k <= n; k++) {
+		const char *name = sqlite3_bind_parameter_name(st->h, k);
+		long v = 0;
+		const char *p;
+
+		if (name != NULL && name[0] == '$' && name[1] >= '1' &&
+		    name[1] <= '9') {
+			for (p = name + 1; *p >= '0' && *p <= '9' && v <= 99; p++)
+				v = v * 10 + (*p - '0');
+			if (*p == '\0' && v <= DB_ST_PARAMS) {
+				st->idx[v] = (unsigned char)k;
+				continue;
+			}
+		}
+		snprintf(msg, sizeof(msg), "sqlite: placeholder %s is not "
+		    "$1..$%d: %s", name != NULL ? name : "?", DB_ST_PARAMS, sql);
+		db_complain(msg);
+		(void)c;
+		return -1;
+	}
+	return 0;
+}
+
+struct db_st *
 db_stmt(struct db_conn *c, const char *sql)
 {
 	/* Open addressing on the text's address: each SQL text is a static
@@ -100,32 +140,118 @@ db_stmt(struct db_conn *c, const char *sql)
 	size_t i = ((uintptr_t)sql >> 3) % DB_STMT_SLOTS;
 
 	for (size_t n = 0; n < DB_STMT_SLOTS; n++, i = (i + 1) % DB_STMT_SLOTS) {
+		struct db_st *st = &c->slots[i].st;
+
 		if (c->slots[i].sql == sql) {
-			sqlite3_reset(c->slots[i].st);
-			sqlite3_clear_bindings(c->slots[i].st);
-			return c->slots[i].st;
+			sqlite3_reset(st->h);
+			sqlite3_clear_bindings(st->h);
+			return st;
 		}
 		if (c->slots[i].sql == NULL) {
 			if (sqlite3_prepare_v3(c->h, sql, -1,
-			    SQLITE_PREPARE_PERSISTENT, &c->slots[i].st,
-			    NULL) != SQLITE_OK) {
+			    SQLITE_PREPARE_PERSISTENT, &st->h, NULL) !=
+			    SQLITE_OK) {
 				db_report(c, sql);
+				sqlite3_finalize(st->h);
+				st->h = NULL;
 				return NULL;
 			}
+			if (map_params(c, st, sql) != 0) {
+				sqlite3_finalize(st->h);
+				st->h = NULL;
+				return NULL;
+			}
+			st->c = c;
 			c->slots[i].sql = sql;
-			return c->slots[i].st;
+			return st;
 		}
 	}
 	db_report(c, "statement cache full");
 	return NULL;
 }
 
-int
-db_step_done(struct db_conn *c, sqlite3_stmt *st, const char *what)
+/* The SQLite index of $i, or 0 (then every bind fails with SQLITE_RANGE
+ * and returns -1). */
+static int
+pidx(struct db_st *st, int i)
 {
-	int rc = sqlite3_step(st);
+	return i >= 1 && i <= DB_ST_PARAMS ? st->idx[i] : 0;
+}
 
-	sqlite3_reset(st);
+static int
+bound(int rc)
+{
+	return rc == SQLITE_OK ? 0 : -1;
+}
+
+int
+db_bind_i64(struct db_st *st, int i, int64_t v)
+{
+	return bound(sqlite3_bind_int64(st->h, pidx(st, i), v));
+}
+
+int
+db_bind_int(struct db_st *st, int i, int v)
+{
+	return bound(sqlite3_bind_int(st->h, pidx(st, i), v));
+}
+
+int
+db_bind_double(struct db_st *st, int i, double v)
+{
+	return bound(sqlite3_bind_double(st->h, pidx(st, i), v));
+}
+
+int
+db_bind_text(struct db_st *st, int i, const char *s)
+{
+	if (s == NULL)
+		return bound(sqlite3_bind_null(st->h, pidx(st, i)));
+	return bound(sqlite3_bind_text(st->h, pidx(st, i), s, -1,
+	    SQLITE_STATIC));
+}
+
+int
+db_bind_blob(struct db_st *st, int i, const void *p, size_t n)
+{
+	if (n > INT32_MAX)
+		return -1;
+	return bound(sqlite3_bind_blob(st->h, pidx(st, i), p, (int)n,
+	    SQLITE_STATIC));
+}
+
+int
+db_bind_null(struct db_st *st, int i)
+{
+	return bound(sqlite3_bind_null(st->h, pidx(st, i)));
+}
+
+int
+db_step(struct db_st *st)
+{
+	int rc = sqlite3_step(st->h);
+
+	if (rc == SQLITE_ROW)
+		return DB_STEP_ROW;
+	if (rc == SQLITE_DONE)
+		return DB_STEP_DONE;
+	if ((rc & 0xff) == SQLITE_CONSTRAINT)
+		return DB_CONFLICT;
+	return DB_ERR;
+}
+
+void
+db_st_reset(struct db_st *st)
+{
+	sqlite3_reset(st->h);
+}
+
+int
+db_step_done(struct db_conn *c, struct db_st *st, const char *what)
+{
+	int rc = sqlite3_step(st->h);
+
+	sqlite3_reset(st->h);
 	if (rc == SQLITE_DONE || rc == SQLITE_ROW)
 		return DB_OK;
 	if ((rc & 0xff) == SQLITE_CONSTRAINT)
@@ -135,7 +261,7 @@ db_step_done(struct db_conn *c, sqlite3_stmt *st, const char *what)
 }
 
 int
-db_step_cas(struct db_conn *c, sqlite3_stmt *st, const char *what)
+db_step_cas(struct db_conn *c, struct db_st *st, const char *what)
 {
 	int rc = db_step_done(c, st, what);
 
@@ -153,13 +279,13 @@ db_conn_settle(struct db_conn *c)
 }
 
 int
-db_row(struct db_conn *c, sqlite3_stmt *st, const char *what)
+db_row(struct db_conn *c, struct db_st *st, const char *what)
 {
-	int s = sqlite3_step(st);
+	int s = sqlite3_step(st->h);
 
 	if (s == SQLITE_ROW)
 		return DB_OK;
-	sqlite3_reset(st);
+	sqlite3_reset(st->h);
 	if (s == SQLITE_DONE)
 		return DB_NOTFOUND;
 	db_report(c, what);
@@ -167,14 +293,40 @@ db_row(struct db_conn *c, sqlite3_stmt *st, const char *what)
 }
 
 int
-db_rows(struct db_conn *c, sqlite3_stmt *st, const char *what,
-    int (*fn)(sqlite3_stmt *st, void *arg), void *arg)
+db_step_id(struct db_conn *c, struct db_st *st, const char *what,
+    int64_t *id)
+{
+	int s = sqlite3_step(st->h);
+
+	if (s == SQLITE_ROW) {
+		*id = sqlite3_column_int64(st->h, 0);
+		/* RETURNING made every change at the first step; the rest
+		 * only hands out the rows already computed. */
+		while ((s = sqlite3_step(st->h)) == SQLITE_ROW)
+			;
+		if (s == SQLITE_DONE)
+			s = SQLITE_ROW;
+	}
+	if (s != SQLITE_ROW && s != SQLITE_DONE &&
+	    (s & 0xff) != SQLITE_CONSTRAINT)
+		db_report(c, what);
+	sqlite3_reset(st->h);
+	if (s == SQLITE_ROW)
+		return DB_OK;
+	if (s == SQLITE_DONE)
+		return DB_NOTFOUND;
+	return (s & 0xff) == SQLITE_CONSTRAINT ? DB_CONFLICT : DB_ERR;
+}
+
+int
+db_rows(struct db_conn *c, struct db_st *st, const char *what,
+    int (*fn)(struct db_st *st, void *arg), void *arg)
 {
 	int s = SQLITE_DONE, rc = DB_OK;
 
-	while (rc == DB_OK && (s = sqlite3_step(st)) == SQLITE_ROW)
+	while (rc == DB_OK && (s = sqlite3_step(st->h)) == SQLITE_ROW)
 		rc = fn(st, arg);
-	sqlite3_reset(st);
+	sqlite3_reset(st->h);
 	if (rc != DB_OK)
 		return rc;
 	if (s != SQLITE_DONE) {
@@ -184,22 +336,61 @@ db_rows(struct db_conn *c, sqlite3_stmt *st, const char *what,
 	return DB_OK;
 }
 
-int
-db_bind_text(sqlite3_stmt *st, int i, const char *s)
+int64_t
+db_col_i64(struct db_st *st, int i)
 {
-	if (s == NULL)
-		return sqlite3_bind_null(st, i);
-	return sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+	return sqlite3_column_int64(st->h, i);
 }
 
 int
-db_col_text(sqlite3_stmt *st, int i, char *buf, size_t size)
+db_col_int(struct db_st *st, int i)
 {
-	const unsigned char *s = sqlite3_column_text(st, i);
-	size_t n = s ? (size_t)sqlite3_column_bytes(st, i) : 0;
+	return sqlite3_column_int(st->h, i);
+}
 
-	if (n >= size)
+double
+db_col_double(struct db_st *st, int i)
+{
+	return sqlite3_column_double(st->h, i);
+}
+
+int
+db_col_null(struct db_st *st, int i)
+{
+	return sqlite3_column_type(st->h, i) == SQLITE_NULL;
+}
+
+const char *
+db_col_str(struct db_st *st, int i)
+{
+	return (const char *)sqlite3_column_text(st->h, i);
+}
+
+const void *
+db_col_blob(struct db_st *st, int i)
+{
+	return sqlite3_column_blob(st->h, i);
+}
+
+size_t
+db_col_bytes(struct db_st *st, int i)
+{
+	int n = sqlite3_column_bytes(st->h, i);
+
+	return n > 0 ? (size_t)n : 0;
+}
+
+int
+db_col_text(struct db_st *st, int i, char *buf, size_t size)
+{
+	const unsigned char *s = sqlite3_column_text(st->h, i);
+	size_t n = s ? (size_t)sqlite3_column_bytes(st->h, i) : 0;
+
+	if (n >= size) {
+		if (size > 0)
+			buf[0] = '\0';
 		return -1;
+	}
 	if (n > 0)
 		memcpy(buf, s, n);
 	buf[n] = '\0';

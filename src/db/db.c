@@ -8,7 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "db/internal.h"
+#include "db/sqlite.h"
 #include "db/migrations.h"
 #include "util/util.h"
 

@@ -45,7 +45,12 @@
  *   serialization failures as DB_CONFLICT).
  * - Errors: DB_ERR is already reported through the error hook; callers
  *   map db_rc to HTTP statuses (src/api) and never see the backend's
- *   own codes. Migrations are the backend's (sql/NNN_*.sql for SQLite). */
+ *   own codes. Migrations are the backend's (sql/NNN_*.sql for SQLite).
+ * - One SQL for both. The domain files (src/db but conn.c and db.c) reach
+ *   the backend only through db/internal.h's statement layer, with SQL
+ *   both SQLite and PostgreSQL read alike: $N placeholders, ON CONFLICT
+ *   for upserts, RETURNING id, no engine functions, booleans as integers
+ *   (docs/hacking.md, "Writing SQL for both backends"). */
 #ifndef DB_DB_H
 #define DB_DB_H
 

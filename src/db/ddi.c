@@ -26,9 +26,9 @@ static int
 digests_store(struct db_tx *tx, const char *sha256,
     const struct db_ddi_digests *d)
 {
-	static const char sql[] = "UPDATE artifacts SET sha1 = ?, md5 = ? "
-	    "WHERE sha256 = ? AND sha1 IS NULL";
-	sqlite3_stmt *st = db_stmt(tx->c, sql);
+	static const char sql[] = "UPDATE artifacts SET sha1 = $1, md5 = $2 "
+	    "WHERE sha256 = $3 AND sha1 IS NULL";
+	struct db_st *st = db_stmt(tx->c, sql);
 
 	if (st == NULL)
 		return DB_ERR;
@@ -50,19 +50,19 @@ db_ddi_artifact_put(struct db_tx *tx, void *arg)
 int
 db_ddi_digests_set(struct db_tx *tx, void *arg)
 {
-	static const char sql[] = "SELECT 1 FROM artifacts WHERE sha256 = ?";
+	static const char sql[] = "SELECT 1 FROM artifacts WHERE sha256 = $1";
 	struct db_ddi_digests_set *a = arg;
-	sqlite3_stmt *st;
+	struct db_st *st;
 	int rc = digests_store(tx, a->sha256, &a->d);
 
-	if (rc != DB_OK || sqlite3_changes(tx->c->h) > 0)
+	if (rc != DB_OK || db_changes(tx->c) > 0)
 		return rc;
 	/* Nothing changed: digests known already, or no such artifact. */
 	if ((st = db_stmt(tx->c, sql)) == NULL)
 		return DB_ERR;
 	db_bind_text(st, 1, a->sha256);
 	rc = db_row(tx->c, st, "artifact exists");
-	sqlite3_reset(st);
+	db_st_reset(st);
 	return rc;
 }
 
@@ -70,9 +70,9 @@ int
 db_ddi_digests(struct db *db, const char *sha256, struct db_ddi_digests *out)
 {
 	static const char sql[] = "SELECT sha1, md5 FROM artifacts "
-	    "WHERE sha256 = ?";
+	    "WHERE sha256 = $1";
 	struct db_conn *c = db_rd_get(db);
-	sqlite3_stmt *st = db_stmt(c, sql);
+	struct db_st *st = db_stmt(c, sql);
 	int rc = DB_ERR;
 
 	if (st != NULL) {
@@ -93,14 +93,14 @@ static int
 next_id(struct db_tx *tx, int64_t *id)
 {
 	static const char sql[] = "SELECT COALESCE(MAX(id), 0) FROM ddi_actions";
-	sqlite3_stmt *st = db_stmt(tx->c, sql);
+	struct db_st *st = db_stmt(tx->c, sql);
 	int rc = st != NULL ? db_row(tx->c, st, "ddi action id") : DB_ERR;
 
 	*id = 0;
 	if (rc == DB_OK)
-		*id = sqlite3_column_int64(st, 0) + 1;
+		*id = db_col_i64(st, 0) + 1;
 	if (st != NULL)
-		sqlite3_reset(st);
+		db_st_reset(st);
 	if (rc == DB_OK && *id > DB_DDI_ACTION_MAX) {
 		db_report(tx->c, "ddi action ids are used up");
 		rc = DB_ERR;
@@ -113,9 +113,9 @@ db_ddi_action_new(struct db_tx *tx, void *arg)
 {
 	static const char sql[] = "INSERT INTO ddi_actions (id, device, "
 	    "campaign_id, release_id, attempt, created_at) "
-	    "VALUES (?, ?, ?, ?, ?, ?)";
+	    "VALUES ($1, $2, $3, $4, $5, $6)";
 	struct db_ddi_action_new *a = arg;
-	sqlite3_stmt *st;
+	struct db_st *st;
 	int64_t id;
 	int rc = next_id(tx, &id);
 
@@ -123,15 +123,15 @@ db_ddi_action_new(struct db_tx *tx, void *arg)
 		return rc;
 	if ((st = db_stmt(tx->c, sql)) == NULL)
 		return DB_ERR;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, a->device);
+	db_bind_i64(st, 1, id);
+	db_bind_i64(st, 2, a->device);
 	if (a->campaign_id > 0)
-		sqlite3_bind_int64(st, 3, a->campaign_id);
+		db_bind_i64(st, 3, a->campaign_id);
 	else
-		sqlite3_bind_null(st, 3);
-	sqlite3_bind_int64(st, 4, a->release_id);
-	sqlite3_bind_int(st, 5, a->attempt);
-	sqlite3_bind_int64(st, 6, a->now);
+		db_bind_null(st, 3);
+	db_bind_i64(st, 4, a->release_id);
+	db_bind_int(st, 5, a->attempt);
+	db_bind_i64(st, 6, a->now);
 	rc = db_step_done(tx->c, st, "ddi action new");
 	if (rc == DB_OK)
 		a->id = id;
@@ -145,7 +145,7 @@ cas_result(struct db_tx *tx, int rc, int64_t device, int64_t id)
 {
 	struct db_ddi_action cur;
 
-	if (rc != DB_OK || sqlite3_changes(tx->c->h) > 0)
+	if (rc != DB_OK || db_changes(tx->c) > 0)
 		return rc;
 	rc = db_ddi_action_get(tx->db, tx, device, id, &cur);
 	return rc == DB_OK ? DB_CONFLICT : rc;
@@ -154,20 +154,20 @@ cas_result(struct db_tx *tx, int rc, int64_t device, int64_t id)
 int
 db_ddi_action_end(struct db_tx *tx, void *arg)
 {
-	static const char sql[] = "UPDATE ddi_actions SET state = ?, "
-	    "result = ?, closing = ?, closed_at = ? "
-	    "WHERE id = ? AND device = ? AND state = 'open'";
+	static const char sql[] = "UPDATE ddi_actions SET state = $1, "
+	    "result = $2, closing = $3, closed_at = $4 "
+	    "WHERE id = $5 AND device = $6 AND state = 'open'";
 	struct db_ddi_action_end *a = arg;
-	sqlite3_stmt *st = db_stmt(tx->c, sql);
+	struct db_st *st = db_stmt(tx->c, sql);
 
 	if (st == NULL)
 		return DB_ERR;
 	db_bind_text(st, 1, rollout_ddi_end_name(a->state));
 	db_bind_text(st, 2, a->result);
 	db_bind_text(st, 3, a->closing);
-	sqlite3_bind_int64(st, 4, a->now);
-	sqlite3_bind_int64(st, 5, a->id);
-	sqlite3_bind_int64(st, 6, a->device);
+	db_bind_i64(st, 4, a->now);
+	db_bind_i64(st, 5, a->id);
+	db_bind_i64(st, 6, a->device);
 	return cas_result(tx, db_step_done(tx->c, st, "ddi action end"),
 	    a->device, a->id);
 }
@@ -175,16 +175,16 @@ db_ddi_action_end(struct db_tx *tx, void *arg)
 int
 db_ddi_action_cancel(struct db_tx *tx, void *arg)
 {
-	static const char sql[] = "UPDATE ddi_actions SET cancel = ? "
-	    "WHERE id = ? AND device = ? AND state = 'open' AND cancel = ?";
+	static const char sql[] = "UPDATE ddi_actions SET cancel = $1 "
+	    "WHERE id = $2 AND device = $3 AND state = 'open' AND cancel = $4";
 	struct db_ddi_action_cancel *a = arg;
-	sqlite3_stmt *st = db_stmt(tx->c, sql);
+	struct db_st *st = db_stmt(tx->c, sql);
 
 	if (st == NULL)
 		return DB_ERR;
 	db_bind_text(st, 1, rollout_ddi_cancel_state_name(a->to));
-	sqlite3_bind_int64(st, 2, a->id);
-	sqlite3_bind_int64(st, 3, a->device);
+	db_bind_i64(st, 2, a->id);
+	db_bind_i64(st, 3, a->device);
 	db_bind_text(st, 4, rollout_ddi_cancel_state_name(a->from));
 	return cas_result(tx, db_step_done(tx->c, st, "ddi action cancel"),
 	    a->device, a->id);
@@ -196,20 +196,20 @@ db_ddi_action_cancel(struct db_tx *tx, void *arg)
 
 /* 0, or -1 (reported) when a stored state is no state name. */
 static int
-action_row(sqlite3_stmt *st, struct db_ddi_action *out)
+action_row(struct db_st *st, struct db_ddi_action *out)
 {
-	out->id = sqlite3_column_int64(st, 0);
-	out->device = sqlite3_column_int64(st, 1);
-	out->campaign_id = sqlite3_column_int64(st, 2);
-	out->release_id = sqlite3_column_int64(st, 3);
-	out->attempt = sqlite3_column_int(st, 4);
+	out->id = db_col_i64(st, 0);
+	out->device = db_col_i64(st, 1);
+	out->campaign_id = db_col_i64(st, 2);
+	out->release_id = db_col_i64(st, 3);
+	out->attempt = db_col_int(st, 4);
 	db_col_text(st, 7, out->result, sizeof(out->result));
 	db_col_text(st, 8, out->closing, sizeof(out->closing));
-	out->created_at = sqlite3_column_int64(st, 9);
-	out->closed_at = sqlite3_column_int64(st, 10);
-	if (rollout_ddi_end_parse((const char *)sqlite3_column_text(st, 5),
+	out->created_at = db_col_i64(st, 9);
+	out->closed_at = db_col_i64(st, 10);
+	if (rollout_ddi_end_parse(db_col_str(st, 5),
 	    &out->state) != 0 || rollout_ddi_cancel_state_parse(
-	    (const char *)sqlite3_column_text(st, 6), &out->cancel) != 0) {
+	    db_col_str(st, 6), &out->cancel) != 0) {
 		db_complain("a DDI action has an unknown state");
 		return -1;
 	}
@@ -222,19 +222,19 @@ action_read(struct db *db, struct db_tx *tx, const char *sql, int64_t device,
     int64_t id, struct db_ddi_action *out)
 {
 	struct db_conn *c = conn_get(db, tx);
-	sqlite3_stmt *st = db_stmt(c, sql);
+	struct db_st *st = db_stmt(c, sql);
 	int rc = DB_ERR;
 
 	if (st != NULL) {
-		sqlite3_bind_int64(st, 1, device);
+		db_bind_i64(st, 1, device);
 		if (id > 0)
-			sqlite3_bind_int64(st, 2, id);
+			db_bind_i64(st, 2, id);
 		rc = db_row(c, st, "ddi action");
 	}
 	if (rc == DB_OK && action_row(st, out) != 0)
 		rc = DB_ERR;
 	if (st != NULL)
-		sqlite3_reset(st);
+		db_st_reset(st);
 	conn_put(db, tx, c);
 	return rc;
 }
@@ -244,7 +244,7 @@ db_ddi_action_get(struct db *db, struct db_tx *tx, int64_t device,
     int64_t id, struct db_ddi_action *out)
 {
 	static const char sql[] = "SELECT " ACTION_COLS " FROM ddi_actions "
-	    "WHERE device = ? AND id = ?";
+	    "WHERE device = $1 AND id = $2";
 
 	if (id < 1 || id > DB_DDI_ACTION_MAX)
 		return DB_NOTFOUND;
@@ -256,7 +256,7 @@ db_ddi_action_open(struct db *db, struct db_tx *tx, int64_t device,
     struct db_ddi_action *out)
 {
 	static const char sql[] = "SELECT " ACTION_COLS " FROM ddi_actions "
-	    "WHERE device = ? AND state = 'open'";
+	    "WHERE device = $1 AND state = 'open'";
 
 	return action_read(db, tx, sql, device, 0, out);
 }
@@ -267,14 +267,14 @@ static int
 config_set(struct db_tx *tx, int64_t device, int asked)
 {
 	static const char sql[] = "INSERT INTO ddi_devices (device, "
-	    "config_asked) VALUES (?, ?) ON CONFLICT (device) DO UPDATE "
+	    "config_asked) VALUES ($1, $2) ON CONFLICT (device) DO UPDATE "
 	    "SET config_asked = excluded.config_asked";
-	sqlite3_stmt *st = db_stmt(tx->c, sql);
+	struct db_st *st = db_stmt(tx->c, sql);
 
 	if (st == NULL)
 		return DB_ERR;
-	sqlite3_bind_int64(st, 1, device);
-	sqlite3_bind_int(st, 2, asked);
+	db_bind_i64(st, 1, device);
+	db_bind_int(st, 2, asked);
 	return db_step_done(tx->c, st, "ddi config asked");
 }
 
@@ -289,21 +289,21 @@ db_ddi_config_asked(struct db *db, struct db_tx *tx, int64_t device,
     int *asked)
 {
 	static const char sql[] = "SELECT config_asked FROM ddi_devices "
-	    "WHERE device = ?";
+	    "WHERE device = $1";
 	struct db_conn *c = conn_get(db, tx);
-	sqlite3_stmt *st = db_stmt(c, sql);
+	struct db_st *st = db_stmt(c, sql);
 	int rc = DB_ERR;
 
 	if (st != NULL) {
-		sqlite3_bind_int64(st, 1, device);
+		db_bind_i64(st, 1, device);
 		rc = db_row(c, st, "ddi config asked");
 	}
 	if (rc == DB_OK || rc == DB_NOTFOUND) {
-		*asked = rc == DB_NOTFOUND || sqlite3_column_int(st, 0) != 0;
+		*asked = rc == DB_NOTFOUND || db_col_int(st, 0) != 0;
 		rc = DB_OK;
 	}
 	if (st != NULL)
-		sqlite3_reset(st);
+		db_st_reset(st);
 	conn_put(db, tx, c);
 	return rc;
 }
@@ -313,11 +313,11 @@ static int
 attr_step(struct db_tx *tx, const char *sql, int64_t device, const char *key,
     const char *value)
 {
-	sqlite3_stmt *st = db_stmt(tx->c, sql);
+	struct db_st *st = db_stmt(tx->c, sql);
 
 	if (st == NULL)
 		return DB_ERR;
-	sqlite3_bind_int64(st, 1, device);
+	db_bind_i64(st, 1, device);
 	if (key != NULL)
 		db_bind_text(st, 2, key);
 	if (value != NULL)
@@ -329,17 +329,17 @@ static int
 attr_count(struct db_tx *tx, int64_t device, int *n)
 {
 	static const char sql[] = "SELECT COUNT(*) FROM device_attributes "
-	    "WHERE device = ?";
-	sqlite3_stmt *st = db_stmt(tx->c, sql);
+	    "WHERE device = $1";
+	struct db_st *st = db_stmt(tx->c, sql);
 	int rc;
 
 	if (st == NULL)
 		return DB_ERR;
-	sqlite3_bind_int64(st, 1, device);
+	db_bind_i64(st, 1, device);
 	rc = db_row(tx->c, st, "device attributes count");
 	if (rc == DB_OK)
-		*n = sqlite3_column_int(st, 0);
-	sqlite3_reset(st);
+		*n = db_col_int(st, 0);
+	db_st_reset(st);
 	return rc;
 }
 
@@ -347,11 +347,11 @@ int
 db_ddi_attrs_put(struct db_tx *tx, void *arg)
 {
 	static const char del_all[] = "DELETE FROM device_attributes "
-	    "WHERE device = ?";
+	    "WHERE device = $1";
 	static const char del[] = "DELETE FROM device_attributes "
-	    "WHERE device = ? AND key = ?";
+	    "WHERE device = $1 AND key = $2";
 	static const char put[] = "INSERT INTO device_attributes (device, key, "
-	    "value) VALUES (?, ?, ?) ON CONFLICT (device, key) DO UPDATE "
+	    "value) VALUES ($1, $2, $3) ON CONFLICT (device, key) DO UPDATE "
 	    "SET value = excluded.value";
 	struct db_ddi_attrs_put *a = arg;
 	char detail[48];
@@ -382,7 +382,7 @@ struct attrs_cb {
 };
 
 static int
-attr_row(sqlite3_stmt *st, void *arg)
+attr_row(struct db_st *st, void *arg)
 {
 	struct attrs_cb *cb = arg;
 	char key[DB_DDI_KEY_MAX + 1], value[DB_DDI_VALUE_MAX + 1];
@@ -399,14 +399,14 @@ db_ddi_attrs(struct db *db, int64_t device,
     void (*fn)(const char *key, const char *value, void *arg), void *arg)
 {
 	static const char sql[] = "SELECT key, value FROM device_attributes "
-	    "WHERE device = ? ORDER BY key";
+	    "WHERE device = $1 ORDER BY key";
 	struct db_conn *c = db_rd_get(db);
-	sqlite3_stmt *st = db_stmt(c, sql);
+	struct db_st *st = db_stmt(c, sql);
 	struct attrs_cb cb = { fn, arg };
 	int rc = DB_ERR;
 
 	if (st != NULL) {
-		sqlite3_bind_int64(st, 1, device);
+		db_bind_i64(st, 1, device);
 		rc = db_rows(c, st, "device attributes", attr_row, &cb);
 	}
 	db_rd_put(db, c);

@@ -11,33 +11,33 @@ db_root_put(struct db_tx *tx, void *arg)
 	static const char newest[] = "SELECT COALESCE(MAX(version), 0) "
 	    "FROM trust_roots";
 	static const char ins[] = "INSERT INTO trust_roots (version, body, "
-	    "expires, uploaded_at, uploaded_by) VALUES (?, ?, ?, ?, ?)";
+	    "expires, uploaded_at, uploaded_by) VALUES ($1, $2, $3, $4, $5)";
 	struct db_root_put *p = arg;
-	sqlite3_stmt *st = db_stmt(tx->c, newest);
+	struct db_st *st = db_stmt(tx->c, newest);
 	int64_t have;
 
 	if (st == NULL || db_row(tx->c, st, "root newest") != DB_OK)
 		return DB_ERR;
-	have = sqlite3_column_int64(st, 0);
+	have = db_col_i64(st, 0);
 	/* Two uploads racing: only the one that is still next wins. */
 	if (p->version != have + 1)
 		return DB_CONFLICT;
 	if ((st = db_stmt(tx->c, ins)) == NULL)
 		return DB_ERR;
-	sqlite3_bind_int64(st, 1, p->version);
-	sqlite3_bind_blob(st, 2, p->body, (int)p->len, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, p->expires);
-	sqlite3_bind_int64(st, 4, p->now);
+	db_bind_i64(st, 1, p->version);
+	db_bind_blob(st, 2, p->body, p->len);
+	db_bind_i64(st, 3, p->expires);
+	db_bind_i64(st, 4, p->now);
 	db_bind_text(st, 5, p->by);
 	return db_step_done(tx->c, st, "root put");
 }
 
 static int
-read_body(struct db_conn *c, sqlite3_stmt *st, int col, uint8_t **body,
+read_body(struct db_conn *c, struct db_st *st, int col, uint8_t **body,
     size_t *len)
 {
-	int n = sqlite3_column_bytes(st, col);
-	const void *p = sqlite3_column_blob(st, col);
+	int n = db_col_bytes(st, col);
+	const void *p = db_col_blob(st, col);
 
 	*body = malloc((size_t)n + 1);
 	if (*body == NULL) {
@@ -57,7 +57,7 @@ db_root_latest(struct db *db, int64_t *version, uint8_t **body, size_t *len)
 	static const char sql[] = "SELECT version, body FROM trust_roots "
 	    "ORDER BY version DESC LIMIT 1";
 	struct db_conn *c = db_rd_get(db);
-	sqlite3_stmt *st = db_stmt(c, sql);
+	struct db_st *st = db_stmt(c, sql);
 	int rc = DB_ERR;
 
 	*version = 0;
@@ -66,7 +66,7 @@ db_root_latest(struct db *db, int64_t *version, uint8_t **body, size_t *len)
 	if (st != NULL)
 		rc = db_row(c, st, "root latest");
 	if (rc == DB_OK) {
-		*version = sqlite3_column_int64(st, 0);
+		*version = db_col_i64(st, 0);
 		rc = read_body(c, st, 1, body, len);
 	} else if (rc == DB_NOTFOUND) {
 		rc = DB_OK;	/* none uploaded yet */
@@ -78,13 +78,13 @@ db_root_latest(struct db *db, int64_t *version, uint8_t **body, size_t *len)
 int
 db_root_get(struct db *db, int64_t version, uint8_t **body, size_t *len)
 {
-	static const char sql[] = "SELECT body FROM trust_roots WHERE version = ?";
+	static const char sql[] = "SELECT body FROM trust_roots WHERE version = $1";
 	struct db_conn *c = db_rd_get(db);
-	sqlite3_stmt *st = db_stmt(c, sql);
+	struct db_st *st = db_stmt(c, sql);
 	int rc = DB_ERR;
 
 	if (st != NULL) {
-		sqlite3_bind_int64(st, 1, version);
+		db_bind_i64(st, 1, version);
 		rc = db_row(c, st, "root get");
 	}
 	if (rc == DB_OK)
