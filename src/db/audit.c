@@ -125,16 +125,7 @@ db_audit_prune(struct db_tx *tx, int64_t before, int batch, int64_t *deleted)
 {
 	/* Rows come in time order, so the oldest ids are the oldest rows. */
 	static const char sql[] = "DELETE FROM audit WHERE id IN "
-	    "(SELECT id FROM audit WHERE at < $1 ORDER BY id LIMIT $2)";
-	struct db_st *st = db_stmt(tx->c, sql);
-	int rc;
+	    "(SELECT id FROM audit WHERE at < $2 ORDER BY id LIMIT $1)";
 
-	*deleted = 0;
-	if (st == NULL)
-		return DB_ERR;
-	db_bind_i64(st, 1, before);
-	db_bind_int(st, 2, batch);
-	if ((rc = db_step_done(tx->c, st, "audit prune")) == DB_OK)
-		*deleted = db_changes(tx->c);
-	return rc;
+	return db_prune(tx, sql, batch, before, "audit prune", deleted);
 }

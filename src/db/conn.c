@@ -261,6 +261,23 @@ db_step_done(struct db_conn *c, struct db_st *st, const char *what)
 }
 
 int
+db_prune(struct db_tx *tx, const char *sql, int batch, int64_t before,
+    const char *what, int64_t *deleted)
+{
+	struct db_st *st = db_stmt(tx->c, sql);
+	int rc;
+
+	*deleted = 0;
+	if (st == NULL)
+		return DB_ERR;
+	db_bind_int(st, 1, batch);
+	db_bind_i64(st, 2, before);
+	if ((rc = db_step_done(tx->c, st, what)) == DB_OK)
+		*deleted = db_changes(tx->c);
+	return rc;
+}
+
+int
 db_step_cas(struct db_conn *c, struct db_st *st, const char *what)
 {
 	int rc = db_step_done(c, st, what);

@@ -531,15 +531,6 @@ db_health_prune(struct db_tx *tx, int64_t before, int batch,
 	 * no index on time, and a pass reads at most batch rows. */
 	static const char sql[] = "DELETE FROM health_samples WHERE id IN "
 	    "(SELECT id FROM health_samples ORDER BY id LIMIT $1) AND at < $2";
-	struct db_st *st = db_stmt(tx->c, sql);
-	int rc;
 
-	*deleted = 0;
-	if (st == NULL)
-		return DB_ERR;
-	db_bind_int(st, 1, batch);
-	db_bind_i64(st, 2, before);
-	if ((rc = db_step_done(tx->c, st, "health prune")) == DB_OK)
-		*deleted = db_changes(tx->c);
-	return rc;
+	return db_prune(tx, sql, batch, before, "health prune", deleted);
 }

@@ -80,6 +80,10 @@ void db_st_reset(struct db_st *st);
 /* Steps a statement expected to change rows; maps constraint failures to
  * DB_CONFLICT. Resets it. */
 int db_step_done(struct db_conn *c, struct db_st *st, const char *what);
+/* A retention step in a write job: sql (static text) deletes at most $1
+ * rows older than the cutoff $2; *deleted says how many went. */
+int db_prune(struct db_tx *tx, const char *sql, int batch, int64_t before,
+    const char *what, int64_t *deleted);
 /* The same for a compare-and-set update (its WHERE names the values it
  * expects): DB_CONFLICT when it changed no row. */
 int db_step_cas(struct db_conn *c, struct db_st *st, const char *what);

@@ -185,15 +185,6 @@ db_outbox_prune(struct db_tx *tx, int64_t before, int batch, int64_t *deleted)
 	static const char sql[] = "DELETE FROM webhook_outbox WHERE id IN "
 	    "(SELECT id FROM webhook_outbox ORDER BY id LIMIT $1) AND state <> "
 	    "'pending' AND done_at < $2";
-	struct db_st *st = db_stmt(tx->c, sql);
-	int rc;
 
-	*deleted = 0;
-	if (st == NULL)
-		return DB_ERR;
-	db_bind_int(st, 1, batch);
-	db_bind_i64(st, 2, before);
-	if ((rc = db_step_done(tx->c, st, "outbox prune")) == DB_OK)
-		*deleted = db_changes(tx->c);
-	return rc;
+	return db_prune(tx, sql, batch, before, "outbox prune", deleted);
 }
