@@ -19,7 +19,7 @@ DESTDIR  ?=
 SANITIZE ?= 0
 TSAN     ?= 0
 
-PKGS      := libmicrohttpd sqlite3 libsodium jansson libcurl inih libsystemd \
+PKGS      := libmicrohttpd sqlite3 libpq libsodium jansson libcurl inih libsystemd \
              nettle
 TEST_PKGS := check
 

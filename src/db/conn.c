@@ -1,5 +1,7 @@
 /* SQLite connections: pragmas, the prepared-statement cache, and the
- * statement layer of db/internal.h over them. */
+ * statement layer of db/internal.h over them; a PostgreSQL connection's
+ * calls go to conn_pg.c (one test of c->pg or st->pg per call, so
+ * SQLite's path costs a predictable branch). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +23,12 @@ db_report(struct db_conn *c, const char *what)
 
 	if (error_hook == NULL)
 		return;
+	if (c != NULL && c->pg != NULL) {
+		snprintf(msg, sizeof(msg), "postgresql: %s: %s (%s)", what,
+		    db_pg_errmsg(c->pg), db_pg_sqlstate(c->pg));
+		error_hook(msg);
+		return;
+	}
 	snprintf(msg, sizeof(msg), "sqlite: %s: %s (%d)", what,
 	    c != NULL && c->h != NULL ? sqlite3_errmsg(c->h) : "no connection",
 	    c != NULL && c->h != NULL ? sqlite3_extended_errcode(c->h) : 0);
@@ -39,6 +47,12 @@ db_exec(struct db_conn *c, const char *sql)
 {
 	char *msg = NULL;
 
+	if (c->pg != NULL) {
+		if (db_pg_exec(c->pg, sql) == 0)
+			return DB_OK;
+		db_report(c, sql);
+		return DB_ERR;
+	}
 	if (sqlite3_exec(c->h, sql, NULL, NULL, &msg) != SQLITE_OK) {
 		db_report(c, sql);
 		sqlite3_free(msg);
@@ -58,6 +72,11 @@ db_conn_open(const char *path, int readonly, char *err, size_t errlen)
 	if (c == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
+	}
+	if (db_pg_is_url(path)) {
+		if ((c->pg = db_pg_open(path, readonly, err, errlen)) == NULL)
+			goto fail;
+		return c;
 	}
 	if (sqlite3_open_v2(path, &c->h, flags, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "cannot open %s: %s", path,
@@ -87,16 +106,67 @@ db_conn_close(struct db_conn *c)
 {
 	if (c == NULL)
 		return;
-	for (size_t i = 0; i < DB_STMT_SLOTS; i++)
+	for (size_t i = 0; i < DB_STMT_SLOTS; i++) {
 		sqlite3_finalize(c->slots[i].st.h);
+		db_pg_st_free(c->slots[i].st.pg);
+	}
 	sqlite3_close(c->h);
+	db_pg_close(c->pg);
 	free(c);
 }
 
 int64_t
 db_changes(struct db_conn *c)
 {
+	if (c->pg != NULL)
+		return db_pg_changes(c->pg);
 	return sqlite3_changes64(c->h);
+}
+
+int
+db_conn_is_pg(const struct db_conn *c)
+{
+	return c->pg != NULL;
+}
+
+const char *
+db_errmsg(struct db_conn *c)
+{
+	return c->pg != NULL ? db_pg_errmsg(c->pg) : sqlite3_errmsg(c->h);
+}
+
+int
+db_in_tx(struct db_conn *c)
+{
+	return c->pg != NULL ? db_pg_in_tx(c->pg) :
+	    !sqlite3_get_autocommit(c->h);
+}
+
+int64_t
+db_total_changes(struct db_conn *c)
+{
+	return c->pg != NULL ? db_pg_total_changes(c->pg) :
+	    sqlite3_total_changes64(c->h);
+}
+
+int
+db_conn_check(struct db_conn *c)
+{
+	return c->pg != NULL ? db_pg_check(c->pg) : 0;
+}
+
+int
+db_store_error(struct db_conn *c)
+{
+	int e;
+
+	if (c->pg != NULL)
+		return db_pg_store_error(c->pg);
+	e = sqlite3_extended_errcode(c->h) & 0xff;
+	return e == SQLITE_READONLY || e == SQLITE_IOERR || e == SQLITE_FULL ||
+	    e == SQLITE_CANTOPEN || e == SQLITE_CORRUPT || e == SQLITE_NOTADB ||
+	    e == SQLITE_BUSY || e == SQLITE_LOCKED || e == SQLITE_PERM ||
+	    e == SQLITE_NOMEM || e == SQLITE_PROTOCOL;
 }
 
 /* Fills st->idx from the parameter names: each must be $N, 1 <= N <=
@@ -143,8 +213,21 @@ db_stmt(struct db_conn *c, const char *sql)
 		struct db_st *st = &c->slots[i].st;
 
 		if (c->slots[i].sql == sql) {
+			if (st->pg != NULL) {
+				db_pg_st_clear(st->pg);
+				return st;
+			}
 			sqlite3_reset(st->h);
 			sqlite3_clear_bindings(st->h);
+			return st;
+		}
+		if (c->slots[i].sql == NULL && c->pg != NULL) {
+			if ((st->pg = db_pg_st_new(c->pg, sql)) == NULL) {
+				db_report(c, sql);
+				return NULL;
+			}
+			st->c = c;
+			c->slots[i].sql = sql;
 			return st;
 		}
 		if (c->slots[i].sql == NULL) {
@@ -187,24 +270,32 @@ bound(int rc)
 int
 db_bind_i64(struct db_st *st, int i, int64_t v)
 {
+	if (st->pg != NULL)
+		return db_pg_bind_i64(st->pg, i, v);
 	return bound(sqlite3_bind_int64(st->h, pidx(st, i), v));
 }
 
 int
 db_bind_int(struct db_st *st, int i, int v)
 {
+	if (st->pg != NULL)
+		return db_pg_bind_i64(st->pg, i, v);
 	return bound(sqlite3_bind_int(st->h, pidx(st, i), v));
 }
 
 int
 db_bind_double(struct db_st *st, int i, double v)
 {
+	if (st->pg != NULL)
+		return db_pg_bind_double(st->pg, i, v);
 	return bound(sqlite3_bind_double(st->h, pidx(st, i), v));
 }
 
 int
 db_bind_text(struct db_st *st, int i, const char *s)
 {
+	if (st->pg != NULL)
+		return db_pg_bind_text(st->pg, i, s);
 	if (s == NULL)
 		return bound(sqlite3_bind_null(st->h, pidx(st, i)));
 	return bound(sqlite3_bind_text(st->h, pidx(st, i), s, -1,
@@ -214,6 +305,8 @@ db_bind_text(struct db_st *st, int i, const char *s)
 int
 db_bind_blob(struct db_st *st, int i, const void *p, size_t n)
 {
+	if (st->pg != NULL)
+		return db_pg_bind_blob(st->pg, i, p, n);
 	if (n > INT32_MAX)
 		return -1;
 	return bound(sqlite3_bind_blob(st->h, pidx(st, i), p, (int)n,
@@ -223,13 +316,19 @@ db_bind_blob(struct db_st *st, int i, const void *p, size_t n)
 int
 db_bind_null(struct db_st *st, int i)
 {
+	if (st->pg != NULL)
+		return db_pg_bind_text(st->pg, i, NULL);
 	return bound(sqlite3_bind_null(st->h, pidx(st, i)));
 }
 
 int
 db_step(struct db_st *st)
 {
-	int rc = sqlite3_step(st->h);
+	int rc;
+
+	if (st->pg != NULL)
+		return db_pg_step(st->pg);
+	rc = sqlite3_step(st->h);
 
 	if (rc == SQLITE_ROW)
 		return DB_STEP_ROW;
@@ -243,13 +342,26 @@ db_step(struct db_st *st)
 void
 db_st_reset(struct db_st *st)
 {
+	if (st->pg != NULL) {
+		db_pg_st_reset(st->pg);
+		return;
+	}
 	sqlite3_reset(st->h);
 }
 
 int
 db_step_done(struct db_conn *c, struct db_st *st, const char *what)
 {
-	int rc = sqlite3_step(st->h);
+	int rc;
+
+	if (st->pg != NULL) {
+		rc = db_pg_step(st->pg);
+		db_pg_st_reset(st->pg);
+		if (rc == DB_ERR)
+			db_report(c, what);
+		return rc == DB_STEP_DONE || rc == DB_STEP_ROW ? DB_OK : rc;
+	}
+	rc = sqlite3_step(st->h);
 
 	sqlite3_reset(st->h);
 	if (rc == SQLITE_DONE || rc == SQLITE_ROW)
@@ -282,7 +394,7 @@ db_step_cas(struct db_conn *c, struct db_st *st, const char *what)
 {
 	int rc = db_step_done(c, st, what);
 
-	return rc == DB_OK && sqlite3_changes(c->h) == 0 ? DB_CONFLICT : rc;
+	return rc == DB_OK && db_changes(c) == 0 ? DB_CONFLICT : rc;
 }
 
 void
@@ -290,6 +402,12 @@ db_conn_settle(struct db_conn *c)
 {
 	sqlite3_stmt *st = NULL;
 
+	if (c->pg != NULL) {
+		for (size_t i = 0; i < DB_STMT_SLOTS; i++)
+			if (c->slots[i].st.pg != NULL)
+				db_pg_st_reset(c->slots[i].st.pg);
+		return;
+	}
 	while ((st = sqlite3_next_stmt(c->h, st)) != NULL)
 		if (sqlite3_stmt_busy(st))
 			sqlite3_reset(st);
@@ -298,7 +416,19 @@ db_conn_settle(struct db_conn *c)
 int
 db_row(struct db_conn *c, struct db_st *st, const char *what)
 {
-	int s = sqlite3_step(st->h);
+	int s;
+
+	if (st->pg != NULL) {
+		s = db_pg_step(st->pg);
+		if (s == DB_STEP_ROW)
+			return DB_OK;
+		db_pg_st_reset(st->pg);
+		if (s == DB_STEP_DONE)
+			return DB_NOTFOUND;
+		db_report(c, what);
+		return DB_ERR;
+	}
+	s = sqlite3_step(st->h);
 
 	if (s == SQLITE_ROW)
 		return DB_OK;
@@ -313,7 +443,20 @@ int
 db_step_id(struct db_conn *c, struct db_st *st, const char *what,
     int64_t *id)
 {
-	int s = sqlite3_step(st->h);
+	int s;
+
+	if (st->pg != NULL) {
+		/* The server made every change before the first row came. */
+		s = db_pg_step(st->pg);
+		if (s == DB_STEP_ROW)
+			*id = db_pg_col_i64(st->pg, 0);
+		db_pg_st_reset(st->pg);
+		if (s == DB_ERR)
+			db_report(c, what);
+		return s == DB_STEP_ROW ? DB_OK : s == DB_STEP_DONE ?
+		    DB_NOTFOUND : s;
+	}
+	s = sqlite3_step(st->h);
 
 	if (s == SQLITE_ROW) {
 		*id = sqlite3_column_int64(st->h, 0);
@@ -341,6 +484,18 @@ db_rows(struct db_conn *c, struct db_st *st, const char *what,
 {
 	int s = SQLITE_DONE, rc = DB_OK;
 
+	if (st->pg != NULL) {
+		while (rc == DB_OK && (s = db_pg_step(st->pg)) == DB_STEP_ROW)
+			rc = fn(st, arg);
+		db_pg_st_reset(st->pg);
+		if (rc != DB_OK)
+			return rc;
+		if (s != DB_STEP_DONE) {
+			db_report(c, what);
+			return DB_ERR;
+		}
+		return DB_OK;
+	}
 	while (rc == DB_OK && (s = sqlite3_step(st->h)) == SQLITE_ROW)
 		rc = fn(st, arg);
 	sqlite3_reset(st->h);
@@ -356,43 +511,59 @@ db_rows(struct db_conn *c, struct db_st *st, const char *what,
 int64_t
 db_col_i64(struct db_st *st, int i)
 {
+	if (st->pg != NULL)
+		return db_pg_col_i64(st->pg, i);
 	return sqlite3_column_int64(st->h, i);
 }
 
 int
 db_col_int(struct db_st *st, int i)
 {
+	if (st->pg != NULL)
+		return (int)db_pg_col_i64(st->pg, i);
 	return sqlite3_column_int(st->h, i);
 }
 
 double
 db_col_double(struct db_st *st, int i)
 {
+	if (st->pg != NULL)
+		return db_pg_col_double(st->pg, i);
 	return sqlite3_column_double(st->h, i);
 }
 
 int
 db_col_null(struct db_st *st, int i)
 {
+	if (st->pg != NULL)
+		return db_pg_col_null(st->pg, i);
 	return sqlite3_column_type(st->h, i) == SQLITE_NULL;
 }
 
 const char *
 db_col_str(struct db_st *st, int i)
 {
+	if (st->pg != NULL)
+		return db_pg_col_str(st->pg, i);
 	return (const char *)sqlite3_column_text(st->h, i);
 }
 
 const void *
 db_col_blob(struct db_st *st, int i)
 {
+	if (st->pg != NULL)
+		return db_pg_col_blob(st->pg, i);
 	return sqlite3_column_blob(st->h, i);
 }
 
 size_t
 db_col_bytes(struct db_st *st, int i)
 {
-	int n = sqlite3_column_bytes(st->h, i);
+	int n;
+
+	if (st->pg != NULL)
+		return db_pg_col_bytes(st->pg, i);
+	n = sqlite3_column_bytes(st->h, i);
 
 	return n > 0 ? (size_t)n : 0;
 }
@@ -400,8 +571,16 @@ db_col_bytes(struct db_st *st, int i)
 int
 db_col_text(struct db_st *st, int i, char *buf, size_t size)
 {
-	const unsigned char *s = sqlite3_column_text(st->h, i);
-	size_t n = s ? (size_t)sqlite3_column_bytes(st->h, i) : 0;
+	const unsigned char *s;
+	size_t n;
+
+	if (st->pg != NULL) {
+		s = (const unsigned char *)db_pg_col_str(st->pg, i);
+		n = s ? strlen((const char *)s) : 0;
+	} else {
+		s = sqlite3_column_text(st->h, i);
+		n = s ? (size_t)sqlite3_column_bytes(st->h, i) : 0;
+	}
 
 	if (n >= size) {
 		if (size > 0)

@@ -32,7 +32,9 @@ struct tick {
 };
 
 struct db {
-	char *path;
+	char *path;		/* a PostgreSQL URL without its password */
+	const struct db_migration *migs;	/* this backend's */
+	size_t nmigs;
 	int version;
 	struct db_conn *wr;
 	pthread_t writer;
@@ -73,64 +75,87 @@ now_ms(void)
 
 /* ---- migrations ---- */
 
-static int
-current_version(struct db_conn *c, int *out)
-{
-	sqlite3_stmt *st;
-	int rc;
+/* Until scripts/embed-sql emits sql/pg (the other half of this work),
+ * a build without them links and refuses a PostgreSQL URL (migrate). */
+__attribute__((weak)) const struct db_migration db_pg_migrations[1];
+__attribute__((weak)) const size_t db_pg_migrations_count;
 
-	if (db_exec(c, "CREATE TABLE IF NOT EXISTS schema_migrations ("
-	    "version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
-	    "applied_at INTEGER NOT NULL)") != DB_OK)
+/* Runs sql (several statements allowed) without reporting: the caller
+ * puts the cause in its own message. 0, or -1. */
+static int
+run_sql(struct db_conn *c, const char *sql)
+{
+	if (c->pg != NULL)
+		return db_pg_exec(c->pg, sql);
+	return sqlite3_exec(c->h, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+}
+
+/* The BEGIN of a batch or a migration: SQLite takes the write lock at
+ * once (no upgrade deadlock); PostgreSQL runs each batch at READ
+ * COMMITTED, where the compare-and-set WHERE clauses of the domain files
+ * keep two writers from losing an update (db.h). */
+static const char *
+begin_write(const struct db_conn *c)
+{
+	return c->pg != NULL ? "BEGIN ISOLATION LEVEL READ COMMITTED" :
+	    "BEGIN IMMEDIATE";
+}
+
+static int
+current_version(struct db *db, int *out)
+{
+	static const char create_sq[] = "CREATE TABLE IF NOT EXISTS "
+	    "schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT "
+	    "NULL, applied_at INTEGER NOT NULL)";
+	static const char create_pg[] = "CREATE TABLE IF NOT EXISTS "
+	    "schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT "
+	    "NULL, applied_at BIGINT NOT NULL)";
+	static const char sql[] = "SELECT COALESCE(MAX(version), 0) FROM "
+	    "schema_migrations";
+	struct db_st *st;
+
+	if (run_sql(db->wr, db->wr->pg != NULL ? create_pg : create_sq) != 0 ||
+	    (st = db_stmt(db->wr, sql)) == NULL || db_step(st) != DB_STEP_ROW)
 		return -1;
-	if (sqlite3_prepare_v2(c->h, "SELECT COALESCE(MAX(version), 0) "
-	    "FROM schema_migrations", -1, &st, NULL) != SQLITE_OK)
-		return -1;
-	rc = sqlite3_step(st);
-	*out = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? 0 : -1;
+	*out = db_col_int(st, 0);
+	db_st_reset(st);
+	return 0;
 }
 
 static int
 apply_one(struct db_conn *c, const struct db_migration *m, char *err,
     size_t errlen)
 {
-	sqlite3_stmt *st = NULL;
-	char *msg = NULL;
+	static const char ins[] = "INSERT INTO schema_migrations (version, "
+	    "name, applied_at) VALUES ($1, $2, $3)";
+	struct db_st *st;
 
-	if (sqlite3_exec(c->h, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK)
+	if (run_sql(c, begin_write(c)) != 0 || run_sql(c, m->sql) != 0 ||
+	    (st = db_stmt(c, ins)) == NULL)
 		goto fail;
-	if (sqlite3_exec(c->h, m->sql, NULL, NULL, &msg) != SQLITE_OK)
+	db_bind_int(st, 1, m->version);
+	db_bind_text(st, 2, m->name);
+	db_bind_i64(st, 3, (int64_t)time(NULL));
+	if (db_step(st) != DB_STEP_DONE)
 		goto fail;
-	if (sqlite3_prepare_v2(c->h, "INSERT INTO schema_migrations "
-	    "(version, name, applied_at) VALUES (?, ?, strftime('%s','now'))",
-	    -1, &st, NULL) != SQLITE_OK)
-		goto fail;
-	sqlite3_bind_int(st, 1, m->version);
-	sqlite3_bind_text(st, 2, m->name, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		goto fail;
-	sqlite3_finalize(st);
-	st = NULL;
-	if (sqlite3_exec(c->h, "COMMIT", NULL, NULL, &msg) != SQLITE_OK)
+	db_st_reset(st);
+	if (run_sql(c, "COMMIT") != 0)
 		goto fail;
 	return 0;
 fail:
-	snprintf(err, errlen, "migration %s failed: %s", m->name,
-	    msg ? msg : sqlite3_errmsg(c->h));
-	sqlite3_free(msg);
-	sqlite3_finalize(st);
-	sqlite3_exec(c->h, "ROLLBACK", NULL, NULL, NULL);
+	snprintf(err, errlen, "migration %s failed: %s", m->name, db_errmsg(c));
+	db_conn_settle(c);
+	if (db_in_tx(c))
+		run_sql(c, "ROLLBACK");
 	return -1;
 }
 
 static const struct db_migration *
-known_migration(int version)
+known_migration(const struct db *db, int version)
 {
-	for (size_t i = 0; i < db_migrations_count; i++)
-		if (db_migrations[i].version == version)
-			return &db_migrations[i];
+	for (size_t i = 0; i < db->nmigs; i++)
+		if (db->migs[i].version == version)
+			return &db->migs[i];
 	return NULL;
 }
 
@@ -138,16 +163,34 @@ known_migration(int version)
 static int
 applied(struct db *db, int version)
 {
-	sqlite3_stmt *st;
+	static const char sql[] = "SELECT 1 FROM schema_migrations WHERE "
+	    "version = $1";
+	struct db_st *st = db_stmt(db->wr, sql);
 	int rc;
 
-	if (sqlite3_prepare_v2(db->wr->h, "SELECT 1 FROM schema_migrations "
-	    "WHERE version = ?", -1, &st, NULL) != SQLITE_OK)
+	if (st == NULL)
 		return -1;
-	sqlite3_bind_int(st, 1, version);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+	db_bind_int(st, 1, version);
+	rc = db_step(st);
+	db_st_reset(st);
+	return rc == DB_STEP_ROW ? 1 : rc == DB_STEP_DONE ? 0 : -1;
+}
+
+/* Compares one applied migration with ours: 0, or -1 with err. */
+static int
+same_migration(struct db *db, struct db_st *st, char *err, size_t errlen)
+{
+	int v = db_col_int(st, 0);
+	const char *name = db_col_str(st, 1);
+	const struct db_migration *m = known_migration(db, v);
+
+	if (m != NULL && name != NULL && strcmp(m->name, name) == 0)
+		return 0;
+	snprintf(err, errlen, "%s: migration %d was applied as %s, which this "
+	    "otad %s%s; refusing to start: restore a backup made by this "
+	    "otad's release", db->path, v, name ? name : "?", m ? "calls " :
+	    "does not know", m ? m->name : "");
+	return -1;
 }
 
 /* The applied migrations must be ours, under the same names, with none
@@ -158,61 +201,49 @@ applied(struct db *db, int version)
 static int
 check_history(struct db *db, int have, char *err, size_t errlen)
 {
-	sqlite3_stmt *st;
-	int rc = SQLITE_DONE, bad = 0;
+	static const char sql[] = "SELECT version, name FROM "
+	    "schema_migrations ORDER BY version";
+	struct db_st *st = db_stmt(db->wr, sql);
+	int rc = DB_STEP_DONE, bad = 0;
 
-	if (sqlite3_prepare_v2(db->wr->h, "SELECT version, name FROM "
-	    "schema_migrations ORDER BY version", -1, &st, NULL) != SQLITE_OK)
+	if (st == NULL)
 		goto unreadable;
-	while (!bad && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int v = sqlite3_column_int(st, 0);
-		const char *name = (const char *)sqlite3_column_text(st, 1);
-		const struct db_migration *m = known_migration(v);
-
-		if (m == NULL || name == NULL || strcmp(m->name, name) != 0) {
-			snprintf(err, errlen, "%s: migration %d was applied as "
-			    "%s, which this otad %s%s; refusing to start: "
-			    "restore a backup made by this otad's release",
-			    db->path, v, name ? name : "?", m ? "calls " :
-			    "does not know", m ? m->name : "");
-			bad = 1;
-		}
-	}
-	sqlite3_finalize(st);
+	while (!bad && (rc = db_step(st)) == DB_STEP_ROW)
+		bad = same_migration(db, st, err, errlen) != 0;
+	db_st_reset(st);
 	if (bad)
 		return -1;
-	if (rc != SQLITE_DONE)
+	if (rc != DB_STEP_DONE)
 		goto unreadable;
-	for (size_t i = 0; i < db_migrations_count &&
-	    db_migrations[i].version < have; i++) {
-		rc = applied(db, db_migrations[i].version);
+	for (size_t i = 0; i < db->nmigs && db->migs[i].version < have; i++) {
+		rc = applied(db, db->migs[i].version);
 		if (rc < 0)
 			goto unreadable;
 		if (rc == 0) {
 			snprintf(err, errlen, "%s: migration %s was never "
 			    "applied, but %d was; refusing to start: restore a "
 			    "backup made by this otad's release", db->path,
-			    db_migrations[i].name, have);
+			    db->migs[i].name, have);
 			return -1;
 		}
 	}
 	return 0;
 unreadable:
 	snprintf(err, errlen, "%s: cannot read the applied migrations: %s",
-	    db->path, sqlite3_errmsg(db->wr->h));
+	    db->path, db_errmsg(db->wr));
 	return -1;
 }
 
 static int
-migrate(struct db *db, char *err, size_t errlen)
+migrate_locked(struct db *db, char *err, size_t errlen)
 {
 	int have, newest = 0;
 
-	for (size_t i = 0; i < db_migrations_count; i++)
-		newest = db_migrations[i].version;
-	if (current_version(db->wr, &have) != 0) {
+	for (size_t i = 0; i < db->nmigs; i++)
+		newest = db->migs[i].version;
+	if (current_version(db, &have) != 0) {
 		snprintf(err, errlen, "%s: cannot read the schema version: %s",
-		    db->path, sqlite3_errmsg(db->wr->h));
+		    db->path, db_errmsg(db->wr));
 		return -1;
 	}
 	if (have > newest) {
@@ -223,14 +254,43 @@ migrate(struct db *db, char *err, size_t errlen)
 	}
 	if (check_history(db, have, err, errlen) != 0)
 		return -1;
-	for (size_t i = 0; i < db_migrations_count; i++) {
-		if (db_migrations[i].version <= have)
+	for (size_t i = 0; i < db->nmigs; i++) {
+		if (db->migs[i].version <= have)
 			continue;
-		if (apply_one(db->wr, &db_migrations[i], err, errlen) != 0)
+		if (apply_one(db->wr, &db->migs[i], err, errlen) != 0)
 			return -1;
 	}
 	db->version = newest > have ? newest : have;
 	return 0;
+}
+
+/* Two daemons starting together on one PostgreSQL database migrate once:
+ * the second waits on this session lock and then finds the work done.
+ * (SQLite's BEGIN IMMEDIATE serialises the same way per migration.) */
+#define MIGRATE_LOCK "SELECT pg_advisory_lock(7369336474)"
+#define MIGRATE_UNLOCK "SELECT pg_advisory_unlock(7369336474)"
+
+static int
+migrate(struct db *db, char *err, size_t errlen)
+{
+	int rc;
+
+	if (db->wr->pg == NULL)
+		return migrate_locked(db, err, errlen);
+	if (db->nmigs == 0) {
+		snprintf(err, errlen, "%s: this otad was built without "
+		    "PostgreSQL migrations", db->path);
+		return -1;
+	}
+	if (run_sql(db->wr, MIGRATE_LOCK) != 0) {
+		snprintf(err, errlen, "%s: cannot take the migration lock: %s",
+		    db->path, db_errmsg(db->wr));
+		return -1;
+	}
+	rc = migrate_locked(db, err, errlen);
+	/* Released also on failure (the session would hold it for good). */
+	run_sql(db->wr, MIGRATE_UNLOCK);
+	return rc;
 }
 
 static int
@@ -239,6 +299,9 @@ read_user_version(struct db *db, char *err, size_t errlen)
 	sqlite3_stmt *st;
 	int rc;
 
+	/* PostgreSQL's probe needs no header field (run_probe). */
+	if (db->wr->pg != NULL)
+		return 0;
 	if (sqlite3_prepare_v2(db->wr->h, "PRAGMA user_version", -1, &st,
 	    NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "%s: %s", db->path, sqlite3_errmsg(db->wr->h));
@@ -252,6 +315,23 @@ read_user_version(struct db *db, char *err, size_t errlen)
 
 /* ---- reader pool ---- */
 
+/* A PostgreSQL read call sees one snapshot through all its statements,
+ * as SQLite's reader does between db_rd_get and db_rd_put. A reader whose
+ * connection broke (the server restarted) is reconnected first; if that
+ * fails, the call's statements fail and report. */
+static void
+snapshot(struct db_conn *c)
+{
+	static const char begin[] = "BEGIN ISOLATION LEVEL REPEATABLE READ, "
+	    "READ ONLY";
+
+	if (db_conn_check(c) == 0 && db_pg_exec(c->pg, begin) == 0)
+		return;
+	if (db_conn_check(c) == 0 && db_pg_exec(c->pg, begin) == 0)
+		return;
+	db_report(c, "reader: begin");
+}
+
 struct db_conn *
 db_rd_get(struct db *db)
 {
@@ -262,6 +342,8 @@ db_rd_get(struct db *db)
 		pthread_cond_wait(&db->pool_cv, &db->pool_mu);
 	c = db->pool[--db->nfree];
 	pthread_mutex_unlock(&db->pool_mu);
+	if (c->pg != NULL)
+		snapshot(c);
 	return c;
 }
 
@@ -269,6 +351,9 @@ void
 db_rd_put(struct db *db, struct db_conn *c)
 {
 	db_conn_settle(c);
+	/* Read only: ending it so is a commit, and ends a failed one too. */
+	if (c->pg != NULL && db_pg_in_tx(c->pg))
+		db_pg_exec(c->pg, "ROLLBACK");
 	pthread_mutex_lock(&db->pool_mu);
 	db->pool[db->nfree++] = c;
 	pthread_cond_signal(&db->pool_cv);
@@ -298,15 +383,10 @@ struct batch_err {
 static void
 note_store_error(struct db_conn *c, struct batch_err *be)
 {
-	int e = sqlite3_extended_errcode(c->h) & 0xff;
-
-	if (be->set || !(e == SQLITE_READONLY || e == SQLITE_IOERR ||
-	    e == SQLITE_FULL || e == SQLITE_CANTOPEN || e == SQLITE_CORRUPT ||
-	    e == SQLITE_NOTADB || e == SQLITE_BUSY || e == SQLITE_LOCKED ||
-	    e == SQLITE_PERM || e == SQLITE_NOMEM || e == SQLITE_PROTOCOL))
+	if (be->set || !db_store_error(c))
 		return;
 	be->set = 1;
-	snprintf(be->msg, sizeof(be->msg), "%s", sqlite3_errmsg(c->h));
+	snprintf(be->msg, sizeof(be->msg), "%s", db_errmsg(c));
 }
 
 static int
@@ -322,6 +402,14 @@ run_job(struct db_tx *tx, db_write_fn fn, void *arg, struct batch_err *be)
 	/* Read before the rollback below overwrites the connection's error. */
 	if (rc == DB_ERR)
 		note_store_error(tx->c, be);
+	/* PostgreSQL: after an error the transaction takes no statement
+	 * until ROLLBACK TO; a job that went on as if it had worked would
+	 * make the whole batch's COMMIT roll back. It alone fails. */
+	if (rc == DB_OK && tx->c->pg != NULL && db_pg_tx_failed(tx->c->pg)) {
+		db_complain("postgresql: a write job went on after an error of "
+		    "its own; rolled back");
+		rc = DB_ERR;
+	}
 	db_conn_settle(tx->c);
 	if (rc != DB_OK) {
 		db_exec(tx->c, "ROLLBACK TO job");
@@ -357,7 +445,7 @@ begin_or_commit(struct db_conn *c, const char *sql, struct batch_err *be)
 	note_store_error(c, be);
 	if (!be->set) {
 		be->set = 1;
-		snprintf(be->msg, sizeof(be->msg), "%s", sqlite3_errmsg(c->h));
+		snprintf(be->msg, sizeof(be->msg), "%s", db_errmsg(c));
 	}
 	return 0;
 }
@@ -366,8 +454,27 @@ begin_or_commit(struct db_conn *c, const char *sql, struct batch_err *be)
 static void
 rollback(struct db_conn *c)
 {
-	if (!sqlite3_get_autocommit(c->h))
+	if (db_in_tx(c))
 		db_exec(c, "ROLLBACK");
+}
+
+/* Begins a batch. A PostgreSQL connection found broken (the server
+ * restarted since the last batch) is reconnected first, and once more
+ * when the BEGIN itself finds it broken: nothing of the batch has run. */
+static int
+begin_batch(struct db_conn *c, struct batch_err *be)
+{
+	if (db_conn_check(c) == 0 && run_sql(c, begin_write(c)) == 0)
+		return 1;
+	if (c->pg != NULL && db_conn_check(c) == 0 &&
+	    run_sql(c, begin_write(c)) == 0)
+		return 1;
+	note_store_error(c, be);
+	if (!be->set) {
+		be->set = 1;
+		snprintf(be->msg, sizeof(be->msg), "%s", db_errmsg(c));
+	}
+	return 0;
 }
 
 static void
@@ -375,12 +482,12 @@ run_batch(struct db *db, struct job *jobs, struct tick **due, int ndue)
 {
 	struct db_tx tx = { .c = db->wr, .db = db };
 	struct batch_err be = { 0 };
-	int64_t t0 = now_ms(), changes = sqlite3_total_changes64(db->wr->h);
+	int64_t t0 = now_ms(), changes = db_total_changes(db->wr);
 	uint64_t n = 0;
 	int ok;
 	struct job *j, *next;
 
-	ok = begin_or_commit(db->wr, "BEGIN IMMEDIATE", &be);
+	ok = begin_batch(db->wr, &be);
 	for (j = jobs; j != NULL; j = j->next, n++)
 		j->rc = ok ? run_job(&tx, j->fn, j->arg, &be) : DB_ERR;
 	for (int i = 0; i < ndue && ok; i++)
@@ -396,7 +503,7 @@ run_batch(struct db *db, struct job *jobs, struct tick **due, int ndue)
 	db->st.jobs += n;
 	db->st.commit_failures += !ok || be.set;
 	db->st.commit_us_total += (uint64_t)(now_ms() - t0) * 1000;
-	note_outcome(db, ok, &be, sqlite3_total_changes64(db->wr->h) > changes);
+	note_outcome(db, ok, &be, db_total_changes(db->wr) > changes);
 	pthread_mutex_unlock(&db->mu);
 	for (j = jobs; j != NULL; j = next) {
 		next = j->next;
@@ -407,8 +514,10 @@ run_batch(struct db *db, struct job *jobs, struct tick **due, int ndue)
 }
 
 /* While the store is failing and nothing else is to be written: one small
- * real write (the header's user_version, which nothing reads) to learn
- * when it can commit again. */
+ * real write (SQLite: the header's user_version, which nothing reads;
+ * PostgreSQL: a transaction id, so the COMMIT writes and flushes a
+ * commit record, refused on a read-only server) to learn when it can
+ * commit again. */
 static void
 run_probe(struct db *db)
 {
@@ -416,8 +525,12 @@ run_probe(struct db *db)
 	char sql[64];
 	int ok;
 
-	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", db->user_version);
-	ok = begin_or_commit(db->wr, "BEGIN IMMEDIATE", &be);
+	if (db->wr->pg != NULL)
+		snprintf(sql, sizeof(sql), "SELECT pg_current_xact_id()");
+	else
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d",
+		    db->user_version);
+	ok = begin_batch(db->wr, &be);
 	if (ok && (!begin_or_commit(db->wr, sql, &be) ||
 	    !begin_or_commit(db->wr, "COMMIT", &be))) {
 		rollback(db->wr);
@@ -672,11 +785,17 @@ db_open(const char *path, int readers, char *err, size_t errlen)
 {
 	struct db *db = calloc(1, sizeof(*db));
 
-	if (db == NULL || (db->path = strdup(path)) == NULL) {
+	char safe[512];
+
+	db_pg_redact(path, safe, sizeof(safe));
+	if (db == NULL || (db->path = strdup(safe)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		free(db);
 		return NULL;
 	}
+	db->migs = db_pg_is_url(path) ? db_pg_migrations : db_migrations;
+	db->nmigs = db_pg_is_url(path) ? db_pg_migrations_count :
+	    db_migrations_count;
 	pthread_mutex_init(&db->mu, NULL);
 	pthread_cond_init(&db->cv, NULL);
 	pthread_cond_init(&db->idle_cv, NULL);
@@ -740,10 +859,18 @@ db_close(struct db *db)
 int
 db_backup(struct db *db, const char *path, char *err, size_t errlen)
 {
-	struct db_conn *src = db_rd_get(db);
+	struct db_conn *src;
 	sqlite3 *dst = NULL;
 	sqlite3_backup *b;
 	int rc = -1;
+
+	if (db->wr->pg != NULL) {
+		snprintf(err, errlen, "%s is a PostgreSQL database: back it up "
+		    "with pg_dump (and restore it with pg_restore); otad backup "
+		    "copies SQLite stores only", db->path);
+		return -1;
+	}
+	src = db_rd_get(db);
 
 	if (access(path, F_OK) == 0) {
 		snprintf(err, errlen, "%s exists; refusing to overwrite it", path);

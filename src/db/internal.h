@@ -53,6 +53,21 @@ int db_exec(struct db_conn *c, const char *sql);
 /* Rows changed by the last statement run on c that changed rows. */
 int64_t db_changes(struct db_conn *c);
 
+/* What db.c's writer and migrations ask of either backend. */
+int db_conn_is_pg(const struct db_conn *c);
+/* The connection's last error, as text. */
+const char *db_errmsg(struct db_conn *c);
+/* 1 if the last error is the store's own (I/O, a full or read-only disk,
+ * a lock never granted, a lost connection), not a statement's. */
+int db_store_error(struct db_conn *c);
+/* 1 inside a transaction (a failed COMMIT may have ended it already). */
+int db_in_tx(struct db_conn *c);
+/* Rows changed on c since it opened. */
+int64_t db_total_changes(struct db_conn *c);
+/* Reconnects a broken PostgreSQL connection (nothing on SQLite): 0 if c
+ * is usable, -1 if not (the cause in db_errmsg). */
+int db_conn_check(struct db_conn *c);
+
 /* Reader pool: a connection for one read, returned with db_rd_put. */
 struct db_conn *db_rd_get(struct db *db);
 void db_rd_put(struct db *db, struct db_conn *c);

@@ -8,6 +8,7 @@
 #include <sqlite3.h>
 
 #include "db/internal.h"
+#include "db/pg.h"
 
 #define DB_STMT_SLOTS 256
 /* The highest placeholder number a statement may use ($1 .. $32). */
@@ -15,6 +16,9 @@
 
 struct db_st {
 	sqlite3_stmt *h;
+	/* A PostgreSQL connection's statement (h is then NULL): each call of
+	 * the statement layer tests this once and goes to conn_pg.c. */
+	struct db_pgs *pg;
 	struct db_conn *c;
 	/* SQLite numbers $N parameters by first appearance: the index of
 	 * each $N, 0 for a number the text does not use. */
@@ -25,6 +29,9 @@ struct db_st {
  * is a static string next to its function). */
 struct db_conn {
 	sqlite3 *h;
+	/* Set on a PostgreSQL connection (h is then NULL); the cache of
+	 * statements below serves both. */
+	struct db_pgc *pg;
 	struct {
 		const char *sql;
 		struct db_st st;
