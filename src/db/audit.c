@@ -95,9 +95,9 @@ db_audit_list(struct db *db, const struct db_audit_filter *f,
     void (*fn)(const struct db_audit *, void *), void *arg)
 {
 	static const char sql[] = "SELECT " AUDIT_COLS " FROM audit "
-	    "WHERE ($1 IS NULL OR actor = $1) "
-	    "AND ($2 IS NULL OR object_type = $2) "
-	    "AND ($3 IS NULL OR object_id = $3) "
+	    "WHERE (CAST($1 AS TEXT) IS NULL OR actor = $1) "
+	    "AND (CAST($2 AS TEXT) IS NULL OR object_type = $2) "
+	    "AND (CAST($3 AS TEXT) IS NULL OR object_id = $3) "
 	    "AND ($4 = 0 OR at >= $4) AND ($5 = 0 OR at < $5) "
 	    "AND ($6 = 0 OR id < $6) ORDER BY id DESC LIMIT $7";
 	struct db_conn *c = db_rd_get(db);

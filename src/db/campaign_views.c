@@ -39,8 +39,8 @@ db_member_list(struct db *db, const struct db_member_filter *f,
 	    "d.fw_version, COALESCE(d.last_seen, 0) "
 	    "FROM campaign_devices m JOIN devices d ON d.id = m.device "
 	    "WHERE m.campaign = $1 AND m.bucket >= $2 AND m.bucket < $3 "
-	    "AND ($4 IS NULL OR m.state = $4) "
-	    "AND ($5 IS NULL OR d.device_id > $5) "
+	    "AND (CAST($4 AS TEXT) IS NULL OR m.state = $4) "
+	    "AND (CAST($5 AS TEXT) IS NULL OR d.device_id > $5) "
 	    "ORDER BY d.device_id LIMIT $6";
 	struct db_conn *c = db_rd_get(db);
 	struct db_st *st = db_stmt(c, sql);

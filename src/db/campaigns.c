@@ -154,7 +154,7 @@ db_campaign_list(struct db *db, int state, int64_t after,
     int64_t limit, void (*fn)(const struct db_campaign *, void *), void *arg)
 {
 	static const char sql[] = "SELECT " CAMPAIGN_COLS "WHERE c.id > $1 AND "
-	    "($2 IS NULL OR c.state = $2) ORDER BY c.id LIMIT $3";
+	    "(CAST($2 AS TEXT) IS NULL OR c.state = $2) ORDER BY c.id LIMIT $3";
 	struct db_conn *c = db_rd_get(db);
 	struct db_st *st = db_stmt(c, sql);
 	int rc = DB_ERR;

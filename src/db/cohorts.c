@@ -23,7 +23,7 @@ static int
 add_members(struct db_tx *tx, struct db_cohort_write *w, int64_t cohort)
 {
 	static const char sql[] = "INSERT INTO cohort_devices "
-	    "(cohort, device) SELECT $1, id FROM devices WHERE device_id = $2 "
+	    "(cohort, device) SELECT CAST($1 AS BIGINT), id FROM devices WHERE device_id = $2 "
 	    "ON CONFLICT (cohort, device) DO NOTHING";
 	struct db_st *st;
 	int rc;
@@ -174,7 +174,7 @@ db_cohort_members(struct db *db, int64_t cohort, const char *after,
 {
 	static const char sql[] = "SELECT d.device_id FROM cohort_devices cd "
 	    "JOIN devices d ON d.id = cd.device WHERE cd.cohort = $1 "
-	    "AND ($2 IS NULL OR d.device_id > $2) ORDER BY d.device_id LIMIT $3";
+	    "AND (CAST($2 AS TEXT) IS NULL OR d.device_id > $2) ORDER BY d.device_id LIMIT $3";
 	struct db_conn *c = db_rd_get(db);
 	struct db_st *st = db_stmt(c, sql);
 	int rc = DB_ERR, s;

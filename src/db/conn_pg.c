@@ -285,13 +285,14 @@ db_pg_total_changes(struct db_pgc *c)
 	return c->total;
 }
 
-/* The highest $N of sql outside quotes and comments (what the server
- * infers as the number of parameters), or -1 past PG_PARAMS. */
+/* Fills *n with the highest $N of sql outside quotes and comments (what
+ * the server infers as the number of parameters). 0, or -1 with the
+ * offending placeholder in bad: only $1..$PG_PARAMS, as on SQLite
+ * (conn.c), so a text is refused alike on both. */
 static int
-count_params(const char *sql)
+count_params(const char *sql, int *n, char *bad, size_t badlen)
 {
-	int n = 0;
-
+	*n = 0;
 	for (const char *p = sql; *p != '\0'; p++) {
 		if (*p == '\'' || *p == '"') {
 			const char *e = strchr(p + 1, *p);
@@ -302,15 +303,24 @@ count_params(const char *sql)
 			p += strcspn(p, "\n");
 			if (*p == '\0')
 				break;
-		} else if (*p == '$' && p[1] >= '1' && p[1] <= '9') {
-			long v = strtol(p + 1, NULL, 10);
-			if (v > PG_PARAMS)
+		} else if (p[0] == ':' && p[1] == ':') {
+			p++;		/* a cast, not :name */
+		} else if (*p == '$' || *p == '?' || (*p == ':' &&
+		    ((p[1] >= 'a' && p[1] <= 'z') || (p[1] >= 'A' &&
+		    p[1] <= 'Z')))) {
+			long v = *p == '$' && p[1] >= '1' && p[1] <= '9' ?
+			    strtol(p + 1, NULL, 10) : 0;
+			if (v < 1 || v > PG_PARAMS) {
+				snprintf(bad, badlen, "%.*s", (int)(1 +
+				    strspn(p + 1, "0123456789abcdefghijklmnopqrs"
+				    "tuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")), p);
 				return -1;
-			if (v > n)
-				n = (int)v;
+			}
+			if (v > *n)
+				*n = (int)v;
 		}
 	}
-	return n;
+	return 0;
 }
 
 /* Prepares st under its name on the current session. 0, or -1. */
@@ -335,6 +345,7 @@ struct db_pgs *
 db_pg_st_new(struct db_pgc *c, const char *sql)
 {
 	struct db_pgs *st = calloc(1, sizeof(*st));
+	char bad[40];
 
 	if (st == NULL) {
 		set_err(c, "out of memory", "53200");
@@ -342,10 +353,13 @@ db_pg_st_new(struct db_pgc *c, const char *sql)
 	}
 	st->c = c;
 	st->sql = sql;
-	st->nparams = count_params(sql);
 	snprintf(st->name, sizeof(st->name), "s%u", c->names++);
-	if (st->nparams < 0) {
-		set_err(c, "a placeholder is above $32", "42P02");
+	if (count_params(sql, &st->nparams, bad, sizeof(bad)) != 0) {
+		char msg[128];
+
+		snprintf(msg, sizeof(msg), "placeholder %s is not $1..$%d", bad,
+		    PG_PARAMS);
+		set_err(c, msg, "42P02");
 		free(st);
 		return NULL;
 	}

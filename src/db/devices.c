@@ -171,17 +171,17 @@ db_device_list(struct db *db, const struct db_device_filter *f,
 {
 	/* Optional filters as "?N IS NULL OR ..." keep one prepared text. */
 	static const char sql[] = "SELECT " DEVICE_COLS " FROM devices d "
-	    "WHERE ($1 IS NULL OR d.hw_class = $1) "
-	    "AND ($2 IS NULL OR EXISTS (SELECT 1 FROM device_tags t "
+	    "WHERE (CAST($1 AS TEXT) IS NULL OR d.hw_class = $1) "
+	    "AND (CAST($2 AS TEXT) IS NULL OR EXISTS (SELECT 1 FROM device_tags t "
 	    "     WHERE t.device = d.id AND t.tag = $2)) "
-	    "AND ($3 IS NULL OR EXISTS (SELECT 1 FROM cohort_devices cd "
+	    "AND (CAST($3 AS TEXT) IS NULL OR EXISTS (SELECT 1 FROM cohort_devices cd "
 	    "     JOIN cohorts c ON c.id = cd.cohort "
 	    "     WHERE cd.device = d.id AND c.name = $3)) "
-	    "AND ($4 IS NULL OR d.fw_version = $4) "
-	    "AND ($5 IS NULL OR d.device_id > $5) "
+	    "AND (CAST($4 AS TEXT) IS NULL OR d.fw_version = $4) "
+	    "AND (CAST($5 AS TEXT) IS NULL OR d.device_id > $5) "
 	    "AND ($7 = 0 OR EXISTS (SELECT 1 FROM campaign_devices m "
 	    "     WHERE m.campaign = $7 AND m.device = d.id "
-	    "     AND ($8 IS NULL OR m.state = $8))) "
+	    "     AND (CAST($8 AS TEXT) IS NULL OR m.state = $8))) "
 	    "ORDER BY d.device_id LIMIT $6";
 	struct db_conn *c = db_rd_get(db);
 	struct db_st *st = db_stmt(c, sql);

@@ -272,7 +272,7 @@ db_artifact_list(struct db *db, const char *after, int64_t limit,
 {
 	static const char sql[] = "SELECT a.sha256, a.size, a.created_at, "
 	    "a.created_by, (SELECT COUNT(*) FROM releases r WHERE "
-	    "r.artifact_sha256 = a.sha256) FROM artifacts a WHERE ($1 IS NULL "
+	    "r.artifact_sha256 = a.sha256) FROM artifacts a WHERE (CAST($1 AS TEXT) IS NULL "
 	    "OR a.sha256 > $1) ORDER BY a.sha256 LIMIT $2";
 	struct db_conn *c = db_rd_get(db);
 	struct db_st *st = db_stmt(c, sql);
@@ -335,7 +335,7 @@ int
 db_cohort_edit(struct db_tx *tx, void *arg)
 {
 	static const char add[] = "INSERT INTO cohort_devices (cohort, "
-	    "device) SELECT $1, id FROM devices WHERE device_id = $2 "
+	    "device) SELECT CAST($1 AS BIGINT), id FROM devices WHERE device_id = $2 "
 	    "ON CONFLICT (cohort, device) DO NOTHING";
 	static const char known[] = "SELECT 1 FROM devices WHERE device_id = $1";
 	static const char rm[] = "DELETE FROM cohort_devices WHERE cohort = $1 "

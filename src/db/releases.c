@@ -227,9 +227,9 @@ db_release_list(struct db *db, const struct db_release_filter *f,
 {
 	/* The states as the API shows them: revoked beats expired. */
 	static const char sql[] = "SELECT " RELEASE_COLS " FROM releases r "
-	    "WHERE r.id > $1 AND ($2 IS NULL OR EXISTS (SELECT 1 FROM "
+	    "WHERE r.id > $1 AND (CAST($2 AS TEXT) IS NULL OR EXISTS (SELECT 1 FROM "
 	    "release_hw_classes h WHERE h.release_id = r.id AND h.hw_class = $2)) "
-	    "AND ($4 IS NULL OR ($4 = 'revoked' AND r.revoked_at IS NOT NULL) OR "
+	    "AND (CAST($4 AS TEXT) IS NULL OR ($4 = 'revoked' AND r.revoked_at IS NOT NULL) OR "
 	    "(r.revoked_at IS NULL AND (($4 = 'expired' AND r.expires <= $5) OR "
 	    "($4 = 'active' AND r.expires > $5)))) "
 	    "ORDER BY r.id LIMIT $3";

@@ -4,7 +4,10 @@
 #ifndef TESTS_CORE_FIXTURE_H
 #define TESTS_CORE_FIXTURE_H
 
+#include <sqlite3.h>
+
 #include "check_util.h"
+#include "db/pg_fixture.h"
 #include "core/campaigns.h"
 #include "core/core.h"
 #include "core/flights.h"
@@ -28,6 +31,8 @@ fx_setup(void)
 	ck_assert_int_eq(sign_init(), 0);
 	tu_tmpdir(fx_dir, sizeof(fx_dir));
 	snprintf(path, sizeof(path), "%s/otad.db", fx_dir);
+	if (pgfx_on())
+		pgfx_create(path, sizeof(path));
 	memset(&fx, 0, sizeof(fx));
 	fx.db = db_open(path, 2, err, sizeof(err));
 	ck_assert_msg(fx.db != NULL, "%s", err);
@@ -46,7 +51,27 @@ fx_teardown(void)
 	flights_free(fx.flights);
 	offers_free(fx.offers);
 	db_close(fx.db);
+	if (pgfx_on())
+		pgfx_drop();
 	tu_rmtree(fx_dir);
+}
+
+/* Runs sql on the store with a connection of its own (rows the store's
+ * jobs would refuse to write). */
+static inline void
+fx_exec(const char *sql)
+{
+	char path[400];
+	sqlite3 *h;
+
+	if (pgfx_on()) {
+		pgfx_exec(pgfx_name, sql);
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/otad.db", fx_dir);
+	ck_assert_int_eq(sqlite3_open(path, &h), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(h, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
 }
 
 /* A write job that does nothing: once db_write returns, every job queued

@@ -79,8 +79,6 @@
  *   [x] member, campaign and direct-offer updates are compare-and-set:
  *       updates_are_compare_and_set
  */
-#include <sqlite3.h>
-
 #include "core_fixture.h"
 #include "core/flights.h"
 #include "core/members.h"
@@ -652,15 +650,10 @@ START_TEST(unknown_stored_states_are_refused)
 	struct db_campaign camp;
 	struct db_offer off;
 	struct db_device_auth d;
-	char path[400];
-	sqlite3 *h;
 
 	fx_direct("d0", r);
-	snprintf(path, sizeof(path), "%s/otad.db", fx_dir);
-	ck_assert_int_eq(sqlite3_open(path, &h), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_exec(h, "UPDATE campaigns SET state = 'Running';"
-	    "UPDATE offers SET state = 'lost'", NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(h);
+	fx_exec("UPDATE campaigns SET state = 'Running';"
+	    "UPDATE offers SET state = 'lost'");
 	ck_assert_int_eq(db_campaign_get(fx.db, c, &camp), DB_ERR);
 	ck_assert_int_eq(db_offer_get(fx.db, 1, &off), DB_ERR);
 	ck_assert_int_eq(db_device_auth_by_id(fx.db, "d0", &d), DB_OK);
