@@ -145,6 +145,17 @@ set_path(const char *v, char *dst, size_t size)
 	return 0;
 }
 
+/* The store: "" (SQLite in data_dir), a PostgreSQL URL, or a file path;
+ * any other URL scheme is a mistake, not a file name. */
+static int
+set_database(const char *v, char *dst, size_t size)
+{
+	if (strstr(v, "://") != NULL && strncmp(v, "postgresql://", 13) != 0 &&
+	    strncmp(v, "postgres://", 11) != 0)
+		return -1;
+	return set_path(v, dst, size);
+}
+
 /* A hawkBit tenant: empty (DDI off), or 1..64 of [A-Za-z0-9._-]. */
 static int
 set_tenant(const char *v, char *dst, size_t size)
@@ -205,6 +216,8 @@ cfg_set(struct cfg *c, const char *k, const char *v, char *err, size_t errlen)
 	 * the setting as it was. */
 	KEY("data_dir", v[0] == '\0' ||
 	    set_path(v, c->data_dir, sizeof(c->data_dir)), "a directory path")
+	KEY("database", set_database(v, c->database, sizeof(c->database)),
+	    "empty, a postgresql:// URL or a file path")
 	KEY("threads", set_int(v, 0, 256, &c->threads), "0..256 (0: one per core)")
 	KEY("max_connections", set_int(v, 1, 1000000, &c->max_connections),
 	    "1..1000000")
@@ -282,7 +295,12 @@ cfg_set(struct cfg *c, const char *k, const char *v, char *err, size_t errlen)
 	return -1;
 done:
 	if (rc != 0) {
-		snprintf(err, errlen, "%s: bad value \"%.64s\": want %s", k, v, want);
+		/* A database URL may carry a password: not echoed. */
+		if (strcmp(k, "database") == 0)
+			snprintf(err, errlen, "%s: bad value: want %s", k, want);
+		else
+			snprintf(err, errlen, "%s: bad value \"%.64s\": want %s", k,
+			    v, want);
 		return -1;
 	}
 	return 0;

@@ -14,6 +14,10 @@ struct cfg {
 	char listen_addr[64];		/* numeric IPv4 or IPv6 */
 	int listen_port;		/* 0: any free port (tests) */
 	char data_dir[CFG_PATH_MAX];
+	/* "": SQLite's otad.db in data_dir; else a postgresql:// (or
+	 * postgres://) URL, or the path of a SQLite file. May hold a
+	 * password: never logged as given (db_open logs it without). */
+	char database[1024];
 	int threads;			/* 0: one per core */
 	int max_connections;
 	int max_connections_per_address;	/* 0: no cap */

@@ -36,7 +36,7 @@
 
 struct args {
 	const char *config;
-	const char *listen, *data_dir, *log_level;
+	const char *listen, *data_dir, *log_level, *database;
 	const char *role;
 	const char *pos[4];
 	int npos;
@@ -47,7 +47,7 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: otad [-c FILE] [--listen ADDR:PORT] [--data-dir DIR] "
-	    "[--log-level LEVEL]\n"
+	    "[--database URL] [--log-level LEVEL]\n"
 	    "       otad [options] token add --role admin|release|viewer|gateway NAME\n"
 	    "       otad [options] token list\n"
 	    "       otad [options] token revoke NAME\n"
@@ -75,6 +75,8 @@ parse_args(int argc, char **argv, struct args *a)
 			dst = &a->listen;
 		else if (strcmp(f, "--data-dir") == 0)
 			dst = &a->data_dir;
+		else if (strcmp(f, "--database") == 0)
+			dst = &a->database;
 		else if (strcmp(f, "--log-level") == 0)
 			dst = &a->log_level;
 		else if (strcmp(f, "--role") == 0)
@@ -107,6 +109,11 @@ load_config(const struct args *a, struct cfg *c)
 	if (a->data_dir != NULL && cfg_set(c, "data_dir", a->data_dir, err,
 	    sizeof(err)) != 0)
 		fatal(2, "--data-dir: bad value \"%s\"", a->data_dir);
+	/* Not echoed: the URL may carry a password. */
+	if (a->database != NULL && cfg_set(c, "database", a->database, err,
+	    sizeof(err)) != 0)
+		fatal(2, "--database: bad value: want a postgresql:// URL or a "
+		    "file path");
 	if (a->log_level != NULL && cfg_set(c, "log_level", a->log_level, err,
 	    sizeof(err)) != 0)
 		fatal(2, "--log-level: bad value \"%s\": want error, warn, info "
@@ -140,8 +147,12 @@ open_store(const struct cfg *c, int create)
 	char path[CFG_PATH_MAX + 16], err[512];
 	struct db *db;
 
-	path_in(c, "otad.db", path, sizeof(path));
-	if (!create && access(path, F_OK) != 0)
+	if (c->database[0] != '\0')
+		util_fmt(path, sizeof(path), "%s", c->database);
+	else
+		path_in(c, "otad.db", path, sizeof(path));
+	/* A PostgreSQL database is made by its administrator, not by otad. */
+	if (!create && !db_is_pg(path) && access(path, F_OK) != 0)
 		fatal(2, "no database at %s: start otad once with this data dir "
 		    "or pass --data-dir", path);
 	db_set_error_hook(log_db_error);
@@ -491,8 +502,9 @@ serve(struct srv *s)
 		fatal(1, "%s", err);
 	snprintf(status, sizeof(status), "listening on %s:%d",
 	    s->cfg.listen_addr, http_port(s->http));
-	log_info("%s (data dir %s, %d threads, schema %d)", status,
-	    s->cfg.data_dir, s->cfg.threads, db_schema_version(s->core.db));
+	log_info("%s (data dir %s, database %s, %d threads, schema %d)",
+	    status, s->cfg.data_dir, db_where(s->core.db), s->cfg.threads,
+	    db_schema_version(s->core.db));
 	sysd_ready(status);
 
 	wd = sysd_watchdog_usec();

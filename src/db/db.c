@@ -773,6 +773,18 @@ db_stats(struct db *db, struct db_stats *out)
 }
 
 int
+db_is_pg(const char *where)
+{
+	return db_pg_is_url(where);
+}
+
+const char *
+db_where(struct db *db)
+{
+	return db->path;
+}
+
+int
 db_schema_version(struct db *db)
 {
 	return db->version;

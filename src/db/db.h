@@ -1,5 +1,6 @@
-/* The store: SQLite in WAL mode behind one writer thread (grouped commits)
- * and a pool of reader connections. No SQL lives outside src/db; the rest
+/* The store: SQLite in WAL mode, or PostgreSQL through libpq (chosen by
+ * db_open's where), behind one writer thread (grouped commits) and a pool
+ * of reader connections. No SQL lives outside src/db; the rest
  * of the daemon calls the domain functions declared in src/db/ *.h.
  *
  * The contract, which a second backend (PostgreSQL) must keep so that
@@ -74,11 +75,22 @@ enum db_rc {
  * daemon logs it. Set before db_open. */
 void db_set_error_hook(void (*hook)(const char *msg));
 
-/* Opens (creating if needed) the database at path, applies the compiled-in
- * migrations, and starts the writer thread. 'readers' reader connections
- * are opened for the pool. Returns NULL with a message in err (a database
- * from a newer schema is refused). Free with db_close. */
-struct db *db_open(const char *path, int readers, char *err, size_t errlen);
+/* 1 if where names a PostgreSQL database (a postgresql:// or
+ * postgres:// URL, libpq's syntax), 0 for a SQLite file path. */
+int db_is_pg(const char *where);
+
+/* Opens the database at where: a SQLite file (created if needed) or a
+ * PostgreSQL URL (the database must exist); applies the compiled-in
+ * migrations of that backend (PostgreSQL: under an advisory lock, so
+ * daemons starting together migrate once), and starts the writer thread.
+ * 'readers' reader connections are opened for the pool. Returns NULL
+ * with a message in err, which never holds the URL's password (a
+ * database from a newer schema is refused). Free with db_close. */
+struct db *db_open(const char *where, int readers, char *err,
+    size_t errlen);
+/* Where the store is, as it may be logged: the file path, or the URL
+ * without its password. Valid until db_close. */
+const char *db_where(struct db *db);
 /* Runs every job already submitted, stops the writer, closes. NULL ok. */
 void db_close(struct db *db);
 /* The schema version of the open database. */
@@ -136,7 +148,8 @@ struct db_stats {
 void db_stats(struct db *db, struct db_stats *out);
 
 /* Copies the live database to path (online, consistent) with SQLite's
- * backup API. 0, or -1 with a message in err. */
+ * backup API. 0, or -1 with a message in err; refused on PostgreSQL
+ * (the message names pg_dump and pg_restore). */
 int db_backup(struct db *db, const char *path, char *err, size_t errlen);
 
 #endif

@@ -57,6 +57,7 @@ START_TEST(defaults_are_the_embedded_ones)
 	ck_assert_str_eq(c.listen_addr, "127.0.0.1");
 	ck_assert_int_eq(c.listen_port, 8080);
 	ck_assert_str_eq(c.data_dir, "./var");
+	ck_assert_str_eq(c.database, "");
 	ck_assert_int_eq(c.threads, 0);
 	ck_assert_uint_eq(c.max_artifact_size, 8ULL << 30);
 	ck_assert_int_eq(c.max_in_flight, 0);
@@ -76,6 +77,7 @@ START_TEST(file_sets_every_kind_of_value)
 	    "# a comment\n"
 	    "listen = [::1]:9000\n"
 	    "data_dir = /srv/otad\n"
+	    "database = postgresql://otad@db.example.com/otad\n"
 	    "threads = 4\n"
 	    "max_json_body = 2M\n"
 	    "max_artifact_size = 16G\n"
@@ -96,6 +98,7 @@ START_TEST(file_sets_every_kind_of_value)
 	ck_assert_str_eq(c.listen_addr, "::1");
 	ck_assert_int_eq(c.listen_port, 9000);
 	ck_assert_str_eq(c.data_dir, "/srv/otad");
+	ck_assert_str_eq(c.database, "postgresql://otad@db.example.com/otad");
 	ck_assert_int_eq(c.threads, 4);
 	ck_assert_uint_eq(c.max_json_body, 2 << 20);
 	ck_assert_uint_eq(c.max_artifact_size, 16ULL << 30);
@@ -140,7 +143,7 @@ START_TEST(bad_values_are_refused)
 		"webhook_url = http://1/ http://2/ http://3/ http://4/ http://5/ "
 		"http://6/ http://7/ http://8/ http://9/\n",
 		"webhook_max_tries = 0\n", "webhook_backoff = 0\n",
-		"webhook_timeout = 1h\n",
+		"webhook_timeout = 1h\n", "database = mysql://db/otad\n",
 		"no equals sign\n",
 	};
 	struct cfg c;
@@ -165,6 +168,7 @@ START_TEST(refused_value_changes_nothing)
 		{ "data_dir", "" }, { "public_url", "https:com" },
 		{ "public_url", "ftp://x" }, { "listen", "[::1]:99999" },
 		{ "threads", "-1" }, { "max_json_body", "2G" },
+		{ "database", "mysql://u:pw@db/otad" },
 	};
 	struct cfg c, d;
 	char err[256];
@@ -177,6 +181,25 @@ START_TEST(refused_value_changes_nothing)
 		ck_assert_msg(memcmp(&c, &d, sizeof(c)) == 0, "%s = \"%s\" "
 		    "changed the config", bad[i][0], bad[i][1]);
 	}
+}
+END_TEST
+
+/* A refused database URL is not echoed: it may hold a password. */
+START_TEST(database_password_not_echoed)
+{
+	struct cfg c;
+	char err[256];
+
+	cfg_defaults(&c);
+	ck_assert_int_eq(cfg_set(&c, "database", "mysql://otad:s3cret@db/otad",
+	    err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "database: bad value"));
+	ck_assert_ptr_null(strstr(err, "s3cret"));
+	ck_assert_int_eq(cfg_set(&c, "database", "postgres:///otad?host=/run/x",
+	    err, sizeof(err)), 0);
+	ck_assert_str_eq(c.database, "postgres:///otad?host=/run/x");
+	ck_assert_int_eq(cfg_set(&c, "database", "", err, sizeof(err)), 0);
+	ck_assert_str_eq(c.database, "");
 }
 END_TEST
 
@@ -227,6 +250,7 @@ main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, webhook_url_lists);
 	tcase_add_test(tc, defaults_are_the_embedded_ones);
+	tcase_add_test(tc, database_password_not_echoed);
 	tcase_add_test(tc, file_sets_every_kind_of_value);
 	tcase_add_test(tc, unknown_key_names_file_line_and_key);
 	tcase_add_test(tc, bad_values_are_refused);
