@@ -86,8 +86,10 @@ db_pg_redact(const char *where, char *out, size_t len)
 	put(out, len, &o, where, (size_t)((colon ? colon : end) - where));
 	if (colon != NULL)
 		put(out, len, &o, at, (size_t)(end - at));
-	/* Every query parameter but password=. */
-	for (q = end; *q != '\0';) {
+	/* The path, then every query parameter but password=. */
+	q = end + strcspn(end, "?");
+	put(out, len, &o, end, (size_t)(q - end));
+	while (*q != '\0') {
 		size_t n = strcspn(q + 1, "&") + 1;
 
 		if (strncmp(q + 1, "password=", 9) != 0)
@@ -226,6 +228,14 @@ db_pg_exec(struct db_pgc *c, const char *sql)
 	PGresult *r = PQexec(c->h, sql);
 	int rc = outcome(c, r);
 
+	/* A COMMIT of a failed transaction "succeeds" as a ROLLBACK: for the
+	 * writer that is a lost batch, never an acknowledged one. */
+	if (rc == 0 && strcmp(sql, "COMMIT") == 0 &&
+	    strcmp(PQcmdStatus(r), "COMMIT") != 0) {
+		set_err(c, "the transaction had failed: COMMIT rolled it back",
+		    "25P02");
+		rc = -1;
+	}
 	PQclear(r);
 	return rc;
 }
