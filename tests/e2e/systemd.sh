@@ -31,4 +31,10 @@ done
 check "installed unit points at the installed binary" \
 	grep -q '^ExecStart=/usr/bin/otad ' "$TMP/root/lib/systemd/system/otad.service"
 check "make install puts the migrations" test -n "$(ls "$TMP/root/usr/share/otad/sql/"*.sql 2>/dev/null)"
+echo "poll_interval = 42" >>"$TMP/root/etc/otad/otad.conf"
+out=$(make -s install DESTDIR="$TMP/root" PREFIX=/usr 2>&1)
+check "make install again keeps the operator's otad.conf" \
+	grep -q "^poll_interval = 42" "$TMP/root/etc/otad/otad.conf"
+check "and puts this release's next to it" cmp -s conf/otad.conf "$TMP/root/etc/otad/otad.conf.dist"
+check "saying so" grep -q "kept .*otad.conf; this release's is otad.conf.dist" <<<"$out"
 finish
