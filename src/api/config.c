@@ -372,7 +372,8 @@ struct field {
 #define TXT(k, f) { k, offsetof(struct cfg, f), sizeof(((struct cfg *)0)->f), 1 }
 static const struct field fields[] = {
 	TXT("listen", listen_addr), NUM("listen", listen_port),
-	TXT("data_dir", data_dir), NUM("threads", threads),
+	TXT("data_dir", data_dir), TXT("database", database),
+	NUM("threads", threads),
 	NUM("max_connections", max_connections),
 	NUM("max_connections_per_address", max_connections_per_address),
 	NUM("connection_memory", connection_memory),
