@@ -325,9 +325,10 @@ snapshot(struct db_conn *c)
 	static const char begin[] = "BEGIN ISOLATION LEVEL REPEATABLE READ, "
 	    "READ ONLY";
 
-	if (db_conn_check(c) == 0 && db_pg_exec(c->pg, begin) == 0)
-		return;
-	if (db_conn_check(c) == 0 && db_pg_exec(c->pg, begin) == 0)
+	/* One reconnect at most (each may wait out connect_timeout): when
+	 * the connection looked fine and the BEGIN found it broken. */
+	if (db_conn_check(c) == 0 && (db_pg_exec(c->pg, begin) == 0 ||
+	    (db_conn_check(c) == 0 && db_pg_exec(c->pg, begin) == 0)))
 		return;
 	db_report(c, "reader: begin");
 }
@@ -464,10 +465,11 @@ rollback(struct db_conn *c)
 static int
 begin_batch(struct db_conn *c, struct batch_err *be)
 {
-	if (db_conn_check(c) == 0 && run_sql(c, begin_write(c)) == 0)
-		return 1;
-	if (c->pg != NULL && db_conn_check(c) == 0 &&
-	    run_sql(c, begin_write(c)) == 0)
+	/* One reconnect at most per batch (each may wait out the
+	 * connect_timeout), so the writer's heartbeat keeps up. */
+	if (db_conn_check(c) == 0 && (run_sql(c, begin_write(c)) == 0 ||
+	    (c->pg != NULL && db_conn_check(c) == 0 &&
+	    run_sql(c, begin_write(c)) == 0)))
 		return 1;
 	note_store_error(c, be);
 	if (!be->set) {
