@@ -25,6 +25,7 @@ struct db_st;
 struct db_tx {
 	struct db_conn *c;
 	struct db *db;
+	int sp;			/* the writer's: a job's savepoint is open */
 	struct {
 		void (*fn)(void *);
 		void *arg;
