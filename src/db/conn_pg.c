@@ -240,6 +240,13 @@ db_pg_exec(struct db_pgc *c, const char *sql)
 	return rc;
 }
 
+void
+db_pg_send(struct db_pgc *c, const char *sql)
+{
+	/* A failure shows on the next command, which reconnects. */
+	(void)PQsendQuery(c->h, sql);
+}
+
 int
 db_pg_in_tx(struct db_pgc *c)
 {

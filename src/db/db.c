@@ -352,9 +352,11 @@ void
 db_rd_put(struct db *db, struct db_conn *c)
 {
 	db_conn_settle(c);
-	/* Read only: ending it so is a commit, and ends a failed one too. */
+	/* Read only: ending it so is a commit, and ends a failed one too.
+	 * Not waited for: the snapshot is let go at once, and the next
+	 * command on c (its BEGIN) takes the answer first. */
 	if (c->pg != NULL && db_pg_in_tx(c->pg))
-		db_pg_exec(c->pg, "ROLLBACK");
+		db_pg_send(c->pg, "ROLLBACK");
 	pthread_mutex_lock(&db->pool_mu);
 	db->pool[db->nfree++] = c;
 	pthread_cond_signal(&db->pool_cv);

@@ -29,6 +29,10 @@ void db_pg_close(struct db_pgc *c);
 int db_pg_check(struct db_pgc *c);
 /* Runs sql (no parameters; several statements allowed); 0 or -1. */
 int db_pg_exec(struct db_pgc *c, const char *sql);
+/* Sends sql without waiting for its end: the next command on c takes
+ * (and drops) its result first, as libpq does for every command. For a
+ * reader's ROLLBACK, whose outcome nobody needs. */
+void db_pg_send(struct db_pgc *c, const char *sql);
 /* 1 inside a transaction block (also a failed one), else 0. */
 int db_pg_in_tx(struct db_pgc *c);
 /* 1 if the transaction block has failed (an error, not yet rolled back
