@@ -113,8 +113,9 @@ set_err(struct db_pgc *c, const char *msg, const char *state)
 	n = strlen(c->err);
 	while (n > 0 && (c->err[n - 1] == '\n' || c->err[n - 1] == ' '))
 		c->err[--n] = '\0';
+	/* One line: libpq's messages run over several, tab-indented. */
 	for (char *s = c->err; *s; s++)
-		if (*s == '\n')
+		if (*s == '\n' || *s == '\t')
 			*s = ' ';
 	snprintf(c->state, sizeof(c->state), "%s", state ? state : "");
 }
