@@ -80,7 +80,8 @@ db_pg_redact(const char *where, char *out, size_t len)
 	}
 	auth = p + 3;
 	end = auth + strcspn(auth, "/?");
-	at = memchr(auth, '@', (size_t)(end - auth));
+	/* The last @: a password may hold one unencoded (libpq takes it). */
+	at = memrchr(auth, '@', (size_t)(end - auth));
 	colon = at != NULL ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
 	/* user:secret@host keeps user@host. */
 	put(out, len, &o, where, (size_t)((colon ? colon : end) - where));

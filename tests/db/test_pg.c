@@ -332,6 +332,7 @@ START_TEST(a_password_is_never_in_a_message)
 		{ "postgresql:///otad?host=/run/pg&password=s3cret",
 		  "postgresql:///otad?host=/run/pg" },
 		{ "postgresql://otad@h/otad", "postgresql://otad@h/otad" },
+		{ "postgresql://otad:s3@cret@h/otad", "postgresql://otad@h/otad" },
 		{ "/var/lib/otad/otad.db", "/var/lib/otad/otad.db" },
 	};
 	char out[256], url[512], err[512];
