@@ -2,8 +2,8 @@
  * them this suite says so and has nothing to run): a constraint conflict
  * leaves the batch usable, a job that goes on after an error fails alone,
  * a dropped connection fails the batch in hand and then recovers (writer
- * and readers), two daemons opening one database migrate once, and a
- * password never reaches a message. The backend's behaviour shared with
+ * and readers), two daemons opening one database migrate once, a
+ * password never reaches a message, backup and restore refuse. The backend's behaviour shared with
  * SQLite is tested by the other tests/db suites, which run on both. */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -375,6 +375,20 @@ START_TEST(backup_names_the_postgresql_tools)
 }
 END_TEST
 
+START_TEST(restore_names_pg_restore)
+{
+	char url[512], kept[256], err[512];
+
+	snprintf(url, sizeof(url), "postgresql://postgres:s3cret@/%s?host=%s",
+	    pgfx_name, getenv("OTAD_TEST_PG_SOCK"));
+	ck_assert_int_eq(db_restore("/nonexistent/backup.db", url, kept,
+	    sizeof(kept), err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "pg_restore") != NULL, "%s", err);
+	ck_assert_ptr_null(strstr(err, "s3cret"));
+	ck_assert_str_eq(kept, "");
+}
+END_TEST
+
 int
 main(void)
 {
@@ -394,6 +408,7 @@ main(void)
 	tcase_add_test(tc, two_daemons_migrate_once);
 	tcase_add_test(tc, a_password_is_never_in_a_message);
 	tcase_add_test(tc, backup_names_the_postgresql_tools);
+	tcase_add_test(tc, restore_names_pg_restore);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }
