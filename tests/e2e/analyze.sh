@@ -6,7 +6,7 @@
 . "$(dirname "$0")/../lib.sh"
 cd "$(dirname "$0")/../.." || exit 1
 
-flags="$(pkg-config --cflags libmicrohttpd sqlite3 libsodium jansson inih \
+flags="$(pkg-config --cflags libmicrohttpd sqlite3 libpq libsodium jansson inih \
 	libsystemd libcurl) -Idevice-sim"
 if ! command -v clang >/dev/null; then
 	fail "clang is installed (scripts/install-deps)"
