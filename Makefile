@@ -65,6 +65,7 @@ PROGS    := $(BIN)/otad $(BIN)/otactl $(BIN)/otasim
 TEST_SRC := $(wildcard tests/*/test_*.c)
 TESTS    := $(TEST_SRC:%.c=$(BUILD)/%)
 SQL      := $(sort $(wildcard sql/*.sql))
+PG_SQL   := $(sort $(wildcard sql/pg/*.sql))
 UI       := $(sort $(wildcard ui/*))
 
 # Fuzzing: clang and libFuzzer over a clang-built, ASan + UBSan copy of the
@@ -102,9 +103,9 @@ $(BUILD)/%.o: %.c
 	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
 # The migrations are compiled in, so the daemon needs no file at run time.
-$(BUILD)/gen/migrations.c: $(SQL) scripts/embed-sql
+$(BUILD)/gen/migrations.c: $(SQL) $(PG_SQL) scripts/embed-sql
 	@mkdir -p $(dir $@)
-	scripts/embed-sql $(SQL) > $@.tmp && mv $@.tmp $@
+	scripts/embed-sql $(SQL) -- $(PG_SQL) > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/gen/migrations.o: $(BUILD)/gen/migrations.c
 	$(Q)$(CC) $(ALL_CFLAGS) -Isrc -c $< -o $@
@@ -149,9 +150,9 @@ $(FUZZ_BUILD)/%.o: %.c
 	@echo "  FUZZCC  $<"
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP \
 	  -c $< -o $@
-$(FUZZ_BUILD)/gen/migrations.c: $(SQL) scripts/embed-sql
+$(FUZZ_BUILD)/gen/migrations.c: $(SQL) $(PG_SQL) scripts/embed-sql
 	@mkdir -p $(dir $@)
-	scripts/embed-sql $(SQL) > $@.tmp && mv $@.tmp $@
+	scripts/embed-sql $(SQL) -- $(PG_SQL) > $@.tmp && mv $@.tmp $@
 $(FUZZ_BUILD)/gen/migrations.o: $(FUZZ_BUILD)/gen/migrations.c
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
 $(FUZZ_BUILD)/gen/ui.c: $(UI) scripts/embed-ui
@@ -191,9 +192,11 @@ blast: $(PROGS)
 
 install: $(PROGS)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/otad/sql \
+	  $(DESTDIR)$(PREFIX)/share/otad/sql/pg \
 	  $(DESTDIR)/etc/otad $(DESTDIR)/lib/systemd/system
 	install -m 0755 $(PROGS) $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 $(SQL) $(DESTDIR)$(PREFIX)/share/otad/sql/
+	install -m 0644 $(PG_SQL) $(DESTDIR)$(PREFIX)/share/otad/sql/pg/
 	install -m 0644 conf/otad.conf $(DESTDIR)/etc/otad/otad.conf
 	sed 's|@BINDIR@|$(PREFIX)/bin|g' systemd/otad.service \
 	  > $(DESTDIR)/lib/systemd/system/otad.service

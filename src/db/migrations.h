@@ -1,4 +1,6 @@
-/* The schema migrations compiled into the binary from sql/NNN_name.sql. */
+/* The schema migrations compiled into the binary: sql/NNN_name.sql for
+ * SQLite, sql/pg/NNN_name.sql for PostgreSQL (the same versions and names,
+ * in the same order; scripts/embed-sql refuses lists that differ). */
 #ifndef DB_MIGRATIONS_H
 #define DB_MIGRATIONS_H
 
@@ -12,5 +14,7 @@ struct db_migration {
 
 extern const struct db_migration db_migrations[];
 extern const size_t db_migrations_count;
+extern const struct db_migration db_pg_migrations[];
+extern const size_t db_pg_migrations_count;
 
 #endif
