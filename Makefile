@@ -1,7 +1,8 @@
 # otad — build, test and install with GNU make and pkg-config.
 #
 #   make                 bin/otad bin/otactl bin/otasim
-#   make check           every test (unit suites, then end-to-end)
+#   make check           every test (unit suites, then end-to-end), on
+#                        SQLite, then on PostgreSQL (DB=sqlite or DB=pg: one)
 #   make SANITIZE=1 check  the same under ASan + UBSan (build/san/)
 #   make TSAN=1 check    the same under ThreadSanitizer (build/tsan/)
 #   make fuzz            libFuzzer harnesses (clang, build/fuzz/), each run
@@ -15,6 +16,7 @@
 # build target calls first when pkg-config cannot find a dependency.
 
 PREFIX   ?= /usr/local
+DB       ?= sqlite pg
 DESTDIR  ?=
 SANITIZE ?= 0
 TSAN     ?= 0
@@ -83,7 +85,7 @@ FUZZ_LIB    := $(FUZZ_BUILD)/libota.a
 FUZZERS     := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,\
                $(wildcard tests/fuzz/fuzz_*.c))
 
-.PHONY: all deps check run install demo bench blast fuzz clean
+.PHONY: all deps tests check run install demo bench blast fuzz clean
 all: $(PROGS)
 
 # Order-only: checked on every run, never forces a rebuild by itself.
@@ -141,8 +143,19 @@ $(BUILD)/tests/%: tests/%.c tests/check_util.h $(LIB)
 	$(Q)$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -Itests -MMD -MP $< $(LIB) \
 	  $(ALL_LDFLAGS) $(PKG_LIBS) $(TEST_LIBS) -lpthread -lm -o $@
 
+# What check runs, built (CI builds first, then runs checks side by side).
+tests: $(PROGS) $(TESTS)
+
+# DB=sqlite or DB=pg runs the suite on one backend only; by default it runs
+# on SQLite, then on a throwaway PostgreSQL (tests/run PG=1).
 check: $(PROGS) $(TESTS)
-	BUILD=$(BUILD) BIN=$(BIN) tests/run $(TESTS)
+	@rc=0; failed=; for db in $(DB); do \
+	  case $$db in sqlite) pg=0;; pg) pg=1;; \
+	  *) echo "DB=$$db: sqlite or pg" >&2; exit 2;; esac; \
+	  echo "==== make check on $$db"; \
+	  BUILD=$(BUILD) BIN=$(BIN) PG=$$pg tests/run $(TESTS) || \
+	    { rc=1; failed="$$failed $$db"; }; \
+	done; [ $$rc = 0 ] || echo "==== make check failed on:$$failed"; exit $$rc
 
 $(FUZZ_OBJ) $(FUZZERS) $(FUZZ_BUILD)/mkcorpus: | deps
 $(FUZZ_BUILD)/%.o: %.c
