@@ -16,7 +16,6 @@
 # build target calls first when pkg-config cannot find a dependency.
 
 PREFIX   ?= /usr/local
-DB       ?= sqlite pg
 DESTDIR  ?=
 SANITIZE ?= 0
 TSAN     ?= 0
@@ -148,6 +147,7 @@ tests: $(PROGS) $(TESTS)
 
 # DB=sqlite or DB=pg runs the suite on one backend only; by default it runs
 # on SQLite, then on a throwaway PostgreSQL (tests/run PG=1).
+DB ?= sqlite pg
 check: $(PROGS) $(TESTS)
 	@rc=0; failed=; for db in $(DB); do \
 	  case $$db in sqlite) pg=0;; pg) pg=1;; \

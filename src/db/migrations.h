@@ -14,6 +14,7 @@ struct db_migration {
 
 extern const struct db_migration db_migrations[];
 extern const size_t db_migrations_count;
+/* The same history in PostgreSQL's dialect, from sql/pg/NNN_name.sql. */
 extern const struct db_migration db_pg_migrations[];
 extern const size_t db_pg_migrations_count;
 
