@@ -4,7 +4,7 @@
 # fails, naming the difference, on each kind of difference planted in a copy
 # of sql/ and sql/pg/: a column's type, NOT NULL, default, collation, an
 # index, a unique constraint, a partial index's WHERE, a foreign key's ON
-# DELETE, a trigger's body, a column only SQLite has.
+# DELETE, a CHECK, a trigger's body, a column only SQLite has.
 . "$(dirname "$0")/../lib.sh"
 cd "$(dirname "$0")/../.."
 # One cluster for the script's checks (under PG=1, tests/run's).
@@ -56,6 +56,8 @@ plant "a partial index's WHERE is compared" "+where webhook_outbox_due state='de
 	pg "s/WHERE state = 'pending'/WHERE state = 'delivered'/"
 plant "an ON DELETE rule is compared" "on-delete=CASCADE" \
 	pg 's/device        BIGINT PRIMARY KEY REFERENCES devices(id),/device BIGINT PRIMARY KEY REFERENCES devices(id) ON DELETE CASCADE,/'
+plant "a dropped CHECK is a difference" "+checks ddi_actions 2" \
+	pg 's/id           BIGINT PRIMARY KEY CHECK (id BETWEEN 1 AND 2147483647),/id BIGINT PRIMARY KEY,/'
 plant "a trigger's body is compared" "the webhook triggers differ" \
 	pg "s/',\"actor\":'/',\"actor\": '/"
 plant "a column only SQLite has is a difference" "-column devices.note text null" \
