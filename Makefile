@@ -10,7 +10,8 @@
 #   make run             the daemon in the foreground: 127.0.0.1:8080, ./var
 #   make blast           campaign scenarios on DEVICES (10000) simulated devices
 #                        each against a real otad, one table (about 30 min)
-#   make install         PREFIX=/usr/local DESTDIR=
+#   make install         PREFIX=/usr/local DESTDIR= (keeps an existing otad.conf)
+#   make deb             build/otad_VERSION_ARCH.deb (dpkg-buildpackage)
 #
 # Missing Debian packages are installed by scripts/install-deps, which every
 # build target calls first when pkg-config cannot find a dependency.
@@ -84,11 +85,14 @@ FUZZ_LIB    := $(FUZZ_BUILD)/libota.a
 FUZZERS     := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,\
                $(wildcard tests/fuzz/fuzz_*.c))
 
-.PHONY: all deps tests check run install demo bench blast fuzz clean
+.PHONY: all deps tests check run install deb demo bench blast fuzz clean
 all: $(PROGS)
 
 # Order-only: checked on every run, never forces a rebuild by itself.
+# NODEPS=1 (package builds) leaves the dependencies to the caller.
+ifneq ($(NODEPS),1)
 $(LIB_OBJ) $(MAINS:%.c=$(BUILD)/%.o) $(TESTS): | deps
+endif
 deps:
 	@pkg-config --exists $(PKGS) $(TEST_PKGS) && command -v jq >/dev/null \
 	  && command -v curl >/dev/null && command -v chromium >/dev/null \
@@ -210,12 +214,29 @@ install: $(PROGS)
 	install -m 0755 $(PROGS) $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 $(SQL) $(DESTDIR)$(PREFIX)/share/otad/sql/
 	install -m 0644 $(PG_SQL) $(DESTDIR)$(PREFIX)/share/otad/sql/pg/
-	install -m 0644 conf/otad.conf $(DESTDIR)/etc/otad/otad.conf
+	@# An existing config is the operator's: the new one goes next to it.
+	@if [ -e $(DESTDIR)/etc/otad/otad.conf ]; then \
+	  install -m 0644 conf/otad.conf $(DESTDIR)/etc/otad/otad.conf.dist; \
+	  echo "kept $(DESTDIR)/etc/otad/otad.conf; this release's is otad.conf.dist"; \
+	else install -m 0644 conf/otad.conf $(DESTDIR)/etc/otad/otad.conf; fi
 	sed 's|@BINDIR@|$(PREFIX)/bin|g' systemd/otad.service \
 	  > $(DESTDIR)/lib/systemd/system/otad.service
 	chmod 0644 $(DESTDIR)/lib/systemd/system/otad.service
 
+# A Debian package of the working tree (not only what is committed), built
+# in a copy under build/deb so dpkg-buildpackage writes nothing outside.
+DEB_VERSION := $(shell dpkg-parsechangelog -S Version 2>/dev/null || echo 0)
+deb:
+	rm -rf build/deb && mkdir -p build/deb/otad
+	tar --exclude=./build --exclude=./bin --exclude=./.git \
+	  --exclude=./tests/browser/node_modules --exclude=./var -cf - . \
+	  | tar -C build/deb/otad -xf -
+	cd build/deb/otad && dpkg-buildpackage -us -uc -b >../build.log 2>&1 \
+	  || { tail -30 ../build.log; exit 1; }
+	cp build/deb/otad_$(DEB_VERSION)_*.deb build/
+	@ls build/otad_$(DEB_VERSION)_*.deb
+
 clean:
 	rm -rf build bin
 
--include $(shell find build -name '*.d' 2>/dev/null)
+-include $(shell find build -path build/deb -prune -o -name '*.d' -type f -print 2>/dev/null)

@@ -19,6 +19,7 @@
 #include "sign/sign.h"
 #include "util/log.h"
 #include "util/util.h"
+#include "util/version.h"
 
 #define USAGE "usage: otasim make-firmware|init|run|boot|status|fleet " \
 	"[flags] (see docs/device-sim.md)"
@@ -346,28 +347,113 @@ allowed(const struct cmd_flags *cf, int code)
 	return 0;
 }
 
+/* The help's entry of one command (its synopsis lines) on stdout. */
+static void
+command_help(const char *cmd)
+{
+	const char *p = strstr(help_text, "\n\n") + 2, *end;
+	size_t n = strlen(cmd);
+	int on = 0;
+
+	printf("usage: otasim %s [flags]      (the manual: docs/device-sim.md)"
+	    "\n\n", cmd);
+	for (; *p != '\n' && (end = strchr(p, '\n')) != NULL; p = end + 1) {
+		/* An entry starts at two spaces; its other lines go deeper. */
+		if (p[2] != ' ')
+			on = strncmp(p + 2, cmd, n) == 0 &&
+			    (p[2 + n] == ' ' || p[2 + n] == '\n');
+		if (on)
+			fwrite(p, 1, (size_t)(end - p + 1), stdout);
+	}
+	printf("\notasim --help explains the flags.\n");
+}
+
+static int
+unknown_command(const char *word)
+{
+	const char *names[ARRAY_LEN(cmd_flags) + 1], *hint;
+
+	for (size_t i = 0; i < ARRAY_LEN(cmd_flags); i++)
+		names[i] = cmd_flags[i].cmd;
+	names[ARRAY_LEN(cmd_flags)] = "help";
+	hint = util_suggest(word, names, ARRAY_LEN(names));
+	if (hint != NULL)
+		return usage_err("unknown command \"%.64s\"; did you mean %s? "
+		    "(otasim --help)", word, hint);
+	return usage_err("unknown command \"%.64s\" (make-firmware, init, "
+	    "run, boot, status, fleet, help)", word);
+}
+
+/* getopt's '?': a flag the program does not know (with the closest of
+ * the command's own as a hint), or one that needs a value. */
+static int
+bad_flag(const struct cmd_flags *cf, const char *arg)
+{
+	const char *names[33], *hint;
+	char word[65];
+	size_t n = 0, len;
+
+	if (strncmp(arg, "--", 2) != 0)
+		return usage_err("%s: unknown flag %.64s (otasim %s --help)",
+		    cf->cmd, arg, cf->cmd);
+	len = strcspn(arg + 2, "=");
+	for (const struct option *o = all_opts; o->name != NULL; o++)
+		if (strlen(o->name) == len && strncmp(o->name, arg + 2, len) == 0)
+			return usage_err("%s: --%s needs a value", cf->cmd,
+			    o->name);
+	for (size_t i = 0; i < ARRAY_LEN(cf->flags) && cf->flags[i]; i++)
+		names[n++] = flag_name(cf->flags[i]);
+	hint = NULL;
+	if (len < sizeof(word)) {
+		memcpy(word, arg + 2, len);
+		word[len] = '\0';
+		hint = util_suggest(word, names, n);
+	}
+	if (hint != NULL)
+		return usage_err("%s: unknown flag %.64s; did you mean --%s?",
+		    cf->cmd, arg, hint);
+	return usage_err("%s: unknown flag %.64s (otasim %s --help)", cf->cmd,
+	    arg, cf->cmd);
+}
+
 static int
 parse(int argc, char **argv, struct args *a)
 {
 	const struct cmd_flags *cf;
 	int c, rc = 0;
 
+	if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
+		printf("otasim %s\n", OTA_VERSION);
+		exit(0);
+	}
 	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 ||
-	    strcmp(argv[1], "help") == 0)) {
+	    strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0)) {
+		if (argc >= 3 && strcmp(argv[1], "help") == 0) {
+			if (find_cmd(argv[2]) == NULL)
+				return unknown_command(argv[2]);
+			command_help(argv[2]);
+			exit(0);
+		}
 		a->help = 1;
 		return 0;
 	}
-	if (argc < 2 || (cf = find_cmd(argv[1])) == NULL)
-		return usage_err("%s", argc < 2 ? USAGE : "unknown command "
-		    "(make-firmware, init, run, boot, status, fleet, help)");
+	if (argc < 2)
+		return usage_err("%s", USAGE);
+	if ((cf = find_cmd(argv[1])) == NULL)
+		return unknown_command(argv[1]);
 	a->cmd = argv[1];
+	for (int i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			command_help(a->cmd);
+			exit(0);
+		}
+	}
 	optind = 2;
 	opterr = 0;
 	while (rc == 0 && (c = getopt_long(argc, argv, "", all_opts,
 	    NULL)) != -1) {
 		if (c == '?' || c == ':')
-			return usage_err("%s: unknown flag or missing value: %s",
-			    a->cmd, argv[optind - 1]);
+			return bad_flag(cf, argv[optind - 1]);
 		if (!allowed(cf, c))
 			return usage_err("%s does not take --%s", a->cmd,
 			    flag_name(c));

@@ -342,3 +342,84 @@ cfg_core(const struct cfg *c, struct core_policy *out)
 	    c->health_sample_interval, c->health_samples_max,
 	    c->max_in_flight };
 }
+
+/* Where each key keeps its value, for telling what a reload changed. */
+struct field {
+	const char *key;
+	size_t off, len;
+	int text;		/* a NUL-terminated string in a char array */
+};
+
+#define NUM(k, f) { k, offsetof(struct cfg, f), sizeof(((struct cfg *)0)->f), 0 }
+#define TXT(k, f) { k, offsetof(struct cfg, f), sizeof(((struct cfg *)0)->f), 1 }
+static const struct field fields[] = {
+	TXT("listen", listen_addr), NUM("listen", listen_port),
+	TXT("data_dir", data_dir), NUM("threads", threads),
+	NUM("max_connections", max_connections),
+	NUM("max_connections_per_address", max_connections_per_address),
+	NUM("connection_memory", connection_memory),
+	NUM("connection_timeout", connection_timeout),
+	NUM("header_timeout", header_timeout),
+	NUM("min_body_rate", min_body_rate),
+	NUM("body_rate_window", body_rate_window),
+	NUM("max_json_body", max_json_body), NUM("max_bulk_body", max_bulk_body),
+	NUM("max_artifact_size", max_artifact_size),
+	NUM("log_level", log_level), NUM("log_requests", log_requests),
+	NUM("poll_interval", poll_interval),
+	NUM("assignment_ttl", assignment_ttl),
+	NUM("artifacts_public", artifacts_public),
+	TXT("public_url", public_url), TXT("ddi_tenant", ddi_tenant),
+	NUM("gate_interval", gate_interval),
+	NUM("max_in_flight", max_in_flight),
+	NUM("completed_offer_window", completed_offer_window),
+	NUM("event_retention", event_retention),
+	NUM("health_sample_interval", health_sample_interval),
+	NUM("health_samples_max", health_samples_max),
+	NUM("seen_flush_interval", seen_flush_interval),
+	NUM("audit_retention_days", audit_retention_days),
+	NUM("shutdown_timeout", shutdown_timeout),
+	NUM("writer_stall_timeout", writer_stall_timeout),
+	TXT("online_key_passphrase_file", online_key_passphrase_file),
+	TXT("webhook_url", webhook_url),
+	TXT("webhook_secret_file", webhook_secret_file),
+	NUM("webhook_max_tries", webhook_max_tries),
+	NUM("webhook_backoff", webhook_backoff),
+	NUM("webhook_backoff_max", webhook_backoff_max),
+	NUM("webhook_timeout", webhook_timeout),
+};
+#undef NUM
+#undef TXT
+
+static int
+field_differs(const struct field *f, const struct cfg *a, const struct cfg *b)
+{
+	const char *x = (const char *)a + f->off, *y = (const char *)b + f->off;
+
+	return f->text ? strncmp(x, y, f->len) != 0 : memcmp(x, y, f->len) != 0;
+}
+
+int
+cfg_changed(const struct cfg *a, const struct cfg *b, const char **keys,
+    int max)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < ARRAY_LEN(fields); i++) {
+		if (!field_differs(&fields[i], a, b) ||
+		    (n > 0 && strcmp(keys[n - 1], fields[i].key) == 0))
+			continue;
+		if (n == max)
+			return -1;
+		keys[n++] = fields[i].key;
+	}
+	return n;
+}
+
+int
+cfg_key_tracked(const char *key)
+{
+	for (size_t i = 0; i < ARRAY_LEN(fields); i++)
+		if (strcmp(fields[i].key, key) == 0)
+			return 1;
+	return 0;
+}

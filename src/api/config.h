@@ -70,6 +70,14 @@ int cfg_set(struct cfg *c, const char *key, const char *value, char *err,
 int cfg_load(struct cfg *c, const char *path, char *err, size_t errlen);
 /* The values the services decide by, from c. */
 void cfg_core(const struct cfg *c, struct core_policy *out);
+/* The keys whose values differ between a and b (each named once, in the
+ * order of conf/otad.conf) into keys; their count, or -1 when more than
+ * max differ. For SIGHUP's report. */
+int cfg_changed(const struct cfg *a, const struct cfg *b, const char **keys,
+    int max);
+/* 1 if cfg_changed compares key (every key must be: a test checks the
+ * keys of conf/otad.conf). */
+int cfg_key_tracked(const char *key);
 /* Parses "ADDR:PORT" or "[V6]:PORT" into c; 0/-1. */
 int cfg_set_listen(struct cfg *c, const char *s);
 

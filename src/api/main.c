@@ -16,6 +16,8 @@
 #include "api/api.h"
 #include "api/auth.h"
 #include "core/campaigns.h"
+#include "api/cli.h"
+#include "api/cmds.h"
 #include "api/config.h"
 #include "core/fileio.h"
 #include "core/flights.h"
@@ -32,123 +34,44 @@
 #include "util/log.h"
 #include "util/util.h"
 
-#define VERSION OTAD_VERSION
-
-struct args {
-	const char *config;
-	const char *listen, *data_dir, *log_level;
-	const char *role;
-	const char *pos[4];
-	int npos;
-};
-
-static void
-usage(void)
+/* The config from the built-in defaults, the file and the flags; 0, or
+ * -1 with the reason in err. */
+static int
+config_from(const struct otad_args *a, struct cfg *c, char *err,
+    size_t errlen)
 {
-	fprintf(stderr,
-	    "usage: otad [-c FILE] [--listen ADDR:PORT] [--data-dir DIR] "
-	    "[--log-level LEVEL]\n"
-	    "       otad [options] token add --role admin|release|viewer|gateway NAME\n"
-	    "       otad [options] token list\n"
-	    "       otad [options] token revoke NAME\n"
-	    "       otad [options] backup FILE\n"
-	    "       otad [options] online-key next|switch\n");
-	exit(2);
-}
-
-static void
-parse_args(int argc, char **argv, struct args *a)
-{
-	for (int i = 1; i < argc; i++) {
-		const char *f = argv[i];
-		const char **dst = NULL;
-
-		if (strcmp(f, "-h") == 0 || strcmp(f, "--help") == 0)
-			usage();
-		if (strcmp(f, "--version") == 0) {
-			printf("otad %s\n", VERSION);
-			exit(0);
-		}
-		if (strcmp(f, "-c") == 0 || strcmp(f, "--config") == 0)
-			dst = &a->config;
-		else if (strcmp(f, "--listen") == 0)
-			dst = &a->listen;
-		else if (strcmp(f, "--data-dir") == 0)
-			dst = &a->data_dir;
-		else if (strcmp(f, "--log-level") == 0)
-			dst = &a->log_level;
-		else if (strcmp(f, "--role") == 0)
-			dst = &a->role;
-		else if (f[0] == '-')
-			fatal(2, "unknown flag %s (see otad --help)", f);
-		if (dst != NULL) {
-			if (i + 1 >= argc)
-				fatal(2, "flag %s needs a value", f);
-			*dst = argv[++i];
-			continue;
-		}
-		if (a->npos >= (int)ARRAY_LEN(a->pos))
-			fatal(2, "too many arguments (see otad --help)");
-		a->pos[a->npos++] = f;
-	}
-}
-
-static void
-load_config(const struct args *a, struct cfg *c)
-{
-	char err[512];
+	char why[512];
 
 	cfg_defaults(c);
-	if (a->config != NULL && cfg_load(c, a->config, err, sizeof(err)) != 0)
-		fatal(2, "config: %s", err);
-	if (a->listen != NULL && cfg_set(c, "listen", a->listen, err,
-	    sizeof(err)) != 0)
-		fatal(2, "--listen: bad value \"%s\": want ADDR:PORT", a->listen);
-	if (a->data_dir != NULL && cfg_set(c, "data_dir", a->data_dir, err,
-	    sizeof(err)) != 0)
-		fatal(2, "--data-dir: bad value \"%s\"", a->data_dir);
-	if (a->log_level != NULL && cfg_set(c, "log_level", a->log_level, err,
-	    sizeof(err)) != 0)
-		fatal(2, "--log-level: bad value \"%s\": want error, warn, info "
-		    "or debug", a->log_level);
+	if (a->config != NULL && cfg_load(c, a->config, why, sizeof(why)) != 0)
+		return util_fmt(err, errlen, "config: %s", why), -1;
+	if (a->listen != NULL && cfg_set(c, "listen", a->listen, why,
+	    sizeof(why)) != 0)
+		return util_fmt(err, errlen, "--listen: bad value \"%s\": want "
+		    "ADDR:PORT", a->listen), -1;
+	if (a->data_dir != NULL && cfg_set(c, "data_dir", a->data_dir, why,
+	    sizeof(why)) != 0)
+		return util_fmt(err, errlen, "--data-dir: bad value \"%s\"",
+		    a->data_dir), -1;
+	if (a->log_level != NULL && cfg_set(c, "log_level", a->log_level, why,
+	    sizeof(why)) != 0)
+		return util_fmt(err, errlen, "--log-level: bad value \"%s\": "
+		    "want error, warn, info or debug", a->log_level), -1;
 	if (c->threads == 0) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 		c->threads = n > 0 && n <= 256 ? (int)n : 2;
 	}
+	return 0;
+}
+
+static void
+load_config(const struct otad_args *a, struct cfg *c)
+{
+	char err[1024];
+
+	if (config_from(a, c, err, sizeof(err)) != 0)
+		fatal(2, "%s", err);
 	log_set_level(c->log_level);
-}
-
-static void
-path_in(const struct cfg *c, const char *name, char *out, size_t size)
-{
-	if (util_fmt(out, size, "%s/%s", c->data_dir, name) != 0)
-		fatal(2, "data_dir: path too long");
-}
-
-/* A failing disk fails every write the same way: once per distinct
- * message per 10 s is enough. */
-static void
-log_db_error(const char *msg)
-{
-	log_limited(LOG_LVL_ERROR, 10, "%s", msg);
-}
-
-/* Opens the store, refusing a data dir that holds none unless create. */
-static struct db *
-open_store(const struct cfg *c, int create)
-{
-	char path[CFG_PATH_MAX + 16], err[512];
-	struct db *db;
-
-	path_in(c, "otad.db", path, sizeof(path));
-	if (!create && access(path, F_OK) != 0)
-		fatal(2, "no database at %s: start otad once with this data dir "
-		    "or pass --data-dir", path);
-	db_set_error_hook(log_db_error);
-	db = db_open(path, c->threads + 4, err, sizeof(err));
-	if (db == NULL)
-		fatal(1, "%s", err);
-	return db;
 }
 
 /* Removes what a crash left in tmp/: uploads never acknowledged. */
@@ -185,8 +108,8 @@ setup_data_dir(struct srv *s)
 		if (chmod(s->cfg.data_dir, 0700) != 0)
 			fatal(1, "chmod %s: %s", s->cfg.data_dir, strerror(errno));
 	}
-	path_in(&s->cfg, "artifacts", s->artifacts_dir, sizeof(s->artifacts_dir));
-	path_in(&s->cfg, "tmp", s->tmp_dir, sizeof(s->tmp_dir));
+	cmd_path(&s->cfg, "artifacts", s->artifacts_dir, sizeof(s->artifacts_dir));
+	cmd_path(&s->cfg, "tmp", s->tmp_dir, sizeof(s->tmp_dir));
 	if (util_mkdir(s->artifacts_dir, 0700) != 0 ||
 	    util_mkdir(s->tmp_dir, 0700) != 0)
 		fatal(1, "data_dir %s: cannot create artifacts/ and tmp/: %s",
@@ -208,7 +131,7 @@ bootstrap_admin(struct srv *s)
 		fatal(1, "cannot read the tokens");
 	if (n > 0)
 		return;
-	path_in(&s->cfg, "admin.token", path, sizeof(path));
+	cmd_path(&s->cfg, "admin.token", path, sizeof(path));
 	if (access(path, F_OK) == 0) {
 		log_warn("no admin token in the database, and %s is stale; make "
 		    "one with: otad --data-dir %s token add --role admin NAME",
@@ -230,6 +153,7 @@ bootstrap_admin(struct srv *s)
 	log_info("first start: wrote an admin token to %s (mode 0600)", path);
 }
 
+/* The next of SIGTERM, SIGINT or SIGHUP within timeout_ms, or 0. */
 static int
 wait_for_signal(int timeout_ms)
 {
@@ -242,11 +166,52 @@ wait_for_signal(int timeout_ms)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
 	sig = sigtimedwait(&set, NULL, &ts);
-	if (sig == SIGHUP) {
-		log_info("SIGHUP ignored: restart otad to apply a new config");
-		return 0;
-	}
 	return sig > 0 ? sig : 0;
+}
+
+/* SIGHUP: the config file again. log_level and log_requests apply at
+ * once (both are read atomically on every thread); any other key that
+ * changed is named and keeps its running value until a restart, since
+ * the listener, the store, the caches and the writer's timers were built
+ * from it. A file that does not load changes nothing. */
+static void
+reload(struct srv *s, const struct otad_args *a)
+{
+	static struct cfg n;	/* main thread only */
+	const char *keys[64];
+	char err[1024], list[1024] = "";
+	int nk, applied = 0;
+
+	if (config_from(a, &n, err, sizeof(err)) != 0) {
+		log_err("SIGHUP: %s; the running config is kept", err);
+		return;
+	}
+	if (n.log_level != s->cfg.log_level) {
+		log_set_level(n.log_level);
+		log_info("SIGHUP: log_level is now %s",
+		    log_level_name(n.log_level));
+		s->cfg.log_level = n.log_level;
+		applied++;
+	}
+	if (n.log_requests != s->cfg.log_requests) {
+		http_set_log_requests(s->http, n.log_requests);
+		log_info("SIGHUP: log_requests is now %s",
+		    n.log_requests ? "true" : "false");
+		s->cfg.log_requests = n.log_requests;
+		applied++;
+	}
+	nk = cfg_changed(&s->cfg, &n, keys, (int)ARRAY_LEN(keys));
+	for (int i = 0; i < nk; i++)
+		if (util_fmt(list + strlen(list), sizeof(list) - strlen(list),
+		    "%s%s", i > 0 ? ", " : "", keys[i]) != 0)
+			break;
+	if (nk > 0)
+		log_warn("SIGHUP: %s changed: restart otad to apply %s (until "
+		    "then the running %s)", list, nk > 1 ? "them" : "it",
+		    nk > 1 ? "values stay" : "value stays");
+	else if (applied == 0)
+		log_info("SIGHUP: %s read again; nothing changed",
+		    a->config != NULL ? a->config : "the config");
 }
 
 /* Waits until no request is in flight (0), the deadline passes (-1) or
@@ -257,7 +222,9 @@ wait_idle(struct srv *s, int64_t deadline)
 	while (http_in_flight(s->http) > 0) {
 		if (util_mono_us() >= deadline)
 			return -1;
-		if (wait_for_signal(20) != 0)
+		int sig = wait_for_signal(20);
+
+		if (sig != 0 && sig != SIGHUP)
 			return 1;
 	}
 	return 0;
@@ -442,7 +409,7 @@ open_webhooks(struct srv *s)
 }
 
 static int
-serve(struct srv *s)
+serve(struct srv *s, const struct otad_args *a)
 {
 	struct webhooks *hooks;
 	struct http_app app = api_app_template;
@@ -457,8 +424,9 @@ serve(struct srv *s)
 
 	umask(077);
 	setup_data_dir(s);
+	cmd_lock(&s->cfg, "refusing to start a second daemon on one data dir");
 	cfg_core(&s->cfg, &s->core.pol);
-	s->core.db = open_store(&s->cfg, 1);
+	s->core.db = cmd_open_store(&s->cfg, 1);
 	bootstrap_admin(s);
 	s->core.trust = trust_open(&tp, s->core.db, err, sizeof(err));
 	if (s->core.trust == NULL)
@@ -498,7 +466,9 @@ serve(struct srv *s)
 	wd = sysd_watchdog_usec();
 	for (;;) {
 		sig = wait_for_signal(wd && wd < 2000000 ? (int)(wd / 2000) : 1000);
-		if (sig != 0)
+		if (sig == SIGHUP)
+			reload(s, a);
+		else if (sig != 0)
 			break;
 		watch(s, wd, &health);
 	}
@@ -520,133 +490,31 @@ serve(struct srv *s)
 	return 0;
 }
 
-static void
-print_token(const struct db_token *t, void *arg)
-{
-	char when[21], expires[21] = "-", used[21] = "-";
-
-	(void)arg;
-	util_time_fmt(t->created_at, when);
-	if (t->expires_at != 0)
-		util_time_fmt(t->expires_at, expires);
-	if (t->last_used_at != 0)
-		util_time_fmt(t->last_used_at, used);
-	printf("%-32s %-8s %s expires %s last used %s\n", t->name, t->role,
-	    when, expires, used);
-}
-
-static int
-cmd_token(struct srv *s, const struct args *a)
-{
-	const char *sub = a->npos > 1 ? a->pos[1] : "";
-	int rc;
-
-	if (strcmp(sub, "add") == 0) {
-		char token[AUTH_TOKEN_MAX];
-		uint8_t hash[32];
-		struct db_token_add add;
-
-		if (a->npos != 3 || a->role == NULL)
-			fatal(2, "usage: otad token add --role ROLE NAME");
-		if (auth_role_parse(a->role) == ROLE_NONE)
-			fatal(2, "--role: bad value \"%s\": want admin, release, "
-			    "viewer or gateway", a->role);
-		if (!util_valid_ident(a->pos[2]))
-			fatal(2, "NAME: want 1 to 64 of A-Z a-z 0-9 . _ : -");
-		s->core.db = open_store(&s->cfg, 0);
-		if (auth_token_new("adm_", token, sizeof(token), hash) != 0)
-			fatal(1, "cannot make a token");
-		add = (struct db_token_add){ a->pos[2], a->role, hash,
-		    util_now(), 0 };
-		rc = db_write(s->core.db, db_token_add, &add);
-		if (rc == DB_CONFLICT)
-			fatal(1, "a token named %s exists", a->pos[2]);
-		if (rc != DB_OK)
-			fatal(1, "cannot store the token");
-		printf("%s\n", token);
-		sign_wipe(token, sizeof(token));
-	} else if (strcmp(sub, "list") == 0 && a->npos == 2) {
-		s->core.db = open_store(&s->cfg, 0);
-		if (db_token_list(s->core.db, print_token, NULL) != DB_OK)
-			fatal(1, "cannot list the tokens");
-	} else if (strcmp(sub, "revoke") == 0 && a->npos == 3) {
-		s->core.db = open_store(&s->cfg, 0);
-		rc = db_write(s->core.db, db_token_revoke, (void *)a->pos[2]);
-		if (rc == DB_NOTFOUND)
-			fatal(1, "no token named %s", a->pos[2]);
-		if (rc != DB_OK)
-			fatal(1, "cannot revoke the token");
-		printf("revoked %s\n", a->pos[2]);
-	} else {
-		fatal(2, "usage: otad token add --role ROLE NAME | token list | "
-		    "token revoke NAME");
-	}
-	db_close(s->core.db);
-	return 0;
-}
-
-static int
-cmd_backup(struct srv *s, const struct args *a)
-{
-	char err[512];
-
-	if (a->npos != 2)
-		fatal(2, "usage: otad backup FILE");
-	s->core.db = open_store(&s->cfg, 0);
-	if (db_backup(s->core.db, a->pos[1], err, sizeof(err)) != 0)
-		fatal(1, "backup: %s", err);
-	db_close(s->core.db);
-	printf("backed up the database to %s\n", a->pos[1]);
-	return 0;
-}
-
-/* Two-step rotation of the online key; see docs/operations.md. */
-static int
-cmd_online_key(struct srv *s, const struct args *a)
-{
-	char keyid[SIGN_KEYID_HEX], err[512];
-	const char *sub = a->npos == 2 ? a->pos[1] : "";
-	const struct trust_paths tp = { s->cfg.data_dir,
-	    s->cfg.online_key_passphrase_file };
-
-	if (strcmp(sub, "next") == 0) {
-		if (trust_online_next(&tp, keyid, err, sizeof(err)) != 0)
-			fatal(1, "online-key next: %s", err);
-		printf("%s\n", keyid);
-		fprintf(stderr, "made the next online key %s in %s/online-next.key;"
-		    " publish a root listing it (online-next.pub), then run "
-		    "\"otad online-key switch\" and restart otad\n", keyid,
-		    s->cfg.data_dir);
-	} else if (strcmp(sub, "switch") == 0) {
-		if (trust_online_switch(&tp, keyid, err, sizeof(err)) != 0)
-			fatal(1, "online-key switch: %s", err);
-		printf("%s\n", keyid);
-		fprintf(stderr, "the online key is now %s; restart otad to use it\n",
-		    keyid);
-	} else {
-		fatal(2, "usage: otad online-key next | online-key switch");
-	}
-	return 0;
-}
-
 int
 main(int argc, char **argv)
 {
 	static struct srv s;
-	struct args a = { 0 };
+	struct otad_args a = { 0 };
+	const char *cmd;
 
 	log_set_prog("otad");
-	parse_args(argc, argv, &a);
+	cli_parse(argc, argv, &a);
 	load_config(&a, &s.cfg);
 	if (sign_init() != 0)
 		fatal(1, "libsodium failed to initialise");
-	if (a.npos == 0)
-		return serve(&s);
-	if (strcmp(a.pos[0], "token") == 0)
+	cmd = a.npos > 0 ? a.pos[0] : "serve";
+	if (strcmp(cmd, "serve") != 0 && strcmp(cmd, "token") != 0 &&
+	    strcmp(cmd, "backup") != 0 && strcmp(cmd, "restore") != 0 &&
+	    strcmp(cmd, "online-key") != 0)
+		cli_unknown_command(cmd);
+	cmd_as_owner(&s.cfg);
+	if (strcmp(cmd, "serve") == 0)
+		return serve(&s, &a);
+	if (strcmp(cmd, "token") == 0)
 		return cmd_token(&s, &a);
-	if (strcmp(a.pos[0], "backup") == 0)
+	if (strcmp(cmd, "backup") == 0)
 		return cmd_backup(&s, &a);
-	if (strcmp(a.pos[0], "online-key") == 0)
-		return cmd_online_key(&s, &a);
-	fatal(2, "unknown command %s (see otad --help)", a.pos[0]);
+	if (strcmp(cmd, "restore") == 0)
+		return cmd_restore(&s, &a);
+	return cmd_online_key(&s, &a);
 }

@@ -6,11 +6,12 @@
 
 #include "api/config.h"
 #include "core/core.h"
+#include "util/version.h"
 
 struct http_server;
 
 /* The daemon's version: --version and /metrics' otad_build_info. */
-#define OTAD_VERSION "0.1.0"
+#define OTAD_VERSION OTA_VERSION
 
 struct srv {
 	struct cfg cfg;

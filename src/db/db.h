@@ -136,7 +136,18 @@ struct db_stats {
 void db_stats(struct db *db, struct db_stats *out);
 
 /* Copies the live database to path (online, consistent) with SQLite's
- * backup API. 0, or -1 with a message in err. */
+ * backup API, into a new file of mode 0600 (an existing path is refused).
+ * 0, or -1 with a message in err. (db/backup.c) */
 int db_backup(struct db *db, const char *path, char *err, size_t errlen);
+/* Replaces the database at path (no daemon may have it open: the caller
+ * holds the data dir's lock) with the backup from: copied to a temporary
+ * file next to path, checked (SQLite's integrity check, then opened as
+ * the daemon would: an older schema is migrated, a newer one or another
+ * build's history is refused), and only then renamed over path. The
+ * database it replaces is kept as path.before-restore-TIME, named in
+ * kept ("" when there was none). Nothing changes on failure. 0, or -1
+ * with a message in err. */
+int db_restore(const char *from, const char *path, char *kept,
+    size_t keptlen, char *err, size_t errlen);
 
 #endif

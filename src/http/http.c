@@ -77,12 +77,18 @@ struct http_server {
 	struct MHD_Daemon *d;
 	struct conns *conns;
 	struct http_app app;
-	int log_requests;
+	atomic_int log_requests;	/* SIGHUP may change it */
 	atomic_uint in_flight;
 	atomic_int stopping;
 };
 
 /* ---- accessors ---- */
+
+void
+http_set_log_requests(struct http_server *s, int on)
+{
+	atomic_store_explicit(&s->log_requests, on, memory_order_relaxed);
+}
 
 enum http_method
 http_method(const struct http_req *r)
@@ -829,7 +835,7 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		conn_end_request(c);
 	if (r == NULL)
 		return;
-	if (s->log_requests)
+	if (atomic_load_explicit(&s->log_requests, memory_order_relaxed))
 		log_info("%s %s %d %lldus%s%s%s", r->method_name, r->path,
 		    r->rep.status, (long long)(util_mono_us() - r->t0),
 		    r->note[0] != '\0' ? " " : "", r->note,
@@ -982,7 +988,7 @@ http_start(const struct http_opts *o, const struct http_app *app, char *err,
 		return NULL;
 	}
 	s->app = *app;
-	s->log_requests = o->log_requests;
+	atomic_init(&s->log_requests, o->log_requests);
 	if (inet_pton(AF_INET, o->addr, &v4.sin_addr) == 1) {
 		v4.sin_family = AF_INET;
 		v4.sin_port = htons((uint16_t)o->port);

@@ -47,6 +47,8 @@ struct http_server *http_start(const struct http_opts *o,
     const struct http_app *app, char *err, size_t errlen);
 /* The port actually bound. */
 int http_port(struct http_server *s);
+/* Turns the per-request log line on or off (SIGHUP), from any thread. */
+void http_set_log_requests(struct http_server *s, int on);
 /* Requests begun and not yet done, on the server of this request. */
 unsigned http_in_flight_of(const struct http_req *r);
 /* Open connections (not counting refused ones), on r's server. */

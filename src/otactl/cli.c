@@ -44,6 +44,32 @@ otactl_require(const char *cmd, const struct otactl_flag *f)
 	return OTACTL_OK;
 }
 
+/* "unknown flag --x", with the closest of the command's flags. */
+static int
+unknown_flag(const char *cmd, const char *name, size_t namelen,
+    const struct otactl_flag *flags, size_t nflags)
+{
+	const char *names[32], *hint;
+	char word[65];
+	size_t n = 0;
+
+	for (size_t k = 0; k < nflags && n < ARRAY_LEN(names); k++)
+		names[n++] = flags[k].name;
+	if (n < ARRAY_LEN(names))
+		names[n++] = "help";
+	hint = NULL;
+	if (namelen < sizeof(word)) {
+		memcpy(word, name, namelen);
+		word[namelen] = '\0';
+		hint = util_suggest(word, names, n);
+	}
+	if (hint != NULL)
+		return otactl_usage(cmd, "unknown flag --%.*s; did you mean "
+		    "--%s?", (int)namelen, name, hint);
+	return otactl_usage(cmd, "unknown flag --%.*s (otactl %s --help)",
+	    (int)(namelen > 200 ? 200 : namelen), name, cmd);
+}
+
 int
 otactl_parse(const char *cmd, int argc, char **argv, struct otactl_flag *flags,
     size_t nflags, const char **pos, size_t maxpos, size_t *npos)
@@ -85,8 +111,7 @@ otactl_parse(const char *cmd, int argc, char **argv, struct otactl_flag *flags,
 			}
 		}
 		if (f == NULL)
-			return otactl_usage(cmd, "unknown flag --%.*s",
-			    (int)(namelen > 200 ? 200 : namelen), name);
+			return unknown_flag(cmd, name, namelen, flags, nflags);
 		if (eq != NULL)
 			val = eq + 1;
 		else if (i + 1 < argc)

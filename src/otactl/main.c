@@ -3,6 +3,8 @@
 #include <string.h>
 
 #include "otactl/cli.h"
+#include "util/util.h"
+#include "util/version.h"
 
 static const char usage_text[] =
 "usage: otactl COMMAND [FLAGS]\n"
@@ -71,6 +73,40 @@ command_help(const char *a, const char *b)
 	return any ? 0 : -1;
 }
 
+/* An unknown command: the closest one as a hint, then the usage. */
+static int
+unknown_command(const char *a, const char *b)
+{
+	static const char *const words[] = { "key", "root", "release",
+	    "verify", "help" };
+	static const char *const subs[] = { "new", "rotate", "cosign", "sign" };
+	const char *hint = NULL;
+	int known = 0;
+
+	for (size_t i = 0; i < ARRAY_LEN(words); i++)
+		known |= strcmp(a, words[i]) == 0;
+	if (!known)
+		hint = util_suggest(a, words, ARRAY_LEN(words));
+	if (a[0] == '\0') {
+		fputs(usage_text, stderr);
+	} else if (hint != NULL) {
+		fprintf(stderr, "otactl: unknown command \"%.64s\"; did you mean "
+		    "%s? (otactl --help lists them)\n", a, hint);
+	} else if ((strcmp(a, "root") == 0 || strcmp(a, "release") == 0) &&
+	    (hint = util_suggest(b, subs, ARRAY_LEN(subs))) != NULL) {
+		fprintf(stderr, "otactl: unknown command \"%s %.64s\"; did you "
+		    "mean %s %s? (otactl %s --help)\n", a, b, a, hint, a);
+	} else if (known) {
+		fprintf(stderr, "otactl: %s needs one of its commands%s%.64s%s "
+		    "(otactl %s --help lists them)\n", a, b[0] ? ", not \"" : "",
+		    b, b[0] ? "\"" : "", a);
+	} else {
+		fprintf(stderr, "otactl: unknown command \"%.64s\" (otactl "
+		    "--help lists them)\n", a);
+	}
+	return OTACTL_USAGE;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -88,6 +124,10 @@ main(int argc, char **argv)
 		if ((strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) &&
 		    command_help(a, b) == 0)
 			return OTACTL_OK;
+	if (strcmp(a, "--version") == 0) {
+		printf("otactl %s\n", OTA_VERSION);
+		return OTACTL_OK;
+	}
 	if (sign_init() != 0) {
 		fprintf(stderr, "otactl: libsodium failed to initialise\n");
 		return OTACTL_FAIL;
@@ -108,6 +148,5 @@ main(int argc, char **argv)
 		    argv + 3);
 	if (strcmp(a, "verify") == 0)
 		return otactl_cmd_verify("verify", argc - 2, argv + 2);
-	fputs(usage_text, stderr);
-	return OTACTL_USAGE;
+	return unknown_command(a, b);
 }

@@ -2,6 +2,7 @@
  * (elsewhere each starts with the time); every line is escaped, and
  * repeats can be held back per interval. */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -12,7 +13,8 @@
 
 #include "util/log.h"
 
-static enum log_level cur_level = LOG_LVL_INFO;
+/* Read on every thread, set by SIGHUP's reload. */
+static atomic_int cur_level = LOG_LVL_INFO;
 static const char *prog = "otad";
 /* "<N>" prefixes let journald keep the priority; a terminal shows words. */
 static int use_prefix = -1;
@@ -23,7 +25,7 @@ static const char *const sd_prio[] = { "<3>", "<4>", "<6>", "<7>" };
 void
 log_set_level(enum log_level lvl)
 {
-	cur_level = lvl;
+	atomic_store_explicit(&cur_level, (int)lvl, memory_order_relaxed);
 }
 
 int
@@ -38,6 +40,12 @@ log_parse_level(const char *s, enum log_level *out)
 	return -1;
 }
 
+const char *
+log_level_name(enum log_level lvl)
+{
+	return (unsigned)lvl < sizeof(names) / sizeof(names[0]) ? names[lvl] : "?";
+}
+
 void
 log_set_prog(const char *p)
 {
@@ -47,7 +55,7 @@ log_set_prog(const char *p)
 int
 log_enabled(enum log_level lvl)
 {
-	return lvl <= cur_level;
+	return (int)lvl <= atomic_load_explicit(&cur_level, memory_order_relaxed);
 }
 
 size_t
@@ -195,7 +203,7 @@ log_limited(enum log_level lvl, int interval, const char *fmt, ...)
 	unsigned long dropped;
 	va_list ap;
 
-	if (lvl > cur_level)
+	if (!log_enabled(lvl))
 		return;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
@@ -214,7 +222,7 @@ log_msg(enum log_level lvl, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (lvl > cur_level)
+	if (!log_enabled(lvl))
 		return;
 	va_start(ap, fmt);
 	vlog(lvl, fmt, ap);

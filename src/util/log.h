@@ -7,6 +7,8 @@ enum log_level { LOG_LVL_ERROR = 0, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
 /* Sets the most verbose level printed; the default is info. */
 void log_set_level(enum log_level lvl);
 /* Parses "error", "warn", "info" or "debug"; 0, or -1 if unknown. */
+/* "error", "warn", "info" or "debug". */
+const char *log_level_name(enum log_level lvl);
 int log_parse_level(const char *s, enum log_level *out);
 /* Sets the program name printed in front of each line. */
 void log_set_prog(const char *prog);

@@ -401,3 +401,52 @@ util_valid_ident(const char *s)
 	}
 	return 1;
 }
+
+/* Optimal string alignment distance, capped: typos are short. */
+static size_t
+edit_distance(const char *a, size_t n, const char *b, size_t m)
+{
+	size_t d[65][65];
+
+	for (size_t i = 0; i <= n; i++)
+		d[i][0] = i;
+	for (size_t j = 0; j <= m; j++)
+		d[0][j] = j;
+	for (size_t i = 1; i <= n; i++) {
+		for (size_t j = 1; j <= m; j++) {
+			size_t best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+
+			if (d[i - 1][j] + 1 < best)
+				best = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < best)
+				best = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
+			    a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < best)
+				best = d[i - 2][j - 2] + 1;
+			d[i][j] = best;
+		}
+	}
+	return d[n][m];
+}
+
+const char *
+util_suggest(const char *word, const char *const *cands, size_t n)
+{
+	size_t wn = strlen(word), best = 3;
+	const char *pick = NULL;
+
+	if (wn > 64)
+		return NULL;
+	for (size_t k = 0; k < n; k++) {
+		size_t cn = strlen(cands[k]), dist;
+
+		if (cn > 64 || (cn > wn ? cn - wn : wn - cn) >= best)
+			continue;
+		dist = edit_distance(word, wn, cands[k], cn);
+		if (dist < best && dist * 2 < wn) {
+			best = dist;
+			pick = cands[k];
+		}
+	}
+	return pick;
+}

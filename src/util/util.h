@@ -56,6 +56,13 @@ int util_fsync_dir(const char *path);
 int util_fmt(char *buf, size_t size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* The candidate closest to word for a "did you mean" hint: at most 2
+ * edits (insert, delete, change, swap two neighbours) away and fewer
+ * than half of word's length; the first of the closest wins. NULL when
+ * none is that close (or word is longer than 64 bytes). */
+const char *util_suggest(const char *word, const char *const *cands,
+    size_t n);
+
 /* Time zones (util/tz.c). 1 if name may be an IANA zone name: 1 to 63 of
  * A-Z a-z 0-9 / _ + -, no empty part, not starting or ending with /. */
 int util_tz_name_ok(const char *name);

@@ -218,6 +218,54 @@ START_TEST(shipped_config_loads)
 }
 END_TEST
 
+/* SIGHUP names what changed from cfg_changed's table: every key of the
+ * shipped config (which lists them all) must be in it, and a change of
+ * each kind of value must be seen. */
+START_TEST(reload_tracks_every_key)
+{
+	struct cfg a, b;
+	const char *keys[64];
+	char line[256], key[64], err[256];
+	FILE *f = fopen("conf/otad.conf", "r");
+	int n = 0;
+
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		size_t k = strspn(line, "abcdefghijklmnopqrstuvwxyz_");
+
+		if (k == 0 || k >= sizeof(key) || strchr(" =", line[k]) == NULL)
+			continue;
+		memcpy(key, line, k);
+		key[k] = '\0';
+		ck_assert_msg(cfg_key_tracked(key), "%s: not in cfg_changed's "
+		    "table", key);
+		n++;
+	}
+	fclose(f);
+	ck_assert_int_ge(n, 37);
+	cfg_defaults(&a);
+	cfg_defaults(&b);
+	ck_assert_int_eq(cfg_changed(&a, &b, keys, 64), 0);
+	ck_assert_int_eq(cfg_set(&b, "listen", "127.0.0.1:9", err,
+	    sizeof(err)), 0);
+	ck_assert_int_eq(cfg_set(&b, "public_url", "https://ota.example",
+	    err, sizeof(err)), 0);
+	ck_assert_int_eq(cfg_set(&b, "max_artifact_size", "1G", err,
+	    sizeof(err)), 0);
+	ck_assert_int_eq(cfg_changed(&a, &b, keys, 64), 3);
+	ck_assert_str_eq(keys[0], "listen");	/* once, for addr and port */
+	ck_assert_str_eq(keys[1], "max_artifact_size");
+	ck_assert_str_eq(keys[2], "public_url");
+	ck_assert_int_eq(cfg_changed(&a, &b, keys, 2), -1);
+	/* A shorter text over a longer one: compared as text. */
+	ck_assert_int_eq(cfg_set(&a, "public_url", "https://ota.example/x",
+	    err, sizeof(err)), 0);
+	ck_assert_int_eq(cfg_set(&a, "public_url", "https://ota.example",
+	    err, sizeof(err)), 0);
+	ck_assert_int_eq(cfg_changed(&a, &b, keys, 64), 2);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -234,6 +282,7 @@ main(void)
 	tcase_add_test(tc, bad_port_message_names_the_key);
 	tcase_add_test(tc, unreadable_file_is_an_error);
 	tcase_add_test(tc, shipped_config_loads);
+	tcase_add_test(tc, reload_tracks_every_key);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

@@ -34,4 +34,10 @@ check "make install puts the migrations" test -n "$(ls "$TMP/root/usr/share/otad
 expect "make install puts both dialects' migrations, the same files" \
 	"$(cd "$TMP/root/usr/share/otad/sql/pg" 2>/dev/null && ls *.sql)" \
 	"$(cd sql && ls *.sql)"
+echo "poll_interval = 42" >>"$TMP/root/etc/otad/otad.conf"
+out=$(make -s install DESTDIR="$TMP/root" PREFIX=/usr 2>&1)
+check "make install again keeps the operator's otad.conf" \
+	grep -q "^poll_interval = 42" "$TMP/root/etc/otad/otad.conf"
+check "and puts this release's next to it" cmp -s conf/otad.conf "$TMP/root/etc/otad/otad.conf.dist"
+check "saying so" grep -q "kept .*otad.conf; this release's is otad.conf.dist" <<<"$out"
 finish

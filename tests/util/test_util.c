@@ -171,6 +171,33 @@ START_TEST(atomic_write_replaces_whole_file)
 }
 END_TEST
 
+START_TEST(suggest_closest_flag)
+{
+	static const char *const flags[] = { "listen", "data-dir", "log-level",
+	    "config", "role", "version", "help" };
+	static const char *const cmds[] = { "token", "backup", "restore",
+	    "online-key", "help" };
+	char long_word[80];
+
+	ck_assert_str_eq(util_suggest("listn", flags, 7), "listen");
+	ck_assert_str_eq(util_suggest("lsiten", flags, 7), "listen");
+	ck_assert_str_eq(util_suggest("data-dri", flags, 7), "data-dir");
+	ck_assert_str_eq(util_suggest("datadir", flags, 7), "data-dir");
+	ck_assert_str_eq(util_suggest("tokn", cmds, 5), "token");
+	ck_assert_str_eq(util_suggest("restor", cmds, 5), "restore");
+	ck_assert_str_eq(util_suggest("listen", flags, 7), "listen");
+	/* Too far, or too short to guess from. */
+	ck_assert_ptr_null(util_suggest("port", flags, 7));
+	ck_assert_ptr_null(util_suggest("x", cmds, 5));
+	ck_assert_ptr_null(util_suggest("ro", flags, 7));
+	ck_assert_ptr_null(util_suggest("", cmds, 5));
+	ck_assert_ptr_null(util_suggest("tokn", cmds, 0));
+	memset(long_word, 'a', sizeof(long_word) - 1);
+	long_word[sizeof(long_word) - 1] = '\0';
+	ck_assert_ptr_null(util_suggest(long_word, cmds, 5));
+}
+END_TEST
+
 int
 main(void)
 {
@@ -183,6 +210,7 @@ main(void)
 	tcase_add_test(tc, time_round_trip);
 	tcase_add_test(tc, rfc3339_input_forms);
 	tcase_add_test(tc, atomic_write_replaces_whole_file);
+	tcase_add_test(tc, suggest_closest_flag);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }
