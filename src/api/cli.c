@@ -109,6 +109,8 @@ static const struct flag flags[] = {
 };
 #undef F
 
+static void unknown_flag(const char *f) __attribute__((noreturn));
+
 static void
 unknown_flag(const char *f)
 {
@@ -125,6 +127,8 @@ unknown_flag(const char *f)
 }
 
 /* "otad CMD --help" or "otad help [CMD]": the help, then exit 0. */
+static void help_and_exit(const char *cmd) __attribute__((noreturn));
+
 static void
 help_and_exit(const char *cmd)
 {

@@ -21,6 +21,6 @@ void cli_parse(int argc, char **argv, struct otad_args *a);
 int cli_help(FILE *out, const char *cmd);
 /* Exits 2 with "unknown command X; did you mean Y?" when the first
  * positional argument names no command. */
-void cli_unknown_command(const char *cmd);
+void cli_unknown_command(const char *cmd) __attribute__((noreturn));
 
 #endif
