@@ -1,7 +1,8 @@
 # otad — build, test and install with GNU make and pkg-config.
 #
 #   make                 bin/otad bin/otactl bin/otasim
-#   make check           every test (unit suites, then end-to-end)
+#   make check           every test (unit suites, then end-to-end), on
+#                        SQLite, then on PostgreSQL (DB=sqlite or DB=pg: one)
 #   make SANITIZE=1 check  the same under ASan + UBSan (build/san/)
 #   make TSAN=1 check    the same under ThreadSanitizer (build/tsan/)
 #   make fuzz            libFuzzer harnesses (clang, build/fuzz/), each run
@@ -66,6 +67,7 @@ PROGS    := $(BIN)/otad $(BIN)/otactl $(BIN)/otasim
 TEST_SRC := $(wildcard tests/*/test_*.c)
 TESTS    := $(TEST_SRC:%.c=$(BUILD)/%)
 SQL      := $(sort $(wildcard sql/*.sql))
+PG_SQL   := $(sort $(wildcard sql/pg/*.sql))
 UI       := $(sort $(wildcard ui/*))
 
 # Fuzzing: clang and libFuzzer over a clang-built, ASan + UBSan copy of the
@@ -83,7 +85,7 @@ FUZZ_LIB    := $(FUZZ_BUILD)/libota.a
 FUZZERS     := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,\
                $(wildcard tests/fuzz/fuzz_*.c))
 
-.PHONY: all deps check run install deb demo bench blast fuzz clean
+.PHONY: all deps tests check run install deb demo bench blast fuzz clean
 all: $(PROGS)
 
 # Order-only: checked on every run, never forces a rebuild by itself.
@@ -106,9 +108,9 @@ $(BUILD)/%.o: %.c
 	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
 # The migrations are compiled in, so the daemon needs no file at run time.
-$(BUILD)/gen/migrations.c: $(SQL) scripts/embed-sql
+$(BUILD)/gen/migrations.c: $(SQL) $(PG_SQL) scripts/embed-sql
 	@mkdir -p $(dir $@)
-	scripts/embed-sql $(SQL) > $@.tmp && mv $@.tmp $@
+	scripts/embed-sql $(SQL) -- $(PG_SQL) > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/gen/migrations.o: $(BUILD)/gen/migrations.c
 	$(Q)$(CC) $(ALL_CFLAGS) -Isrc -c $< -o $@
@@ -144,8 +146,20 @@ $(BUILD)/tests/%: tests/%.c tests/check_util.h $(LIB)
 	$(Q)$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -Itests -MMD -MP $< $(LIB) \
 	  $(ALL_LDFLAGS) $(PKG_LIBS) $(TEST_LIBS) -lpthread -lm -o $@
 
+# What check runs, built (CI builds first, then runs checks side by side).
+tests: $(PROGS) $(TESTS)
+
+# DB=sqlite or DB=pg runs the suite on one backend only; by default it runs
+# on SQLite, then on a throwaway PostgreSQL (tests/run PG=1).
+DB ?= sqlite pg
 check: $(PROGS) $(TESTS)
-	BUILD=$(BUILD) BIN=$(BIN) tests/run $(TESTS)
+	@rc=0; failed=; for db in $(DB); do \
+	  case $$db in sqlite) pg=0;; pg) pg=1;; \
+	  *) echo "DB=$$db: sqlite or pg" >&2; exit 2;; esac; \
+	  echo "==== make check on $$db"; \
+	  BUILD=$(BUILD) BIN=$(BIN) PG=$$pg tests/run $(TESTS) || \
+	    { rc=1; failed="$$failed $$db"; }; \
+	done; [ $$rc = 0 ] || echo "==== make check failed on:$$failed"; exit $$rc
 
 $(FUZZ_OBJ) $(FUZZERS) $(FUZZ_BUILD)/mkcorpus: | deps
 $(FUZZ_BUILD)/%.o: %.c
@@ -153,9 +167,9 @@ $(FUZZ_BUILD)/%.o: %.c
 	@echo "  FUZZCC  $<"
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP \
 	  -c $< -o $@
-$(FUZZ_BUILD)/gen/migrations.c: $(SQL) scripts/embed-sql
+$(FUZZ_BUILD)/gen/migrations.c: $(SQL) $(PG_SQL) scripts/embed-sql
 	@mkdir -p $(dir $@)
-	scripts/embed-sql $(SQL) > $@.tmp && mv $@.tmp $@
+	scripts/embed-sql $(SQL) -- $(PG_SQL) > $@.tmp && mv $@.tmp $@
 $(FUZZ_BUILD)/gen/migrations.o: $(FUZZ_BUILD)/gen/migrations.c
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
 $(FUZZ_BUILD)/gen/ui.c: $(UI) scripts/embed-ui
@@ -195,9 +209,11 @@ blast: $(PROGS)
 
 install: $(PROGS)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/otad/sql \
+	  $(DESTDIR)$(PREFIX)/share/otad/sql/pg \
 	  $(DESTDIR)/etc/otad $(DESTDIR)/lib/systemd/system
 	install -m 0755 $(PROGS) $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 $(SQL) $(DESTDIR)$(PREFIX)/share/otad/sql/
+	install -m 0644 $(PG_SQL) $(DESTDIR)$(PREFIX)/share/otad/sql/pg/
 	@# An existing config is the operator's: the new one goes next to it.
 	@if [ -e $(DESTDIR)/etc/otad/otad.conf ]; then \
 	  install -m 0644 conf/otad.conf $(DESTDIR)/etc/otad/otad.conf.dist; \

@@ -1,4 +1,6 @@
-/* The schema migrations compiled into the binary from sql/NNN_name.sql. */
+/* The schema migrations compiled into the binary: sql/NNN_name.sql for
+ * SQLite, sql/pg/NNN_name.sql for PostgreSQL (the same versions and names,
+ * in the same order; scripts/embed-sql refuses lists that differ). */
 #ifndef DB_MIGRATIONS_H
 #define DB_MIGRATIONS_H
 

@@ -1,5 +1,6 @@
 #!/bin/bash
 # builds: rel (static analysis does not depend on the build)
+# backends: sqlite (no store: static analysis)
 # clang's static analyser over our own modules (the daemon's, src/sign,
 # otactl and the device simulator): every finding is a failure, one check
 # per file. It found the read of an uninitialised state in health reports.

@@ -156,7 +156,7 @@ event_retention = 1h
 CONF
 now=$(date +%s)
 for age in 259200 7200; do
-	sqlite3 "$DATA/otad.db" "INSERT INTO audit (at, actor, client,
+	db_sql "INSERT INTO audit (at, actor, client,
 		request_id, method, path, object_type, object_id, action, status)
 		VALUES ($((now - age)), 'eve', '10.0.0.1', 'aged-$age', 'DELETE',
 		'/v1/devices/x', 'device', 'x', 'delete', 204)" ||

@@ -1,4 +1,5 @@
 #!/bin/bash
+# backends: sqlite (backup and restore are of the SQLite file; otad refuses them on PostgreSQL)
 # otad backup and restore, the data dir's lock, and offline commands run
 # as root on a data dir that belongs to the service user.
 . "$(dirname "$0")/../lib.sh"

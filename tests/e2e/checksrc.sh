@@ -1,5 +1,6 @@
 #!/bin/bash
 # builds: rel (the source rules do not depend on the build)
+# backends: sqlite (no store: the source rules)
 # scripts/checksrc: the tree passes, and each kind of violation planted in a
 # copy of it is reported with its file, line and rule (and fails the run).
 . "$(dirname "$0")/../lib.sh"

@@ -1,8 +1,9 @@
 #!/bin/bash
+# builds: rel san
+# backends: sqlite (no store: command lines)
 # The three programs' command lines: --help on stdout with exit 0, help
 # per command, --version, and unknown flags or commands refused with exit
 # 2 and the closest known one as a hint.
-# builds: rel san
 . "$(dirname "$0")/../lib.sh"
 
 # run PROG ARGS...: sets RC, OUT (stdout) and ERR (stderr).

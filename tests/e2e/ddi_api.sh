@@ -127,12 +127,11 @@ expect "... and the offer stays offered" "$(member_state "$D0")" offered
 # An artifact stored before migration 006 has no digests: hashed on first
 # DDI use, and kept.
 SHA=$(sha256sum <"$TMP/fw-2.0.0.bin" | cut -d' ' -f1)
-sqlite3 -cmd '.timeout 5000' "$DATA/otad.db" \
-	"UPDATE artifacts SET sha1 = NULL, md5 = NULL WHERE sha256 = '$SHA'"
+db_sql "UPDATE artifacts SET sha1 = NULL, md5 = NULL WHERE sha256 = '$SHA'"
 ddi GET "${HREF#"$URL"}?c=-1" "TargetToken $T0"
 expect_status "GET deploymentBase (a query is ignored)" 200
 expect "... the digests of an old artifact are computed and stored" \
-	"$(sqlite3 -cmd '.timeout 5000' "$DATA/otad.db" "SELECT sha1 || ' ' || md5 FROM artifacts WHERE sha256 = '$SHA'")" \
+	"$(db_sql "SELECT sha1 || ' ' || md5 FROM artifacts WHERE sha256 = '$SHA'")" \
 	"$(sha1sum <"$TMP/fw-2.0.0.bin" | cut -d' ' -f1) $(md5sum <"$TMP/fw-2.0.0.bin" | cut -d' ' -f1)"
 expect "id is the action id as a string" "$(jq -c .id <<<"$BODY")" "\"$ACT\""
 check_jq "forced, one chunk of version 2.0.0" '.deployment.download == "forced" and .deployment.update == "forced" and (.deployment.chunks | length) == 1 and .deployment.chunks[0].version == "2.0.0" and (.deployment.chunks[0].artifacts | length) == 1'

@@ -22,7 +22,7 @@ upload() {
 
 # stored SHA256: the row's "sha1 md5".
 stored() {
-	sqlite3 "$DATA/otad.db" "SELECT COALESCE(sha1, '-') || ' ' || \
+	db_sql "SELECT COALESCE(sha1, '-') || ' ' || \
 		COALESCE(md5, '-') FROM artifacts WHERE sha256 = '$1'"
 }
 
@@ -41,7 +41,7 @@ expect "the row keeps the digests" "$(stored "$BIG")" \
 
 # An artifact from before the migration: no digests in its row.
 stop_otad
-sqlite3 "$DATA/otad.db" "UPDATE artifacts SET sha1 = NULL, md5 = NULL \
+db_sql "UPDATE artifacts SET sha1 = NULL, md5 = NULL \
 	WHERE sha256 = '$BIG'"
 start_otad || { fail "otad restarts"; finish; }
 expect "a row from before migration 006 has no digests" "$(stored "$BIG")" "- -"

@@ -61,14 +61,14 @@ expect_status "metrics answers" 200
 check "metrics count requests" grep -q '^otad_http_requests_total{code="4xx"} [1-9]' <<<"$BODY"
 
 # Offline token management on the same data dir, while otad runs.
-tok=$("$BIN/otad" --data-dir "$DATA" token add --role release ci-bot 2>/dev/null)
+tok=$(otad_run --data-dir "$DATA" token add --role release ci-bot 2>/dev/null)
 api GET /v1/tokens "$tok"
 expect_status "a token made offline works at once (release role sees 403 here)" 403
-check "token list shows it" grep -q '^ci-bot *release' <<<"$("$BIN/otad" --data-dir "$DATA" token list)"
-"$BIN/otad" --data-dir "$DATA" token revoke ci-bot >/dev/null
+check "token list shows it" grep -q '^ci-bot *release' <<<"$(otad_run --data-dir "$DATA" token list)"
+otad_run --data-dir "$DATA" token revoke ci-bot >/dev/null
 api GET /v1/tokens "$tok"
 expect_status "a revoked token is refused" 401
-"$BIN/otad" --data-dir "$DATA" token add --role boss x >/dev/null 2>&1
+otad_run --data-dir "$DATA" token add --role boss x >/dev/null 2>&1
 expect "token add with a bad role exits 2" "$?" 2
 
 # Graceful shutdown: a slow request in flight completes, then exit 0.
@@ -107,7 +107,7 @@ expect "bad --listen exits 2" "$?" 2
 check "bad flag value is named" grep -q -- "--listen: bad value" <<<"$out"
 out=$("$BIN/otad" --frobnicate 2>&1)
 expect "unknown flag exits 2" "$?" 2
-"$BIN/otad" -c conf/otad.conf --data-dir "$DATA" token list >/dev/null
+otad_run -c conf/otad.conf --data-dir "$DATA" token list >/dev/null
 expect "shipped config loads" "$?" 0
 
 finish

@@ -1,5 +1,6 @@
 #!/bin/bash
 # builds: rel san (otactl has no threads)
+# backends: sqlite (otactl has no store)
 # otactl end to end: keys, roots, releases, cosigning, rotation, and the
 # refusals a release manager must see. Prints "ok - name" / "not ok -
 # name" per check; exits non-zero when any check fails.

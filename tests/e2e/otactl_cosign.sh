@@ -1,5 +1,6 @@
 #!/bin/bash
 # builds: rel san (otactl has no threads)
+# backends: sqlite (otactl has no store)
 # A 2-of-3 root rotation passed from person to person: each root key holder
 # signs on their own machine with otactl root cosign, and otactl verify
 # says which thresholds are met and which signatures are still missing.

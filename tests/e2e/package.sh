@@ -1,10 +1,11 @@
 #!/bin/bash
+# builds: rel
+# backends: sqlite (no store: the package)
 # make deb: a Debian package with the programs, the unit and its drop-in
 # for the system user, /etc/otad/otad.conf as a conffile, and maintainer
 # scripts that make the user and keep the data on purge. With
 # OTAD_TEST_DEB_INSTALL=1 (CI, as root, on a throwaway machine) it is also
 # installed, upgraded over a changed config, and purged.
-# builds: rel
 . "$(dirname "$0")/../lib.sh"
 
 out=$(make -s deb 2>&1)

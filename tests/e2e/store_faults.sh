@@ -1,4 +1,5 @@
 #!/bin/bash
+# backends: sqlite (disk faults under the SQLite file itself)
 # Honest health under real store faults, on a loop-mounted ext4 data dir
 # (needs root; skipped otherwise): a database that cannot be written
 # (chattr +i) makes /healthz 503 and counts commit failures, and it

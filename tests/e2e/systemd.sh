@@ -31,6 +31,9 @@ done
 check "installed unit points at the installed binary" \
 	grep -q '^ExecStart=/usr/bin/otad ' "$TMP/root/lib/systemd/system/otad.service"
 check "make install puts the migrations" test -n "$(ls "$TMP/root/usr/share/otad/sql/"*.sql 2>/dev/null)"
+expect "make install puts both dialects' migrations, the same files" \
+	"$(cd "$TMP/root/usr/share/otad/sql/pg" 2>/dev/null && ls *.sql)" \
+	"$(cd sql && ls *.sql)"
 echo "poll_interval = 42" >>"$TMP/root/etc/otad/otad.conf"
 out=$(make -s install DESTDIR="$TMP/root" PREFIX=/usr 2>&1)
 check "make install again keeps the operator's otad.conf" \

@@ -78,9 +78,9 @@ used=$(token_field bob .last_used_at)
 check "its last use shows ($used)" grep -Eq '^20[0-9-]{8}T[0-9:]{8}Z$' <<<"$used"
 check "otad token list shows expiry and last use too" grep -Eq \
 	'^ci +release +[0-9TZ:-]+ expires 20[0-9TZ:-]+ last used -$' \
-	<<<"$("$BIN/otad" --data-dir "$DATA" token list)"
+	<<<"$(otad_run --data-dir "$DATA" token list)"
 check "... bob's last use" grep -Eq '^bob .* last used 20[0-9TZ:-]+$' \
-	<<<"$("$BIN/otad" --data-dir "$DATA" token list)"
+	<<<"$(otad_run --data-dir "$DATA" token list)"
 check "the list shows names, roles, expiry and last use" \
 	test "$(token_field ci '"\(.role) \(.expires_at != null)"')" = "release true"
 

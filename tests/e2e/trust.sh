@@ -98,13 +98,13 @@ DEV=$(jqb .token)
 api POST /v1/devices/d1/assign "$ADMIN" -d "{\"release\": 1}"
 expect_status "direct offer" 201
 old_online=$(jq -r .keyid online.pub)
-next=$("$BIN/otad" --data-dir "$DATA" online-key next 2>/dev/null)
+next=$(otad_run --data-dir "$DATA" online-key next 2>/dev/null)
 expect "online-key next prints the new key id" "$next" "$(jq -r .keyid "$DATA/online-next.pub")"
 api GET "/v1/device/update?fw_version=1.0.0&nonce=rotate-000" "$DEV"
 expect_status "until the switch, offers are signed by the old key" 200
 expect "by the old key" "$(jqb -r '.assignment.signatures[0].keyid')" "$old_online"
 stop_otad
-"$BIN/otad" --data-dir "$DATA" online-key switch >/dev/null 2>&1
+otad_run --data-dir "$DATA" online-key switch >/dev/null 2>&1
 expect "online-key switch" "$?" 0
 check "the old key is kept aside" test -e "$DATA/online-old-${old_online:0:16}.key"
 start_otad || fail "otad restarts with the new online key"
@@ -146,7 +146,7 @@ api GET /v1/trust/root.json
 expect "same root after restart" "$(jqb .signed.version)" 4
 stop_otad
 chmod 0644 "$DATA/online.key"
-out=$("$BIN/otad" --listen 127.0.0.1:0 --data-dir "$DATA" 2>&1)
+out=$(otad_run --listen 127.0.0.1:0 --data-dir "$DATA" 2>&1)
 expect "a group-readable online key stops otad" "$?" 1
 check "and the message names it" grep -q "online key.*online.key" <<<"$out"
 finish

@@ -89,9 +89,9 @@ expect_status "nothing stored: no root 2" 404
 # 3. The device: the attacker holds every server file, writes root 2 into
 #    the database and signs a release with the server's own key.
 stop_otad
-sqlite3 "$DATA/otad.db" "INSERT OR IGNORE INTO trust_roots (version, body,
-	expires, uploaded_at, uploaded_by) VALUES (2, readfile('$W/root2.json'),
-	4070908800, 0, 'attacker')"
+db_sql "INSERT INTO trust_roots (version, body, expires, uploaded_at,
+	uploaded_by) VALUES (2, $(db_bytes "$W/root2.json"), 4070908800, 0,
+	'attacker') ON CONFLICT (version) DO NOTHING"
 start_otad || { fail "otad restarts on the attacker's database"; finish; }
 api GET /v1/trust/root/2.json
 expect_status "the compromised server serves root 2" 200
