@@ -75,11 +75,6 @@ now_ms(void)
 
 /* ---- migrations ---- */
 
-/* Until scripts/embed-sql emits sql/pg (the other half of this work),
- * a build without them links and refuses a PostgreSQL URL (migrate). */
-__attribute__((weak)) const struct db_migration db_pg_migrations[1];
-__attribute__((weak)) const size_t db_pg_migrations_count;
-
 /* Runs sql (several statements allowed) without reporting: the caller
  * puts the cause in its own message. 0, or -1. */
 static int
