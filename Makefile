@@ -97,6 +97,8 @@ deps:
 	@pkg-config --exists $(PKGS) $(TEST_PKGS) && command -v jq >/dev/null \
 	  && command -v curl >/dev/null && command -v chromium >/dev/null \
 	  && [ -d tests/browser/node_modules/puppeteer-core ] \
+	  && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
+	  && command -v haproxy >/dev/null && command -v dh >/dev/null \
 	  || scripts/install-deps
 
 # V=1 shows the whole command lines.
