@@ -440,17 +440,24 @@ note_outcome(struct db *db, int ok, const struct batch_err *be, int wrote)
 	}
 }
 
+/* The batch failed at the store: its cause, the first one kept. 0. */
 static int
-begin_or_commit(struct db_conn *c, const char *sql, struct batch_err *be)
+batch_failed(struct db_conn *c, struct batch_err *be)
 {
-	if (db_exec(c, sql) == DB_OK)
-		return 1;
 	note_store_error(c, be);
 	if (!be->set) {
 		be->set = 1;
 		snprintf(be->msg, sizeof(be->msg), "%s", db_errmsg(c));
 	}
 	return 0;
+}
+
+static int
+begin_or_commit(struct db_conn *c, const char *sql, struct batch_err *be)
+{
+	if (db_exec(c, sql) == DB_OK)
+		return 1;
+	return batch_failed(c, be);
 }
 
 /* A failed COMMIT may have rolled back already (a full disk does). */
@@ -473,12 +480,7 @@ begin_batch(struct db_conn *c, struct batch_err *be)
 	    (c->pg != NULL && db_conn_check(c) == 0 &&
 	    run_sql(c, begin_write(c)) == 0)))
 		return 1;
-	note_store_error(c, be);
-	if (!be->set) {
-		be->set = 1;
-		snprintf(be->msg, sizeof(be->msg), "%s", db_errmsg(c));
-	}
-	return 0;
+	return batch_failed(c, be);
 }
 
 static void

@@ -15,34 +15,26 @@ run() {
 	OUT=$(cat "$TMP/out")
 	ERR=$(cat "$TMP/err")
 }
-# helps NAME PROG ARGS... -- WANT: exit 0, WANT on stdout, nothing on stderr.
-helps() {
-	local name=$1 prog=$2 want
-	shift 2
+# expect_run NAME RC STREAM PROG ARGS... -- WANT: PROG exits RC with WANT
+# in STREAM (out or err) and nothing in the other one.
+expect_run() {
+	local name=$1 rc=$2 stream=$3 prog=$4 want got other
+	shift 4
 	local args=()
 	while [ "$1" != "--" ]; do args+=("$1"); shift; done
 	want=$2
 	run "$prog" "${args[@]}"
-	if [ "$RC" = 0 ] && [ -z "$ERR" ] && grep -qF -- "$want" <<<"$OUT"; then
-		ok "$name"
-	else
-		fail "$name" "rc=$RC stdout=$(head -c 200 <<<"$OUT") stderr=$(head -c 200 <<<"$ERR")"
-	fi
-}
-# refuses NAME PROG ARGS... -- WANT: exit 2, WANT on stderr, stdout empty.
-refuses() {
-	local name=$1 prog=$2 want
-	shift 2
-	local args=()
-	while [ "$1" != "--" ]; do args+=("$1"); shift; done
-	want=$2
-	run "$prog" "${args[@]}"
-	if [ "$RC" = 2 ] && [ -z "$OUT" ] && grep -qF -- "$want" <<<"$ERR"; then
+	if [ "$stream" = out ]; then got=$OUT other=$ERR; else got=$ERR other=$OUT; fi
+	if [ "$RC" = "$rc" ] && [ -z "$other" ] && grep -qF -- "$want" <<<"$got"; then
 		ok "$name"
 	else
 		fail "$name" "rc=$RC stdout=$(head -c 200 <<<"$OUT") stderr=$(head -c 300 <<<"$ERR")"
 	fi
 }
+# helps NAME PROG ARGS... -- WANT: exit 0, WANT on stdout, nothing on stderr.
+helps() { local name=$1; shift; expect_run "$name" 0 out "$@"; }
+# refuses NAME PROG ARGS... -- WANT: exit 2, WANT on stderr, stdout empty.
+refuses() { local name=$1; shift; expect_run "$name" 2 err "$@"; }
 
 for p in otad otactl otasim; do
 	helps "$p --version" $p --version -- "$p 0.1.0"
