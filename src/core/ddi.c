@@ -108,7 +108,7 @@ end_action(struct db_tx *tx, const struct db_ddi_action *a,
 		return rc;
 	if (util_fmt(detail, sizeof(detail), "action %lld", (long long)a->id))
 		return DB_ERR;
-	return db_event_add(tx, a->device, "ddi_action", a->release_id,
+	return db_event_add(tx, a->device, now, "ddi_action", a->release_id,
 	    a->campaign_id, "closed", result, detail);
 }
 
@@ -141,7 +141,7 @@ open_action(struct db_tx *tx, struct ddi_poll *p)
 	p->action = n.id;
 	if (util_fmt(detail, sizeof(detail), "action %lld", (long long)n.id))
 		return DB_ERR;
-	return db_event_add(tx, p->device, "ddi_action", n.release_id,
+	return db_event_add(tx, p->device, p->now, "ddi_action", n.release_id,
 	    n.campaign_id, "open", NULL, detail);
 }
 
@@ -159,8 +159,8 @@ ask_cancel(struct db_tx *tx, struct ddi_poll *p, const struct db_ddi_action *a)
 		return DB_OK;
 	rc = db_ddi_action_cancel(tx, &c);
 	if (rc == DB_OK)
-		rc = db_event_add(tx, a->device, "ddi_cancel", a->release_id,
-		    a->campaign_id, "requested", NULL, NULL);
+		rc = db_event_add(tx, a->device, p->now, "ddi_cancel",
+		    a->release_id, a->campaign_id, "requested", NULL, NULL);
 	return rc;
 }
 
@@ -221,7 +221,7 @@ note_report(struct db_tx *tx, const struct ddi_report *r,
 	if (r->detail != NULL)
 		snprintf(detail, sizeof(detail), "%.*s", (int)r->detail_len,
 		    r->detail);
-	return db_event_add(tx, r->device, r->cancel ? "ddi_cancel" :
+	return db_event_add(tx, r->device, r->now, r->cancel ? "ddi_cancel" :
 	    "ddi_feedback", a->release_id, a->campaign_id,
 	    rollout_ddi_exec_name(r->exec), reason, detail);
 }

@@ -160,11 +160,11 @@ sweep_one(const struct db_flight *f, void *arg)
 	}
 	e->capped += rollout_state_is_capped(m.state);
 	if (to != from)
-		e->rc = db_event_add(e->tx, m.device, ev == ROLLOUT_EV_NEWER ?
-		    "superseded" : "campaign", e->c->release_id, e->c->id,
+		e->rc = db_event_add(e->tx, m.device, e->now,
+		    ev == ROLLOUT_EV_NEWER ? "superseded" : "campaign",
+		    e->c->release_id, e->c->id,
 		    rollout_device_state_name(m.state), why.reason,
-		    ev == ROLLOUT_EV_NEWER ? f->fw_version :
-		    NULL);
+		    ev == ROLLOUT_EV_NEWER ? f->fw_version : NULL);
 }
 
 static void

@@ -122,9 +122,9 @@ member_unhealthy(struct health_ctx *hc, const struct db_membership *ms)
 	}
 	if (was == m.state)
 		return DB_OK;
-	rc = db_event_add(hc->tx, m.device, "campaign", ms->release_id,
-	    m.campaign, rollout_device_state_name(m.state), why.reason,
-	    "unhealthy report");
+	rc = db_event_add(hc->tx, m.device, hc->h->now, "campaign",
+	    ms->release_id, m.campaign, rollout_device_state_name(m.state),
+	    why.reason, "unhealthy report");
 	return rc == DB_OK ? gate_soon(hc->tx, hc->h->core, m.campaign,
 	    hc->h->now) : rc;
 }

@@ -52,7 +52,7 @@ status_event(struct db_tx *tx, const struct report_status *r, int64_t release,
 {
 	if (!changed && status_class(r) == NULL)
 		return DB_OK;
-	return db_event_add(tx, r->device, "status", release, campaign,
+	return db_event_add(tx, r->device, r->now, "status", release, campaign,
 	    rollout_device_event_name((enum rollout_device_event)r->event),
 	    r->reason, r->detail);
 }
@@ -182,9 +182,10 @@ member_sighting(struct sighting *g, struct db_member *m,
 	    &why, g->now, &to) != 0)
 		rc = DB_ERR;
 	if (rc == DB_OK && to != from)
-		rc = db_event_add(g->tx, g->device, ev == ROLLOUT_EV_NEWER ?
-		    "superseded" : "fallback", c->release_id, c->id,
-		    rollout_device_state_name(to), why.reason, g->fw);
+		rc = db_event_add(g->tx, g->device, g->now,
+		    ev == ROLLOUT_EV_NEWER ? "superseded" : "fallback",
+		    c->release_id, c->id, rollout_device_state_name(to),
+		    why.reason, g->fw);
 	if (rc == DB_OK && rollout_state_is_failure(to))
 		rc = gate_soon(g->tx, g->core, c->id, g->now);
 	free(c);
@@ -229,7 +230,7 @@ direct_sighting(struct sighting *g)
 	/* Changed since read: the next poll's sighting sees what it is. */
 	if (rc != DB_OK)
 		return rc == DB_CONFLICT ? DB_OK : rc;
-	return db_event_add(g->tx, g->device, ev == ROLLOUT_EV_NEWER ?
+	return db_event_add(g->tx, g->device, g->now, ev == ROLLOUT_EV_NEWER ?
 	    "superseded" : "fallback", off.release_id, 0,
 	    rollout_device_state_name(to), ev == ROLLOUT_EV_FALLBACK ?
 	    "fallback" : NULL, g->fw);
@@ -409,8 +410,9 @@ reports_offer_take(struct db_tx *tx, void *arg)
 		flights_add(t->core->flights, c->id, rollout_capped_delta(
 		    was.state, m.state));
 		retry_note(&p, &m, kind, note, sizeof(note));
-		rc = db_event_add(tx, t->device, "offered", c->release_id, c->id,
-		    "offered", NULL, note[0] ? note : NULL);
+		rc = db_event_add(tx, t->device, t->now, "offered",
+		    c->release_id, c->id, "offered", NULL,
+		    note[0] ? note : NULL);
 		if (rc != DB_OK)
 			goto out;
 	}

@@ -372,7 +372,7 @@ db_ddi_attrs_put(struct db_tx *tx, void *arg)
 	if (rc == DB_OK && util_fmt(detail, sizeof(detail), "keys=%d",
 	    a->stored) != 0)
 		rc = DB_ERR;
-	return rc == DB_OK ? db_event_add(tx, a->device, "attributes", 0, 0,
+	return rc == DB_OK ? db_event_add(tx, a->device, 0, "attributes", 0, 0,
 	    NULL, NULL, detail) : rc;
 }
 

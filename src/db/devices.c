@@ -105,7 +105,7 @@ add_one(struct db_tx *tx, const struct db_new_device *d, int64_t now)
 		if ((rc = db_step_done(tx->c, st, "device tag")) != DB_OK)
 			return rc;
 	}
-	return db_event_add(tx, id, "provisioned", 0, 0, NULL, NULL,
+	return db_event_add(tx, id, now, "provisioned", 0, 0, NULL, NULL,
 	    d->fw_version);
 }
 
@@ -280,7 +280,7 @@ db_device_events(struct db *db, int64_t device, int64_t limit,
 }
 
 int
-db_event_add(struct db_tx *tx, int64_t device, const char *kind,
+db_event_add(struct db_tx *tx, int64_t device, int64_t at, const char *kind,
     int64_t release_id, int64_t campaign_id, const char *state,
     const char *reason, const char *detail)
 {
@@ -300,7 +300,7 @@ db_event_add(struct db_tx *tx, int64_t device, const char *kind,
 	db_bind_text(st, 5, state);
 	db_bind_text(st, 6, reason);
 	db_bind_text(st, 7, detail);
-	db_bind_i64(st, 8, (int64_t)time(NULL));
+	db_bind_i64(st, 8, at != 0 ? at : (int64_t)time(NULL));
 	return db_step_done(tx->c, st, "device event");
 }
 
@@ -355,7 +355,8 @@ db_device_seen(struct db_tx *tx, int64_t device, int64_t at,
 		return DB_OK;
 	*changed = 1;
 	snprintf(detail, sizeof(detail), "%s -> %s", old, fw_version);
-	return db_event_add(tx, device, "version", 0, 0, NULL, NULL, detail);
+	return db_event_add(tx, device, at, "version", 0, 0, NULL, NULL,
+	    detail);
 }
 
 /* ---- health: the latest report per device, and sampled history ---- */

@@ -78,8 +78,12 @@ struct db_event {
 /* The device's history, newest first, at most limit events. */
 int db_device_events(struct db *db, int64_t device, int64_t limit,
     void (*fn)(const struct db_event *, void *), void *arg);
-/* Appends one event to a device's history (inside a write job). */
-int db_event_add(struct db_tx *tx, int64_t device, const char *kind,
+/* Appends one event to a device's history (inside a write job) at the
+ * time the caller's rules used (a request's now, so that what the history
+ * shows is what a backoff or timeout counted from); 0: the clock now, for
+ * events no rule reads. */
+int db_event_add(struct db_tx *tx, int64_t device, int64_t at,
+    const char *kind,
     int64_t release_id, int64_t campaign_id, const char *state,
     const char *reason, const char *detail);
 

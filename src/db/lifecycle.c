@@ -154,7 +154,8 @@ db_device_patch(struct db_tx *tx, void *arg)
 		rc = patch_cohorts(tx, device, p);
 	if (rc != DB_OK)
 		return rc;
-	return db_event_add(tx, device, "changed", 0, 0, NULL, NULL, p->detail);
+	return db_event_add(tx, device, 0, "changed", 0, 0, NULL, NULL,
+	    p->detail);
 }
 
 int
@@ -182,8 +183,8 @@ db_device_decommission(struct db_tx *tx, void *arg)
 	if ((rc = db_step_done(tx->c, st, "device decommission")) != DB_OK ||
 	    (rc = exec_id(tx, offer, device, "device offer drop")) != DB_OK)
 		return rc;
-	return db_event_add(tx, device, "decommissioned", 0, 0, NULL, NULL,
-	    NULL);
+	return db_event_add(tx, device, r->now, "decommissioned", 0, 0, NULL,
+	    NULL, NULL);
 }
 
 int
@@ -240,8 +241,8 @@ db_device_token(struct db_tx *tx, void *arg)
 	db_bind_blob(st, 2, r->token_hash, 32);
 	if ((rc = db_step_done(tx->c, st, "device token")) != DB_OK)
 		return rc;
-	return db_event_add(tx, device, "token_reissued", 0, 0, NULL, NULL,
-	    NULL);
+	return db_event_add(tx, device, r->now, "token_reissued", 0, 0, NULL,
+	    NULL, NULL);
 }
 
 /* ---- artifacts ---- */

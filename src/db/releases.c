@@ -328,8 +328,8 @@ db_offer_set(struct db_tx *tx, void *arg)
 	device = db_col_i64(st, 0);
 	db_step(st);
 	db_st_reset(st);
-	return db_event_add(tx, device, "assigned", o->release_id, 0, "offered",
-	    NULL, o->by);
+	return db_event_add(tx, device, o->now, "assigned", o->release_id, 0,
+	    "offered", NULL, o->by);
 }
 
 int
@@ -357,7 +357,7 @@ db_offer_delete(struct db_tx *tx, void *arg)
 	release = db_col_i64(st, 1);
 	db_step(st);
 	db_st_reset(st);
-	return db_event_add(tx, device, "unassigned", release, 0, NULL, NULL,
+	return db_event_add(tx, device, 0, "unassigned", release, 0, NULL, NULL,
 	    NULL);
 }
 

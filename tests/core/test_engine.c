@@ -980,6 +980,55 @@ START_TEST(retries_wait_their_backoff)
 }
 END_TEST
 
+/* The at of the device's newest event of kind (0 if none). */
+struct event_at { const char *kind; int64_t at; };
+
+static void
+event_at(const struct db_event *e, void *arg)
+{
+	struct event_at *w = arg;
+
+	if (w->at == 0 && strcmp(e->kind, w->kind) == 0)
+		w->at = e->at;
+}
+
+static int64_t
+last_event_at(int64_t device, const char *kind)
+{
+	struct event_at w = { kind, 0 };
+
+	ck_assert_int_eq(db_device_events(fx.db, device, 50, event_at, &w),
+	    DB_OK);
+	return w.at;
+}
+
+/* The history shows the times the rules used (the request's), not when
+ * the writer got to it: a backoff read off the history holds. */
+START_TEST(the_history_keeps_the_rules_times)
+{
+	struct rollout_policy p;
+	int64_t r, c;
+
+	rollout_policy_default(&p);
+	p.retry_count = 1;
+	p.retry_backoff = 60;
+	c = fleet(20, all, 1, &p, &r);
+	ck_assert_int_eq(poll_at(1, "1.0.0", NULL, t0 - 500), POLL_TAKE);
+	ck_assert_int_eq(last_event_at(1, "offered"), t0 - 500);
+	ck_assert_int_eq(report(c, 1, ROLLOUT_EV_FAILED, "download", NULL,
+	    t0 - 400), DB_OK);
+	ck_assert_int_eq(last_event_at(1, "status"), t0 - 400);
+	ck_assert_int_eq(poll_at(1, "1.0.0", NULL, t0 - 340), POLL_TAKE);
+	ck_assert_int_eq(last_event_at(1, "offered"), t0 - 340);
+	ck_assert_int_eq(report(c, 1, ROLLOUT_EV_INSTALLED, NULL, "boot-a",
+	    t0 - 300), DB_OK);
+	/* back on the old version in a new boot: the fallback's sighting */
+	ck_assert_int_eq(poll_at(1, "1.0.0", "boot-b", t0 - 200),
+	    POLL_NOTHING);
+	ck_assert_int_eq(last_event_at(1, "fallback"), t0 - 200);
+}
+END_TEST
+
 /* The take on the writer holds a retry whose backoff has not passed,
  * whatever the poll thought. */
 START_TEST(the_take_checks_the_backoff)
@@ -1014,6 +1063,7 @@ main(void)
 	tcase_add_checked_fixture(tc, setup, fx_teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, status_reports_walk_forward);
+	tcase_add_test(tc, the_history_keeps_the_rules_times);
 	tcase_add_test(tc, silent_members_time_out_confirmed_ones_bake);
 	tcase_add_test(tc, the_first_cause_stands);
 	tcase_add_test(tc, a_retry_is_a_new_attempt);
