@@ -85,7 +85,8 @@ FUZZ_LIB    := $(FUZZ_BUILD)/libota.a
 FUZZERS     := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,\
                $(wildcard tests/fuzz/fuzz_*.c))
 
-.PHONY: all deps tests check run install deb demo bench blast fuzz clean
+.PHONY: all deps tests check run install deb demo bench bench-pg blast fuzz
+.PHONY: clean
 all: $(PROGS)
 
 # Order-only: checked on every run, never forces a rebuild by itself.
@@ -205,6 +206,10 @@ demo: $(PROGS)
 
 bench: $(PROGS)
 	BIN=$(BIN) bench/poll
+
+# The poll on PostgreSQL (a throwaway cluster) and on SQLite, side by side.
+bench-pg: $(PROGS)
+	BIN=$(BIN) bench/poll-pg
 
 blast: $(PROGS)
 	BIN=$(BIN) scripts/blast
