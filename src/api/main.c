@@ -1,5 +1,5 @@
 /* otad: the OTA update daemon, and its offline commands on the data dir
- * (token add/list/revoke, backup). */
+ * (token add/list/revoke, backup, restore, migrate-to, online-key). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
