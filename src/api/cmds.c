@@ -1,6 +1,6 @@
 /* otad's offline commands on a data dir (token, backup, restore,
- * migrate-to, online-key) and what they share with the daemon: the store's path, its
- * opening, the data dir's lock and its owner. */
+ * migrate-to, online-key) and what they share with the daemon: the
+ * store's path, its opening, the data dir's lock and its owner. */
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>

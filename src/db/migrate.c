@@ -237,9 +237,9 @@ check_empty(struct mig *m)
 		if (pg_int(m, sql, NULL, &any) != 0)
 			return -1;
 		if (any) {
-			snprintf(m->err, m->errlen, "the target database is not "
-			    "empty: table %s has rows; migrate-to copies into "
-			    "an empty database only", t);
+			snprintf(m->err, m->errlen, "the target database is "
+			    "not empty: table %s has rows; migrate-to copies "
+			    "into an empty database only", t);
 			return -1;
 		}
 	}
@@ -283,7 +283,8 @@ load_cols(struct mig *m, const char *t, struct mig_cols *c)
 		}
 		c->blob[c->n] = strcmp(db_pg_col_str(st, 1), "bytea") == 0;
 		if (strcmp(db_pg_col_str(st, 2), "YES") == 0)
-			snprintf(c->identity[c->nidentity++], MIG_NAME, "%s", col);
+			snprintf(c->identity[c->nidentity++], MIG_NAME, "%s",
+			    col);
 		snprintf(num, sizeof(num), "%s$%d", sep, ++c->n);
 		bad |= add(c->select, sizeof(c->select), &os, sep);
 		bad |= add(c->select, sizeof(c->select), &os, col);
@@ -334,7 +335,8 @@ copy_rows(struct mig *m, const char *t, const struct mig_cols *c,
 	int rc = 0, step;
 
 	util_fmt(what, sizeof(what), "copying table %s", t);
-	if (sqlite3_prepare_v2(m->src, c->select, -1, &row, NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(m->src, c->select, -1, &row, NULL) !=
+	    SQLITE_OK) {
 		snprintf(m->err, m->errlen, "%s: the source's columns differ "
 		    "from the target's: %s", what, sqlite3_errmsg(m->src));
 		return -1;
@@ -362,9 +364,9 @@ copy_rows(struct mig *m, const char *t, const struct mig_cols *c,
 	if (src_int(m, sql, &want) != 0 || pg_int(m, sql, NULL, &got) != 0)
 		return -1;
 	if (want != *rows || got != *rows) {
-		snprintf(m->err, m->errlen, "table %s: %lld rows in the source, "
-		    "%lld copied, %lld in the target", t, (long long)want,
-		    (long long)*rows, (long long)got);
+		snprintf(m->err, m->errlen, "table %s: %lld rows in the "
+		    "source, %lld copied, %lld in the target", t,
+		    (long long)want, (long long)*rows, (long long)got);
 		return -1;
 	}
 	return 0;
@@ -381,9 +383,9 @@ move_sequences(struct mig *m, const char *t, const struct mig_cols *c)
 	for (int i = 0; i < c->nidentity; i++) {
 		const char *col = c->identity[i];
 
-		util_fmt(sql, sizeof(sql), "SELECT setval(pg_get_serial_sequence("
-		    "'%s', '%s'), max(%s)) FROM %s HAVING max(%s) IS NOT NULL",
-		    t, col, col, t, col);
+		util_fmt(sql, sizeof(sql), "SELECT setval("
+		    "pg_get_serial_sequence('%s', '%s'), max(%s)) FROM %s "
+		    "HAVING max(%s) IS NOT NULL", t, col, col, t, col);
 		if (pg_int(m, sql, NULL, &v) != 0)
 			return -1;
 	}
