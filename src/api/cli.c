@@ -33,6 +33,13 @@ static const struct cmd_help cmds[] = {
 	    "this build knows); the database it replaces is kept next to it as\n"
 	    "otad.db.before-restore-TIME. SQLite only: a PostgreSQL database\n"
 	    "is restored with pg_restore." },
+	{ "migrate-to", "otad [options] migrate-to postgresql://USER@HOST/DB",
+	    "Copies the SQLite database into an empty PostgreSQL database (its\n"
+	    "schema is made first) in one transaction: all or nothing. The\n"
+	    "daemon must be stopped; a database holding any row is refused.\n"
+	    "Then set database = URL in otad.conf; the SQLite file is left as\n"
+	    "it was (the way back) and the artifact files stay in the data dir.\n"
+	    "The URL's password is never printed (docs/operations.md)." },
 	{ "online-key", "otad [options] online-key next\n"
 	    "       otad [options] online-key switch",
 	    "Rotates the online key in two steps (docs/operations.md): next\n"

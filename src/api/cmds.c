@@ -1,6 +1,6 @@
 /* otad's offline commands on a data dir (token, backup, restore,
- * online-key) and what they share with the daemon: the store's path, its
- * opening, the data dir's lock and its owner. */
+ * migrate-to, online-key) and what they share with the daemon: the
+ * store's path, its opening, the data dir's lock and its owner. */
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -15,6 +15,7 @@
 #include "api/cmds.h"
 #include "core/trust.h"
 #include "db/db.h"
+#include "db/migrate.h"
 #include "db/tokens.h"
 #include "sign/crypto.h"
 #include "util/log.h"
@@ -234,5 +235,41 @@ cmd_restore(struct srv *s, const struct otad_args *a)
 	printf("restored %s from %s\n", path, a->pos[1]);
 	if (kept[0] != '\0')
 		printf("the database it replaced is %s\n", kept);
+	return 0;
+}
+
+int
+cmd_migrate_to(struct srv *s, const struct otad_args *a)
+{
+	char path[CFG_PATH_MAX + 16], err[1024];
+	struct db_migrate_stats st;
+	int64_t t0;
+
+	if (a->npos != 2)
+		fatal(2, "usage: otad migrate-to postgresql://... (see otad help "
+		    "migrate-to)");
+	store_path(&s->cfg, path, sizeof(path));
+	if (db_is_pg(path))
+		fatal(2, "the store is already PostgreSQL (the database key): "
+		    "migrate-to copies a SQLite store");
+	if (!db_is_pg(a->pos[1]))
+		fatal(2, "migrate-to: want a postgresql:// or postgres:// URL "
+		    "(libpq's syntax)");
+	if (access(path, F_OK) != 0)
+		fatal(2, "no database at %s: nothing to migrate (pass "
+		    "--data-dir)", path);
+	cmd_lock(&s->cfg, "stop it before a migrate-to (systemctl stop otad)");
+	db_set_error_hook(log_db_error);
+	t0 = util_mono_us();
+	if (db_migrate_to(path, a->pos[1], &st, err, sizeof(err)) != 0)
+		fatal(1, "migrate-to: %s; nothing was copied", err);
+	printf("copied %d tables, %lld rows from %s to %s in %.1f s\n",
+	    st.tables, (long long)st.rows, path, st.target,
+	    (double)(util_mono_us() - t0) / 1e6);
+	printf("next: set database = %s in otad.conf (with its password) and "
+	    "start otad;\nthe artifact files stay in %s/artifacts (files, "
+	    "not rows): every daemon needs that directory;\nkeep %s, "
+	    "untouched: it is the way back (remove the database line)\n",
+	    st.target, s->cfg.data_dir, path);
 	return 0;
 }

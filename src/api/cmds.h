@@ -24,6 +24,9 @@ int cmd_lock(const struct cfg *c, const char *what);
 int cmd_token(struct srv *s, const struct otad_args *a);
 int cmd_backup(struct srv *s, const struct otad_args *a);
 int cmd_restore(struct srv *s, const struct otad_args *a);
+/* otad migrate-to URL: copies the stopped SQLite store into an empty
+ * PostgreSQL database (db/migrate.h); prints a summary and what next. */
+int cmd_migrate_to(struct srv *s, const struct otad_args *a);
 int cmd_online_key(struct srv *s, const struct otad_args *a);
 
 #endif

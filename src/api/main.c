@@ -1,5 +1,5 @@
 /* otad: the OTA update daemon, and its offline commands on the data dir
- * (token add/list/revoke, backup). */
+ * (token add/list/revoke, backup, restore, migrate-to, online-key). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -511,7 +511,7 @@ main(int argc, char **argv)
 	cmd = a.npos > 0 ? a.pos[0] : "serve";
 	if (strcmp(cmd, "serve") != 0 && strcmp(cmd, "token") != 0 &&
 	    strcmp(cmd, "backup") != 0 && strcmp(cmd, "restore") != 0 &&
-	    strcmp(cmd, "online-key") != 0)
+	    strcmp(cmd, "migrate-to") != 0 && strcmp(cmd, "online-key") != 0)
 		cli_unknown_command(cmd);
 	cmd_as_owner(&s.cfg);
 	if (strcmp(cmd, "serve") == 0)
@@ -522,5 +522,7 @@ main(int argc, char **argv)
 		return cmd_backup(&s, &a);
 	if (strcmp(cmd, "restore") == 0)
 		return cmd_restore(&s, &a);
+	if (strcmp(cmd, "migrate-to") == 0)
+		return cmd_migrate_to(&s, &a);
 	return cmd_online_key(&s, &a);
 }
