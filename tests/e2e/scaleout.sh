@@ -114,7 +114,7 @@ api POST /v1/campaigns "$ADMIN" \
 CID=$(jqb .id)
 api POST "/v1/campaigns/$CID/start" "$ADMIN"
 expect_status "the campaign starts" 200
-sim_fleet "$N" good board-a good --until-idle 4 --duration 400 \
+sim_fleet "$N" good board-a good --until-idle 8 --duration 400 \
 	--poll-interval 2 &
 FLEET=$!
 
@@ -128,6 +128,10 @@ kill -9 "$A_PID"
 wait "$A_PID" 2>/dev/null
 OTAD_PID=
 t0=$(date +%s.%N)
+completed() {
+	api GET "/v1/campaigns/$CID" "$ADMIN"
+	[ "$(jqb .state)" = completed ]
+}
 is_leader() { [ "$(leader_of "$1")" = true ]; }
 check "the follower takes over the gate within 10 s" wait_until 10 is_leader "$B_URL"
 t1=$(date +%s.%N)
@@ -139,10 +143,15 @@ grep -q "leader: this daemon now runs" "$B_LOG" &&
 wait "$FLEET"
 expect "the fleet run ends well" "$?" 0
 URL=$B_URL
-completed() {
-	api GET "/v1/campaigns/$CID" "$ADMIN"
-	[ "$(jqb .state)" = completed ]
-}
+# The fleet stops when its devices are quiet and the server says no
+# campaign moves; an ask that met the dead daemon before haproxy took it
+# out reads as "none moves". Such a stop is the harness's, not the
+# campaign's: the same devices go on from their flash.
+if ! completed; then
+	echo "# the fleet stopped early (campaign $(jqb -r .state)); again"
+	sim_fleet "$N" good board-a good --until-idle 8 --duration 300 \
+		--poll-interval 2
+fi
 check "the campaign completes" wait_until 60 completed ||
 	{ echo "# campaign: $(jqb -c '{state, stage}')"
 	  api GET "/v1/campaigns/$CID/events" "$ADMIN"
