@@ -24,6 +24,7 @@
 #include "core/webhooks.h"
 #include "db/webhooks.h"
 #include "core/gate.h"
+#include "core/leader.h"
 #include "core/offers.h"
 #include "core/reports.h"
 #include "core/seen.h"
@@ -359,8 +360,10 @@ open_services(struct core *c, const struct cfg *cfg)
 	    c->seen) != 0 ||
 	    db_every(c->db, cfg->seen_flush_interval * 1000, seen_flush,
 	    c->token_use) != 0 ||
-	    db_every(c->db, cfg->gate_interval * 1000, gate_tick, c) != 0 ||
-	    db_every(c->db, 10 * 1000, reports_health_prune, c) != 0)
+	    leader_every(c->db, c->leader, cfg->gate_interval * 1000,
+	    gate_tick, c) != 0 ||
+	    leader_every(c->db, c->leader, 10 * 1000, reports_health_prune,
+	    c) != 0)
 		fatal(1, "out of memory");
 	seen_on_change(c->seen, reports_version_changed, c);
 }
@@ -373,7 +376,7 @@ open_webhooks(struct srv *s)
 	const struct cfg *c = &s->cfg;
 	struct webhooks_cfg w = { .max_tries = c->webhook_max_tries,
 	    .backoff = c->webhook_backoff, .backoff_max = c->webhook_backoff_max,
-	    .timeout = c->webhook_timeout };
+	    .timeout = c->webhook_timeout, .leader = s->core.leader };
 	struct webhooks *hooks;
 	char list[sizeof(c->webhook_url)];
 	uint8_t *secret = NULL;
@@ -438,9 +441,17 @@ serve(struct srv *s, const struct otad_args *a)
 		fatal(1, "online key: %s", err);
 	log_info("online key %s (public key: GET /v1/trust/online-key)",
 	    trust_online_keyid(s->core.trust));
+	/* Of several daemons on one store, the leader runs the fleet's jobs:
+	 * the gate, scheduled starts, webhooks and retention. */
+	s->core.leader = leader_start(s->cfg.database, err,
+	    sizeof(err));
+	if (s->core.leader == NULL)
+		fatal(1, "leadership: %s", err);
 	open_services(&s->core, &s->cfg);
-	if (db_every(s->core.db, 10 * 1000, audit_prune, s) != 0 ||
-	    db_every(s->core.db, 10 * 1000, webhooks_prune, &s->core) != 0)
+	if (leader_every(s->core.db, s->core.leader, 10 * 1000, audit_prune,
+	    s) != 0 ||
+	    leader_every(s->core.db, s->core.leader, 10 * 1000, webhooks_prune,
+	    &s->core) != 0)
 		fatal(1, "out of memory");
 	hooks = open_webhooks(s);
 
@@ -492,6 +503,8 @@ serve(struct srv *s, const struct otad_args *a)
 	campaigns_free(s->core.campaigns);
 	flights_free(s->core.flights);
 	trust_free(s->core.trust);
+	leader_stop(s->core.leader);
+	s->core.leader = NULL;
 	log_info("stopped");
 	return 0;
 }

@@ -11,6 +11,7 @@ struct offers;
 struct campaigns;
 struct fio;
 struct flights;
+struct leader;
 
 /* The config values the services decide by (seconds, or a count). */
 struct core_policy {
@@ -31,6 +32,7 @@ struct core {
 	struct campaigns *campaigns;	/* live campaigns, for polls */
 	struct fio *fio;		/* upload I/O thread */
 	struct flights *flights;	/* the concurrency cap's counts */
+	struct leader *leader;		/* NULL: this daemon always leads */
 	struct core_policy pol;
 };
 

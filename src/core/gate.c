@@ -16,6 +16,7 @@
 #include "core/campaigns.h"
 #include "core/flights.h"
 #include "core/gate.h"
+#include "core/leader.h"
 #include "core/metrics.h"
 #include "core/members.h"
 #include "db/membership.h"
@@ -769,6 +770,10 @@ gate_soon(struct db_tx *tx, struct core *s, int64_t campaign, int64_t now)
 {
 	int slot = (int)((uint64_t)campaign % SOON_SLOTS);
 
+	/* One daemon of a fleet runs the gate; a follower's reports wait
+	 * for the leader's next tick. */
+	if (!leader_is(s->leader))
+		return DB_OK;
 	if (soon[slot].campaign == campaign && now - soon[slot].at < 1)
 		return DB_OK;
 	soon[slot].campaign = campaign;

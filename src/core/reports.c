@@ -333,12 +333,18 @@ take_capped(struct db_tx *tx, struct core *s, const struct db_campaign *c,
     enum rollout_offer_kind kind)
 {
 	int64_t n = flights_campaign(s->flights, c->id);
+	int shared;
 
 	if (c->policy.max_in_flight == 0 && s->pol.max_in_flight == 0)
 		return 0;
+	/* Several daemons take on one store: each take counts from the
+	 * store under the campaign's row lock, as memory misses the other
+	 * daemons' takes. */
+	if (db_campaign_cap_lock_tx(tx, c->id, &shared) != DB_OK)
+		return -1;
 	/* Not counted yet (a campaign new since the last gate run): count
 	 * it once, from the index on (campaign, state). */
-	if (n < 0) {
+	if (n < 0 || shared) {
 		if (db_member_capped_count_tx(tx, c->id, &n) != DB_OK)
 			return -1;
 		flights_set(s->flights, c->id, n);

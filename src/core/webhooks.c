@@ -10,6 +10,7 @@
 
 #include "core/core.h"
 #include "core/hclient.h"
+#include "core/leader.h"
 #include "core/metrics.h"
 #include "core/webhooks.h"
 #include "db/webhooks.h"
@@ -22,6 +23,7 @@
 
 struct webhooks {
 	struct db *db;
+	const struct leader *leader;
 	char *urls[WEBHOOKS_URLS_MAX];
 	int nurls;
 	uint8_t secret[WEBHOOKS_SECRET_MAX];
@@ -138,7 +140,8 @@ run(void *arg)
 		int down[WEBHOOKS_URLS_MAX] = { 0 };
 
 		w->nrows = 0;
-		if (db_outbox_due(w->db, util_now(), BATCH, collect, w) != DB_OK)
+		if (leader_is(w->leader) &&
+		    db_outbox_due(w->db, util_now(), BATCH, collect, w) != DB_OK)
 			w->nrows = 0;
 		for (int i = 0; i < w->nrows && !atomic_load(&w->stop); i++) {
 			int e = w->rows[i].endpoint;
@@ -178,6 +181,7 @@ webhooks_start(struct db *db, const struct webhooks_cfg *cfg)
 	    (w = calloc(1, sizeof(*w))) == NULL)
 		return NULL;
 	w->db = db;
+	w->leader = cfg->leader;
 	w->nurls = cfg->nurls;
 	for (int i = 0; i < cfg->nurls; i++)
 		if ((w->urls[i] = strdup(cfg->urls[i])) == NULL)

@@ -13,6 +13,8 @@
 
 #define WEBHOOKS_URLS_MAX 8	/* = DB_WEBHOOK_ENDPOINTS_MAX */
 
+struct leader;
+
 struct webhooks_cfg {
 	const char *urls[WEBHOOKS_URLS_MAX];	/* endpoint i + 1 */
 	int nurls;				/* 0: no webhooks */
@@ -21,6 +23,9 @@ struct webhooks_cfg {
 	int max_tries;
 	int64_t backoff, backoff_max;	/* seconds */
 	int timeout;			/* seconds per attempt */
+	/* Rows are sent only while this daemon leads (NULL: always), so
+	 * that of several daemons one sends each event. */
+	const struct leader *leader;
 };
 
 struct webhooks;

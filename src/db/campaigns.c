@@ -704,6 +704,26 @@ db_member_capped_count_tx(struct db_tx *tx, int64_t campaign, int64_t *n)
 	return rc;
 }
 
+int
+db_campaign_cap_lock_tx(struct db_tx *tx, int64_t campaign, int *shared)
+{
+	/* PostgreSQL's alone: SQLite has no row locks and needs none. */
+	static const char sql[] = "SELECT id FROM campaigns WHERE id = $1 "
+	    "FOR UPDATE";
+	struct db_st *st;
+	int rc;
+
+	*shared = db_conn_is_pg(tx->c);
+	if (!*shared)
+		return DB_OK;
+	if ((st = db_stmt(tx->c, sql)) == NULL)
+		return DB_ERR;
+	db_bind_i64(st, 1, campaign);
+	rc = db_row(tx->c, st, "campaign cap lock");
+	db_st_reset(st);
+	return rc == DB_NOTFOUND ? DB_OK : rc;
+}
+
 /* Steps a (text, all, added) query, handing each row to fn. */
 static int
 each_split(struct db_conn *c, struct db_st *st, const char *what,

@@ -171,6 +171,13 @@ int db_member_in_flight_tx(struct db_tx *tx, int64_t campaign,
  * (from the index on campaign and state). */
 int db_member_capped_count_tx(struct db_tx *tx, int64_t campaign,
     int64_t *n);
+/* Before a capped take on a store several daemons write (PostgreSQL):
+ * locks the campaign's row until the batch commits, so that a count
+ * made after it sees every other daemon's committed takes and none can
+ * take meanwhile; *shared = 1. On SQLite, whose one writer serialises
+ * every take, nothing (*shared = 0). */
+int db_campaign_cap_lock_tx(struct db_tx *tx, int64_t campaign,
+    int *shared);
 /* Counts the members with bucket < below per state, in one pass: fn gets
  * each state once with all of them and those with from <= bucket. */
 int db_member_counts_tx(struct db_tx *tx, int64_t campaign, uint32_t from,

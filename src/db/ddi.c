@@ -88,12 +88,33 @@ db_ddi_digests(struct db *db, const char *sha256, struct db_ddi_digests *out)
 
 /* ---- Actions ---- */
 
+/* On a store several daemons write (PostgreSQL): a lock held until the
+ * batch commits, so that another daemon's MAX(id) waits for this one's
+ * new row and never hands out the same id. SQLite's one writer needs
+ * none. The key is the leadership's plus one (db/leader.h). */
+static int
+lock_ids(struct db_tx *tx)
+{
+	static const char sql[] = "SELECT 1 FROM (SELECT "
+	    "pg_advisory_xact_lock(1869898085)) AS l";
+	struct db_st *st;
+	int rc;
+
+	if (!db_conn_is_pg(tx->c))
+		return DB_OK;
+	if ((st = db_stmt(tx->c, sql)) == NULL)
+		return DB_ERR;
+	rc = db_row(tx->c, st, "ddi action id lock");
+	db_st_reset(st);
+	return rc == DB_OK ? DB_OK : DB_ERR;
+}
+
 /* The next action id, or DB_ERR once they are used up (reported). */
 static int
 next_id(struct db_tx *tx, int64_t *id)
 {
 	static const char sql[] = "SELECT COALESCE(MAX(id), 0) FROM ddi_actions";
-	struct db_st *st = db_stmt(tx->c, sql);
+	struct db_st *st = lock_ids(tx) == DB_OK ? db_stmt(tx->c, sql) : NULL;
 	int rc = st != NULL ? db_row(tx->c, st, "ddi action id") : DB_ERR;
 
 	*id = 0;

@@ -312,8 +312,12 @@ db_device_seen(struct db_tx *tx, int64_t device, int64_t at,
 	/* The later of $1 and the stored time (none: 0). */
 #define LATER "CASE WHEN COALESCE(last_seen, 0) > $1 THEN " \
 	"COALESCE(last_seen, 0) ELSE $1 END"
+	/* A version only over an older sighting: of several daemons each
+	 * flushing its own notes, a late flush of an older poll must not
+	 * undo a newer one's version. */
 	static const char upd[] = "UPDATE devices SET last_seen = " LATER ", "
-	    "fw_version = $2 WHERE id = $3";
+	    "fw_version = $2 WHERE id = $3 AND (last_seen IS NULL OR "
+	    "last_seen <= $1)";
 	static const char touch[] = "UPDATE devices SET last_seen = " LATER " "
 	    "WHERE id = $2 AND fw_version = $3";
 	static const char seen[] = "UPDATE devices SET last_seen = " LATER " "
@@ -351,6 +355,8 @@ db_device_seen(struct db_tx *tx, int64_t device, int64_t at,
 	db_bind_i64(st, 3, device);
 	if ((rc = db_step_done(tx->c, st, "device seen")) != DB_OK)
 		return rc;
+	if (db_changes(tx->c) == 0)
+		return DB_OK;	/* a newer sighting's version stands */
 	if (old[0] == '\0' || strcmp(old, fw_version) == 0)
 		return DB_OK;
 	*changed = 1;

@@ -174,7 +174,8 @@ last_event(const struct db_event *e, void *arg)
 }
 
 /* A poll on the same version only moves last_seen (never back); a new
- * version is stored and becomes a "version" event. */
+ * version is stored and becomes a "version" event; an older sighting
+ * never puts back an older version. */
 START_TEST(device_seen_moves_last_seen_and_logs_versions)
 {
 	struct db *db = dbfx_open();
@@ -211,6 +212,18 @@ START_TEST(device_seen_moves_last_seen_and_logs_versions)
 	memset(&e, 0, sizeof(e));
 	ck_assert_int_eq(db_device_events(db, d.id, 10, last_event, &e), DB_OK);
 	ck_assert_str_eq(e.kind, "version");
+	ck_assert_str_eq(e.detail, "1.0.0 -> 1.1.0");
+
+	/* Another daemon's late flush of an older poll, on the old version:
+	 * the newer sighting's version and time stand. */
+	j = (struct seen_job){ d.id, 2500, "1.0.0", 7 };
+	ck_assert_int_eq(db_write(db, seen_job, &j), DB_OK);
+	ck_assert_int_eq(j.changed, 0);
+	ck_assert_int_eq(db_device_get(db, "dev-1", &d), DB_OK);
+	ck_assert_int_eq(d.last_seen, 3000);
+	ck_assert_str_eq(d.fw_version, "1.1.0");
+	memset(&e, 0, sizeof(e));
+	ck_assert_int_eq(db_device_events(db, d.id, 10, last_event, &e), DB_OK);
 	ck_assert_str_eq(e.detail, "1.0.0 -> 1.1.0");
 	db_close(db);
 }
