@@ -424,7 +424,7 @@ set_triggers(struct mig *m, int on)
 static int
 copy_all(struct mig *m, struct db_migrate_stats *st)
 {
-	int64_t rows;
+	int64_t rows = 0;
 
 	if (pg_run(m, "BEGIN", "starting the copy") != 0)
 		return -1;
