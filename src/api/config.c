@@ -42,6 +42,7 @@ cfg_defaults(struct cfg *c)
 	c->health_sample_interval = 86400;
 	c->health_samples_max = 100;
 	c->seen_flush_interval = 5;
+	c->reload_interval = 5;
 	c->audit_retention_days = 400;
 	c->shutdown_timeout = 30;
 	c->writer_stall_timeout = 20;
@@ -268,6 +269,8 @@ cfg_set(struct cfg *c, const char *k, const char *v, char *err, size_t errlen)
 	    "1..100000")
 	KEY("seen_flush_interval", set_secs(v, 1, 600,
 	    &c->seen_flush_interval), "a duration from 1s to 10m")
+	KEY("reload_interval", set_secs(v, 1, 86400, &c->reload_interval),
+	    "a duration from 1s to 1d")
 	KEY("audit_retention_days", set_int(v, 1, 36500,
 	    &c->audit_retention_days), "1..36500 (days)")
 	KEY("shutdown_timeout", set_secs(v, 0, 3600, &c->shutdown_timeout),
@@ -395,6 +398,7 @@ static const struct field fields[] = {
 	NUM("health_sample_interval", health_sample_interval),
 	NUM("health_samples_max", health_samples_max),
 	NUM("seen_flush_interval", seen_flush_interval),
+	NUM("reload_interval", reload_interval),
 	NUM("audit_retention_days", audit_retention_days),
 	NUM("shutdown_timeout", shutdown_timeout),
 	NUM("writer_stall_timeout", writer_stall_timeout),

@@ -45,6 +45,7 @@ struct cfg {
 	int health_sample_interval;	/* seconds between kept samples */
 	int health_samples_max;		/* samples kept per device */
 	int seen_flush_interval;	/* seconds between last-seen flushes */
+	int reload_interval;		/* caches read again from the store */
 	int audit_retention_days;	/* audit records are kept */
 	int shutdown_timeout;		/* seconds to let requests finish */
 	int writer_stall_timeout;	/* seconds without progress: unhealthy */

@@ -6,6 +6,7 @@
 
 #include "db/trust.h"
 #include "api/handlers.h"
+#include "core/changes.h"
 #include "core/trust.h"
 #include "util/util.h"
 
@@ -31,6 +32,15 @@ root_cleanup(struct api_req *a, int ok)
 	(void)ok;
 	sign_root_free(u->root);
 	free(u);
+}
+
+/* Stores the root and tells the other daemons to take it too. */
+static int
+root_job(struct db_tx *tx, void *arg)
+{
+	int rc = db_root_put(tx, arg);
+
+	return rc == DB_OK ? changes_trust(tx) : rc;
 }
 
 static void
@@ -100,7 +110,7 @@ h_trust_root_put(struct api_req *a)
 	}
 	u->put = (struct db_root_put){ u->root->version, u->root->expires,
 	    util_now(), body, len, a->who.name };
-	api_write(a, db_root_put, &u->put, root_then);
+	api_write(a, root_job, &u->put, root_then);
 }
 
 void

@@ -24,6 +24,7 @@
 #include "core/webhooks.h"
 #include "db/webhooks.h"
 #include "core/gate.h"
+#include "core/changes.h"
 #include "core/leader.h"
 #include "core/offers.h"
 #include "core/reports.h"
@@ -350,8 +351,9 @@ open_services(struct core *c, const struct cfg *cfg)
 {
 	c->seen = seen_new();
 	c->token_use = seen_new_for(db_token_used);
-	c->offers = offers_new(c->db);
-	c->campaigns = campaigns_new(c->db, cfg->completed_offer_window);
+	c->offers = offers_new(c->db, cfg->reload_interval);
+	c->campaigns = campaigns_new(c->db, cfg->completed_offer_window,
+	    cfg->reload_interval);
 	c->fio = fio_new();
 	c->flights = flights_new();
 	if (c->seen == NULL || c->token_use == NULL || c->offers == NULL ||
@@ -430,6 +432,16 @@ serve(struct srv *s, const struct otad_args *a)
 	uint64_t wd;
 	int sig;
 
+	/* Signals go to this thread only, through sigtimedwait: blocked
+	 * before any thread starts, so that every thread inherits the mask
+	 * (a SIGTERM taken by another thread would kill without a drain). */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
 	umask(077);
 	setup_data_dir(s);
 	cmd_lock(&s->cfg, "refusing to start a second daemon on one data dir");
@@ -454,14 +466,11 @@ serve(struct srv *s, const struct otad_args *a)
 	    &s->core) != 0)
 		fatal(1, "out of memory");
 	hooks = open_webhooks(s);
-
-	/* Signals go to this thread only, through sigtimedwait. */
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	/* Other daemons on the store tell what they changed. */
+	if (db_is_pg(s->cfg.database) && (s->core.changes = changes_start(
+	    s->cfg.database, &s->core, s->cfg.reload_interval, err,
+	    sizeof(err))) == NULL)
+		fatal(1, "listening to other daemons: %s", err);
 
 	raise_nofile(&s->cfg);
 	o = (struct http_opts){ s->cfg.listen_addr, s->cfg.listen_port,
@@ -492,6 +501,8 @@ serve(struct srv *s, const struct otad_args *a)
 	log_info("%s: draining", strsignal(sig));
 	drain(s);
 	webhooks_stop(hooks);
+	changes_stop(s->core.changes);
+	s->core.changes = NULL;
 	/* What polls noted since the last flush is written before closing. */
 	db_write(s->core.db, seen_flush, s->core.seen);
 	db_write(s->core.db, seen_flush, s->core.token_use);

@@ -2,7 +2,8 @@
  * sit in memory with their salt, stages and hw classes: a poll computes
  * the device's bucket and only queries its membership when the bucket is
  * inside an open stage. The set is reloaded after any change committed
- * here, and every few seconds for changes made by another daemon. */
+ * here or told by another daemon (core/changes), and every
+ * reload_interval in case such a message was lost. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -16,7 +17,6 @@
 #include "util/util.h"
 
 #define LIVE_MAX 64
-#define RELOAD_EVERY 5
 
 struct campaigns {
 	struct db *db;
@@ -24,6 +24,7 @@ struct campaigns {
 	struct campaign_live live[LIVE_MAX];
 	int nlive;
 	int64_t window;			/* completed_offer_window */
+	int64_t reload;			/* reload_interval */
 	atomic_uint_fast64_t gen;	/* bumped by changes */
 	/* Read by every poll without the lock, written by the reloader. */
 	atomic_uint_fast64_t loaded_gen;
@@ -32,7 +33,7 @@ struct campaigns {
 };
 
 struct campaigns *
-campaigns_new(struct db *db, int completed_offer_window)
+campaigns_new(struct db *db, int completed_offer_window, int reload_s)
 {
 	struct campaigns *c = calloc(1, sizeof(*c));
 
@@ -40,6 +41,7 @@ campaigns_new(struct db *db, int completed_offer_window)
 		return NULL;
 	c->db = db;
 	c->window = completed_offer_window;
+	c->reload = reload_s;
 	pthread_rwlock_init(&c->lock, NULL);
 	pthread_mutex_init(&c->reload_mu, NULL);
 	atomic_store(&c->gen, 1);
@@ -148,7 +150,7 @@ maybe_reload(struct campaigns *c, int64_t now)
 	struct load_ctx lc;
 
 	if (gen == atomic_load(&c->loaded_gen) &&
-	    now - atomic_load(&c->loaded_at) < RELOAD_EVERY)
+	    now - atomic_load(&c->loaded_at) < c->reload)
 		return;
 	if (pthread_mutex_trylock(&c->reload_mu) != 0)
 		return;		/* another thread is at it */

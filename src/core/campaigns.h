@@ -14,8 +14,10 @@ struct campaigns;
 struct db;
 
 /* The live set; completed campaigns stay in it (offering to late
- * devices) for completed_offer_window seconds. */
-struct campaigns *campaigns_new(struct db *db, int completed_offer_window);
+ * devices) for completed_offer_window seconds. It is read again from the
+ * store when marked stale, and after reload_s seconds in any case. */
+struct campaigns *campaigns_new(struct db *db, int completed_offer_window,
+    int reload_s);
 void campaigns_free(struct campaigns *c);
 /* Marks the live set stale (an after-commit hook: arg is the campaigns). */
 void campaigns_changed(void *c);

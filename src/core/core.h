@@ -12,6 +12,7 @@ struct campaigns;
 struct fio;
 struct flights;
 struct leader;
+struct changes;
 
 /* The config values the services decide by (seconds, or a count). */
 struct core_policy {
@@ -33,6 +34,7 @@ struct core {
 	struct fio *fio;		/* upload I/O thread */
 	struct flights *flights;	/* the concurrency cap's counts */
 	struct leader *leader;		/* NULL: this daemon always leads */
+	struct changes *changes;	/* NULL: no other daemon (SQLite) */
 	struct core_policy pol;
 };
 

@@ -14,6 +14,7 @@
 #include "db/releases.h"
 #include "rollout/rollout.h"
 #include "core/campaigns.h"
+#include "core/changes.h"
 #include "core/flights.h"
 #include "core/gate.h"
 #include "core/leader.h"
@@ -485,7 +486,7 @@ halt_for(struct eval *e, const char *kind, const char *actor,
 	}
 	free(detail);
 	if (rc == DB_OK)
-		db_tx_after(e->tx, campaigns_changed, e->core->campaigns);
+		rc = changes_campaigns(e->tx, e->core->campaigns);
 	return rc;
 }
 
@@ -637,7 +638,7 @@ evaluate(struct db_tx *tx, struct core *s, struct db_campaign *c, int64_t now)
 	if (rc == DB_OK)
 		rc = window_event(&e);
 	if (rc == DB_OK && c->state != e.state)
-		db_tx_after(tx, campaigns_changed, s->campaigns);
+		rc = changes_campaigns(tx, s->campaigns);
 	return rc;
 }
 
@@ -819,7 +820,7 @@ gate_release_revoked(struct db_tx *tx, struct core *s, int64_t release,
 		rc = halt_for(&e, "release_revoked", actor, why);
 	}
 	free(c);
-	return rc;
+	return rc == DB_OK ? changes_release(tx, release) : rc;
 }
 
 /* ---- operators' actions ---- */
@@ -1034,7 +1035,7 @@ gate_act(struct db_tx *tx, void *arg)
 		rc = db_campaign_event(tx, c->id, g->now, "stage_opened", g->actor,
 		    c->stage, detail);
 	if (rc == DB_OK)
-		db_tx_after(tx, campaigns_changed, g->core->campaigns);
+		rc = changes_campaigns(tx, g->core->campaigns);
 out:
 	free(c);
 	return rc;

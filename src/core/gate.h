@@ -42,7 +42,8 @@ struct gate_act {
 int gate_act(struct db_tx *tx, void *arg);
 
 /* Inside the revoke's job: halts the running and paused campaigns of the
- * release with an event release_revoked naming actor. */
+ * release with an event release_revoked naming actor, and tells the
+ * other daemons to drop the release from their offers. */
 int gate_release_revoked(struct db_tx *tx, struct core *s, int64_t release,
     const char *actor, int64_t now);
 

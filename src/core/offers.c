@@ -1,6 +1,7 @@
 /* A small cache of release envelopes: every offer needs one, and they only
- * change when revoked. Entries are refreshed after a few seconds so a
- * revoke made by another daemon is seen soon. */
+ * change when revoked. A revoke here or on another daemon (core/changes)
+ * drops the entry; entries are also read again after reload_interval, in
+ * case such a message was lost. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +11,6 @@
 #include "util/util.h"
 
 #define CACHE_SLOTS 256
-#define CACHE_TTL 10
 
 struct entry {
 	struct rel_snap s;
@@ -19,18 +19,23 @@ struct entry {
 
 struct offers {
 	struct db *db;
+	int64_t ttl;
 	pthread_mutex_t mu;
+	/* Bumped by every forget: a load that began before one does not
+	 * put back what it read. */
+	uint64_t gen;
 	struct entry slot[CACHE_SLOTS];
 };
 
 struct offers *
-offers_new(struct db *db)
+offers_new(struct db *db, int reload_s)
 {
 	struct offers *o = calloc(1, sizeof(*o));
 
 	if (o == NULL)
 		return NULL;
 	o->db = db;
+	o->ttl = reload_s;
 	pthread_mutex_init(&o->mu, NULL);
 	return o;
 }
@@ -95,25 +100,31 @@ offers_release(struct offers *o, int64_t id, struct rel_snap *out)
 	struct entry *e = &o->slot[(uint64_t)id % CACHE_SLOTS];
 	struct rel_snap fresh;
 	int64_t now = util_now();
+	uint64_t gen;
 	int rc;
 
 	pthread_mutex_lock(&o->mu);
-	if (e->s.id == id && now - e->loaded_at < CACHE_TTL) {
+	if (e->s.id == id && now - e->loaded_at < o->ttl) {
 		rc = copy_snap(&e->s, out);
 		pthread_mutex_unlock(&o->mu);
 		return rc;
 	}
+	gen = o->gen;
 	pthread_mutex_unlock(&o->mu);
 	/* Read outside the lock; two threads may both load: harmless. */
 	if (load(o, id, &fresh) != 0)
 		return -1;
+	*out = fresh;
 	pthread_mutex_lock(&o->mu);
-	free(e->s.envelope);
-	e->s = fresh;
-	e->loaded_at = now;
-	rc = copy_snap(&e->s, out);
+	if (o->gen == gen) {
+		free(e->s.envelope);
+		rc = copy_snap(&fresh, &e->s);
+		e->loaded_at = now;
+		if (rc != 0)
+			memset(e, 0, sizeof(*e));
+	}
 	pthread_mutex_unlock(&o->mu);
-	return rc;
+	return 0;
 }
 
 void
@@ -122,9 +133,22 @@ offers_forget(struct offers *o, int64_t id)
 	struct entry *e = &o->slot[(uint64_t)id % CACHE_SLOTS];
 
 	pthread_mutex_lock(&o->mu);
+	o->gen++;
 	if (e->s.id == id) {
 		free(e->s.envelope);
 		memset(e, 0, sizeof(*e));
+	}
+	pthread_mutex_unlock(&o->mu);
+}
+
+void
+offers_forget_all(struct offers *o)
+{
+	pthread_mutex_lock(&o->mu);
+	o->gen++;
+	for (int i = 0; i < CACHE_SLOTS; i++) {
+		free(o->slot[i].s.envelope);
+		memset(&o->slot[i], 0, sizeof(o->slot[i]));
 	}
 	pthread_mutex_unlock(&o->mu);
 }

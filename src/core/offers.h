@@ -23,13 +23,15 @@ struct rel_snap {
 	int64_t expires;
 };
 
-struct offers *offers_new(struct db *db);
+/* Entries are read again from the store after reload_s seconds. */
+struct offers *offers_new(struct db *db, int reload_s);
 void offers_free(struct offers *o);
 /* Copies release id into out (from the cache, or the store on a miss or
  * after a few seconds). 0, or -1 when unknown or unreadable. */
 int offers_release(struct offers *o, int64_t id, struct rel_snap *out);
-/* Drops a release from the cache (after a revoke). */
+/* Drops a release from the cache (after a revoke), or all of them. */
 void offers_forget(struct offers *o, int64_t id);
+void offers_forget_all(struct offers *o);
 void rel_snap_free(struct rel_snap *s);
 
 

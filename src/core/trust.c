@@ -131,49 +131,85 @@ root_free(struct trust_root *r)
 	free(r);
 }
 
+/* Makes the store's newest root current unless the one held is as new:
+ * 1 when it changed, 0 when not, -1 with err filled. */
+static int
+load_root(struct trust *t, struct db *db, char *err, size_t errlen)
+{
+	struct trust_root *cur;
+	struct sign_root *root = NULL;
+	uint8_t *bytes = NULL;
+	size_t len;
+	int64_t version, held = 0;
+	int rc = -1;
+
+	if (db_root_latest(db, &version, &bytes, &len) != 0) {
+		snprintf(err, errlen, "cannot read the root metadata");
+		return -1;
+	}
+	if ((cur = trust_root_get(t)) != NULL)
+		held = cur->root->version;
+	trust_root_put(t, cur);
+	if (bytes == NULL || version <= held) {
+		free(bytes);
+		return 0;
+	}
+	/* Trusted when it was stored; its expiry is the devices' call. */
+	if (sign_root_load(bytes, len, &root, err, errlen) != SIGN_OK)
+		goto out;
+	/* Only a hand-edited database (or one from before the check) holds
+	 * one; devices refuse it, so say so loudly. */
+	if (sign_root_check_roles(root, err, errlen) != SIGN_OK)
+		log_err("the stored root is unsafe and devices refuse it: %s; "
+		    "upload root version %lld with disjoint roles", err,
+		    (long long)root->version + 1);
+	rc = trust_root_set(t, root, bytes, len) == 0 ? 1 : -1;
+	root = NULL;		/* trust_root_set's, even when it fails */
+	if (rc < 0)
+		snprintf(err, errlen, "out of memory");
+out:
+	free(bytes);
+	sign_root_free(root);
+	return rc;
+}
+
 struct trust *
 trust_open(const struct trust_paths *c, struct db *db, char *err, size_t errlen)
 {
 	struct trust *t = calloc(1, sizeof(*t));
-	struct sign_root *root = NULL;
-	uint8_t *bytes = NULL;
-	size_t len;
-	int64_t version;
 
 	if (t == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
 	pthread_mutex_init(&t->mu, NULL);
-	if (load_online_key(t, c, err, errlen) != 0)
-		goto fail;
-	if (db_root_latest(db, &version, &bytes, &len) != 0) {
-		snprintf(err, errlen, "cannot read the root metadata");
-		goto fail;
+	if (load_online_key(t, c, err, errlen) != 0 ||
+	    load_root(t, db, err, errlen) < 0) {
+		trust_free(t);
+		return NULL;
 	}
-	if (bytes != NULL) {
-		/* Trusted when it was stored; its expiry is the devices' call. */
-		if (sign_root_load(bytes, len, &root, err, errlen) != SIGN_OK)
-			goto fail;
-		/* Only a hand-edited database (or one from before the check)
-		 * holds one; devices refuse it, so say so loudly. */
-		if (sign_root_check_roles(root, err, errlen) != SIGN_OK)
-			log_err("the stored root is unsafe and devices refuse it: "
-			    "%s; upload root version %lld with disjoint roles",
-			    err, (long long)root->version + 1);
-		if (trust_root_set(t, root, bytes, len) != 0) {
-			snprintf(err, errlen, "out of memory");
-			goto fail;
-		}
-		root = NULL;
-	}
-	free(bytes);
 	return t;
-fail:
-	free(bytes);
-	sign_root_free(root);
-	trust_free(t);
-	return NULL;
+}
+
+int
+trust_reload(struct trust *t, struct db *db, char *err, size_t errlen)
+{
+	int rc = load_root(t, db, err, errlen);
+
+	if (rc > 0)
+		log_info("trust: root version %lld, stored by another daemon, "
+		    "is current", (long long)trust_root_version(t));
+	return rc;
+}
+
+int64_t
+trust_root_version(struct trust *t)
+{
+	struct trust_root *r = trust_root_get(t);
+	int64_t v = r != NULL ? r->root->version : 0;
+
+	trust_root_put(t, r);
+	return v;
 }
 
 void
@@ -263,7 +299,14 @@ trust_root_set(struct trust *t, struct sign_root *root, const uint8_t *buf,
 	r->refs = 1;
 	pthread_mutex_lock(&t->mu);
 	old = t->cur;
-	t->cur = r;
+	/* Never back: a reload that read the store before an upload here
+	 * committed must not undo it. */
+	if (old != NULL && old->root->version >= root->version) {
+		old = r;
+	} else {
+		t->cur = r;
+		r = NULL;
+	}
 	if (old != NULL && --old->refs == 0)
 		root_free(old);
 	pthread_mutex_unlock(&t->mu);

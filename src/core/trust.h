@@ -49,9 +49,17 @@ void trust_root_put(struct trust *t, struct trust_root *r);
 enum sign_result trust_root_check(struct trust *t, const uint8_t *buf,
     size_t len, int64_t now, struct sign_root **out, char *err,
     size_t errlen);
-/* Makes r (ownership taken) with its bytes (copied) the current root. 0/-1. */
+/* Makes r (ownership taken) with its bytes (copied) the current root,
+ * unless the current one is as new (then r is dropped). 0/-1. */
 int trust_root_set(struct trust *t, struct sign_root *r, const uint8_t *buf,
     size_t len);
+
+/* Takes the store's newest root when it is newer than the current one
+ * (another daemon stored it): 1 when it did, 0 when it was not newer, -1
+ * with err filled when the store or the root cannot be read. */
+int trust_reload(struct trust *t, struct db *db, char *err, size_t errlen);
+/* The current root's version, 0 when none. */
+int64_t trust_root_version(struct trust *t);
 
 /* 1 when the current root lists this server's online key in its online
  * role (devices would refuse assignments otherwise), else 0. */

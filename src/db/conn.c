@@ -156,6 +156,14 @@ db_conn_check(struct db_conn *c)
 }
 
 int
+db_conn_wait_notify(struct db_conn *c, int timeout_ms, char *what,
+    size_t len)
+{
+	return c->pg != NULL ? db_pg_wait_notify(c->pg, timeout_ms, what,
+	    len) : -1;
+}
+
+int
 db_store_error(struct db_conn *c)
 {
 	int e;

@@ -1,6 +1,8 @@
 /* PostgreSQL connections through libpq: connecting and reconnecting,
  * named prepared statements, parameters and results as text (bytea
  * binary in, decoded out), and how an error is classified. */
+#include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -240,6 +242,34 @@ db_pg_exec(struct db_pgc *c, const char *sql)
 	}
 	PQclear(r);
 	return rc;
+}
+
+int
+db_pg_wait_notify(struct db_pgc *c, int timeout_ms, char *what, size_t len)
+{
+	PGnotify *n = PQnotifies(c->h);
+	struct pollfd p = { .fd = PQsocket(c->h), .events = POLLIN };
+
+	if (n == NULL) {
+		if (p.fd < 0) {
+			set_err(c, NULL, "08006");
+			return -1;
+		}
+		if (poll(&p, 1, timeout_ms) < 0 && errno != EINTR) {
+			set_err(c, strerror(errno), "08006");
+			return -1;
+		}
+		/* Readable: a message, or the server closing the session. */
+		if (p.revents != 0 && !PQconsumeInput(c->h)) {
+			set_err(c, NULL, "08006");
+			return -1;
+		}
+		if ((n = PQnotifies(c->h)) == NULL)
+			return PQstatus(c->h) == CONNECTION_OK ? 0 : -1;
+	}
+	snprintf(what, len, "%s", n->extra);
+	PQfreemem(n);
+	return 1;
 }
 
 void

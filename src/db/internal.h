@@ -68,6 +68,12 @@ int64_t db_total_changes(struct db_conn *c);
 /* Reconnects a broken PostgreSQL connection (nothing on SQLite): 0 if c
  * is usable, -1 if not (the cause in db_errmsg). */
 int db_conn_check(struct db_conn *c);
+/* On a PostgreSQL connection that LISTENs: waits up to timeout_ms for a
+ * notification, 1 with its payload in what, 0 when none came, -1 when
+ * the connection is lost (db_conn_check reconnects, without the LISTEN).
+ * -1 at once on SQLite. */
+int db_conn_wait_notify(struct db_conn *c, int timeout_ms, char *what,
+    size_t len);
 
 /* Reader pool: a connection for one read, returned with db_rd_put. */
 struct db_conn *db_rd_get(struct db *db);

@@ -29,6 +29,11 @@ void db_pg_close(struct db_pgc *c);
 int db_pg_check(struct db_pgc *c);
 /* Runs sql (no parameters; several statements allowed); 0 or -1. */
 int db_pg_exec(struct db_pgc *c, const char *sql);
+/* Waits up to timeout_ms for a notification of a channel c LISTENs to:
+ * 1 with its payload in what, 0 when none came, -1 when the connection
+ * is lost (db_pg_check reconnects; the LISTEN is then gone). */
+int db_pg_wait_notify(struct db_pgc *c, int timeout_ms, char *what,
+    size_t len);
 /* Sends sql without waiting for its end: the next command on c takes
  * (and drops) its result first, as libpq does for every command. For a
  * reader's ROLLBACK, whose outcome nobody needs. */

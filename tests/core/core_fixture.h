@@ -36,8 +36,8 @@ fx_setup(void)
 	memset(&fx, 0, sizeof(fx));
 	fx.db = db_open(path, 2, err, sizeof(err));
 	ck_assert_msg(fx.db != NULL, "%s", err);
-	fx.offers = offers_new(fx.db);
-	fx.campaigns = campaigns_new(fx.db, 3600);
+	fx.offers = offers_new(fx.db, 10);
+	fx.campaigns = campaigns_new(fx.db, 3600, 5);
 	fx.flights = flights_new();
 	ck_assert(fx.offers != NULL && fx.campaigns != NULL &&
 	    fx.flights != NULL);

@@ -53,7 +53,7 @@ START_TEST(reload_races_no_reader)
 	snprintf(path, sizeof(path), "%s/otad.db", dir);
 	core.db = db_open(path, POLLERS + 1, err, sizeof(err));
 	ck_assert_msg(core.db != NULL, "%s", err);
-	core.campaigns = campaigns_new(core.db, 0);
+	core.campaigns = campaigns_new(core.db, 0, 5);
 	ck_assert_ptr_nonnull(core.campaigns);
 	ck_assert_int_eq(pthread_create(&ch, NULL, changer, NULL), 0);
 	for (intptr_t i = 0; i < POLLERS; i++)

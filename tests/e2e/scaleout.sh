@@ -8,39 +8,15 @@
 # and the campaign still finishes.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../sim_lib.sh"
+. "$(dirname "$0")/../peers_lib.sh"
 
 N=120
-B_PID=
 HA_PID=
 _scale_cleanup() {
 	[ -n "$HA_PID" ] && kill "$HA_PID" 2>/dev/null
-	[ -n "$B_PID" ] && kill -9 "$B_PID" 2>/dev/null
-	[ -n "$B_PID" ] && wait "$B_PID" 2>/dev/null
-	_sim_cleanup
+	_peer_cleanup
 }
 trap _scale_cleanup EXIT
-
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# leader_of URL: true, false, or "down".
-leader_of() {
-	local l
-	l=$(curl -s -m 2 "$1/healthz" | jq -r '.leader' 2>/dev/null)
-	case $l in true|false) echo "$l" ;; *) echo down ;; esac
-}
-
-# wait_until SECONDS COMMAND...: polls the condition every 0.1 s.
-wait_until() {
-	local end=$((SECONDS + $1))
-	shift
-	while [ "$SECONDS" -lt "$end" ]; do
-		"$@" && return 0
-		sleep 0.1
-	done
-	"$@"
-}
 
 cat >"$TMP/otad.conf" <<CONF
 gate_interval = 1
@@ -54,19 +30,7 @@ A_URL=$URL
 A_LOG=$OTAD_LOG
 
 # ---- the second daemon: its own data dir, the same database ----
-D2=$TMP/data2
-mkdir -m 700 "$D2"
-cp -p "$DATA/online.key" "$DATA/online.pub" "$DATA/online.pass" "$D2/"
-ln -s "$DATA/artifacts" "$D2/artifacts"
-_store_args
-B_LOG=$TMP/otad-b.log
-"$BIN/otad" --listen 127.0.0.1:0 --data-dir "$D2" "${STORE[@]}" \
-	-c "$TMP/otad.conf" 2>"$B_LOG" &
-B_PID=$!
-b_port() { grep -o 'listening on 127.0.0.1:[0-9]*' "$B_LOG" | head -1 | cut -d: -f2; }
-wait_until 20 test -n "$(b_port)"
-B_URL=http://127.0.0.1:$(b_port)
-check "the second daemon serves" wait_until 20 curl -sf "$B_URL/healthz" -o /dev/null
+check "the second daemon serves" peer_start -c "$TMP/otad.conf"
 expect "the first daemon leads" "$(leader_of "$A_URL")" true
 expect "the second follows" "$(leader_of "$B_URL")" false
 expect "/metrics says who leads" \
@@ -140,7 +104,7 @@ completed() {
 is_leader() { [ "$(leader_of "$1")" = true ]; }
 check "the follower takes over the gate within 10 s" wait_until 10 is_leader "$B_URL"
 t1=$(date +%s.%N)
-echo "# failover: $(echo "$t1 - $t0" | bc) s"
+echo "# failover: $(echo "$t1 - $t0" | bc | sed 's/^\./0./') s"
 grep -q "leader: this daemon now runs" "$B_LOG" &&
 	ok "the new leader says so in its log" ||
 	fail "the new leader says so in its log"

@@ -154,8 +154,8 @@ setup_server(void)
 	FZ_ASSERT(srv.core.trust != NULL);
 	srv.core.seen = seen_new();
 	srv.core.token_use = seen_new_for(db_token_used);
-	srv.core.offers = offers_new(srv.core.db);
-	srv.core.campaigns = campaigns_new(srv.core.db, 0);
+	srv.core.offers = offers_new(srv.core.db, 10);
+	srv.core.campaigns = campaigns_new(srv.core.db, 0, 5);
 	srv.core.fio = fio_new();
 	FZ_ASSERT(srv.core.seen && srv.core.token_use && srv.core.offers &&
 	    srv.core.campaigns && srv.core.fio);
