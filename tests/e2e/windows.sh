@@ -1,4 +1,5 @@
 #!/bin/bash
+# builds: rel (two minutes of wall clock; the window rules are pure functions whose table tests run in every build)
 # Maintenance windows (issue #18) against the real daemon: the specs
 # refused with the field named; a window stored with the rule its zone
 # resolved to (an IANA name, a fixed offset); a campaign whose one-minute
