@@ -1,10 +1,16 @@
 -- wrk script for bench/poll: GET /v1/device/update with a different
--- device token and a fresh nonce on every request. The same script drives
--- otad and nginx, so both see the same requests and wrk does the same work.
--- Usage: wrk ... -s poll.lua URL -- TOKENS_FILE
+-- device token and a fresh nonce on every request, or (mode "health") a
+-- health report POST /v1/device/health of a different device each time.
+-- The same script drives otad and nginx, so both see the same requests
+-- and wrk does the same work.
+-- Usage: wrk ... -s poll.lua URL -- TOKENS_FILE [health|poll] [OFFSET]
+-- (OFFSET: where in the tokens this wrk starts; two wrk processes on two
+-- daemons start half the tokens apart, as a load balancer spreads
+-- devices, rather than each daemon seeing the same device at once)
 local tokens, ntokens = {}, 0
 local count = 0
 local nthreads = 0
+local health = false
 
 function setup(thread)
 	thread:set("tid", nthreads)
@@ -12,16 +18,26 @@ function setup(thread)
 end
 
 function init(args)
+	health = args[2] == "health"
 	for line in io.lines(args[1]) do
 		ntokens = ntokens + 1
 		tokens[ntokens] = { Authorization = "Bearer " .. line }
+		if health then
+			tokens[ntokens]["Content-Type"] = "application/json"
+		end
 	end
 	-- Threads start far apart so they do not poll the same devices.
-	count = (tid or 0) * 50021
+	count = (tonumber(args[3]) or 0) + (tid or 0) * 50021
 end
 
 function request()
 	count = count + 1
+	if health then
+		return wrk.format("POST", "/v1/device/health",
+		    tokens[count % ntokens + 1], string.format(
+		    '{"fw_version":"1.0.0","boot_ok":true,"selftest":"pass",'
+		    .. '"crash_count":0,"uptime_s":%d}', count))
+	end
 	return wrk.format("GET", string.format(
 	    "/v1/device/update?fw_version=1.0.0&nonce=t%d-%09d", tid or 0, count),
 	    tokens[count % ntokens + 1])

@@ -313,9 +313,15 @@ db_pg_store_error(struct db_pgc *c)
 
 	if (PQstatus(c->h) != CONNECTION_OK)
 		return 1;
-	/* 08 connection, 53 resources (disk full), 57 operator (shutdown),
-	 * 58 system I/O, XX internal, 40 serialization and deadlocks, 55P03
-	 * a lock not granted, 25006 a read-only server (a standby). */
+	/* A deadlock (40P01) or a serialization failure (40001) is two
+	 * writers (two daemons) wanting the same rows at once: the job that
+	 * lost fails alone and its client tries again; the store is well.
+	 * 08 connection, 53 resources (disk full), 57 operator (shutdown),
+	 * 58 system I/O, XX internal, the rest of 40 (a transaction's
+	 * outcome unknown), 55P03 a lock not granted, 25006 a read-only
+	 * server (a standby). */
+	if (strcmp(s, "40P01") == 0 || strcmp(s, "40001") == 0)
+		return 0;
 	return strncmp(s, "08", 2) == 0 || strncmp(s, "53", 2) == 0 ||
 	    strncmp(s, "57", 2) == 0 || strncmp(s, "58", 2) == 0 ||
 	    strncmp(s, "XX", 2) == 0 || strncmp(s, "40", 2) == 0 ||

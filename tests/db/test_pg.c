@@ -161,6 +161,58 @@ START_TEST(a_conflict_leaves_the_batch_usable)
 }
 END_TEST
 
+/* Two writers (two daemons' batches) that lock two rows in opposite
+ * order: PostgreSQL ends the deadlock by failing one statement. That job
+ * alone fails (its caller answers 503, nothing changed, and the client
+ * tries again); the other commits; neither store is unhealthy, as a load
+ * balancer would take both daemons out on a contention of two requests. */
+struct lock_two {
+	const char *first, *second;
+};
+
+static int
+lock_two_job(struct db_tx *tx, void *arg)
+{
+	struct lock_two *l = arg;
+	int rc = db_exec(tx->c, l->first);
+
+	usleep(300 * 1000);	/* the other writer takes its first row */
+	return rc == DB_OK ? db_exec(tx->c, l->second) : rc;
+}
+
+START_TEST(a_deadlock_of_two_writers_fails_one_job_only)
+{
+	static const char one[] = "UPDATE dl SET v = v + 1 WHERE id = 1";
+	static const char two[] = "UPDATE dl SET v = v + 1 WHERE id = 2";
+	struct db *a = dbfx_open(), *b = dbfx_open();
+	struct lock_two la = { one, two }, lb = { two, one };
+	struct waited w = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
+	    2 };
+	struct slot sl[2] = { { &w, 1 }, { &w, 1 } };
+	char cause[256];
+	int found = 0;
+
+	pgfx_exec(pgfx_name, "CREATE TABLE dl (id INTEGER PRIMARY KEY, "
+	    "v INTEGER NOT NULL); INSERT INTO dl VALUES (1, 0), (2, 0)");
+	ck_assert_int_eq(db_submit(a, lock_two_job, &la, done_cb, &sl[0]), 0);
+	ck_assert_int_eq(db_submit(b, lock_two_job, &lb, done_cb, &sl[1]), 0);
+	pthread_mutex_lock(&w.mu);
+	while (w.left > 0)
+		pthread_cond_wait(&w.cv, &w.mu);
+	pthread_mutex_unlock(&w.mu);
+	ck_assert_int_eq(sl[0].rc + sl[1].rc, DB_ERR);	/* one OK, one ERR */
+	for (int i = 0; i < atomic_load(&nerrs) && i < 8; i++)
+		found |= strstr(errs[i], "deadlock detected") != NULL;
+	ck_assert_msg(found, "the deadlock is logged");
+	ck_assert_int_eq(db_writer_health(a, 30, cause, sizeof(cause)),
+	    DB_HEALTHY);
+	ck_assert_int_eq(db_writer_health(b, 30, cause, sizeof(cause)),
+	    DB_HEALTHY);
+	db_close(a);
+	db_close(b);
+}
+END_TEST
+
 START_TEST(a_commit_of_a_failed_transaction_is_an_error)
 {
 	char err[512];
@@ -404,6 +456,7 @@ main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, a_conflict_leaves_the_batch_usable);
 	tcase_add_test(tc, a_commit_of_a_failed_transaction_is_an_error);
+	tcase_add_test(tc, a_deadlock_of_two_writers_fails_one_job_only);
 	tcase_add_test(tc, a_dropped_connection_fails_the_batch_then_recovers);
 	tcase_add_test(tc, two_daemons_migrate_once);
 	tcase_add_test(tc, a_password_is_never_in_a_message);
