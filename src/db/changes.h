@@ -17,7 +17,9 @@
 /* Inside a job: once its batch commits, every listener of the database
  * hears what (printable, under DB_CHANGE_MAX bytes); a job rolled back
  * sends nothing. Messages alike in one batch arrive once. DB_OK, or
- * DB_ERR (reported). */
+ * DB_ERR: the store's error (reported through the error hook), or what
+ * of DB_CHANGE_MAX bytes or more (not reported: the senders' messages
+ * are short constant words). */
 int db_tx_notify(struct db_tx *tx, const char *what);
 
 struct db_listener;
