@@ -9,6 +9,7 @@
 #include "db/tokens.h"
 #include "api/api.h"
 #include "api/auth.h"
+#include "core/devcache.h"
 #include "core/seen.h"
 #include "sign/crypto.h"
 #include "util/util.h"
@@ -165,7 +166,8 @@ check_device(struct api_req *a, const uint8_t hash[32], enum api_need need)
 
 	if (need != NEED_DEVICE && need != NEED_ARTIFACT)
 		return forbidden(a, "a device token is only for device calls");
-	rc = db_device_by_token(a->srv->core.db, hash, &d);
+	rc = devcache_by_token(a->srv->core.devcache, a->srv->core.db, hash,
+	    &d);
 	if (rc == DB_NOTFOUND)
 		return unauthorized(a, "invalid_token", "unknown or revoked token");
 	if (rc != DB_OK) {
@@ -208,7 +210,8 @@ ddi_target(struct api_req *a, const char *tok)
 		return ddi_unauthorized(a, "a target token is the device's own "
 		    "token (dev_...)");
 	sign_sha256(tok, strlen(tok), hash);
-	rc = db_device_by_token(a->srv->core.db, hash, &d);
+	rc = devcache_by_token(a->srv->core.devcache, a->srv->core.db, hash,
+	    &d);
 	if (rc == DB_OK && strcmp(d.device_id, a->args[1]) != 0)
 		rc = DB_NOTFOUND;
 	if (rc == DB_NOTFOUND)

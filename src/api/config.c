@@ -43,6 +43,8 @@ cfg_defaults(struct cfg *c)
 	c->health_samples_max = 100;
 	c->seen_flush_interval = 5;
 	c->reload_interval = 5;
+	c->token_cache = 1048576;
+	c->token_cache_ttl = 600;
 	c->audit_retention_days = 400;
 	c->shutdown_timeout = 30;
 	c->writer_stall_timeout = 20;
@@ -271,6 +273,10 @@ cfg_set(struct cfg *c, const char *k, const char *v, char *err, size_t errlen)
 	    &c->seen_flush_interval), "a duration from 1s to 10m")
 	KEY("reload_interval", set_secs(v, 1, 86400, &c->reload_interval),
 	    "a duration from 1s to 1d")
+	KEY("token_cache", set_int(v, 0, 67108864, &c->token_cache),
+	    "0 (off) to 67108864 devices")
+	KEY("token_cache_ttl", set_secs(v, 1, 86400, &c->token_cache_ttl),
+	    "a duration from 1s to 1d")
 	KEY("audit_retention_days", set_int(v, 1, 36500,
 	    &c->audit_retention_days), "1..36500 (days)")
 	KEY("shutdown_timeout", set_secs(v, 0, 3600, &c->shutdown_timeout),
@@ -399,6 +405,8 @@ static const struct field fields[] = {
 	NUM("health_samples_max", health_samples_max),
 	NUM("seen_flush_interval", seen_flush_interval),
 	NUM("reload_interval", reload_interval),
+	NUM("token_cache", token_cache),
+	NUM("token_cache_ttl", token_cache_ttl),
 	NUM("audit_retention_days", audit_retention_days),
 	NUM("shutdown_timeout", shutdown_timeout),
 	NUM("writer_stall_timeout", writer_stall_timeout),

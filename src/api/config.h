@@ -46,6 +46,8 @@ struct cfg {
 	int health_samples_max;		/* samples kept per device */
 	int seen_flush_interval;	/* seconds between last-seen flushes */
 	int reload_interval;		/* caches read again from the store */
+	int token_cache;		/* device tokens kept in memory; 0: off */
+	int token_cache_ttl;		/* seconds one is kept at most */
 	int audit_retention_days;	/* audit records are kept */
 	int shutdown_timeout;		/* seconds to let requests finish */
 	int writer_stall_timeout;	/* seconds without progress: unhealthy */

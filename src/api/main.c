@@ -16,6 +16,7 @@
 #include "api/api.h"
 #include "api/auth.h"
 #include "core/campaigns.h"
+#include "core/devcache.h"
 #include "api/cli.h"
 #include "api/cmds.h"
 #include "api/config.h"
@@ -352,6 +353,9 @@ open_services(struct core *c, const struct cfg *cfg)
 	c->seen = seen_new();
 	c->token_use = seen_new_for(db_token_used);
 	c->offers = offers_new(c->db, cfg->reload_interval);
+	if (cfg->token_cache > 0 && (c->devcache = devcache_new(c->db,
+	    (size_t)cfg->token_cache, cfg->token_cache_ttl)) == NULL)
+		fatal(1, "out of memory for token_cache %d", cfg->token_cache);
 	c->campaigns = campaigns_new(c->db, cfg->completed_offer_window,
 	    cfg->reload_interval);
 	c->fio = fio_new();
@@ -511,6 +515,7 @@ serve(struct srv *s, const struct otad_args *a)
 	seen_free(s->core.seen);
 	seen_free(s->core.token_use);
 	offers_free(s->core.offers);
+	devcache_free(s->core.devcache);
 	campaigns_free(s->core.campaigns);
 	flights_free(s->core.flights);
 	trust_free(s->core.trust);

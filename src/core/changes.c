@@ -1,5 +1,5 @@
 /* The messages between daemons and the thread that hears them. A message
- * is a word: "campaigns", "trust", or "release N". */
+ * is a word: "campaigns", "trust", "release N", "device N" or "devices". */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -11,6 +11,7 @@
 #include "core/campaigns.h"
 #include "core/changes.h"
 #include "core/core.h"
+#include "core/devcache.h"
 #include "core/offers.h"
 #include "core/trust.h"
 #include "util/log.h"
@@ -51,15 +52,20 @@ changes_trust(struct db_tx *tx)
 }
 
 enum change_kind
-changes_parse(const char *msg, int64_t *release_id)
+changes_parse(const char *msg, int64_t *id)
 {
 	if (strcmp(msg, "campaigns") == 0)
 		return CHANGE_CAMPAIGNS;
 	if (strcmp(msg, "trust") == 0)
 		return CHANGE_TRUST;
+	if (strcmp(msg, "devices") == 0)
+		return CHANGE_DEVICES;
 	if (strncmp(msg, "release ", 8) == 0 &&
-	    util_parse_int(msg + 8, 1, INT64_MAX, release_id) == 0)
+	    util_parse_int(msg + 8, 1, INT64_MAX, id) == 0)
 		return CHANGE_RELEASE;
+	if (strncmp(msg, "device ", 7) == 0 &&
+	    util_parse_int(msg + 7, 1, INT64_MAX, id) == 0)
+		return CHANGE_DEVICE;
 	return CHANGE_UNKNOWN;
 }
 
@@ -78,6 +84,7 @@ forget_all(struct changes *ch)
 {
 	campaigns_changed(ch->core->campaigns);
 	offers_forget_all(ch->core->offers);
+	devcache_forget_all(ch->core->devcache);
 	reload_trust(ch);
 }
 
@@ -95,6 +102,12 @@ apply(struct changes *ch, const char *msg)
 		break;
 	case CHANGE_TRUST:
 		reload_trust(ch);
+		break;
+	case CHANGE_DEVICE:
+		devcache_forget(ch->core->devcache, id);
+		break;
+	case CHANGE_DEVICES:
+		devcache_forget_all(ch->core->devcache);
 		break;
 	case CHANGE_UNKNOWN:
 		/* A newer daemon's word: the safe reading is "anything". */
@@ -134,6 +147,9 @@ run(void *arg)
 			forget_all(ch);
 			break;
 		case DB_HEARD_DOWN:
+			/* Deaf to others' revokes: tokens are read from the
+			 * store until it hears again. */
+			devcache_forget_all(ch->core->devcache);
 			if (!down++)
 				log_warn("changes: lost the connection that hears "
 				    "other daemons (%s); their changes show within "

@@ -32,9 +32,10 @@ struct changes *changes_start(const char *where, struct core *core,
     int reload_s, char *err, size_t errlen);
 void changes_stop(struct changes *ch);	/* NULL ok */
 
-/* What a message asks of the caches: its kind, and the release's id. */
+/* What a message asks of the caches: its kind, and the release's or the
+ * device's id. */
 enum change_kind { CHANGE_UNKNOWN, CHANGE_CAMPAIGNS, CHANGE_RELEASE,
-	CHANGE_TRUST };
-enum change_kind changes_parse(const char *msg, int64_t *release_id);
+	CHANGE_TRUST, CHANGE_DEVICE, CHANGE_DEVICES };
+enum change_kind changes_parse(const char *msg, int64_t *id);
 
 #endif

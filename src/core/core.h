@@ -13,6 +13,7 @@ struct fio;
 struct flights;
 struct leader;
 struct changes;
+struct devcache;
 
 /* The config values the services decide by (seconds, or a count). */
 struct core_policy {
@@ -31,6 +32,7 @@ struct core {
 	struct seen *token_use;		/* coalesced tokens' last use */
 	struct offers *offers;		/* release cache */
 	struct campaigns *campaigns;	/* live campaigns, for polls */
+	struct devcache *devcache;	/* device tokens; NULL: none */
 	struct fio *fio;		/* upload I/O thread */
 	struct flights *flights;	/* the concurrency cap's counts */
 	struct leader *leader;		/* NULL: this daemon always leads */

@@ -51,6 +51,10 @@ static const struct {
 	    "Webhook delivery attempts that failed (to be retried or dead)." },
 	[M_WEBHOOK_DEAD] = { "otad_webhook_dead_total",
 	    "Webhook events given up after webhook_max_tries (dead letters)." },
+	[M_TOKEN_CACHE_HITS] = { "otad_device_token_cache_hits_total",
+	    "Device token lookups answered from memory." },
+	[M_TOKEN_CACHE_MISSES] = { "otad_device_token_cache_misses_total",
+	    "Device token lookups that read the store." },
 };
 
 void

@@ -36,6 +36,50 @@ db_tx_notify(struct db_tx *tx, const char *what)
 	return DB_OK;
 }
 
+/* Past this many in one batch, the hook hears "any device". */
+#define DEV_LIST_MAX 65536
+
+static void
+list_device(struct db_tx *tx, int64_t id)
+{
+	int64_t *grown;
+	size_t cap;
+
+	if (tx->dev_all)
+		return;
+	if (id == 0 || tx->ndev >= DEV_LIST_MAX) {
+		tx->dev_all = 1;
+		return;
+	}
+	if (tx->ndev == tx->capdev) {
+		cap = tx->capdev ? tx->capdev * 2 : 64;
+		if ((grown = realloc(tx->dev, cap * sizeof(*grown))) == NULL) {
+			tx->dev_all = 1;
+			return;
+		}
+		tx->dev = grown;
+		tx->capdev = cap;
+	}
+	tx->dev[tx->ndev++] = id;
+}
+
+int
+db_tx_device_changed(struct db_tx *tx, int64_t id)
+{
+	char msg[DB_CHANGE_MAX];
+
+	list_device(tx, id);
+	if (tx->dev_told > DB_DEVICE_TOLD)
+		return DB_OK;	/* "devices" is on its way */
+	if (id == 0 || tx->dev_told == DB_DEVICE_TOLD) {
+		tx->dev_told = DB_DEVICE_TOLD + 1;
+		return db_tx_notify(tx, "devices");
+	}
+	tx->dev_told++;
+	snprintf(msg, sizeof(msg), "device %lld", (long long)id);
+	return db_tx_notify(tx, msg);
+}
+
 struct db_listener *
 db_listener_open(const char *where, char *err, size_t errlen)
 {

@@ -22,6 +22,15 @@
  * are short constant words). */
 int db_tx_notify(struct db_tx *tx, const char *what);
 
+/* Inside a job that changed what db_device_by_token reads of device id
+ * (0: of any number of devices): lists it for the store's device hook
+ * (db_on_device_change) and tells the other daemons, "device N" for the
+ * first DB_DEVICE_TOLD of a batch and then "devices" once. DB_OK, or
+ * DB_ERR (the store's error, reported). Every write of those columns
+ * calls it: a token cache would otherwise keep serving a revoked token. */
+#define DB_DEVICE_TOLD 16
+int db_tx_device_changed(struct db_tx *tx, int64_t id);
+
 struct db_listener;
 
 /* A listener on a connection of its own to the PostgreSQL database at

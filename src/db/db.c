@@ -62,6 +62,10 @@ struct db {
 	pthread_cond_t pool_cv;
 	struct db_conn **pool;
 	int npool, nfree;
+
+	/* db_on_device_change's hook, under mu. */
+	void (*dev_fn)(void *arg, const int64_t *ids, long n);
+	void *dev_arg;
 };
 
 static int64_t
@@ -390,7 +394,7 @@ note_store_error(struct db_conn *c, struct batch_err *be)
 static int
 run_job(struct db_tx *tx, db_write_fn fn, void *arg, struct batch_err *be)
 {
-	int rc, nafter = tx->nafter;
+	int rc, nafter = tx->nafter, told = tx->dev_told;
 
 	/* The previous job's savepoint is released in the same round trip
 	 * as this one's is taken (a third of a PostgreSQL job's cost); the
@@ -418,6 +422,9 @@ run_job(struct db_tx *tx, db_write_fn fn, void *arg, struct batch_err *be)
 	if (rc != DB_OK) {
 		db_exec(tx->c, "ROLLBACK TO job");
 		tx->nafter = nafter;	/* its after-commit hooks go with it */
+		/* and so do its messages; the devices it named stay listed:
+		 * forgetting a device too many is harmless. */
+		tx->dev_told = told;
 	}
 	return rc;
 }
@@ -483,6 +490,36 @@ begin_batch(struct db_conn *c, struct batch_err *be)
 	return batch_failed(c, be);
 }
 
+void
+db_on_device_change(struct db *db, void (*fn)(void *arg, const int64_t *ids,
+    long n), void *arg)
+{
+	pthread_mutex_lock(&db->mu);
+	db->dev_fn = fn;
+	db->dev_arg = arg;
+	pthread_mutex_unlock(&db->mu);
+}
+
+/* Tells the device hook what the batch changed, committed or not: a
+ * COMMIT that failed may still have committed (a lost PostgreSQL
+ * connection), and forgetting an unchanged device costs one read. */
+static void
+tell_devices(struct db *db, struct db_tx *tx)
+{
+	void (*fn)(void *, const int64_t *, long);
+	void *arg;
+
+	if (tx->ndev == 0 && !tx->dev_all)
+		return;
+	pthread_mutex_lock(&db->mu);
+	fn = db->dev_fn;
+	arg = db->dev_arg;
+	pthread_mutex_unlock(&db->mu);
+	if (fn != NULL)
+		fn(arg, tx->dev, tx->dev_all ? -1 : (long)tx->ndev);
+	free(tx->dev);
+}
+
 static void
 run_batch(struct db *db, struct job *jobs, struct tick **due, int ndue)
 {
@@ -508,6 +545,7 @@ run_batch(struct db *db, struct job *jobs, struct tick **due, int ndue)
 	}
 	for (int i = 0; ok && i < tx.nafter; i++)
 		tx.after[i].fn(tx.after[i].arg);
+	tell_devices(db, &tx);
 	pthread_mutex_lock(&db->mu);
 	db->st.commits += ok;
 	db->st.jobs += n;

@@ -108,6 +108,15 @@ typedef void (*db_done_fn)(void *done_arg, int rc);
  * many are registered in one batch. */
 int db_tx_after(struct db_tx *tx, void (*fn)(void *), void *arg);
 
+/* The hook that hears, on the writer thread after each batch (before its
+ * jobs' done callbacks, committed or not), the ids of the devices whose
+ * token lookup (db_device_by_token's row: device, token, version, hw
+ * class, direct offer) the batch changed: n of them, or n = -1 for "any
+ * device". The in-memory token cache (core/devcache) forgets them. One
+ * hook per store; NULL for none. */
+void db_on_device_change(struct db *db, void (*fn)(void *arg,
+    const int64_t *ids, long n), void *arg);
+
 /* Queues a write; 'done' runs after it is durably committed. 0, or -1 if
  * the writer is stopping (done is then not called). */
 int db_submit(struct db *db, db_write_fn fn, void *arg, db_done_fn done,

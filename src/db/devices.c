@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "db/changes.h"
 #include "db/devices.h"
 #include "db/internal.h"
 #include "sign/crypto.h"
@@ -357,6 +358,8 @@ db_device_seen(struct db_tx *tx, int64_t device, int64_t at,
 		return rc;
 	if (db_changes(tx->c) == 0)
 		return DB_OK;	/* a newer sighting's version stands */
+	if ((rc = db_tx_device_changed(tx, device)) != DB_OK)
+		return rc;
 	if (old[0] == '\0' || strcmp(old, fw_version) == 0)
 		return DB_OK;
 	*changed = 1;

@@ -31,6 +31,13 @@ struct db_tx {
 		void *arg;
 	} after[DB_AFTER_MAX];
 	int nafter;
+	/* Devices whose token lookup row this batch changed
+	 * (db_tx_device_changed), for the store's device hook after it;
+	 * dev_all: too many to list, or "every device". */
+	int64_t *dev;
+	size_t ndev, capdev;
+	int dev_all;
+	int dev_told;		/* of them, messages sent to other daemons */
 };
 
 /* Opens a connection with our pragmas; NULL with err filled. */

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "db/changes.h"
 #include "db/internal.h"
 #include "db/lifecycle.h"
 #include "sign/crypto.h"
@@ -144,6 +145,8 @@ db_device_patch(struct db_tx *tx, void *arg)
 			    &p->conflict_offer, NULL, 0);
 		if (rc == DB_OK)
 			rc = exec_id_text(tx, hw, device, p->hw_class, "device hw");
+		if (rc == DB_OK)
+			rc = db_tx_device_changed(tx, device);
 	}
 	if (rc == DB_OK && p->set_tags) {
 		rc = exec_id(tx, untag, device, "device untag");
@@ -181,7 +184,8 @@ db_device_decommission(struct db_tx *tx, void *arg)
 	db_bind_i64(st, 2, r->now);
 	db_bind_blob(st, 3, noise, sizeof(noise));
 	if ((rc = db_step_done(tx->c, st, "device decommission")) != DB_OK ||
-	    (rc = exec_id(tx, offer, device, "device offer drop")) != DB_OK)
+	    (rc = exec_id(tx, offer, device, "device offer drop")) != DB_OK ||
+	    (rc = db_tx_device_changed(tx, device)) != DB_OK)
 		return rc;
 	return db_event_add(tx, device, r->now, "decommissioned", 0, 0, NULL,
 	    NULL, NULL);
@@ -218,7 +222,7 @@ db_device_delete(struct db_tx *tx, void *arg)
 	for (size_t i = 0; rc == DB_OK && i < sizeof(drop) / sizeof(drop[0]);
 	    i++)
 		rc = exec_id(tx, drop[i], device, "device delete");
-	return rc;
+	return rc == DB_OK ? db_tx_device_changed(tx, device) : rc;
 }
 
 int
@@ -239,7 +243,8 @@ db_device_token(struct db_tx *tx, void *arg)
 		return DB_ERR;
 	db_bind_i64(st, 1, device);
 	db_bind_blob(st, 2, r->token_hash, 32);
-	if ((rc = db_step_done(tx->c, st, "device token")) != DB_OK)
+	if ((rc = db_step_done(tx->c, st, "device token")) != DB_OK ||
+	    (rc = db_tx_device_changed(tx, device)) != DB_OK)
 		return rc;
 	return db_event_add(tx, device, r->now, "token_reissued", 0, 0, NULL,
 	    NULL, NULL);

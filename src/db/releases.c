@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db/changes.h"
 #include "db/devices.h"
 #include "db/internal.h"
 #include "db/releases.h"
@@ -127,7 +128,10 @@ db_release_revoke(struct db_tx *tx, void *arg)
 	if ((st = db_stmt(tx->c, drop)) == NULL)
 		return DB_ERR;
 	db_bind_i64(st, 1, r->id);
-	return db_step_done(tx->c, st, "release revoke offers");
+	if ((rc = db_step_done(tx->c, st, "release revoke offers")) != DB_OK)
+		return rc;
+	/* Its offers went from devices the store does not name here. */
+	return db_changes(tx->c) > 0 ? db_tx_device_changed(tx, 0) : DB_OK;
 }
 
 int
@@ -328,6 +332,8 @@ db_offer_set(struct db_tx *tx, void *arg)
 	device = db_col_i64(st, 0);
 	db_step(st);
 	db_st_reset(st);
+	if ((rc = db_tx_device_changed(tx, device)) != DB_OK)
+		return rc;
 	return db_event_add(tx, device, o->now, "assigned", o->release_id, 0,
 	    "offered", NULL, o->by);
 }
@@ -357,6 +363,8 @@ db_offer_delete(struct db_tx *tx, void *arg)
 	release = db_col_i64(st, 1);
 	db_step(st);
 	db_st_reset(st);
+	if (db_tx_device_changed(tx, device) != DB_OK)
+		return DB_ERR;
 	return db_event_add(tx, device, 0, "unassigned", release, 0, NULL, NULL,
 	    NULL);
 }
@@ -423,6 +431,7 @@ db_offer_update(struct db_tx *tx, int64_t device, const struct db_offer *expect,
 	    "updated_at = $3, install_boot = COALESCE($4, install_boot) "
 	    "WHERE device = $5 AND release_id = $6 AND state = $7";
 	struct db_st *st = db_stmt(tx->c, sql);
+	int rc;
 
 	if (st == NULL)
 		return DB_ERR;
@@ -433,5 +442,7 @@ db_offer_update(struct db_tx *tx, int64_t device, const struct db_offer *expect,
 	db_bind_i64(st, 5, device);
 	db_bind_i64(st, 6, expect->release_id);
 	db_bind_text(st, 7, rollout_device_state_name(expect->state));
-	return db_step_cas(tx->c, st, "offer update");
+	if ((rc = db_step_cas(tx->c, st, "offer update")) != DB_OK)
+		return rc;
+	return db_tx_device_changed(tx, device);
 }

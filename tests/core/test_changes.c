@@ -25,6 +25,12 @@ START_TEST(messages_read_as_sent)
 		{ "Trust", CHANGE_UNKNOWN, 0 },
 		{ "", CHANGE_UNKNOWN, 0 },
 		{ "tokens", CHANGE_UNKNOWN, 0 },
+		{ "devices", CHANGE_DEVICES, 0 },
+		{ "device 42", CHANGE_DEVICE, 42 },
+		{ "device 0", CHANGE_UNKNOWN, 0 },
+		{ "device x", CHANGE_UNKNOWN, 0 },
+		{ "device", CHANGE_UNKNOWN, 0 },
+		{ "devices 3", CHANGE_UNKNOWN, 0 },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -32,7 +38,8 @@ START_TEST(messages_read_as_sent)
 
 		ck_assert_msg(changes_parse(cases[i].msg, &id) == cases[i].kind,
 		    "\"%s\"", cases[i].msg);
-		if (cases[i].kind == CHANGE_RELEASE)
+		if (cases[i].kind == CHANGE_RELEASE ||
+		    cases[i].kind == CHANGE_DEVICE)
 			ck_assert_int_eq(id, cases[i].id);
 	}
 }

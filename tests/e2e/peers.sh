@@ -5,8 +5,9 @@
 # message brings a change to the other daemon: a root uploaded through one
 # is current on the other, a campaign started or paused on one offers or
 # stops offering on the other, a release revoked on one is not offered by
-# the other, and a daemon whose listening session is cut listens again
-# and catches up on what it missed.
+# the other, a device token reissued or decommissioned on one is refused
+# by the other's token cache, and a daemon whose listening session is cut
+# listens again and catches up on what it missed.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../sim_lib.sh"
 . "$(dirname "$0")/../peers_lib.sh"
@@ -74,6 +75,28 @@ check "the second daemon offers it to d2" offered "$B_URL" d2
 on "$A_URL" POST "/v1/releases/$OTHER/revoke" "$ADMIN"
 expect_status "the release is revoked on the first daemon" 200
 check "the second daemon stops offering it at once" wait_until $SOON quiet "$B_URL" d2
+
+# ---- device tokens: reissued or decommissioned on one, refused by the
+# other's token cache ----
+for d in d4 d5; do sim_device $d; done
+expect "d4 polls through the second daemon (its token now cached)" \
+	"$(poll "$B_URL" d4)" 204
+expect "and so does d5" "$(poll "$B_URL" d5)" 204
+cp "$W/d4.token" "$W/d4.old"
+on "$A_URL" POST /v1/devices/d4/token "$ADMIN"
+expect_status "d4's token is reissued on the first daemon" 200
+jqb .token >"$W/d4.token"
+old_refused() {
+	on "$B_URL" GET "/v1/device/update?fw_version=1.0.0" "$(cat "$W/d4.old")"
+	[ "$STATUS" = 401 ]
+}
+check "the second daemon refuses d4's old token at once" \
+	wait_until $SOON old_refused
+expect "and takes its new one" "$(poll "$B_URL" d4)" 204
+on "$A_URL" POST /v1/devices/d5/decommission "$ADMIN"
+expect_status "d5 is decommissioned on the first daemon" 200
+d5_refused() { [ "$(poll "$B_URL" d5)" = 401 ]; }
+check "the second daemon refuses d5's token at once" wait_until $SOON d5_refused
 
 # ---- a cut listening session: listening again, catching up ----
 db_sql "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
