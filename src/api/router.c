@@ -273,7 +273,7 @@ request_id(struct api_req *a)
 	if (h != NULL && api_request_id_ok(h)) {
 		memcpy(a->request_id, h, strlen(h) + 1);
 	} else {
-		sign_random(raw, sizeof(raw));
+		sign_random_id(raw, sizeof(raw));
 		sign_hex(raw, sizeof(raw), a->request_id);
 	}
 	http_add_header(a->http, "X-Request-Id", a->request_id);

@@ -26,6 +26,27 @@ sign_random(void *buf, size_t len)
 	randombytes_buf(buf, len);
 }
 
+#define ID_POOL 4096
+#define ID_MAX 64
+
+void
+sign_random_id(void *buf, size_t len)
+{
+	static __thread uint8_t pool[ID_POOL];
+	static __thread size_t left;
+
+	if (len > ID_MAX) {
+		randombytes_buf(buf, len);
+		return;
+	}
+	if (left < len) {
+		randombytes_buf(pool, sizeof(pool));
+		left = sizeof(pool);
+	}
+	left -= len;
+	memcpy(buf, pool + left, len);
+}
+
 void
 sign_sha256(const void *in, size_t len, uint8_t out[SIGN_SHA256_LEN])
 {
