@@ -61,6 +61,18 @@ db_exec(struct db_conn *c, const char *sql)
 	return DB_OK;
 }
 
+int
+db_exec_fixed(struct db_conn *c, const char *sql)
+{
+	struct db_st *st;
+
+	if (c->pg != NULL)
+		return db_exec(c, sql);
+	if ((st = db_stmt(c, sql)) == NULL)
+		return DB_ERR;
+	return db_step_done(c, st, sql) == DB_OK ? DB_OK : DB_ERR;
+}
+
 struct db_conn *
 db_conn_open(const char *path, int readonly, char *err, size_t errlen)
 {

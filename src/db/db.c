@@ -399,8 +399,12 @@ run_job(struct db_tx *tx, db_write_fn fn, void *arg, struct batch_err *be)
 	/* The previous job's savepoint is released in the same round trip
 	 * as this one's is taken (a third of a PostgreSQL job's cost); the
 	 * last one is released before the COMMIT (run_batch). */
-	rc = db_exec(tx->c, tx->sp ? "RELEASE job; SAVEPOINT job" :
-	    "SAVEPOINT job");
+	if (tx->c->pg != NULL)
+		rc = db_exec(tx->c, tx->sp ? "RELEASE job; SAVEPOINT job" :
+		    "SAVEPOINT job");
+	else if ((rc = tx->sp ? db_exec_fixed(tx->c, "RELEASE job") : DB_OK) ==
+	    DB_OK)
+		rc = db_exec_fixed(tx->c, "SAVEPOINT job");
 	tx->sp = rc == DB_OK;
 	if (rc != DB_OK) {
 		note_store_error(tx->c, be);
@@ -420,7 +424,7 @@ run_job(struct db_tx *tx, db_write_fn fn, void *arg, struct batch_err *be)
 	}
 	db_conn_settle(tx->c);
 	if (rc != DB_OK) {
-		db_exec(tx->c, "ROLLBACK TO job");
+		db_exec_fixed(tx->c, "ROLLBACK TO job");
 		tx->nafter = nafter;	/* its after-commit hooks go with it */
 		/* and so do its messages; the devices it named stay listed:
 		 * forgetting a device too many is harmless. */
@@ -459,12 +463,12 @@ batch_failed(struct db_conn *c, struct batch_err *be)
 	return 0;
 }
 
+/* 1 when the statement that returned rc went through, else 0 with the
+ * batch's failure noted. */
 static int
-begin_or_commit(struct db_conn *c, const char *sql, struct batch_err *be)
+went(struct db_conn *c, int rc, struct batch_err *be)
 {
-	if (db_exec(c, sql) == DB_OK)
-		return 1;
-	return batch_failed(c, be);
+	return rc == DB_OK ? 1 : batch_failed(c, be);
 }
 
 /* A failed COMMIT may have rolled back already (a full disk does). */
@@ -535,11 +539,12 @@ run_batch(struct db *db, struct job *jobs, struct tick **due, int ndue)
 		j->rc = ok ? run_job(&tx, j->fn, j->arg, &be) : DB_ERR;
 	for (int i = 0; i < ndue && ok; i++)
 		run_job(&tx, due[i]->fn, due[i]->arg, &be);
-	if (ok && tx.sp && !begin_or_commit(db->wr, "RELEASE job", &be)) {
+	if (ok && tx.sp && !went(db->wr, db_exec_fixed(db->wr, "RELEASE job"),
+	    &be)) {
 		rollback(db->wr);
 		ok = 0;
 	}
-	if (ok && !begin_or_commit(db->wr, "COMMIT", &be)) {
+	if (ok && !went(db->wr, db_exec_fixed(db->wr, "COMMIT"), &be)) {
 		rollback(db->wr);
 		ok = 0;
 	}
@@ -579,8 +584,9 @@ run_probe(struct db *db)
 		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d",
 		    db->user_version);
 	ok = begin_batch(db->wr, &be);
-	if (ok && (!begin_or_commit(db->wr, sql, &be) ||
-	    !begin_or_commit(db->wr, "COMMIT", &be))) {
+	/* sql is no static string: run once, not kept prepared. */
+	if (ok && (!went(db->wr, db_exec(db->wr, sql), &be) ||
+	    !went(db->wr, db_exec_fixed(db->wr, "COMMIT"), &be))) {
 		rollback(db->wr);
 		ok = 0;
 	}

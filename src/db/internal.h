@@ -58,6 +58,10 @@ void db_report(struct db_conn *c, const char *what);
 void db_complain(const char *what);
 /* Runs sql (no results, no parameters) once; 0, or DB_ERR (reported). */
 int db_exec(struct db_conn *c, const char *sql);
+/* The same for one statement whose text is a static string (SAVEPOINT,
+ * RELEASE, COMMIT): on SQLite prepared once per connection, as the
+ * writer runs them for every job, rather than parsed each time. */
+int db_exec_fixed(struct db_conn *c, const char *sql);
 /* Rows changed by the last statement run on c that changed rows. */
 int64_t db_changes(struct db_conn *c);
 
