@@ -28,19 +28,26 @@ teardown(void)
 	devcache_free(dc);
 }
 
-/* A device with a token hashing to hash[0] = tag; its row id. */
+/* A device with a token hashing to hash; its row id. */
 static int64_t
-device(const char *id, uint8_t tag, uint8_t hash[32])
+device_hashed(const char *id, const uint8_t hash[32])
 {
 	struct db_new_device nd = { id, "board-a", "1.0.0", { NULL }, 0, { 0 } };
 	struct db_devices_add add = { &nd, 1, 1, 0 };
 	struct db_device d;
 
-	memset(hash, tag, 32);
 	memcpy(nd.token_hash, hash, 32);
 	ck_assert_int_eq(db_write(fx.db, db_devices_add, &add), DB_OK);
 	ck_assert_int_eq(db_device_get(fx.db, id, &d), DB_OK);
 	return d.id;
+}
+
+/* A device with a token hashing to hash[0] = tag; its row id. */
+static int64_t
+device(const char *id, uint8_t tag, uint8_t hash[32])
+{
+	memset(hash, tag, 32);
+	return device_hashed(id, hash);
 }
 
 static int
@@ -326,6 +333,33 @@ START_TEST(full_sets_replace_entries)
 }
 END_TEST
 
+/* Hashes alike in their first 12 bytes share the set and the tag: only
+ * the full compare tells them apart, cached or not. */
+START_TEST(tag_alike_hashes_stay_apart)
+{
+	uint8_t h[3][32];
+	struct db_device_auth d;
+	char id[16];
+
+	for (int i = 0; i < 3; i++) {
+		memset(h[i], 0x21, 32);
+		h[i][31] = (uint8_t)i;
+		if (i < 2) {
+			snprintf(id, sizeof(id), "dev-%d", i);
+			device_hashed(id, h[i]);
+		}
+	}
+	for (int round = 0; round < 2; round++) {
+		for (int i = 0; i < 2; i++) {
+			snprintf(id, sizeof(id), "dev-%d", i);
+			ck_assert_int_eq(lookup(h[i], &d), DB_OK);
+			ck_assert_str_eq(d.device_id, id);
+		}
+		ck_assert_int_eq(lookup(h[2], &d), DB_NOTFOUND);
+	}
+}
+END_TEST
+
 /* ---- races (for make TSAN=1 check) ---- */
 
 #define READERS 3
@@ -394,6 +428,7 @@ main(void)
 	tcase_add_test(tc, rolled_back_write_leaves_the_token);
 	tcase_add_test(tc, entries_expire);
 	tcase_add_test(tc, full_sets_replace_entries);
+	tcase_add_test(tc, tag_alike_hashes_stay_apart);
 	tcase_add_test(tc, reissue_races_readers);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
