@@ -26,6 +26,8 @@ struct db_tx {
 	struct db_conn *c;
 	struct db *db;
 	int sp;			/* the writer's: a job's savepoint is open */
+	int jobs;		/* jobs run in the transaction so far */
+	int broken;		/* no transaction: a BEGIN again failed */
 	struct {
 		void (*fn)(void *);
 		void *arg;

@@ -1,6 +1,7 @@
 /* db: migrations, the grouped-commit writer, savepoint isolation, tokens. */
 #include <pthread.h>
 #include <stdatomic.h>
+#include <unistd.h>
 
 #include "db/campaigns.h"
 #include "db/devices.h"
@@ -146,6 +147,61 @@ START_TEST(failed_job_does_not_undo_its_batch)
 	ck_assert_int_eq(db_token_find(db, a.hash, &found), DB_OK);
 	ck_assert_int_eq(db_token_find(db, b.hash, &found), DB_OK);
 	ck_assert_int_eq(db_token_find(db, dup.hash, &found), DB_NOTFOUND);
+	db_close(db);
+}
+END_TEST
+
+/* A job that writes, then fails: its write must not stay. */
+static int
+add_then_fail(struct db_tx *tx, void *arg)
+{
+	int rc = db_token_add(tx, arg);
+
+	return rc == DB_OK ? DB_INVALID : rc;
+}
+
+static atomic_int held, let_go;
+
+/* Holds the writer in a batch of its own until let_go. */
+static int
+hold(struct db_tx *tx, void *arg)
+{
+	(void)tx;
+	(void)arg;
+	atomic_store(&held, 1);
+	while (!atomic_load(&let_go))
+		usleep(1000);
+	return DB_OK;
+}
+
+/* The first job of a batch runs without a savepoint: when it fails, the
+ * transaction is rolled back and begun again, so that what it wrote goes
+ * and the jobs after it in the same batch commit. */
+START_TEST(failed_first_job_does_not_undo_its_batch)
+{
+	struct db *db = dbfx_open();
+	struct tok a, b, c;
+	struct db_token found;
+	int rc_a = -1, rc_b = -1;
+
+	make_tok(&a, "first", "admin");
+	make_tok(&b, "second", "admin");
+	make_tok(&c, "third", "admin");
+	atomic_store(&held, 0);
+	atomic_store(&let_go, 0);
+	ck_assert_int_eq(db_submit(db, hold, NULL, NULL, NULL), 0);
+	while (!atomic_load(&held))
+		usleep(1000);
+	/* Queued behind the held batch: the next batch is these two. */
+	ck_assert_int_eq(db_submit(db, add_then_fail, &a.add, NULL, NULL), 0);
+	ck_assert_int_eq(db_submit(db, db_token_add, &b.add, NULL, NULL), 0);
+	atomic_store(&let_go, 1);
+	ck_assert_int_eq(db_write(db, db_token_add, &c.add), DB_OK);
+	rc_a = db_token_find(db, a.hash, &found);
+	rc_b = db_token_find(db, b.hash, &found);
+	ck_assert_int_eq(rc_a, DB_NOTFOUND);
+	ck_assert_int_eq(rc_b, DB_OK);
+	ck_assert_int_eq(db_token_find(db, c.hash, &found), DB_OK);
 	db_close(db);
 }
 END_TEST
@@ -615,6 +671,7 @@ main(void)
 	tcase_add_test(tc, a_different_migration_history_is_refused);
 	tcase_add_test(tc, tokens_add_find_conflict_revoke);
 	tcase_add_test(tc, failed_job_does_not_undo_its_batch);
+	tcase_add_test(tc, failed_first_job_does_not_undo_its_batch);
 	tcase_add_test(tc, device_seen_moves_last_seen_and_logs_versions);
 	tcase_add_test(tc, concurrent_writes_share_commits);
 	tcase_add_test(tc, periodic_job_runs);
