@@ -430,8 +430,8 @@ undo_job(struct db_tx *tx, int sp, struct batch_err *be)
 
 /* The transaction's first job runs without a savepoint: nothing before
  * it is at stake. On SQLite a savepoint first copies every page the job
- * changes to the sub-journal, a temporary file: a third of the writer's
- * time when one job provisions 10,000 devices. */
+ * changes to the sub-journal, a temporary file: over a third of the
+ * writer's time when one job provisions 10,000 devices. */
 static int
 run_job(struct db_tx *tx, db_write_fn fn, void *arg, struct batch_err *be)
 {

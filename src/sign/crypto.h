@@ -14,10 +14,11 @@ int sign_init(void) __attribute__((warn_unused_result));
 
 /* Fills buf with len unpredictable bytes. */
 void sign_random(void *buf, size_t len);
-/* Fills buf with len (at most 64) unpredictable bytes for an identifier
- * that is no secret (a request id): served from a pool of the calling
+/* Fills buf with len unpredictable bytes for an identifier that is no
+ * secret (a request id): up to 64 are served from a pool of the calling
  * thread, refilled 4 KiB at a time, so that each request does not cost a
- * getrandom call. Never for keys, salts or nonces: use sign_random. */
+ * getrandom call (more come from sign_random's source directly). Never
+ * for keys, salts or nonces: use sign_random. */
 void sign_random_id(void *buf, size_t len);
 /* SHA-256 of len bytes at in. */
 void sign_sha256(const void *in, size_t len, uint8_t out[SIGN_SHA256_LEN]);
