@@ -71,7 +71,39 @@ wait_member() {
 		sleep 0.2
 	done
 	echo "# wait_member: $1 is $(member "$1"), not $2"
+	diag "$1"
 	return 1
+}
+
+# diag DEVICE: what a failed wait needs to explain itself: the device,
+# its campaign, the tails of otad's and swupdate's logs.
+diag() {
+	api GET "/v1/devices/$1" "$ADMIN"
+	echo "# the device: $(head -c 2000 <<<"$BODY")"
+	api GET "/v1/campaigns/$CAMP" "$ADMIN"
+	echo "# its campaign: $(head -c 1500 <<<"$BODY")"
+	tail -40 "$OTAD_LOG" | sed 's/^/# otad: /'
+	tail -40 "$SWU_LOG" | sed 's/^/# swupdate: /'
+}
+
+# installed DEVICE SECONDS: waits until swupdate says the update it
+# installed is pending testing (it says so at the first poll after the
+# install); explains a timeout.
+installed() {
+	swu_wait_log 'already installed update is pending testing' "$2" && return 0
+	diag "$1"
+	swu_stacks
+	return 1
+}
+
+# swu_stacks: where each swupdate process is (with gdb, its threads).
+swu_stacks() {
+	local p
+	for p in $(pgrep -g "$SWU_PID" 2>/dev/null); do
+		echo "# swupdate $p: $(tr '\0' ' ' </proc/$p/cmdline) in $(cat /proc/$p/wchan 2>/dev/null)"
+		command -v gdb >/dev/null && gdb -p "$p" -batch -ex "thread apply all bt" 2>/dev/null \
+			| grep -E '^(#|Thread)' | head -30 | sed 's/^/#   /'
+	done
 }
 
 # start NAME [swu_start options]: swupdate as device swu-NAME.
@@ -85,7 +117,7 @@ start() {
 # ---- good: installs, confirms after the reboot, completes ----
 scenario good 2.0.0 || fail "good: set up"
 start good || fail "good: swupdate starts"
-swu_wait_log 'already installed update is pending testing' 60 || fail "good: swupdate installs"
+installed swu-good 60 || fail "good: swupdate installs"
 check "good: the image is written" cmp -s "$SWU_FLASH" "$TMP/good.payload"
 expect "good: before the reboot the member is downloading, not installed" \
 	"$(member swu-good)" downloading
@@ -120,7 +152,7 @@ scenario fallback 4.0.0 || fail "fallback: set up"
 api POST /v1/tokens "$ADMIN" -d '{"name":"gw","role":"gateway"}'
 TOK=$(jqb .token)
 start fallback --gateway || fail "fallback: swupdate starts with a gateway token"
-swu_wait_log 'already installed update is pending testing' 60 || fail "fallback: swupdate installs"
+installed swu-fallback 60 || fail "fallback: swupdate installs"
 swu_stop
 start fallback --gateway --confirm 3 || fail "fallback: swupdate restarts with -c 3"
 check "fallback: its failure after the reboot is rolled_back" \
@@ -140,10 +172,9 @@ PROXY=$!
 for i in $(seq 1 100); do [ -s "$TMP/proxy.port" ] && break; sleep 0.02; done
 SWU_URL=http://127.0.0.1:$(cat "$TMP/proxy.port") start cut \
 	|| fail "cut: swupdate starts"
-if ! swu_wait_log 'already installed update is pending testing' 90; then
+if ! installed swu-cut 90; then
 	fail "cut: swupdate installs"
-	sed 's/^/# proxy: /' "$TMP/proxy.log" | tail -20
-	grep -iE 'error|range|download|retry|resum' "$SWU_LOG" | tail -30 | sed 's/^/# /'
+	sed 's/^/# proxy: /' "$TMP/proxy.log" | tail -5
 fi
 check "cut: it resumed with Range" grep -qE '^GET [^ ]*/softwaremodules/.* range=bytes=[1-9][0-9]*- auth=TargetToken ' "$TMP/proxy.log"
 check "cut: the image is whole" cmp -s "$SWU_FLASH" "$TMP/cut.payload"
