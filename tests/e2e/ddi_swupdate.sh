@@ -99,28 +99,42 @@ installed() {
 }
 
 # restart_stalled NAME [start options]: after a wait for swupdate timed
-# out, explains it and tells whose stall it was. Debian's swupdate
-# (2022.12) now and then stalls under load after an install or a refusal
-# and polls no more. When otad holds none of its requests and answered
+# out, tells whose stall it was. Debian's swupdate (2022.12) now and then
+# stalls under load after an install or a refusal and sends nothing more
+# (docs/notes/swupdate-observed.md). When it sent otad nothing for 3 s
+# (it polls every second), otad holds none of its requests and answered
 # none with 5xx, the stall is swupdate's own: it is restarted, as a
 # device's watchdog would, and must then go on from the same open
-# action. Otherwise (1) otad is at fault and the wait fails.
+# action. Otherwise (1) it is otad's and the wait fails.
 restart_stalled() {
-	local name=$1 held
+	local name=$1 held seen
 	shift
-	swu_stacks
+	seen=$(device_requests "$name")
+	sleep 3
+	if [ "$(device_requests "$name")" != "$seen" ]; then
+		echo "# swupdate still talks to otad: not a stall"
+		return 1
+	fi
 	api GET /metrics
 	held=$(awk '$1 == "otad_http_in_flight" { print $2 - 1 }' <<<"$BODY")
 	if [ "$held" != 0 ]; then
 		echo "# otad still holds ${held:-?} request(s): not swupdate's stall"
 		return 1
 	fi
-	if grep -qE " 5[0-9][0-9] [0-9]+us actor=device:swu-$name " "$OTAD_LOG"; then
+	if grep -qE "/controller/v1/swu-$name(/[^ ]*)? 5[0-9][0-9] " "$OTAD_LOG"; then
 		echo "# otad answered swu-$name with 5xx: not swupdate's stall"
 		return 1
 	fi
+	# Only now: gdb attaching to a live swupdate can stall it itself.
+	swu_stacks
 	echo "# swupdate stalled with no request at otad: restarted once"
 	start "$name" "$@"
+}
+
+# device_requests NAME: how many DDI requests of swu-NAME otad logged
+# (by path: a gateway token's requests are logged under its name).
+device_requests() {
+	grep -cE "/controller/v1/swu-$1(/[^ ]*)? [0-9]{3} " "$OTAD_LOG"
 }
 
 # refused SECONDS: waits until swu-refused's member failed; past SECONDS,
