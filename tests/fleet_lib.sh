@@ -54,7 +54,7 @@ provision() {
 device_poll() {
 	local fw
 	fw=$(cat "$TMP/fw/$1")
-	api GET "/v1/device/update?fw_version=$fw&nonce=n$RANDOM$RANDOM$RANDOM" "$2"
+	api GET "/v1/device/update?fw_version=$fw&nonce=$(nonce)" "$2"
 	OFFER_CAMPAIGN=
 	OFFER_RELEASE=
 	if [ "$STATUS" = 200 ]; then

@@ -46,6 +46,9 @@ expect_status() {
 	if [ "$STATUS" = "$2" ]; then ok "$1"
 	else fail "$1" "status $STATUS, want $2; body: $(head -c 300 <<<"$BODY")"; fi
 }
+# nonce: a fresh poll nonce, always 16 characters (otad wants 8 to 128;
+# "n$RANDOM$RANDOM" is shorter about once in 500).
+nonce() { printf 'n%05d%05d%05d' "$RANDOM" "$RANDOM" "$RANDOM"; }
 # jqb FILTER: runs jq on the last body.
 jqb() { jq -r "$@" <<<"$BODY"; }
 

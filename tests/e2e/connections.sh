@@ -28,7 +28,7 @@ read -r DID DTOK <"$TMP/tokens-dev"
 poll() {
 	curl -s -o /dev/null -w '%{http_code}' --max-time 5 \
 		-H "Authorization: Bearer $DTOK" \
-		"$URL/v1/device/update?fw_version=1.0.0&nonce=$(printf 'n%05d%05d' $RANDOM $RANDOM)"
+		"$URL/v1/device/update?fw_version=1.0.0&nonce=$(nonce)"
 }
 
 # ---- 1,000 slowloris connections from 127.0.0.2 ----

@@ -139,7 +139,7 @@ api POST "/v1/campaigns/$X/start" "$ADMIN"
 hint() {
 	STATUS=$(curl -s -o "$TMP/body" -D "$TMP/headers" -w '%{http_code}' \
 		-H "Authorization: Bearer $2" \
-		"$URL/v1/device/update?fw_version=1.0.0&nonce=n$RANDOM$RANDOM$RANDOM")
+		"$URL/v1/device/update?fw_version=1.0.0&nonce=$(nonce)")
 	BODY=$(cat "$TMP/body")
 	echo "$STATUS $(tr -d '\r' <"$TMP/headers" | awk -F': ' 'tolower($1) == "retry-after" {print $2}')"
 }

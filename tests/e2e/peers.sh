@@ -34,7 +34,7 @@ on() {
 }
 # poll URL ID: device ID's poll on that daemon; prints the status.
 poll() {
-	on "$1" GET "/v1/device/update?fw_version=1.0.0&nonce=n$RANDOM$RANDOM$RANDOM" \
+	on "$1" GET "/v1/device/update?fw_version=1.0.0&nonce=$(nonce)" \
 		"$(cat "$W/$2.token")"
 	echo "$STATUS"
 }

@@ -50,7 +50,7 @@ token_of() { awk -v id="$1" '$1 == id { print $2 }' "$TMP"/tokens-*; }
 report() { api POST /v1/device/status "$1" -d "$2"; }
 # poll_as TOKEN FW [BOOT]: one poll.
 poll_as() {
-	api GET "/v1/device/update?fw_version=$2&nonce=n$RANDOM$RANDOM${3:+&boot_id=$3}" "$1"
+	api GET "/v1/device/update?fw_version=$2&nonce=$(nonce)${3:+&boot_id=$3}" "$1"
 }
 
 # ---- 1a. a device polls again between install and reboot ----

@@ -105,7 +105,7 @@ check_jq "the plan shows the next window too" \
 hint() {
 	STATUS=$(curl -s -o "$TMP/body" -D "$TMP/headers" -w '%{http_code}' \
 		-H "Authorization: Bearer $1" \
-		"$URL/v1/device/update?fw_version=1.0.0&nonce=n$RANDOM$RANDOM$RANDOM")
+		"$URL/v1/device/update?fw_version=1.0.0&nonce=$(nonce)")
 	BODY=$(cat "$TMP/body")
 	echo "$STATUS $(tr -d '\r' <"$TMP/headers" | awk -F': ' 'tolower($1) == "retry-after" {print $2}')"
 }
