@@ -30,6 +30,7 @@ struct upload {
 	struct api_req *a;
 	struct fio_file *ff;	/* the bytes, written by the I/O thread */
 	int renamed;
+	int dropped;	/* tmp unlinked, the body refused */
 	int place_err;	/* errno of putting tmp in place after the commit */
 	uint64_t size;
 	char tmp[CFG_PATH_MAX + 32];
@@ -39,6 +40,17 @@ struct upload {
 	struct db_ddi_artifact_put put;
 };
 
+/* Our name of the bytes goes, once (the name is free for another upload
+ * after it); artifacts/ keeps its own (a link made before the row, or the
+ * rename of place_kept). The I/O thread may still write to the open file. */
+static void
+upload_drop(struct upload *u)
+{
+	if (!u->renamed && !u->dropped && u->tmp[0] != '\0')
+		unlink(u->tmp);
+	u->dropped = 1;
+}
+
 static void
 upload_cleanup(struct api_req *a, int ok)
 {
@@ -46,10 +58,7 @@ upload_cleanup(struct api_req *a, int ok)
 
 	(void)ok;
 	fio_close(u->ff);
-	/* Our name of the bytes goes; artifacts/ keeps its own (a link
-	 * made before the row, or the rename of place_kept). */
-	if (!u->renamed && u->tmp[0] != '\0')
-		unlink(u->tmp);
+	upload_drop(u);
 	free(u);
 }
 
@@ -90,6 +99,10 @@ upload_chunk(struct http_req *r, const uint8_t *p, size_t n, void *ctx)
 	int rc;
 
 	(void)r;
+	if (p == NULL && n == HTTP_CHUNK_REFUSED) {
+		upload_drop(u);
+		return 0;
+	}
 	if (p == NULL) {	/* paused: the I/O thread wakes us */
 		fio_wait(u->ff);
 		return 0;

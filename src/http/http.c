@@ -642,6 +642,18 @@ conn_of(struct MHD_Connection *conn)
 	return i != NULL ? i->socket_context : NULL;
 }
 
+/* Answers 413 for a body past the cap. A stream's consumer hears of it
+ * first, so what it kept (a partial file) is gone before the client reads
+ * the answer, not when the connection ends after the lingering read. */
+static void
+refuse_too_large(struct http_req *r, const char *what)
+{
+	if (r->mode == BODY_STREAM)
+		(void)r->chunk(r, NULL, HTTP_CHUNK_REFUSED, r->chunk_ctx);
+	http_reply_error(r, 413, "body_too_large", "the request body%s is "
+	    "larger than %llu bytes", what, (unsigned long long)r->cap);
+}
+
 /* Takes a chunk of the body; HTTP_CHUNK_WAIT when the consumer asks the
  * sender to pause. */
 static int
@@ -652,9 +664,7 @@ body_chunk(struct http_req *r, const char *p, size_t n)
 	if (r->mode == BODY_NONE)
 		r->cap = 64 * 1024;
 	if (r->received + n > r->cap) {
-		http_reply_error(r, 413, "body_too_large",
-		    "the request body is larger than %llu bytes",
-		    (unsigned long long)r->cap);
+		refuse_too_large(r, "");
 		return 0;
 	}
 	r->received += n;
@@ -770,9 +780,9 @@ on_first_call(struct http_server *s, struct MHD_Connection *conn,
 		 * answered now; a small body already on its way is read and
 		 * dropped first, because closing with its bytes unread resets
 		 * the connection before the client reads the 413. */
-		http_reply_error(r, 413, "body_too_large", "the request body "
-		    "(%lld bytes) is larger than %llu bytes", (long long)r->clen,
-		    (unsigned long long)r->cap);
+		char what[32];
+		snprintf(what, sizeof(what), " (%lld bytes)", (long long)r->clen);
+		refuse_too_large(r, what);
 		if (MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 		    MHD_HTTP_HEADER_EXPECT) != NULL || answer_now(r))
 			return queue(r);

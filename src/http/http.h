@@ -100,8 +100,11 @@ const uint8_t *http_body(const struct http_req *r, size_t *len);
  * connection closed); or HTTP_CHUNK_WAIT, having taken the chunk, to
  * pause the sender: the request is then suspended and fn is called once
  * more with p NULL and n 0, after which the consumer calls http_resume
- * exactly once (perhaps from inside that call) when it wants more. */
+ * exactly once (perhaps from inside that call) when it wants more. When
+ * the body is refused past cap, fn is called once with p NULL and n
+ * HTTP_CHUNK_REFUSED, before the 413 goes out: it drops what it kept. */
 #define HTTP_CHUNK_WAIT 1
+#define HTTP_CHUNK_REFUSED SIZE_MAX
 typedef int (*http_chunk_fn)(struct http_req *r, const uint8_t *p, size_t n,
     void *ctx);
 void http_expect_stream(struct http_req *r, uint64_t cap, http_chunk_fn fn,

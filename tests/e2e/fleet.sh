@@ -221,6 +221,21 @@ expect_status "... also to a client waiting for 100 Continue" 413
 api POST /v1/artifacts "$ADMIN" -H "Transfer-Encoding: chunked" -H "Content-Type: application/octet-stream" --data-binary @big.bin
 expect_status "chunked upload over the cap is 413" 413
 expect "nothing left in <data>/tmp" "$(files_in "$DATA/tmp")" ""
+# A client that reads the 413 and holds its connection open: the partial
+# file is gone before the answer reaches it, not when the connection ends.
+port=${URL##*:}
+exec 3<>"/dev/tcp/127.0.0.1/$port"
+(
+	trap '' PIPE
+	printf 'POST /v1/artifacts HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer %s\r\nContent-Type: application/octet-stream\r\nTransfer-Encoding: chunked\r\n\r\n' "$ADMIN"
+	for _ in $(seq 1 10); do
+		printf '10000\r\n'; head -c 65536 /dev/zero; printf '\r\n'
+	done
+) >&3 2>/dev/null
+IFS= read -r -t 20 status_line <&3 || status_line=
+expect "a chunked upload held open is 413" "${status_line:9:3}" 413
+expect "... and its partial file is gone at once" "$(files_in "$DATA/tmp")" ""
+exec 3<&-
 expect "nothing new in <data>/artifacts" "$(files_in "$DATA/artifacts")" "$before_art"
 api GET "/v1/artifacts/$(sha big.bin)" "$ADMIN"
 expect_status "no row for the refused artifact: 404" 404
