@@ -1,9 +1,13 @@
 -- wrk script for bench/poll: GET /v1/device/update with a different
 -- device token and a fresh nonce on every request, or (mode "health") a
--- health report POST /v1/device/health of a different device each time.
+-- health report POST /v1/device/health of a different device each time,
+-- or (mode "download:PATH") a GET of PATH (an artifact), or (mode
+-- "range:PATH:SIZE") a GET of PATH from a random offset in its first
+-- half to the end, as a resumed download asks (Range: bytes=N-).
 -- The same script drives otad and nginx, so both see the same requests
 -- and wrk does the same work.
--- Usage: wrk ... -s poll.lua URL -- TOKENS_FILE [health|poll] [OFFSET]
+-- Usage: wrk ... -s poll.lua URL -- TOKENS_FILE [health|poll|download:PATH|
+-- range:PATH:SIZE] [OFFSET]
 -- (OFFSET: where in the tokens this wrk starts; two wrk processes on two
 -- daemons start half the tokens apart, as a load balancer spreads
 -- devices, rather than each daemon seeing the same device at once)
@@ -11,6 +15,7 @@ local tokens, ntokens = {}, 0
 local count = 0
 local nthreads = 0
 local health = false
+local path, size = nil, nil
 
 function setup(thread)
 	thread:set("tid", nthreads)
@@ -19,6 +24,11 @@ end
 
 function init(args)
 	health = args[2] == "health"
+	path = string.match(args[2] or "", "^download:(.+)$")
+	local rpath, rsize = string.match(args[2] or "", "^range:([^:]+):(%d+)$")
+	if rpath then
+		path, size = rpath, tonumber(rsize)
+	end
 	for line in io.lines(args[1]) do
 		ntokens = ntokens + 1
 		tokens[ntokens] = { Authorization = "Bearer " .. line }
@@ -28,6 +38,7 @@ function init(args)
 	end
 	-- Threads start far apart so they do not poll the same devices.
 	count = (tonumber(args[3]) or 0) + (tid or 0) * 50021
+	math.randomseed(count)
 end
 
 function request()
@@ -38,6 +49,13 @@ function request()
 		    '{"fw_version":"1.0.0","boot_ok":true,"selftest":"pass",'
 		    .. '"crash_count":0,"uptime_s":%d}', count))
 	end
+	if path and size then
+		local h = { Authorization = tokens[count % ntokens + 1].Authorization,
+		    Range = string.format("bytes=%d-", math.random(0, math.floor(size / 2))) }
+		return wrk.format("GET", path, h)
+	elseif path then
+		return wrk.format("GET", path, tokens[count % ntokens + 1])
+	end
 	return wrk.format("GET", string.format(
 	    "/v1/device/update?fw_version=1.0.0&nonce=t%d-%09d", tid or 0, count),
 	    tokens[count % ntokens + 1])
@@ -45,10 +63,10 @@ end
 
 function done(summary, latency, requests)
 	local e = summary.errors
-	io.write(string.format("RESULT requests=%d duration_us=%d "
+	io.write(string.format("RESULT requests=%d bytes=%d duration_us=%d "
 	    .. "p50_us=%d p90_us=%d p99_us=%d max_us=%d connect=%d read=%d "
 	    .. "write=%d timeout=%d non2xx=%d\n",
-	    summary.requests, summary.duration,
+	    summary.requests, summary.bytes, summary.duration,
 	    latency:percentile(50), latency:percentile(90),
 	    latency:percentile(99), latency.max, e.connect, e.read, e.write,
 	    e.timeout, e.status))
