@@ -11,6 +11,15 @@
 -- (OFFSET: where in the tokens this wrk starts; two wrk processes on two
 -- daemons start half the tokens apart, as a load balancer spreads
 -- devices, rather than each daemon seeing the same device at once)
+-- WRK_DELAY_MS in the environment paces each connection: that many ms
+-- before each request (wrk looks for delay() once, when it loads this).
+local delay_ms = tonumber(os.getenv("WRK_DELAY_MS") or "")
+if delay_ms then
+	function delay()
+		return delay_ms
+	end
+end
+
 local tokens, ntokens = {}, 0
 local count = 0
 local nthreads = 0
