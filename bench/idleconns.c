@@ -53,24 +53,30 @@ static int
 read_tokens(const char *path)
 {
 	FILE *f = fopen(path, "r");
-	char line[256];
+	char line[256], **more;
 	long cap = 0;
+	int rc = 0;
 
 	if (f == NULL)
 		return -1;
-	while (fgets(line, sizeof(line), f) != NULL) {
+	while (rc == 0 && fgets(line, sizeof(line), f) != NULL) {
 		line[strcspn(line, "\r\n")] = '\0';
 		if (ntokens == cap) {
 			cap = cap ? cap * 2 : 1024;
-			tokens = realloc(tokens, (size_t)cap * sizeof(*tokens));
-			if (tokens == NULL)
-				return -1;
+			more = realloc(tokens, (size_t)cap * sizeof(*tokens));
+			if (more == NULL) {
+				rc = -1;
+				break;
+			}
+			tokens = more;
 		}
-		if ((tokens[ntokens++] = strdup(line)) == NULL)
-			return -1;
+		if ((tokens[ntokens] = strdup(line)) == NULL)
+			rc = -1;
+		else
+			ntokens++;
 	}
 	fclose(f);
-	return ntokens > 0 ? 0 : -1;
+	return rc == 0 && ntokens > 0 ? 0 : -1;
 }
 
 /* Connects connection i from its source address, without blocking. */
