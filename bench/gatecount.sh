@@ -4,7 +4,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build/rel}
-PKGS="libmicrohttpd sqlite3 libsodium jansson libcurl inih libsystemd"
+PKGS="libmicrohttpd sqlite3 libpq libsodium jansson libcurl inih libsystemd nettle"	# the Makefile's PKGS
 # shellcheck disable=SC2046
 cc -std=c11 -O2 -D_GNU_SOURCE -Isrc $(pkg-config --cflags $PKGS) \
 	bench/gatecount.c "$BUILD/libota.a" $(pkg-config --libs $PKGS) \

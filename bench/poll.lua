@@ -7,10 +7,13 @@
 -- The same script drives otad and nginx, so both see the same requests
 -- and wrk does the same work.
 -- Usage: wrk ... -s poll.lua URL -- TOKENS_FILE [health|poll|download:PATH|
--- range:PATH:SIZE] [OFFSET]
--- (OFFSET: where in the tokens this wrk starts; two wrk processes on two
--- daemons start half the tokens apart, as a load balancer spreads
--- devices, rather than each daemon seeing the same device at once)
+-- range:PATH:SIZE] [OFFSET [STRIDE]]
+-- (OFFSET: where in the tokens this wrk's first thread starts, STRIDE:
+-- how far apart its threads start. bench/poll moves OFFSET on after each
+-- run, so that runs go on where the last stopped and the rounds walk the
+-- whole fleet; two wrk processes on two daemons start half the tokens
+-- apart, as a load balancer spreads devices, rather than each daemon
+-- seeing the same device at once)
 -- WRK_DELAY_MS in the environment paces each connection: that many ms
 -- before each request (wrk looks for delay() once, when it loads this).
 local delay_ms = tonumber(os.getenv("WRK_DELAY_MS") or "")
@@ -45,8 +48,9 @@ function init(args)
 			tokens[ntokens]["Content-Type"] = "application/json"
 		end
 	end
-	-- Threads start far apart so they do not poll the same devices.
-	count = (tonumber(args[3]) or 0) + (tid or 0) * 50021
+	-- Threads start STRIDE tokens apart (the fleet over the threads), so
+	-- that they walk the whole fleet, each its own part.
+	count = (tonumber(args[3]) or 0) + (tid or 0) * (tonumber(args[4]) or 50021)
 	math.randomseed(count)
 end
 

@@ -11,6 +11,13 @@
  * global counter changes): its read may have seen the store just before
  * a write whose forget came already.
  *
+ * Each token has two sets, picked by two parts of its hash, and a new
+ * entry goes to the one with more empty ways (two choices): a table of
+ * N entries then holds 0.9 N devices with under 1 % left out, where one
+ * set each leaves out 8 % (a Poisson spread over sets of 8), and those
+ * keep evicting each other and reading the store. A lookup reads the
+ * first set, then the second: the second set's tags are prefetched.
+ *
  * Each set's ways have 4-byte tags (more of the hash) side by side, so a
  * lookup reads one cache line of tags and the one entry they match
  * rather than the 8 entries of the set, which lie far apart in a table
@@ -91,16 +98,20 @@ devcache_free(struct devcache *dc)
 	free(dc);
 }
 
-static size_t
-set_of(const struct devcache *dc, const uint8_t hash[32])
+/* The token's two sets: bytes 0..7 and 12..19 of the hash. They may be
+ * the same set. */
+static void
+sets_of(const struct devcache *dc, const uint8_t hash[32], size_t s[2])
 {
-	uint64_t h;
+	uint64_t h[2];
 
-	memcpy(&h, hash, sizeof(h));
-	return (size_t)(h % dc->nsets);
+	memcpy(&h[0], hash, sizeof(h[0]));
+	memcpy(&h[1], hash + 12, sizeof(h[1]));
+	s[0] = (size_t)(h[0] % dc->nsets);
+	s[1] = (size_t)(h[1] % dc->nsets);
 }
 
-/* Bytes 8..11 of the hash (0..7 pick the set), never 0. */
+/* Bytes 8..11 of the hash (0..7 and 12..19 pick the sets), never 0. */
 static uint32_t
 tag_of(const uint8_t hash[32])
 {
@@ -136,10 +147,12 @@ find(const struct devcache *dc, size_t s, const uint8_t hash[32])
 	return -1;
 }
 
+/* A fresh entry for hash in set s into *out: 1, else 0 (a stale one is
+ * dropped). */
 static int
-lookup(struct devcache *dc, const uint8_t hash[32], struct db_device_auth *out)
+lookup_in(struct devcache *dc, size_t s, const uint8_t hash[32],
+    struct db_device_auth *out)
 {
-	size_t s = set_of(dc, hash);
 	int i, hit = 0;
 
 	pthread_mutex_lock(&dc->lock[s % LOCKS]);
@@ -157,21 +170,79 @@ lookup(struct devcache *dc, const uint8_t hash[32], struct db_device_auth *out)
 	return hit;
 }
 
-/* The way a new entry takes in set s: its own, an empty or stale one,
- * or the set's next in turn. */
 static int
-way_for(struct devcache *dc, size_t s, const uint8_t hash[32])
+lookup(struct devcache *dc, const uint8_t hash[32], struct db_device_auth *out)
+{
+	size_t s[2];
+
+	sets_of(dc, hash, s);
+	__builtin_prefetch(&dc->tag[s[1] * WAYS]);
+	return lookup_in(dc, s[0], hash, out) ||
+	    (s[1] != s[0] && lookup_in(dc, s[1], hash, out));
+}
+
+static int
+empty_ways(const struct devcache *dc, size_t s)
+{
+	int n = 0;
+
+	for (int i = 0; i < WAYS; i++)
+		n += dc->tag[s * WAYS + i] == 0;
+	return n;
+}
+
+/* An empty or stale way of set s, or -1. */
+static int
+free_way(struct devcache *dc, size_t s, int64_t now)
 {
 	const struct entry *set = &dc->e[s * WAYS];
-	int64_t now = util_now();
-	int i = find(dc, s, hash);
 
-	if (i >= 0)
-		return i;
-	for (i = 0; i < WAYS; i++)
+	for (int i = 0; i < WAYS; i++)
 		if (set[i].d.id == 0 || !fresh(dc, &set[i], now))
 			return i;
-	return dc->next[s]++ % WAYS;
+	return -1;
+}
+
+/* Where a new entry for hash goes, both sets' locks held: its own way in
+ * either set; else a free way of the set with more empty ones (the
+ * first on a tie); else the first set's next way in turn. *set is set. */
+static int
+way_for(struct devcache *dc, const size_t s[2], const uint8_t hash[32],
+    size_t *set)
+{
+	int64_t now = util_now();
+	int k = empty_ways(dc, s[1]) > empty_ways(dc, s[0]), i;
+
+	for (int j = 0; j < 2; j++)
+		if ((i = find(dc, s[j], hash)) >= 0) {
+			*set = s[j];
+			return i;
+		}
+	for (int j = 0; j < 2; j++, k ^= 1)
+		if ((i = free_way(dc, s[k], now)) >= 0) {
+			*set = s[k];
+			return i;
+		}
+	*set = s[0];
+	return dc->next[s[0]]++ % WAYS;
+}
+
+/* Locks the two sets' locks, the lower first, once if they are one. */
+static void
+lock_pair(struct devcache *dc, const size_t s[2], int lock)
+{
+	size_t a = s[0] % LOCKS, b = s[1] % LOCKS;
+	size_t lo = a < b ? a : b, hi = a < b ? b : a;
+
+	if (lock) {
+		pthread_mutex_lock(&dc->lock[lo]);
+		if (hi != lo)
+			pthread_mutex_lock(&dc->lock[hi]);
+	} else {
+		if (hi != lo)
+			pthread_mutex_unlock(&dc->lock[hi]);
+		pthread_mutex_unlock(&dc->lock[lo]);
+	}
 }
 
 /* Keeps what a store read found, unless a forget came since 'changes'.
@@ -183,14 +254,15 @@ keep(struct devcache *dc, const uint8_t hash[32],
 {
 	uint32_t stamp = atomic_load(stripe_of(dc, d->id));
 	uint32_t epoch = atomic_load(&dc->epoch);
-	size_t s = set_of(dc, hash);
+	size_t sets[2], s;
 	struct entry *e;
 	int i;
 
 	if (d->id == 0 || atomic_load(&dc->changes) != changes)
 		return;
-	pthread_mutex_lock(&dc->lock[s % LOCKS]);
-	i = way_for(dc, s, hash);
+	sets_of(dc, hash, sets);
+	lock_pair(dc, sets, 1);
+	i = way_for(dc, sets, hash, &s);
 	e = &dc->e[s * WAYS + i];
 	dc->tag[s * WAYS + i] = tag_of(hash);
 	memcpy(e->hash, hash, sizeof(e->hash));
@@ -198,7 +270,7 @@ keep(struct devcache *dc, const uint8_t hash[32],
 	e->epoch = epoch;
 	e->loaded_at = util_now();
 	e->d = *d;
-	pthread_mutex_unlock(&dc->lock[s % LOCKS]);
+	lock_pair(dc, sets, 0);
 }
 
 int
