@@ -190,6 +190,23 @@ api() {
 	BODY=$(cat "$out")
 }
 
+# canary_draft BODY: POST /v1/campaigns BODY, the draft deleted and made
+# again while its plan leaves stage 1 empty: buckets come from a random
+# salt, so a small fleet's 1 % may hold nobody (0.99^400 = one time in 55
+# at 400 devices), and an empty stage passes at once. Sets CID; 1 when 30
+# draws all left it empty.
+canary_draft() {
+	local i
+	for i in $(seq 1 30); do
+		api POST /v1/campaigns "$ADMIN" -d "$1"
+		CID=$(jqb .id)
+		api GET "/v1/campaigns/$CID/plan" "$ADMIN"
+		[ "$(jqb '.stages[0].devices')" -ge 1 ] && return 0
+		api DELETE "/v1/campaigns/$CID" "$ADMIN"
+	done
+	return 1
+}
+
 # finish: the script's exit status. Under SANITIZE=1 or TSAN=1 a
 # sanitizer report in any daemon log of this script is a failure too.
 finish() {
